@@ -1,0 +1,117 @@
+"""Quantities with units written in the text: durations ("15min", "48h", "2d") and rates ("30/day").
+
+Every duration and rate in a scenario carries its unit, so a reader never has to guess whether
+``48`` means hours or days. They are parsed once, when the scenario is validated, into float
+days (durations) or events per day (rates); the engines only ever see days.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated
+
+from pydantic import BeforeValidator, PlainSerializer
+
+#: Length of each accepted unit, in days.
+DURATION_UNITS: dict[str, float] = {
+    "s": 1 / 86400,
+    "sec": 1 / 86400,
+    "min": 1 / 1440,
+    "h": 1 / 24,
+    "hr": 1 / 24,
+    "d": 1.0,
+    "day": 1.0,
+    "days": 1.0,
+    "w": 7.0,
+    "wk": 7.0,
+    "y": 365.25,
+    "yr": 365.25,
+}
+#: Rate denominators accepted after "/", in days.
+RATE_UNITS: dict[str, float] = {
+    "h": 1 / 24,
+    "hr": 1 / 24,
+    "hour": 1 / 24,
+    "d": 1.0,
+    "day": 1.0,
+    "w": 7.0,
+    "wk": 7.0,
+    "week": 7.0,
+    "y": 365.25,
+    "yr": 365.25,
+    "year": 365.25,
+}
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*([a-zA-Z]+)\s*$")
+_RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*([a-zA-Z]+)\s*$")
+_DURATION_ALLOWED = "a number with a unit, e.g. '15min', '48h', '2d' (units: min, h, d, w, y)"
+_RATE_ALLOWED = "a number per unit, e.g. '30/day', '2/h' (units: /h, /day, /week, /year)"
+
+
+def parse_duration(value: object) -> float:
+    """Parse ``"48h"``-style text into float days.
+
+    Raises
+    ------
+    ValueError
+        With a message naming what is allowed.
+    """
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError(f"got {value!r}; expected {_DURATION_ALLOWED}")
+    m = _DURATION_RE.match(value)
+    if not m or m.group(2).lower() not in DURATION_UNITS:
+        raise ValueError(f"got {value!r}; expected {_DURATION_ALLOWED}")
+    days = float(m.group(1)) * DURATION_UNITS[m.group(2).lower()]
+    if not math.isfinite(days):
+        raise ValueError(f"got {value!r}; expected a finite duration")
+    if days < 0:
+        raise ValueError(f"got {value!r}; a duration cannot be negative")
+    return days
+
+
+def parse_rate(value: object) -> float:
+    """Parse ``"30/day"``-style text into events per day."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError(f"got {value!r}; expected {_RATE_ALLOWED}")
+    m = _RATE_RE.match(value)
+    if not m or m.group(2).lower() not in RATE_UNITS:
+        raise ValueError(f"got {value!r}; expected {_RATE_ALLOWED}")
+    per_day = float(m.group(1)) / RATE_UNITS[m.group(2).lower()]
+    if not math.isfinite(per_day):
+        raise ValueError(f"got {value!r}; expected a finite rate")
+    if per_day < 0:
+        raise ValueError(f"got {value!r}; a rate cannot be negative")
+    return per_day
+
+
+def format_duration(days: float) -> str:
+    """Write float days back as the shortest exact text ("45min", "48h", "2.5d")."""
+    for unit, size in (("d", 1.0), ("h", 1 / 24), ("min", 1 / 1440)):
+        n = days / size
+        if abs(n - round(n, 6)) < 1e-9 and (n >= 1 or unit == "min"):
+            return f"{_num(round(n, 6))}{unit}"
+    return f"{_num(days * 1440)}min"
+
+
+def format_rate(per_day: float) -> str:
+    """Write a rate in events per day back as text ("15.6/day")."""
+    return f"{_num(per_day)}/day"
+
+
+def _num(x: float) -> str:
+    return f"{x:.10g}"
+
+
+#: A duration in float days, written in YAML with its unit.
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+#: A rate in events per day, written in YAML as "N/unit".
+Rate = Annotated[
+    float,
+    BeforeValidator(parse_rate),
+    PlainSerializer(format_rate, return_type=str),
+]

@@ -1,34 +1,80 @@
-"""Reading scenario files: YAML (safe loading only), ``extends:`` with deep merge, validation.
+"""Reading scenario files: safe YAML, ``extends:`` with deep merge, validation, the resolved dump.
 
-Every problem in a file is reported at once as :class:`ScenarioError`, one line per problem
-naming the file, the dotted field path, what was wrong and what is allowed.
+A scenario file states only what differs from another: ``extends: base_county.yaml`` (relative
+to the extending file) or ``extends: jailsim:base_county.yaml`` (a scenario shipped with
+jailsim) pulls in a parent, and the child's keys are merged into it, mapping by mapping. The
+merged data is validated into a frozen :class:`~jailsim.scenario.schema.Scenario`; every
+problem in it is reported at once as :class:`ScenarioError`, one line each, naming the file,
+the dotted path of the key, what was wrong and what is allowed. What a run used is written back
+by :func:`dump_resolved` as ``scenario.resolved.yaml``, which loads again to the same Scenario.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import os
+import secrets
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from jailsim.scenario.errors import ScenarioError, format_validation_error, short
 from jailsim.scenario.schema import Scenario
 
+__all__ = [
+    "BYTES_PER_BOOKING",
+    "RESOLVED_NAME",
+    "ScenarioError",
+    "check_memory",
+    "deep_merge",
+    "dump_resolved",
+    "estimate_memory_bytes",
+    "expected_bookings",
+    "load",
+    "read_yaml",
+    "set_dotted",
+    "shipped_scenarios_dir",
+    "validate",
+]
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be used; ``lines`` holds one message per problem."""
+#: ``extends: jailsim:NAME.yaml`` names a scenario shipped with jailsim.
+SHIPPED_PREFIX = "jailsim:"
+#: File name of the scenario a run actually used, written beside its results.
+RESOLVED_NAME = "scenario.resolved.yaml"
+#: Memory held per booking for the bookings table of a run, in bytes: about twenty 8-byte
+#: columns (milestone times, outcome and group codes) plus pandas/Arrow overhead.
+BYTES_PER_BOOKING = 200
+#: Share of physical memory left free for the interpreter, the OS and everything else.
+MEMORY_HEADROOM = 0.25
+#: Nesting and size limits: no scenario comes near them, a YAML alias bomb or a
+#: self-referencing alias (``a: &x [*x]``) does, and would otherwise hang validation.
+MAX_DEPTH = 100
+MAX_VALUES = 1_000_000
 
-    def __init__(self, lines: list[str]):
-        self.lines = list(lines)
-        super().__init__("\n".join(self.lines))
+_HEADER = """\
+# {name}: written by jailsim {version}.
+# The exact inputs of a run: every default filled in, `extends:` resolved, and the seed.
+# Run it again with:  jailsim run {name}
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain data helpers
 
 
 def deep_merge(base: dict, override: dict) -> dict:
-    """Merge ``override`` into a copy of ``base``; mappings merge, everything else replaces."""
+    """Merge ``override`` into a copy of ``base``: mappings merge key by key, the rest replaces.
+
+    A mapping with a ``dist`` key is one distribution and replaces the base value whole (a
+    lognormal given by median and p90 must not keep them when a child gives mean and sd); a
+    mapping without ``dist`` still merges into a distribution, to change one parameter.
+    """
     out = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
@@ -40,32 +86,384 @@ def set_dotted(data: dict, path: str, value: Any) -> None:
     keys = path.split(".")
     node = data
     for key in keys[:-1]:
-        node = node.setdefault(key, {})
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
     node[keys[-1]] = value
 
 
-def read_yaml(path: Path) -> dict:
-    """Read one YAML file with ``extends:`` resolved (relative to that file)."""
-    data = yaml.safe_load(path.read_text())
-    parent = data.pop("extends", None)
-    if parent:
-        data = deep_merge(read_yaml((path.parent / parent).resolve()), data)
+def _check_shape(data: Any, source: str) -> None:
+    """Refuse data nested deeper than MAX_DEPTH or holding more than MAX_VALUES values."""
+    stack, seen = [(data, 0)], 0
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        if depth > MAX_DEPTH:
+            raise ScenarioError([f"{source}: nested more than {MAX_DEPTH} levels deep "
+                                 "(or a YAML alias refers to itself)"])
+        if seen > MAX_VALUES:
+            raise ScenarioError([f"{source}: more than {MAX_VALUES:,} values "
+                                 "(after expanding YAML aliases)"])
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend((v, depth + 1) for v in node)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading YAML files
+
+
+def shipped_scenarios_dir() -> Path:
+    """Return the folder of the scenarios shipped with jailsim.
+
+    In a source checkout that is the repository's ``scenarios/``; in an installed wheel the
+    package data folder ``jailsim/_scenarios`` (pyproject copies ``scenarios/`` there).
+    """
+    dirs = _shipped_dirs()
+    return next((d for d in dirs if d.is_dir()), dirs[-1])
+
+
+def _shipped_dirs() -> list[Path]:
+    import jailsim
+
+    package = Path(jailsim.__file__).resolve().parent
+    return [package.parents[1] / "scenarios", package / "_scenarios"]
+
+
+def _shipped(name: str) -> tuple[Path | None, list[Path]]:
+    dirs = _shipped_dirs()
+    return next((d / name for d in dirs if (d / name).is_file()), None), dirs
+
+
+def _read_text(path: Path, where: str) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ScenarioError([f"{where}: file not found"]) from None
+    except IsADirectoryError:
+        raise ScenarioError([f"{where}: is a folder, not a scenario file"]) from None
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start]
+        raise ScenarioError(
+            [f"{where}: not UTF-8 text (byte 0x{byte:02x} at offset {exc.start})"]
+        ) from None
+    except OSError as exc:
+        raise ScenarioError([f"{where}: cannot read file ({exc.strerror or exc})"]) from None
+
+
+def _mark(where: str, mark: Any) -> str:
+    return f"{where}:{mark.line + 1}:{mark.column + 1}" if mark is not None else where
+
+
+def _parse(text: str, where: str) -> Any:
+    """YAML text to plain data, with syntax errors and duplicate keys as one line each."""
+    root = _yaml_call(yaml.compose, text, where, Loader=yaml.SafeLoader)
+    if root is None:
+        raise ScenarioError([f"{where}: empty scenario file"])
+    dupes = _duplicate_keys(root, where)
+    if dupes:
+        raise ScenarioError(dupes)
+    try:
+        return _yaml_call(yaml.safe_load, text, where)
+    except (ValueError, TypeError, OverflowError) as exc:
+        if isinstance(exc, ScenarioError):
+            raise
+        # A well-formed scalar that cannot be built, e.g. the date 2025-13-45.
+        raise ScenarioError([f"{_mark(where, _bad_scalar(root))}: bad YAML value: {exc}"]) from None
+
+
+def _yaml_call(func, text: str, where: str, **kwargs) -> Any:
+    try:
+        return func(text, **kwargs)
+    except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or exc.context or "invalid YAML"
+        line = f"{_mark(where, exc.problem_mark)}: YAML syntax error: {problem}"
+        raise ScenarioError([line]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"{where}: YAML syntax error: {exc}"]) from None
+    except RecursionError:
+        raise ScenarioError([f"{where}: nested too deeply to read"]) from None
+
+
+def _walk_nodes(root: yaml.Node):
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+
+
+def _duplicate_keys(root: yaml.Node, where: str) -> list[str]:
+    lines = []
+    for node in _walk_nodes(root):
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        first: dict[tuple, Any] = {}
+        for key, _ in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
+                continue
+            ident = (key.tag, key.value)
+            if ident in first:
+                lines.append(
+                    f"{_mark(where, key.start_mark)}: duplicate key {short(key.value)} "
+                    f"(first at line {first[ident].line + 1}); YAML would keep only the last"
+                )
+            else:
+                first[ident] = key.start_mark
+    return lines
+
+
+def _bad_scalar(root: yaml.Node) -> Any:
+    loader = yaml.SafeLoader("")
+    for node in _walk_nodes(root):
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node)
+            except Exception:
+                return node.start_mark
+    return None
+
+
+def _read_one(path: Path, where: str) -> dict:
+    data = _parse(_read_text(path, where), where)
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [f"{where}: top level must be a mapping of keys to values, got {type(data).__name__}"]
+        )
+    _check_shape(data, where)
     return data
 
 
-def validate(data: dict, source: str = "<data>", base_dir: Path | None = None) -> Scenario:
-    """Validate plain data into a Scenario, or raise ScenarioError."""
+def _parent(name: Any, folder: Path, where: str) -> tuple[Path, str]:
+    """Find the file ``extends: name`` means, seen from a file in ``folder``."""
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError([f"{where}: extends: got {short(name)}; expected a file name"])
+    name = name.strip()
+    if name.startswith(SHIPPED_PREFIX):
+        found, dirs = _shipped(name[len(SHIPPED_PREFIX):])
+        if found is None:
+            looked = ", ".join(str(d) for d in dirs)
+            raise ScenarioError([f"{where}: extends: {name!r} not found (looked in {looked})"])
+        return found.resolve(), str(found)
+    path = (folder / Path(name).expanduser()).resolve()
+    if not path.is_file():
+        raise ScenarioError([f"{where}: extends: {name!r} not found (looked in {folder})"])
+    shown = os.path.normpath(os.path.join(os.path.dirname(where), name))
+    return path, shown
+
+
+def _rebase_csv(node: Any, folder: Path) -> None:
+    """Make relative ``csv:`` paths of empirical distributions absolute, from ``folder``."""
+    if isinstance(node, dict):
+        csv = node.get("csv")
+        if node.get("dist") == "empirical" and isinstance(csv, str) and csv:
+            node["csv"] = str(folder / csv)
+        for value in node.values():
+            _rebase_csv(value, folder)
+    elif isinstance(node, list):
+        for value in node:
+            _rebase_csv(value, folder)
+
+
+def _extend(data: dict, folder: Path, where: str, chain: list[tuple[Path, str]]) -> dict:
+    """Merge ``data`` (a file's own keys) into its ``extends:`` parents, recursively."""
+    if "extends" not in data:
+        return data
+    data = dict(data)
+    path, shown = _parent(data.pop("extends"), folder, where)
+    if any(path == p for p, _ in chain):
+        cycle = " -> ".join([*(s for _, s in chain), shown])
+        raise ScenarioError([f"{chain[0][1]}: extends cycle: {cycle}"])
+    parent = _read_one(path, shown)
+    _rebase_csv(parent, path.parent)
+    parent = _extend(parent, path.parent, shown, [*chain, (path, shown)])
+    return deep_merge(parent, data)
+
+
+def _locate(path: str | Path) -> tuple[Path, str]:
+    if isinstance(path, str) and path.startswith(SHIPPED_PREFIX):
+        found, dirs = _shipped(path[len(SHIPPED_PREFIX):])
+        if found is None:
+            raise ScenarioError([f"{path}: not found (looked in {', '.join(map(str, dirs))})"])
+        return found, str(found)
+    return Path(path), str(path)
+
+
+def read_yaml(path: str | Path) -> dict:
+    """Read a scenario file into plain data, with ``extends:`` resolved and merged.
+
+    Raises
+    ------
+    ScenarioError
+        When a file in the chain is missing, unreadable, not YAML or not a mapping, or the
+        chain loops.
+    """
+    path, where = _locate(path)
+    data = _read_one(path, where)
+    return _extend(data, path.resolve().parent, where, [(path.resolve(), where)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def validate(data: Any, source: str = "<data>", base_dir: Path | None = None) -> Scenario:
+    """Validate plain data (as read from YAML) into a Scenario.
+
+    Parameters
+    ----------
+    data
+        A mapping; an ``extends:`` key in it is resolved from ``base_dir``.
+    source
+        What the data came from, the start of every error line.
+    base_dir
+        Folder that relative paths (``extends:``, empirical ``csv:``) are read from.
+
+    Raises
+    ------
+    ScenarioError
+        With one line per problem, all problems at once.
+    """
+    base = Path(base_dir) if base_dir is not None else Path(".")
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [f"{source}: top level must be a mapping of keys to values, got {type(data).__name__}"]
+        )
+    _check_shape(data, source)
+    data = _extend(data, base.resolve(), source, [(base.resolve() / source, source)])
     try:
-        return Scenario.model_validate(data, context={"base_dir": base_dir or Path(".")})
+        return Scenario.model_validate(data, context={"base_dir": base})
     except ValidationError as exc:
-        lines = [
-            f"{source}: {'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise ScenarioError(lines) from None
+        raise ScenarioError(format_validation_error(exc, source, Scenario)) from None
 
 
 def load(path: str | Path) -> Scenario:
-    """Load and validate a scenario file."""
+    """Load a scenario file (or ``"jailsim:NAME.yaml"``, a shipped one) into a Scenario.
+
+    Raises
+    ------
+    ScenarioError
+        With one line per problem, each starting with the file name.
+    """
+    file, where = _locate(path)
+    return validate(read_yaml(path), source=where, base_dir=file.parent)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing what a run used
+
+
+def dump_resolved(scenario: Scenario, path: str | Path, *, seed: int | None, version: str) -> Path:
+    """Write the scenario a run used, with its seed and jailsim's version, atomically.
+
+    ``path`` is the file to write, or a folder to write :data:`RESOLVED_NAME` into. The file
+    holds ``scenario.to_dict()`` (defaults filled in, ``extends:`` resolved) plus top-level
+    ``seed`` and ``jailsim_version``; :func:`load` gives back the same Scenario with those two
+    set. A crash while writing leaves the previous file or none, never half a file.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     path = Path(path)
-    return validate(read_yaml(path), source=str(path), base_dir=path.parent)
+    if path.is_dir():
+        path = path / RESOLVED_NAME
+    data = scenario.model_copy(update={"seed": seed, "jailsim_version": version}).to_dict()
+    body = yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    )
+    _write_atomic(path, _HEADER.format(name=path.name, version=version) + body)
+    return path
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory guard
+
+
+def expected_bookings(scenario: Scenario) -> float:
+    """Bookings one replication is expected to hold, over the whole horizon (an upper bound).
+
+    Each stream's rate times the horizon in days, raised by a positive trend as if the rate
+    at the end of the horizon held throughout.
+    """
+    years = scenario.horizon / 365.25
+    total = 0.0
+    for stream in (scenario.arrivals.bookings, scenario.arrivals.task_force):
+        if stream is not None:
+            growth = 1.0 + max(0.0, stream.profile.trend_per_year) * years
+            total += stream.rate * scenario.horizon * growth
+    return total
+
+
+def estimate_memory_bytes(scenario: Scenario, replications: int | None = None) -> int:
+    """Memory the bookings tables of all replications need: bookings x reps x BYTES_PER_BOOKING.
+
+    ``replications`` defaults to the scenario's own. Absurd inputs give a huge number, never
+    an overflow.
+    """
+    reps = scenario.replications if replications is None else replications
+    need = expected_bookings(scenario) * reps * BYTES_PER_BOOKING
+    return int(min(need, 2.0**63))
+
+
+def physical_memory_bytes() -> int | None:
+    """Return the physical memory of this machine, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(
+    scenario: Scenario,
+    replications: int | None = None,
+    *,
+    source: str = "<scenario>",
+    total_bytes: int | None = None,
+) -> None:
+    """Refuse a run whose bookings tables would not fit in memory (leaving 25% headroom).
+
+    ``total_bytes`` overrides the machine's physical memory (for tests); where it cannot be
+    known the check passes.
+
+    Raises
+    ------
+    ScenarioError
+        With one line saying how much the run needs and what to lower.
+    """
+    total = physical_memory_bytes() if total_bytes is None else total_bytes
+    if not total:
+        return
+    reps = scenario.replications if replications is None else replications
+    need = estimate_memory_bytes(scenario, reps)
+    usable = total * (1.0 - MEMORY_HEADROOM)
+    if need > usable:
+        raise ScenarioError([
+            f"{source}: run needs about {need / 1e9:,.1f} GB for "
+            f"{expected_bookings(scenario):,.0f} bookings x {reps} replications, more than the "
+            f"{usable / 1e9:,.1f} GB this machine has ({1 - MEMORY_HEADROOM:.0%} of "
+            f"{total / 1e9:,.1f} GB); lower horizon, rates or replications"
+        ])

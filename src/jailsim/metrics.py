@@ -1,0 +1,169 @@
+"""Metrics: the headline numbers of one replication, and their summary across replications.
+
+Every metric is computed over the measurement window [warm-up, horizon] from the censored
+bookings table and the daily census, so both engines report identically. Names are stable:
+they are the keys of ``summary.json`` and are documented in ``METRICS`` (name -> meaning with
+unit), which the README reproduces.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from jailsim.calendar import WeeklyStep
+from jailsim.context import Context
+
+#: Every metric: name -> (unit, meaning). Order is the order of tables and reports.
+METRICS: dict[str, tuple[str, str]] = {
+    "bookings_per_day": ("per day", "bookings (both streams) booked in the window, per day"),
+    "releases_per_day": ("per day", "exits of any kind in the window, per day"),
+    "adp": ("people", "average daily population: time-average census over the window"),
+    "mean_los_days": ("days", "mean length of stay of people who left in the window"),
+    "median_los_days": ("days", "median length of stay of people who left in the window"),
+    "mean_los_days_detainer": ("days", "mean stay of people who left with a detainer"),
+    "mean_los_days_no_detainer": ("days", "mean stay of people who left without a detainer"),
+    "los_ratio_detainer": ("ratio", "mean_los_days_detainer / mean_los_days_no_detainer"),
+    "bed_days": ("bed-days", "occupied bed-days in the window"),
+    "bed_days_per_year": ("bed-days/yr", "bed_days scaled to 365.25 days"),
+    "hold_bed_days": ("bed-days", "bed-days spent held for ICE past release, in the window"),
+    "detainer_bed_days": ("bed-days", "bed-days of people with a detainer lodged, in the window"),
+    "boarded_out_bed_days": ("bed-days", "bed-days above rated capacity, in the window"),
+    "peak_census": ("people", "highest daily average census in the window"),
+    "detainers": ("count", "detainers lodged in the window on people in custody"),
+    "detainers_per_1000_bookings": ("per 1,000", "detainers / bookings in the window x 1000"),
+    "detainers_jem": ("count", "detainers in the window first lodged by a JEM screening"),
+    "holds": ("count", "holds for ICE that started in the window"),
+    "mean_hold_hours": ("hours", "mean hold length of holds that ended in the window"),
+    "ice_transfers": ("count", "people transferred to ICE in the window"),
+    "lapsed_detainers": ("count", "holds that ended at the cap without ICE in the window"),
+    "declined_detainers": ("count", "people released in the window with a detainer not held"),
+    "screening_coverage": ("share", "foreign-born bookings screened by JEM before leaving"),
+    "mean_screening_wait_hours": ("hours", "mean wait from ready to interview, JEM"),
+    "officer_utilization": ("share", "JEM officer busy time / scheduled officer time"),
+    "warrants_served": ("count", "ICE warrants served by WSO officers in the window"),
+    "wso_officer_utilization": ("share", "WSO officer busy time / scheduled officer time"),
+}
+
+
+def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
+    """Total length of [start, end) intervals inside [lo, hi); NaN ``end`` means still open."""
+    has = ~np.isnan(start)
+    s, e = start[has], np.where(np.isnan(end[has]), hi, end[has])
+    return float(np.clip(np.minimum(e, hi) - np.maximum(s, lo), 0.0, None).sum())
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if len(x) else float("nan")
+
+
+def _utilization(start, free, staff: WeeklyStep | None, lo: float, hi: float) -> float:
+    if staff is None:
+        return float("nan")
+    scheduled = staff.integral(lo, hi)
+    return _overlap(start, free, lo, hi) / scheduled if scheduled > 0 else float("nan")
+
+
+def replication_metrics(ctx: Context, b: pd.DataFrame, census: pd.DataFrame) -> dict[str, float]:
+    """Every metric of ``METRICS`` for one replication's bookings and daily census."""
+    sc = ctx.scenario
+    lo, hi = sc.warmup, sc.horizon
+    length = hi - lo
+
+    def within(col: str) -> np.ndarray:
+        v = b[col].to_numpy()
+        return (v >= lo) & (v <= hi)
+
+    booked = within("booked_at")
+    left = within("exit_at")
+    los = b["los_days"].to_numpy()
+    detained = b["detainer_source"].to_numpy() != "none"
+    reason = b["exit_reason"].to_numpy()
+    exit_ = b["exit_at"].to_numpy()
+
+    # Census integrals over the window (days are whole; a partial last day is weighted).
+    day = census["day"].to_numpy(dtype=float)
+    width = np.clip(np.minimum(day + 1, hi) - np.maximum(day, lo), 0.0, None)
+    bed_days = float((census["census"].to_numpy() * width).sum())
+
+    n_booked = int(booked.sum())
+    detainers = int(within("detainer_at").sum())
+    m: dict[str, float] = {
+        "bookings_per_day": n_booked / length,
+        "releases_per_day": int(left.sum()) / length,
+        "adp": bed_days / length,
+        "mean_los_days": _mean(los[left]),
+        "median_los_days": float(np.median(los[left])) if left.any() else float("nan"),
+        "mean_los_days_detainer": _mean(los[left & detained]),
+        "mean_los_days_no_detainer": _mean(los[left & ~detained]),
+        "bed_days": bed_days,
+        "bed_days_per_year": bed_days / length * 365.25,
+        "hold_bed_days": _overlap(b["hold_start_at"].to_numpy(), exit_, lo, hi),
+        "detainer_bed_days": _overlap(b["detainer_at"].to_numpy(), exit_, lo, hi),
+        "boarded_out_bed_days": float((census["boarded_out"].to_numpy() * width).sum()),
+        "peak_census": float(census["census"].to_numpy()[width > 0].max()),
+        "detainers": detainers,
+        "detainers_per_1000_bookings": 1000 * detainers / n_booked if n_booked else float("nan"),
+        "detainers_jem": int((within("detainer_at") & (b["detainer_source"] == "jem")).sum()),
+        "holds": int(within("hold_start_at").sum()),
+        "mean_hold_hours": _mean(b["hold_hours"].to_numpy()[left & b["hold_start_at"].notna()]),
+        "ice_transfers": int((left & (reason == "ice_transfer")).sum()),
+        "lapsed_detainers": int((left & (reason == "lapsed")).sum()),
+        "declined_detainers": int(
+            (left & detained & (reason == "released") & b["hold_start_at"].isna()).sum()
+        ),
+    }
+    m["los_ratio_detainer"] = m["mean_los_days_detainer"] / m["mean_los_days_no_detainer"]
+
+    nan = float("nan")
+    m.update(
+        screening_coverage=nan,
+        mean_screening_wait_hours=nan,
+        officer_utilization=nan,
+        warrants_served=nan,
+        wso_officer_utilization=nan,
+    )
+    if ctx.jem_staff is not None:
+        eligible = booked & b["foreign_born"].to_numpy()
+        started = b["screened_at"].notna().to_numpy()
+        resolved = eligible & (started | b["exit_at"].notna().to_numpy())
+        m["screening_coverage"] = (
+            float(started[resolved].mean()) if resolved.any() else nan
+        )
+        ready_in = within("screen_ready_at") & started
+        wait = b["screened_at"].to_numpy() - b["screen_ready_at"].to_numpy()
+        m["mean_screening_wait_hours"] = _mean(wait[ready_in]) * 24.0
+        m["officer_utilization"] = _utilization(
+            b["screened_at"].to_numpy(), b["officer_free_at"].to_numpy(), ctx.jem_staff, lo, hi
+        )
+    if ctx.wso_staff is not None:
+        m["warrants_served"] = int(within("warrant_served_at").sum())
+        m["wso_officer_utilization"] = _utilization(
+            b["warrant_start_at"].to_numpy(),
+            b["warrant_served_at"].to_numpy(),
+            ctx.wso_staff,
+            lo,
+            hi,
+        )
+    return {k: float(m[k]) for k in METRICS}
+
+
+def summarize(per_replication: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and t-interval of each metric across replications (rows: metrics).
+
+    Columns ``mean``, ``ci_low``, ``ci_high``, ``n`` (replications where the metric is
+    defined). With one replication the interval is NaN (no spread to estimate).
+    """
+    rows = {}
+    for name in METRICS:
+        x = per_replication[name].to_numpy(dtype=float)
+        x = x[~np.isnan(x)]
+        n = len(x)
+        mean = float(x.mean()) if n else float("nan")
+        if n >= 2:
+            half = stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
+        else:
+            half = float("nan")
+        rows[name] = {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": n}
+    return pd.DataFrame.from_dict(rows, orient="index")

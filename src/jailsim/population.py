@@ -1,0 +1,195 @@
+"""The Population: every per-booking random draw of one replication, sampled up front.
+
+A Population is a struct of numpy arrays, one entry per booking, holding arrival times,
+attributes and every duration or decision a booking could need on any path through the jail
+(whether or not that path is taken). Engines consume it and draw nothing themselves, so the
+SimPy engine and the vectorized engine see the very same random numbers and must produce the
+very same timelines. Draws are made by inverting CDFs of uniforms from the purpose streams of
+:mod:`jailsim.streams`, in a fixed order per purpose, so that a change to one parameter moves
+only the draws that parameter governs.
+
+Durations are stored as float32 (days; ample for sampled values), times and the uniform used
+against the detainer-dependent bond threshold as float64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from jailsim.arrivals import sample_arrivals
+from jailsim.calendar import Clock
+from jailsim.scenario.schema import Scenario, Stream
+from jailsim.streams import SOURCES, generator
+
+# Pretrial decision at initial appearance.
+ROR, BAIL, DENIED = 0, 1, 2
+PRETRIAL_NAMES = ("ror", "bail", "denied")
+# Outcome of a case that is disposed while the person is held.
+TIME_SERVED, JAIL, PRISON = 0, 1, 2
+SENTENCE_NAMES = ("time_served", "jail", "prison")
+
+
+@dataclass(frozen=True, eq=False)
+class Population:
+    """All draws for one replication; arrays of equal length sorted by ``booked_at``."""
+
+    replication: int
+    booked_at: np.ndarray  # float64 days since start
+    source: np.ndarray  # int8, SOURCES code
+    charge: np.ndarray  # int8, index into scenario.charge_names
+    felony: np.ndarray  # bool
+    foreign_born: np.ndarray  # bool
+    citizen: np.ndarray  # bool
+    removable: np.ndarray  # bool
+    dhs_record: np.ndarray  # bool
+    remote_lodge: np.ndarray  # bool: ICE would lodge a detainer after a biometric hit
+    remote_delay: np.ndarray  # float32 days, booking -> remote detainer
+    jem_lodge: np.ndarray  # bool: a JEM screening would lodge a detainer
+    screening_time: np.ndarray  # float32 days
+    nta_time: np.ndarray  # float32 days
+    pretrial: np.ndarray  # int8: ROR, BAIL, DENIED
+    release_processing: np.ndarray  # float32 days, decision -> out the door
+    u_post: np.ndarray  # float64 uniform; posts bail if u_post < p_post * factor
+    post_delay: np.ndarray  # float32 days, initial appearance -> release on bail
+    time_to_disposition: np.ndarray  # float32 days from booking
+    sentence: np.ndarray  # int8: TIME_SERVED, JAIL, PRISON
+    jail_days: np.ndarray  # float32 days served after disposition
+    prison_delay: np.ndarray  # float32 days, disposition -> transfer to prison
+    refused: np.ndarray  # bool: the jail refuses this detainer (honor.refusal_probability)
+    ice_comes: np.ndarray  # bool: ICE takes custody if the hold lasts long enough
+    pickup_delay: np.ndarray  # float32 days, hold start -> ICE ready
+    service_time: np.ndarray  # float32 days, WSO warrant service
+
+    def __len__(self) -> int:
+        return len(self.booked_at)
+
+    @property
+    def n(self) -> int:
+        """Number of bookings."""
+        return len(self.booked_at)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self) if f.name != "replication")
+
+    @classmethod
+    def sample(cls, scenario: Scenario, seed: int, replication: int) -> Population:
+        """Draw the Population of replication ``replication`` of ``scenario`` under ``seed``."""
+        clock = Clock(scenario.start_date)
+        parts = [
+            _sample_source(scenario, clock, stream, source, seed, replication)
+            for source, stream in (
+                ("bookings", scenario.arrivals.bookings),
+                ("task_force", scenario.arrivals.task_force),
+            )
+            if stream is not None
+        ]
+        merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        order = np.argsort(merged["booked_at"], kind="stable")
+        return cls(replication=replication, **{k: v[order] for k, v in merged.items()})
+
+
+def _by_charge(charge: np.ndarray, u: np.ndarray, dists: list) -> np.ndarray:
+    """Apply each charge's distribution to the uniforms of the bookings with that charge."""
+    out = np.empty(len(u), dtype=np.float32)
+    for code, dist in enumerate(dists):
+        sel = charge == code
+        if sel.any():
+            out[sel] = dist.ppf(u[sel])
+    return out
+
+
+def _categorical(u: np.ndarray, cum: np.ndarray, charge: np.ndarray) -> np.ndarray:
+    """Category index for uniforms ``u`` given per-charge cumulative probabilities ``cum``."""
+    c = cum[charge]  # (n, k)
+    return np.minimum((u[:, None] >= c).sum(axis=1), cum.shape[1] - 1).astype(np.int8)
+
+
+def _sample_source(
+    sc: Scenario, clock: Clock, stream: Stream, source: str, seed: int, rep: int
+) -> dict[str, np.ndarray]:
+    def gen(purpose: str) -> np.random.Generator:
+        return generator(seed, rep, source, purpose)
+
+    booked_at = sample_arrivals(stream, clock, sc.horizon, gen("arrivals"))
+    n = len(booked_at)
+    charges = [sc.charges[name] for name in sc.charge_names]
+
+    u = gen("attributes").random((5, n))
+    shares = np.array([stream.charge_mix.get(name, 0.0) for name in sc.charge_names])
+    charge = np.minimum(
+        np.searchsorted(np.cumsum(shares), u[0], side="right"), len(shares) - 1
+    ).astype(np.int8)
+    felony = np.array([c.felony for c in charges], dtype=bool)[charge]
+    foreign_born = u[1] < stream.foreign_born
+    citizen = foreign_born & (u[2] < stream.citizen_given_foreign_born)
+    noncitizen = foreign_born & ~citizen
+    removable = noncitizen & (u[3] < stream.removable_given_noncitizen)
+    dhs_record = noncitizen & (u[4] < stream.dhs_record_given_noncitizen)
+
+    u = gen("biometric").random((2, n))
+    remote_lodge = dhs_record & removable & (u[0] < sc.biometric.p_lodge)
+    remote_delay = sc.biometric.delay.ppf(u[1]).astype(np.float32)
+
+    u = gen("screening").random((3, n))
+    jem = sc.jem
+    jem_lodge = removable & (u[0] < (jem.p_lodge if jem else 0.0))
+    screening_time = (jem.screening_time.ppf(u[1]) if jem else np.zeros(n)).astype(np.float32)
+    nta_time = (jem.nta_time.ppf(u[2]) if jem else np.zeros(n)).astype(np.float32)
+
+    u = gen("court").random((2, n))
+    cum = np.array([[c.pretrial.ror, c.pretrial.ror + c.pretrial.bail] for c in charges])
+    pretrial = _categorical(u[0], np.column_stack([cum, np.ones(len(charges))]), charge)
+    release_processing = sc.court.release_processing.ppf(u[1]).astype(np.float32)
+
+    u = gen("bond").random((2, n))
+    u_post = u[0].copy()
+    post_delay = _by_charge(charge, u[1], [c.pretrial.post_delay for c in charges])
+
+    u = gen("disposition").random((4, n))
+    d = [c.disposition for c in charges]
+    ttd = _by_charge(charge, u[0], [x.time_to_disposition for x in d])
+    cum = np.array([[x.time_served, x.time_served + x.jail, 1.0] for x in d])
+    sentence = _categorical(u[1], cum, charge)
+    jail_days = _by_charge(charge, u[2], [x.jail_days for x in d])
+    prison_delay = _by_charge(charge, u[3], [x.prison_transfer_delay for x in d])
+
+    refused = gen("honor").random(n) < sc.honor.refusal_probability
+
+    u = gen("pickup").random((2, n))
+    ice_comes = u[0] < sc.ice.p_pickup
+    pickup_delay = sc.ice.pickup_delay.ppf(u[1]).astype(np.float32)
+
+    u = gen("warrant").random(n)
+    service_time = (sc.wso.service_time.ppf(u) if sc.wso else np.zeros(n)).astype(np.float32)
+
+    return {
+        "booked_at": booked_at,
+        "source": np.full(n, SOURCES[source], dtype=np.int8),
+        "charge": charge,
+        "felony": felony,
+        "foreign_born": foreign_born,
+        "citizen": citizen,
+        "removable": removable,
+        "dhs_record": dhs_record,
+        "remote_lodge": remote_lodge,
+        "remote_delay": remote_delay,
+        "jem_lodge": jem_lodge,
+        "screening_time": screening_time,
+        "nta_time": nta_time,
+        "pretrial": pretrial,
+        "release_processing": release_processing,
+        "u_post": u_post,
+        "post_delay": post_delay,
+        "time_to_disposition": ttd,
+        "sentence": sentence,
+        "jail_days": jail_days,
+        "prison_delay": prison_delay,
+        "refused": refused,
+        "ice_comes": ice_comes,
+        "pickup_delay": pickup_delay,
+        "service_time": service_time,
+    }

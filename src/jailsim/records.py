@@ -1,0 +1,92 @@
+"""Records: one row per booking, censored at the horizon, as a pandas DataFrame.
+
+An engine's Timeline follows everyone to their exit; the records keep only what had happened
+by the horizon. Times after it become NaN, outcomes not yet decided become ``pending``, and
+people still held have ``exit_reason == "censored"`` with ``los_days`` the time served so far
+(a right-censored observation, never dropped).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from jailsim.context import Context
+from jailsim.population import PRETRIAL_NAMES, SENTENCE_NAMES, Population
+from jailsim.streams import SOURCES
+from jailsim.timeline import BOND_OUTCOMES, DETAINER_SOURCES, EXIT_REASONS, Timeline
+
+CENSORED = "censored"
+PENDING = "pending"
+
+#: Time columns of the bookings table (float days since the scenario's start).
+TIME_COLUMNS = (
+    "booked_at",
+    "screen_ready_at",
+    "screened_at",
+    "screen_end_at",
+    "officer_free_at",
+    "detainer_at",
+    "initial_appearance_at",
+    "bond_decided_at",
+    "disposition_at",
+    "release_eligible_at",
+    "hold_start_at",
+    "warrant_start_at",
+    "warrant_served_at",
+    "exit_at",
+)
+
+
+def _cat(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes.astype(np.int16), categories=list(names))
+
+
+def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
+    """The censored bookings table of one replication."""
+    sc, horizon = ctx.scenario, ctx.scenario.horizon
+    times = tl.arrays()
+    times["screened_at"] = times.pop("screen_start_at")
+    censor = {k: np.where(times[k] > horizon, np.nan, times[k]) for k in TIME_COLUMNS[1:]}
+
+    exit_known = tl.exit_at <= horizon
+    exit_codes = np.where(exit_known, tl.exit_reason, len(EXIT_REASONS))
+    bond_codes = np.where(tl.bond_decided_at <= horizon, tl.bond_outcome, len(BOND_OUTCOMES))
+    disposed = ~np.isnan(tl.disposition_at)
+    sentence_codes = np.where(
+        disposed,
+        np.where(tl.disposition_at <= horizon, pop.sentence, len(SENTENCE_NAMES) + 1),
+        len(SENTENCE_NAMES),
+    )
+    detainer_codes = np.where(tl.detainer_at <= horizon, tl.detainer_source, 0)
+    end = np.minimum(tl.exit_at, horizon)
+    hold_hours = np.where(tl.hold_start_at <= horizon, (end - tl.hold_start_at) * 24.0, np.nan)
+    source_names = tuple(sorted(SOURCES, key=SOURCES.get))
+
+    return pd.DataFrame(
+        {
+            "replication": np.full(pop.n, pop.replication, dtype=np.int32),
+            "booking_id": np.arange(pop.n, dtype=np.int64),
+            "stream": _cat(pop.source, source_names),
+            "booked_at": pop.booked_at,
+            "charge": _cat(pop.charge, sc.charge_names),
+            "felony": pop.felony,
+            "foreign_born": pop.foreign_born,
+            "citizen": pop.citizen,
+            "removable": pop.removable,
+            "dhs_record": pop.dhs_record,
+            **{k: censor[k] for k in TIME_COLUMNS[1:6]},
+            "detainer_source": _cat(detainer_codes, DETAINER_SOURCES),
+            "initial_appearance_at": censor["initial_appearance_at"],
+            "pretrial_decision": _cat(pop.pretrial, PRETRIAL_NAMES),
+            "bond_outcome": _cat(bond_codes, (*BOND_OUTCOMES, PENDING)),
+            "bond_decided_at": censor["bond_decided_at"],
+            "disposition_at": censor["disposition_at"],
+            "sentence": _cat(sentence_codes, (*SENTENCE_NAMES, "none", PENDING)),
+            **{k: censor[k] for k in TIME_COLUMNS[9:13]},
+            "hold_hours": hold_hours,
+            "exit_at": censor["exit_at"],
+            "exit_reason": _cat(exit_codes, (*EXIT_REASONS, CENSORED)),
+            "los_days": end - pop.booked_at,
+        }
+    )

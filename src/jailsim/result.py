@@ -1,0 +1,51 @@
+"""Result: the tables of a run (bookings, census, metrics) and their summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from jailsim.metrics import summarize
+from jailsim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """What ``simulate`` returns.
+
+    Attributes
+    ----------
+    scenario
+        The scenario exactly as run (seed and replications filled in).
+    engine
+        ``"des"`` or ``"vector"``.
+    bookings
+        One row per booking and replication (see README, "bookings.parquet").
+    census
+        One row per day and replication: average census, with detainer, on hold, boarded out.
+    metrics
+        One row per replication, one column per metric.
+    """
+
+    scenario: Scenario
+    engine: str
+    bookings: pd.DataFrame
+    census: pd.DataFrame
+    metrics: pd.DataFrame
+
+    @property
+    def seed(self) -> int:
+        """The master seed of the run."""
+        return int(self.scenario.seed)
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Mean and t-interval of every metric across replications (rows: metric names)."""
+        return summarize(self.metrics, confidence)
+
+    def save(self, out: str | Path) -> Path:
+        """Write the output folder of DESIGN.md (atomically, file by file)."""
+        from jailsim.outputs import write_run
+
+        return write_run(self, Path(out))

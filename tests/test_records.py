@@ -1,0 +1,115 @@
+"""Conservation, censoring and the hold cap, on the records of both engines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import jailsim
+from jailsim.census import daily_census, presence, step_integral
+from jailsim.context import Context
+from jailsim.engines import des
+from jailsim.population import Population
+from jailsim.records import bookings_frame
+
+EXITS = {"released", "ice_transfer", "lapsed", "prison", "censored"}
+
+
+@pytest.fixture(scope="module")
+def jem_run():
+    return jailsim.simulate("scenarios/jem_wso.yaml", seed=21, replications=2, days=300,
+                            warmup_days=60, engine="vector")
+
+
+def test_every_booking_has_exactly_one_exit_or_is_censored(jem_run):
+    b = jem_run.bookings
+    assert set(b.exit_reason.unique()) <= EXITS
+    assert b.exit_reason.notna().all()
+    done = b.exit_reason != "censored"
+    assert b.loc[done, "exit_at"].notna().all()
+    assert b.loc[~done, "exit_at"].isna().all()
+    assert (b.loc[done, "exit_at"] >= b.loc[done, "booked_at"]).all()
+    horizon = jem_run.scenario.horizon
+    np.testing.assert_allclose(
+        b.loc[~done, "los_days"], horizon - b.loc[~done, "booked_at"], rtol=0, atol=1e-9
+    )
+    assert (b.groupby("replication").booking_id.count() > 0).all()
+
+
+def test_nothing_is_recorded_after_the_horizon(jem_run):
+    b = jem_run.bookings
+    horizon = jem_run.scenario.horizon
+    for col in b.columns:
+        if col.endswith("_at"):
+            assert (b[col].dropna() <= horizon).all(), col
+
+
+def test_census_rebuilt_from_bookings_equals_the_des_census_log():
+    sc = jailsim.load("scenarios/jem.yaml").with_(horizon="200d", warmup="20d")
+    ctx = Context.build(sc)
+    pop = Population.sample(sc, seed=2, replication=0)
+    timeline, log = des.run_logged(ctx, pop)
+    b = bookings_frame(ctx, pop, timeline)
+    edges = np.arange(0.0, 201.0)
+    from_log = step_integral(log[:, 0], log[:, 1], edges)
+    census = daily_census(b, sc.horizon, sc.jail.rated_capacity, sc.start_date)
+    np.testing.assert_allclose(census["census"].to_numpy(), from_log, rtol=0, atol=1e-6)
+    # and the census counts every person once: its integral is the sum of stays
+    stays = np.minimum(b.exit_at.fillna(sc.horizon), sc.horizon) - b.booked_at
+    assert census["census"].sum() == pytest.approx(stays.sum(), rel=1e-9)
+
+
+def test_step_integral_by_hand():
+    # one person from 0.5 to 2.25, one from 1.0 on: N = 1 on [0.5,1), 2 on [1,2.25), 1 after
+    t, d = presence(np.array([0.5, 1.0]), np.array([2.25, np.nan]))
+    got = step_integral(t, d, np.array([0.0, 1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(got, [0.5, 2.0, 0.25 * 2 + 0.75])
+    over = step_integral(t, d, np.array([0.0, 1.0, 2.0, 3.0]), cap=1.0)
+    np.testing.assert_allclose(over, [0.0, 1.0, 0.25])
+
+
+@pytest.mark.parametrize("rule", ["calendar_48h", "business_48h"])
+def test_holds_never_exceed_the_cap(rule):
+    sc = jailsim.load("scenarios/jem.yaml").with_(
+        {"hold.rule": rule, "ice.p_pickup": 0.5, "horizon": "300d", "warmup": "30d"}
+    )
+    res = jailsim.simulate(sc, seed=8, engine="vector")
+    b = res.bookings
+    held = b[b.hold_start_at.notna() & b.exit_at.notna()]
+    assert len(held) > 30
+    cap = Context.build(sc).hold.cap(held.hold_start_at.to_numpy())
+    assert (held.exit_at.to_numpy() <= cap + 1e-9).all()
+    if rule == "calendar_48h":
+        assert held.hold_hours.max() <= 48 + 1e-6
+    # lapses end exactly at the cap; transfers no later
+    lapsed = held.exit_reason == "lapsed"
+    np.testing.assert_allclose(held.exit_at[lapsed], cap[lapsed.to_numpy()], atol=1e-9)
+
+
+def test_pickup_after_the_cap_is_a_lapse():
+    sc = jailsim.load("scenarios/jem.yaml").with_(
+        {"ice.p_pickup": 1.0, "ice.pickup_delay": "60h", "horizon": "200d", "warmup": "20d"}
+    )
+    b = jailsim.simulate(sc, seed=1, engine="vector").bookings
+    held = b[b.hold_start_at.notna() & (b.exit_reason != "censored")]
+    assert len(held) > 10
+    assert (held.exit_reason == "lapsed").all()
+    np.testing.assert_allclose(held.hold_hours, 48.0, atol=1e-6)
+
+
+def test_decline_policy_holds_no_one():
+    b = jailsim.simulate("scenarios/decline_detainers.yaml", seed=4, days=200, warmup_days=20,
+                         engine="vector").bookings
+    assert b.hold_start_at.isna().all()
+    assert (b.detainer_source != "none").sum() > 10
+
+
+def test_bookings_table_columns(jem_run):
+    required = {
+        "replication", "booking_id", "stream", "booked_at", "charge", "foreign_born",
+        "removable", "screened_at", "detainer_at", "detainer_source", "bond_outcome",
+        "release_eligible_at", "hold_hours", "exit_at", "exit_reason", "los_days",
+    }
+    assert required <= set(jem_run.bookings.columns)
+    assert isinstance(jem_run.bookings.exit_reason.dtype, pd.CategoricalDtype)

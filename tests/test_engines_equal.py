@@ -39,3 +39,65 @@ def test_engines_agree_on_summary():
     np.testing.assert_allclose(
         a.summary()["mean"].to_numpy(), b.summary()["mean"].to_numpy(), rtol=1e-9, atol=1e-9
     )
+
+
+# ------------------------------------------------------------------ randomized scenarios
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from _support import base  # noqa: E402
+
+_shift = st.fixed_dictionaries(
+    {
+        "days": st.sampled_from(["daily", "Mon-Fri", "Sat,Sun", "Fri-Mon", "Wed"]),
+        "start": st.sampled_from(["00:00", "06:30", "08:00", "16:00", "22:00"]),
+        "end": st.sampled_from(["24:00", "04:00", "12:00", "16:00", "23:30"]),
+        "officers": st.integers(0, 3),
+    }
+)
+
+
+@st.composite
+def scenarios(draw):
+    changes = {
+        "horizon": f"{draw(st.integers(20, 90))}d",
+        "warmup": "5d",
+        "program": draw(st.sampled_from(["none", "jem", "wso", "jem+wso"])),
+        "arrivals.bookings.rate": f"{draw(st.integers(5, 60))}/day",
+        "arrivals.bookings.foreign_born": draw(st.floats(0, 1)),
+        "arrivals.bookings.removable_given_noncitizen": draw(st.floats(0, 1)),
+        "arrivals.bookings.dhs_record_given_noncitizen": draw(st.floats(0, 1)),
+        "bond.detainer_factor": draw(st.floats(0, 1)),
+        "honor.policy": draw(st.sampled_from(["all", "none", "felony_only"])),
+        "honor.refusal_probability": draw(st.sampled_from([0.0, 0.3])),
+        "hold.rule": draw(st.sampled_from(["calendar_48h", "business_48h"])),
+        "ice.p_pickup": draw(st.floats(0, 1)),
+        "ice.pickup_delay": draw(
+            st.sampled_from(["0h", "30h", {"dist": "exponential", "mean": "20h"}])
+        ),
+        "jem.officers": draw(st.integers(0, 3)),
+        "jem.shifts": draw(st.lists(_shift, max_size=3)),
+        "jem.queue_delay": draw(st.sampled_from(["0h", "2h", "1d"])),
+        "jem.p_lodge": draw(st.floats(0, 1)),
+        "wso.officers": draw(st.integers(0, 2)),
+        "wso.shifts": draw(st.lists(_shift, max_size=2)),
+        "wso.custody_cap": draw(st.sampled_from(["1h", "72h"])),
+        "court.weekmask": draw(st.sampled_from(["daily", "Mon-Fri", "Tue,Thu"])),
+        "court.sessions": draw(st.sampled_from([["09:00"], ["09:00", "14:00"], ["23:00"]])),
+    }
+    if draw(st.booleans()):
+        changes["ice.transport"] = {
+            "times": draw(st.sampled_from([["10:00"], ["06:00", "18:00"]])),
+            "days": draw(st.sampled_from(["daily", "Mon-Fri"])),
+            "seats": draw(st.sampled_from([None, 1, 3])),
+        }
+    return base().with_(changes)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(sc=scenarios(), seed=st.integers(0, 2**32))
+def test_engines_agree_on_random_scenarios(sc, seed):
+    ctx = Context.build(sc)
+    pop = Population.sample(sc, seed=seed, replication=0)
+    assert_same_timeline(des.run(ctx, pop), vector.run(ctx, pop))

@@ -73,6 +73,7 @@ def test_jem_screening_wait_matches_erlang_c(engine):
         rate=f"{rate_fb}/day",
         horizon="400d",
         warmup="40d",
+        stay="10d",  # everyone stays far longer than any wait: no one leaves unscreened
         program="jem",
         **{
             "arrivals.bookings.foreign_born": 1.0,

@@ -20,6 +20,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "bookings_per_day": ("per day", "bookings (both streams) booked in the window, per day"),
     "releases_per_day": ("per day", "exits of any kind in the window, per day"),
     "adp": ("people", "average daily population: time-average census over the window"),
+    "expected_los_days": ("days", "BJS expected length of stay: adp / bookings_per_day"),
     "mean_los_days": ("days", "mean length of stay of people who left in the window"),
     "median_los_days": ("days", "median length of stay of people who left in the window"),
     "mean_los_days_detainer": ("days", "mean stay of people who left with a detainer"),
@@ -114,6 +115,7 @@ def replication_metrics(ctx: Context, b: pd.DataFrame, census: pd.DataFrame) -> 
             (left & detained & (reason == "released") & b["hold_start_at"].isna()).sum()
         ),
     }
+    m["expected_los_days"] = m["adp"] / m["bookings_per_day"] if n_booked else float("nan")
     m["los_ratio_detainer"] = m["mean_los_days_detainer"] / m["mean_los_days_no_detainer"]
 
     nan = float("nan")

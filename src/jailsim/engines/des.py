@@ -122,7 +122,7 @@ class _Jail:
     def arrivals(self):
         env, booked = self.env, self.pop.booked_at
         for i in range(self.pop.n):
-            yield env.timeout(max(booked[i] - env.now, 0.0))
+            yield self.until(booked[i])
             env.process(self.booking(i))
 
     def exit(self, i: int, reason: int) -> None:
@@ -137,6 +137,10 @@ class _Jail:
         self.remaining -= 1
         if self.remaining == 0:
             self.all_done.succeed()
+
+    def until(self, when: float) -> simpy.Timeout:
+        """A timeout that fires at absolute time ``when`` (never in the past)."""
+        return self.env.timeout(max(when - self.env.now, 0.0))
 
     def lodge(self, i: int, source: int) -> None:
         if not self.exited[i] and self.t.detainer_source[i] == NO_DETAINER:
@@ -159,7 +163,7 @@ class _Jail:
             env.process(self.screening(i))
 
         ia = float(self.ctx.court.next_session(booked + sc.court.min_time_to_appearance))
-        yield env.timeout(ia - env.now)
+        yield self.until(ia)
         t.initial_appearance_at[i] = ia
         disposition = max(ia, booked + float(p.time_to_disposition[i]))
         pretrial = p.pretrial[i]
@@ -170,7 +174,7 @@ class _Jail:
         elif pretrial == BAIL:
             post_at = ia + float(p.post_delay[i])
             if post_at < disposition:
-                yield env.timeout(post_at - env.now)
+                yield self.until(post_at)
                 t.bond_decided_at[i] = post_at
                 if p.u_post[i] < self.post_probability(i):
                     t.bond_outcome[i] = BOND_POSTED
@@ -184,7 +188,7 @@ class _Jail:
 
         to_prison = False
         if release_at is None:
-            yield env.timeout(disposition - env.now)
+            yield self.until(disposition)
             t.disposition_at[i] = disposition
             sentence = p.sentence[i]
             if sentence == TIME_SERVED:
@@ -195,7 +199,7 @@ class _Jail:
                 assert sentence == PRISON
                 release_at = disposition + float(p.prison_delay[i])
                 to_prison = True
-        yield env.timeout(release_at - env.now)
+        yield self.until(release_at)
         if not to_prison:
             t.release_eligible_at[i] = release_at
 
@@ -232,7 +236,7 @@ class _Jail:
     def screening(self, i: int):
         env, p, t = self.env, self.pop, self.t
         ready = float(p.booked_at[i]) + self.sc.jem.queue_delay
-        yield env.timeout(ready - env.now)
+        yield self.until(ready)
         t.screen_ready_at[i] = ready
         left = self.left.get(i)
         if left is None or left.triggered:
@@ -263,7 +267,7 @@ class _Jail:
         ready = release_at + float(p.pickup_delay[i])
         if self.wso is not None:
             req = self.wso.request()
-            got = yield req | env.timeout(max(deadline - env.now, 0.0))
+            got = yield req | self.until(deadline)
             if req not in got:
                 req.cancel()
                 self.exit(i, LAPSED)
@@ -274,23 +278,18 @@ class _Jail:
             self.wso.release(req)
             deadline = env.now + self.sc.wso.custody_cap
         eligible = max(ready, env.now)
-        if not p.ice_comes[i]:
-            yield env.timeout(deadline - env.now)
+        if not p.ice_comes[i] or eligible > deadline:
+            yield self.until(deadline)
             self.exit(i, LAPSED)
             return
-        if self.transport_queue is None:
-            if eligible <= deadline:
-                yield env.timeout(eligible - env.now)
-                self.exit(i, ICE_TRANSFER)
-            else:
-                yield env.timeout(deadline - env.now)
-                self.exit(i, LAPSED)
+        yield self.until(eligible)
+        if self.transport_queue is None:  # ICE comes as soon as it is ready
+            self.exit(i, ICE_TRANSFER)
             return
-        yield env.timeout(eligible - env.now)
         boarded = env.event()
         entry = (i, boarded)
         self.transport_queue.append(entry)
-        got = yield boarded | env.timeout(max(deadline - env.now, 0.0))
+        got = yield boarded | self.until(deadline)
         if boarded not in got:
             self.transport_queue.remove(entry)
             self.exit(i, LAPSED)
@@ -302,7 +301,7 @@ class _Jail:
         seats = sched.seats if sched.seats is not None else math.inf
         while True:
             nxt = float(sched.next_run(np.nextafter(env.now, math.inf)))
-            yield env.timeout(nxt - env.now)
+            yield self.until(nxt)
             n = int(min(seats, len(self.transport_queue)))
             boarding, self.transport_queue[:] = (
                 self.transport_queue[:n],

@@ -35,19 +35,22 @@ def fcfs_shift_queue(
     for k in range(n):
         t = arr[k] if arr[k] > last else last
         limit = dl[k]
-        while True:
+        started = False
+        while t < limit:
             while busy and busy[0] <= t:
                 heapq.heappop(busy)
-            if t >= limit:
-                t = math.inf
-                break
             if len(busy) < at(t):
+                started = True
                 break
             t = min(busy[0] if busy else math.inf, next_change(t))
-        if t < limit:
+        if started:
             start[k] = t
             last = t
             heapq.heappush(busy, t + svc[k])
+        elif limit > last:
+            # No officer was free before this person left, so nobody behind them can start
+            # earlier either; searching from here keeps the heap consistent.
+            last = limit
     return start
 
 

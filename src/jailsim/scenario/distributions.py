@@ -225,7 +225,10 @@ class Empirical(_Dist):
             values = [parse_duration(f"{r[column].strip()}{unit}") for r in rows if r[column]]
         except ValueError as exc:
             raise ValueError(f"csv {str(path)!r} column {column!r}: {exc}") from None
-        return {**data, "values": [f"{v}d" for v in values]}
+        # Keep the values themselves: the resolved scenario then reproduces the run even if
+        # the CSV file changes or moves.
+        kept = {k: v for k, v in data.items() if k not in ("csv", "column", "unit")}
+        return {**kept, "values": [f"{v!r}d" for v in values]}
 
     @model_validator(mode="after")
     def _nonempty(self):

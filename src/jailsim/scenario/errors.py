@@ -23,6 +23,8 @@ __all__ = ["ScenarioError", "format_validation_error", "one_line", "short"]
 
 #: Longest repr of an input value shown in a message.
 MAX_REPR = 60
+#: Most lines reported for one file; past it, the last line counts the rest.
+MAX_LINES = 100
 #: Path shown for a problem with the scenario as a whole (pydantic's empty ``loc``).
 TOP_LEVEL = "(top level)"
 # pydantic's names for union members and dict keys in a loc: 'function-before[...]',
@@ -67,7 +69,6 @@ class _Located:
     annotation: Any  # the type expected at the location (None when unknown)
     owner: type[BaseModel] | None  # the model whose key the last location item is
     union_at: int | None  # len(path) where a non-discriminated union branch was chosen
-    branch: str | None  # that branch's tag
     key_error: bool  # the problem is with a mapping key, not its value
 
 
@@ -152,14 +153,17 @@ def allowed_keys(model: type[BaseModel]) -> list[str]:
 def locate(root: type[BaseModel], loc: tuple[Any, ...]) -> _Located:
     """Follow ``loc`` through the annotations of ``root`` and its nested models."""
     tp: Any = root
-    out = _Located([], None, None, None, None, False)
+    out = _Located([], None, None, None, False)
     for item in loc:
+        if item == "[key]":  # pydantic's mark for "the key before me is wrong"
+            out.key_error = True
+            continue
         tp = _unwrap(tp) if tp is not None else None
         if tp is not None and _is_union(tp) and isinstance(item, str):
             is_tag, member, discriminated = _union_member(tp, item)
             if is_tag:
                 if not discriminated:
-                    out.union_at, out.branch = len(out.path), item
+                    out.union_at = len(out.path)
                 tp = member
                 continue
         out.owner = tp if _is_model(tp) else None
@@ -168,9 +172,6 @@ def locate(root: type[BaseModel], loc: tuple[Any, ...]) -> _Located:
             field = field_of(tp, item)
             tp = field.annotation if field is not None else None
         elif origin is dict:
-            if item == "[key]":
-                out.key_error = True
-                continue
             tp = get_args(tp)[1] if get_args(tp) else None
         elif origin in (tuple, list):
             args = get_args(tp)
@@ -181,7 +182,6 @@ def locate(root: type[BaseModel], loc: tuple[Any, ...]) -> _Located:
         else:
             tp = None
             if isinstance(item, str) and _TAG_RE.match(item):
-                out.key_error = out.key_error or item == "[key]"
                 continue
         out.path.append(item)
     out.annotation = tp
@@ -242,14 +242,15 @@ def _literal_values(annotation: Any, ctx: dict) -> str:
     tp = _unwrap(annotation)
     if get_origin(tp) is Literal:
         return _names(get_args(tp))
-    return str(ctx.get("expected", "")).replace("'", "")
+    return re.sub(r"'| or ", lambda m: "" if m.group() == "'" else ", ", str(ctx.get("expected")))
 
 
 def _expected(err: dict, at: _Located) -> str:
     """Say in a few words what would have been accepted at the error's place."""
     kind = err["type"]
     if kind == "literal_error":
-        return f"one of {_literal_values(at.annotation, err.get('ctx', {}))}"
+        values = _literal_values(at.annotation, err.get("ctx") or {})
+        return f"one of {values}" if ", " in values else repr(values)
     if kind in ("model_type", "model_attributes_type") and is_tagged_model_union(at.annotation):
         return f"a duration like '2h' or a mapping with 'dist' ({_dist_names()})"
     if kind == "model_type" and _is_model(_unwrap(at.annotation)):
@@ -258,23 +259,27 @@ def _expected(err: dict, at: _Located) -> str:
     return _EXPECTED.get(kind, "")
 
 
+def _suggestion(at: _Located) -> str | None:
+    """Find the allowed key closest to an unknown key, if one is close enough."""
+    if at.owner is None or not at.path:
+        return None
+    lower = {a.lower(): a for a in allowed_keys(at.owner)}
+    close = difflib.get_close_matches(str(at.path[-1]).lower(), list(lower), n=1, cutoff=0.6)
+    return lower[close[0]] if close else None
+
+
 def _message(err: dict, at: _Located) -> str:
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     if at.key_error:
-        return f"key {short(value)} must be text"
+        return f"key {short(value)} must be text (put it in quotes)"
     if kind == "missing":
         return "missing required field"
     if kind == "extra_forbidden":
-        key = at.path[-1] if at.path else value
-        msg = f"unknown key {short(str(key))}"
-        if at.owner is not None:
-            allowed = allowed_keys(at.owner)
-            lower = {a.lower(): a for a in allowed}
-            close = difflib.get_close_matches(str(key).lower(), list(lower), n=1, cutoff=0.6)
-            if close:
-                return f"{msg}; did you mean {lower[close[0]]!r}?"
-            return f"{msg} (allowed: {_names(allowed)})"
-        return msg
+        msg = f"unknown key {short(str(at.path[-1]))}"
+        guess = _suggestion(at)
+        if guess:
+            return f"{msg}; did you mean {guess!r}?"
+        return f"{msg} (allowed: {_names(allowed_keys(at.owner))})" if at.owner else msg
     if kind == "union_tag_invalid":
         key = str(ctx.get("discriminator", "")).strip("'")
         tag = value.get(key) if isinstance(value, dict) else None
@@ -294,8 +299,10 @@ def _message(err: dict, at: _Located) -> str:
         words = "at least" if kind == "too_short" else "at most"
         return f"has {ctx.get('actual_length', '?')} items; needs {words} {n}"
     if kind == "string_too_short":
-        return "must not be empty" if ctx.get("min_length") == 1 else (
-            f"needs at least {ctx.get('min_length')} characters"
+        return (
+            "must not be empty"
+            if ctx.get("min_length") == 1
+            else (f"needs at least {ctx.get('min_length')} characters")
         )
     if kind == "string_too_long":
         return f"is longer than {ctx.get('max_length')} characters"
@@ -317,12 +324,17 @@ def _message(err: dict, at: _Located) -> str:
 
 
 def _path_text(path: list[Any]) -> str:
-    return ".".join(str(p) for p in path) or TOP_LEVEL
+    # Keys with control characters or odd spacing are quoted, so the path stays readable.
+    parts = [
+        p
+        if isinstance(p, str) and p.isprintable() and p.strip() == p and p
+        else (str(p) if isinstance(p, int) else short(p))
+        for p in path
+    ]
+    return ".".join(parts) or TOP_LEVEL
 
 
-def format_validation_error(
-    exc: ValidationError, source: str, root: type[BaseModel]
-) -> list[str]:
+def format_validation_error(exc: ValidationError, source: str, root: type[BaseModel]) -> list[str]:
     """Turn one pydantic ``ValidationError`` into ``source: path: message`` lines.
 
     Parameters
@@ -337,17 +349,24 @@ def format_validation_error(
     Returns
     -------
     list of str
-        One line per problem, in the order of the fields, without duplicates.
+        One line per problem, in the order of the fields, without duplicates (at most
+        :data:`MAX_LINES`; the last one then says how many more there were).
     """
     items = [(err, locate(root, tuple(err.get("loc", ())))) for err in exc.errors()]
+    # A misspelt key also makes the key it was meant to be "missing": say it once.
+    meant = {
+        (*at.path[:-1], _suggestion(at))
+        for err, at in items
+        if err["type"] == "extra_forbidden" and _suggestion(at)
+    }
+    items = [(e, a) for e, a in items if not (e["type"] == "missing" and tuple(a.path) in meant)]
     # A list whose items failed also reports "too short" (pydantic counts valid items only).
     items = [
         (err, at)
         for err, at in items
         if err["type"] not in ("too_short", "too_long")
         or not any(
-            len(b.path) > len(at.path) and b.path[: len(at.path)] == at.path
-            for _, b in items
+            len(b.path) > len(at.path) and b.path[: len(at.path)] == at.path for _, b in items
         )
     ]
     # A value that fits no member of a plain union fails once per member: keep the members
@@ -363,23 +382,26 @@ def format_validation_error(
             message = _message(err, at)
             if not at.path and err["type"] == "value_error":
                 # Checks of the scenario as a whole join their findings with "; ".
-                for part in message.split("; "):
-                    lines += _lines(source, at.path, part)
+                lines += [_line(source, at.path, part) for part in message.split("; ")]
             else:
-                lines += _lines(source, at.path, message)
+                lines.append(_line(source, at.path, message))
             continue
         key = tuple(at.path[: at.union_at])
         group = groups[key]
         if any(len(a.path) > a.union_at for _, a in group):
             if len(at.path) > at.union_at:
-                lines += _lines(source, at.path, _message(err, at))
+                lines.append(_line(source, at.path, _message(err, at)))
         elif key not in done:
             done.add(key)
             forms = dict.fromkeys(_expected(e, a) or str(e.get("msg")) for e, a in group)
             message = f"got {short(err.get('input'))}; expected {' or '.join(forms)}"
-            lines += _lines(source, list(key), message)
-    return list(dict.fromkeys(lines))
+            lines.append(_line(source, list(key), message))
+    lines = list(dict.fromkeys(lines))
+    if len(lines) > MAX_LINES:
+        more = len(lines) - MAX_LINES + 1
+        lines = [*lines[: MAX_LINES - 1], f"{source}: ... and {more} more problems"]
+    return lines
 
 
-def _lines(source: str, path: list[Any], message: str) -> list[str]:
-    return [one_line(f"{source}: {_path_text(path)}: {message}")]
+def _line(source: str, path: list[Any], message: str) -> str:
+    return one_line(f"{source}: {_path_text(path)}: {message}")

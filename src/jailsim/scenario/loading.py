@@ -99,11 +99,16 @@ def _check_shape(data: Any, source: str) -> None:
         node, depth = stack.pop()
         seen += 1
         if depth > MAX_DEPTH:
-            raise ScenarioError([f"{source}: nested more than {MAX_DEPTH} levels deep "
-                                 "(or a YAML alias refers to itself)"])
+            raise ScenarioError(
+                [
+                    f"{source}: nested more than {MAX_DEPTH} levels deep "
+                    "(or a YAML alias refers to itself)"
+                ]
+            )
         if seen > MAX_VALUES:
-            raise ScenarioError([f"{source}: more than {MAX_VALUES:,} values "
-                                 "(after expanding YAML aliases)"])
+            raise ScenarioError(
+                [f"{source}: more than {MAX_VALUES:,} values (after expanding YAML aliases)"]
+            )
         if isinstance(node, dict):
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list | tuple):
@@ -144,9 +149,10 @@ def _read_text(path: Path, where: str) -> str:
     except IsADirectoryError:
         raise ScenarioError([f"{where}: is a folder, not a scenario file"]) from None
     except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
         byte = exc.object[exc.start]
         raise ScenarioError(
-            [f"{where}: not UTF-8 text (byte 0x{byte:02x} at offset {exc.start})"]
+            [f"{where}:{line}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8"]
         ) from None
     except OSError as exc:
         raise ScenarioError([f"{where}: cannot read file ({exc.strerror or exc})"]) from None
@@ -247,7 +253,7 @@ def _parent(name: Any, folder: Path, where: str) -> tuple[Path, str]:
         raise ScenarioError([f"{where}: extends: got {short(name)}; expected a file name"])
     name = name.strip()
     if name.startswith(SHIPPED_PREFIX):
-        found, dirs = _shipped(name[len(SHIPPED_PREFIX):])
+        found, dirs = _shipped(name[len(SHIPPED_PREFIX) :])
         if found is None:
             looked = ", ".join(str(d) for d in dirs)
             raise ScenarioError([f"{where}: extends: {name!r} not found (looked in {looked})"])
@@ -289,7 +295,7 @@ def _extend(data: dict, folder: Path, where: str, chain: list[tuple[Path, str]])
 
 def _locate(path: str | Path) -> tuple[Path, str]:
     if isinstance(path, str) and path.startswith(SHIPPED_PREFIX):
-        found, dirs = _shipped(path[len(SHIPPED_PREFIX):])
+        found, dirs = _shipped(path[len(SHIPPED_PREFIX) :])
         if found is None:
             raise ScenarioError([f"{path}: not found (looked in {', '.join(map(str, dirs))})"])
         return found, str(found)
@@ -461,9 +467,11 @@ def check_memory(
     need = estimate_memory_bytes(scenario, reps)
     usable = total * (1.0 - MEMORY_HEADROOM)
     if need > usable:
-        raise ScenarioError([
-            f"{source}: run needs about {need / 1e9:,.1f} GB for "
-            f"{expected_bookings(scenario):,.0f} bookings x {reps} replications, more than the "
-            f"{usable / 1e9:,.1f} GB this machine has ({1 - MEMORY_HEADROOM:.0%} of "
-            f"{total / 1e9:,.1f} GB); lower horizon, rates or replications"
-        ])
+        raise ScenarioError(
+            [
+                f"{source}: run needs about {need / 1e9:,.1f} GB for "
+                f"{expected_bookings(scenario):,.0f} bookings x {reps} replications, more than the "
+                f"{usable / 1e9:,.1f} GB this machine has ({1 - MEMORY_HEADROOM:.0%} of "
+                f"{total / 1e9:,.1f} GB); lower horizon, rates or replications"
+            ]
+        )

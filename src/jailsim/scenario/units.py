@@ -86,21 +86,19 @@ def parse_rate(value: object) -> float:
 
 
 def format_duration(days: float) -> str:
-    """Write float days back as the shortest exact text ("45min", "48h", "2.5d")."""
-    for unit, size in (("d", 1.0), ("h", 1 / 24), ("min", 1 / 1440)):
-        n = days / size
-        if abs(n - round(n, 6)) < 1e-9 and (n >= 1 or unit == "min"):
-            return f"{_num(round(n, 6))}{unit}"
-    return f"{_num(days * 1440)}min"
+    """Write float days back as the shortest text that parses to exactly the same value."""
+    for unit in ("d", "h", "min"):
+        n = days / DURATION_UNITS[unit]
+        for text in (f"{n:.12g}", repr(n)):
+            if (n >= 1 or unit == "min") and parse_duration(f"{text}{unit}") == days:
+                return f"{text}{unit}"
+    return f"{days!r}d"
 
 
 def format_rate(per_day: float) -> str:
-    """Write a rate in events per day back as text ("15.6/day")."""
-    return f"{_num(per_day)}/day"
-
-
-def _num(x: float) -> str:
-    return f"{x:.10g}"
+    """Write a rate in events per day back as text ("15.6/day") that parses to the same value."""
+    text = f"{per_day:.12g}"
+    return f"{text}/day" if parse_rate(f"{text}/day") == per_day else f"{per_day!r}/day"
 
 
 #: A duration in float days, written in YAML with its unit.

@@ -1,0 +1,302 @@
+"""Reading scenarios: extends with deep merge, shipped scenarios, the resolved dump, memory."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+import jailsim
+from jailsim.scenario import Scenario, ScenarioError, load
+from jailsim.scenario.loading import (
+    BYTES_PER_BOOKING,
+    RESOLVED_NAME,
+    check_memory,
+    deep_merge,
+    dump_resolved,
+    estimate_memory_bytes,
+    expected_bookings,
+    read_yaml,
+    set_dotted,
+    shipped_scenarios_dir,
+    validate,
+)
+from jailsim.scenario.units import parse_duration, parse_rate
+
+SHIPPED = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def base(scenarios_dir) -> Scenario:
+    return load(scenarios_dir / "base_county.yaml")
+
+
+@pytest.fixture
+def small(base) -> Scenario:
+    """Base county with the numbers the memory tests count on, whatever the file says."""
+    return base.with_({"horizon": "3y", "warmup": "1y", "arrivals.bookings.rate": "15.6/day"})
+
+
+# --- plain data helpers ----------------------------------------------------------------------
+
+
+def test_deep_merge_mappings_merge_the_rest_replaces():
+    base = {"a": {"x": 1, "y": [1, 2]}, "b": 1, "c": {"k": 1}}
+    over = {"a": {"y": [3]}, "b": {"new": 1}, "c": None}
+    assert deep_merge(base, over) == {"a": {"x": 1, "y": [3]}, "b": {"new": 1}, "c": None}
+
+
+def test_deep_merge_does_not_touch_its_inputs():
+    base, over = {"a": {"x": [1]}}, {"a": {"y": [2]}}
+    out = deep_merge(base, over)
+    out["a"]["x"].append(9)
+    out["a"]["y"].append(9)
+    assert base == {"a": {"x": [1]}} and over == {"a": {"y": [2]}}
+
+
+def test_deep_merge_replaces_a_distribution_whole():
+    base = {"d": {"dist": "lognormal", "median": "2h", "p90": "9h"}}
+    assert deep_merge(base, {"d": {"dist": "lognormal", "mean": "3h", "sd": "1h"}}) == {
+        "d": {"dist": "lognormal", "mean": "3h", "sd": "1h"}
+    }
+    # Without `dist`, one parameter of the inherited distribution changes.
+    assert deep_merge(base, {"d": {"p90": "12h"}}) == {
+        "d": {"dist": "lognormal", "median": "2h", "p90": "12h"}
+    }
+
+
+def test_set_dotted_creates_and_replaces():
+    data = {"a": {"b": 1}, "c": None}
+    set_dotted(data, "a.b", 2)
+    set_dotted(data, "c.d", 3)
+    set_dotted(data, "e.f.g", 4)
+    assert data == {"a": {"b": 2}, "c": {"d": 3}, "e": {"f": {"g": 4}}}
+
+
+# --- loading and extends ---------------------------------------------------------------------
+
+
+def test_base_county_loads(base, scenarios_dir):
+    raw = yaml.safe_load((scenarios_dir / "base_county.yaml").read_text(encoding="utf-8"))
+    assert base.name == raw["name"]
+    assert base.program == raw["program"]
+    assert base.horizon == parse_duration(raw["horizon"])  # units parsed into days
+    assert base.arrivals.bookings.rate == parse_rate(raw["arrivals"]["bookings"]["rate"])
+    assert base.charge_names == tuple(raw["charges"])  # in the file's order
+    assert base.seed is None and base.replications == 1  # structural defaults filled in
+
+
+def test_load_accepts_str_and_package_names(scenarios_dir, base):
+    assert load(str(scenarios_dir / "base_county.yaml")) == base
+    assert load("jailsim:base_county.yaml") == base
+
+
+def test_extends_is_relative_to_the_extending_file(tmp_path, scenarios_dir, base):
+    write(
+        tmp_path / "deep" / "parent.yaml",
+        f"""\
+        extends: {scenarios_dir / "base_county.yaml"}
+        jail: {{rated_capacity: 100}}
+        court: {{sessions: ["10:00"]}}
+        """,
+    )
+    child = write(
+        tmp_path / "deep" / "kids" / "child.yaml",
+        """\
+        extends: ../parent.yaml
+        name: child
+        ice: {pickup_delay: {p90: 40h}}
+        """,
+    )
+    sc = load(child)
+    assert sc.name == "child"
+    assert sc.jail.rated_capacity == 100
+    assert sc.court.sessions == ("10:00",)  # lists replace
+    assert sc.court.weekmask == base.court.weekmask  # mappings merge
+    assert sc.ice.pickup_delay.median == base.ice.pickup_delay.median
+    assert sc.ice.pickup_delay.p90 == pytest.approx(40 / 24)
+    assert sc.hold == base.hold
+
+
+def test_extends_shipped_scenario(tmp_path, base):
+    path = write(tmp_path / "mine.yaml", "extends: jailsim:base_county.yaml\nname: mine\n")
+    assert load(path) == base.with_(name="mine")
+
+
+def test_read_yaml_gives_merged_plain_data(tmp_path, scenarios_dir):
+    path = write(tmp_path / "x.yaml", f"extends: {scenarios_dir / 'base_county.yaml'}\nname: x\n")
+    data = read_yaml(path)
+    assert "extends" not in data
+    assert data["name"] == "x" and data["jail"] == {"rated_capacity": 685}
+
+
+def test_validate_resolves_extends_from_base_dir(scenarios_dir, base):
+    sc = validate({"extends": "base_county.yaml", "name": "v"}, "<v>", base_dir=scenarios_dir)
+    assert sc == base.with_(name="v")
+
+
+def test_shipped_scenarios_dir_holds_base_county():
+    folder = shipped_scenarios_dir()
+    assert (folder / "base_county.yaml").is_file()
+    assert folder in (
+        Path(jailsim.__file__).resolve().parents[2] / "scenarios",
+        Path(jailsim.__file__).resolve().parent / "_scenarios",
+    )
+
+
+def test_empirical_csv_in_a_parent_is_read_from_the_parents_folder(tmp_path, scenarios_dir):
+    write(tmp_path / "data" / "delays.csv", "hours\n1\n2\n3\n")
+    write(
+        tmp_path / "data" / "parent.yaml",
+        f"""\
+        extends: {scenarios_dir / "base_county.yaml"}
+        biometric:
+          delay: {{dist: empirical, csv: delays.csv, column: hours, unit: h}}
+        """,
+    )
+    child = write(tmp_path / "runs" / "child.yaml", "extends: ../data/parent.yaml\n")
+    sc = load(child)
+    assert sc.biometric.delay.values == pytest.approx((1 / 24, 2 / 24, 3 / 24))
+
+
+def test_with_changes_one_field(base):
+    sc = base.with_({"jail.rated_capacity": 700}, program="jem")
+    assert sc.jail.rated_capacity == 700 and sc.uses_jem
+    assert sc.with_(program="none", jail={"rated_capacity": 685}) == base
+
+
+# --- the resolved dump -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_dump_resolved_loads_back_equal(path, tmp_path):
+    sc = load(path)
+    out = dump_resolved(sc, tmp_path, seed=12345, version=jailsim.__version__)
+    assert out == tmp_path / RESOLVED_NAME
+    again = load(out)
+    assert again == sc.model_copy(update={"seed": 12345, "jailsim_version": jailsim.__version__})
+    # And dumping what was loaded writes the same data, line for line.
+    second = dump_resolved(again, tmp_path / "second.yaml", seed=12345, version="x")
+    body = [line for line in out.read_text().splitlines() if not line.startswith("#")]
+    assert [line for line in second.read_text().splitlines() if not line.startswith("#")] == [
+        line.replace(jailsim.__version__, "x") if line.startswith("jailsim_version") else line
+        for line in body
+    ]
+
+
+def test_dump_resolved_file_shape(base, tmp_path):
+    out = dump_resolved(base, tmp_path / "run.yaml", seed=7, version="9.9.9")
+    text = out.read_text(encoding="utf-8")
+    head = text.splitlines()[:3]
+    assert all(line.startswith("#") for line in head)
+    assert "jailsim 9.9.9" in head[0] and "jailsim run run.yaml" in text
+    data = yaml.safe_load(text)
+    assert data["seed"] == 7 and data["jailsim_version"] == "9.9.9"
+    assert "extends" not in data
+    assert data == {**base.to_dict(), "seed": 7, "jailsim_version": "9.9.9"}
+    assert isinstance(data["hold"]["cap"], str)  # units written back as text
+
+
+def test_dump_resolved_is_atomic(base, tmp_path, monkeypatch):
+    target = tmp_path / RESOLVED_NAME
+    target.write_text("previous\n")
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        dump_resolved(base, target, seed=1, version="x")
+    assert target.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [RESOLVED_NAME]  # no temp file left
+    monkeypatch.undo()
+    dump_resolved(base, target, seed=1, version="x")
+    assert load(target).seed == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [RESOLVED_NAME]
+
+
+def test_dump_resolved_round_trip_with_empirical_csv(tmp_path, scenarios_dir):
+    write(tmp_path / "delays.csv", "hours\n1\n2.5\n7\n")
+    path = write(
+        tmp_path / "emp.yaml",
+        f"""\
+        extends: {scenarios_dir / "base_county.yaml"}
+        biometric:
+          delay: {{dist: empirical, csv: delays.csv, column: hours, unit: h}}
+        """,
+    )
+    sc = load(path)
+    (tmp_path / "out").mkdir()
+    out = dump_resolved(sc, tmp_path / "out", seed=1, version="x")
+    (tmp_path / "delays.csv").unlink()  # the dump holds the values, not the file's name
+    assert load(out).biometric == sc.biometric
+    assert sc.biometric.delay.values == pytest.approx((1 / 24, 2.5 / 24, 7 / 24))
+
+
+def test_unknown_key_next_to_empirical_csv_is_reported(tmp_path, scenarios_dir):
+    write(tmp_path / "delays.csv", "hours\n1\n")
+    path = write(
+        tmp_path / "emp.yaml",
+        f"""\
+        extends: {scenarios_dir / "base_county.yaml"}
+        biometric:
+          delay: {{dist: empirical, csv: delays.csv, column: hours, unit: h, wieght: 2}}
+        """,
+    )
+    with pytest.raises(ScenarioError) as exc:
+        load(path)
+    assert exc.value.lines == [
+        f"{path}: biometric.delay.wieght: unknown key 'wieght' (allowed: dist, values, csv, "
+        "column, unit)"
+    ]
+
+
+# --- memory guard ----------------------------------------------------------------------------
+
+
+def test_expected_bookings_and_memory_estimate(small):
+    assert expected_bookings(small) == pytest.approx(15.6 * 3 * 365.25)
+    assert estimate_memory_bytes(small, 10) == int(15.6 * 3 * 365.25 * 10 * BYTES_PER_BOOKING)
+    assert estimate_memory_bytes(small) == estimate_memory_bytes(small, small.replications)
+
+
+def test_expected_bookings_counts_task_force_and_trend(small):
+    tf = small.arrivals.bookings.model_dump(mode="json", by_alias=True)
+    tf["rate"] = "2/day"
+    sc = small.with_({"arrivals.task_force": tf, "arrivals.bookings.profile.trend_per_year": 0.1})
+    days = 3 * 365.25
+    assert expected_bookings(sc) == pytest.approx(15.6 * days * 1.3 + 2 * days)
+    falling = small.with_({"arrivals.bookings.profile.trend_per_year": -0.5})
+    assert expected_bookings(falling) == pytest.approx(expected_bookings(small))
+
+
+def test_memory_estimate_never_overflows(small):
+    sc = small.with_({"arrivals.bookings.rate": "1e300/h", "horizon": "100y"})
+    assert estimate_memory_bytes(sc, 100_000) == 2**63
+
+
+def test_check_memory(small):
+    need = estimate_memory_bytes(small, 100)
+    check_memory(small, 100, total_bytes=int(need / 0.75) + 10)
+    with pytest.raises(ScenarioError) as exc:
+        check_memory(small, 100, source="run.yaml", total_bytes=int(need / 0.75) - 10)
+    (line,) = exc.value.lines
+    assert line.startswith("run.yaml: run needs about 0.3 GB for 17,094 bookings x 100 ")
+    assert line.endswith("; lower horizon, rates or replications")
+    assert "(75% of 0.5 GB)" in line
+
+
+def test_check_memory_uses_this_machine(base):
+    check_memory(base, 1)  # a small run fits anywhere
+    huge = base.with_({"arrivals.bookings.rate": "1e9/day", "horizon": "100y"})
+    with pytest.raises(ScenarioError, match="more than the .* GB this machine has"):
+        check_memory(huge, 1000)

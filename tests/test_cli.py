@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-import jailsim
 from jailsim.cli import main
 from jailsim.metrics import METRICS
 
@@ -21,8 +21,8 @@ def test_validate_ok(capsys):
 
 def test_validate_bad_file_exit_2_one_line(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("extends: %s\njail: {rated_capacity: -3}\n"
-                   % (jailsim.load.__globals__["Path"]("scenarios/base_county.yaml").resolve()))
+    base = Path("scenarios/base_county.yaml").resolve()
+    bad.write_text(f"extends: {base}\njail: {{rated_capacity: -3}}\n")
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "jail.rated_capacity" in err[0] and str(bad) in err[0]

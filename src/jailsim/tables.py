@@ -41,7 +41,7 @@ def side_by_side(summaries: dict[str, pd.DataFrame], metrics: list[str] | None =
     lines = []
     for k, r in enumerate(rows):
         cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])]
-        cells += [c.rjust(w) for c, w in zip(r[2:], widths[2:])]
+        cells += [c.rjust(w) for c, w in zip(r[2:], widths[2:], strict=True)]
         lines.append("  ".join(cells))
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))

@@ -185,7 +185,8 @@ def _holds(ctx, pop, t, h, release_at, decide) -> None:
         k = np.flatnonzero(comes)
         order = k[np.argsort(eligible[k], kind="stable")]
         if len(order):
-            runs = ctx.transport.runs(float(eligible[order].min()), float(deadline[order].max()) + 8)
+            last = float(deadline[order].max()) + 8.0  # a week past the last deadline
+            runs = ctx.transport.runs(float(eligible[order].min()), last)
             seats = ctx.transport.seats if ctx.transport.seats is not None else np.inf
             pickup[order] = board_transport(eligible[order], deadline[order], runs, seats)
     transfer = ~np.isnan(pickup) & (pickup <= deadline)

@@ -254,7 +254,15 @@ class Component(BaseModel):
 
 
 class Mixture(_Dist):
-    """A weighted mixture; ``components: [{weight: 0.7, of: {...}}, ...]``."""
+    """A weighted mixture; ``components: [{weight: 0.7, of: {...}}, ...]``.
+
+    A draw uses one uniform: its position among the cumulative weights picks the component,
+    and its position within that slice is inverted by the component. Draws are therefore
+    monotone within each component (common random numbers hold when a component's
+    parameters change) but not across components: changing the weights moves some draws
+    from one component to another, and ``ppf(0.5)`` is not the mixture's median. The mean
+    is exact.
+    """
 
     dist: Literal["mixture"]
     components: tuple[Component, ...] = Field(min_length=1)
@@ -278,7 +286,8 @@ class Mixture(_Dist):
 
     def mean(self):  # noqa: D102
         w = np.array([c.weight for c in self.components], dtype=float)
-        return float(sum(wk * c.of.mean() for wk, c in zip(w / w.sum(), self.components)))
+        parts = zip(w / w.sum(), self.components, strict=True)
+        return float(sum(wk * c.of.mean() for wk, c in parts))
 
 
 def _shorthand(value):

@@ -15,14 +15,30 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from jailsim.scenario.distributions import Distribution
 from jailsim.scenario.units import Duration, Rate
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Weight = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
-Count = Annotated[int, Field(ge=0, le=100_000)]
+
+def _not_bool(value):
+    if isinstance(value, bool):
+        raise ValueError(f"got {value!r}; expected a number")
+    return value
+
+
+Probability = Annotated[
+    float, BeforeValidator(_not_bool), Field(ge=0.0, le=1.0, allow_inf_nan=False)
+]
+Weight = Annotated[float, BeforeValidator(_not_bool), Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=100_000, strict=True)]
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _TIME_RE = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
@@ -303,8 +319,8 @@ class Scenario(Frozen):
     start_date: dt.date
     horizon: Duration
     warmup: Duration
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
-    replications: int = Field(default=1, ge=1, le=100_000)
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1, strict=True)
+    replications: int = Field(default=1, ge=1, le=100_000, strict=True)
     jailsim_version: str | None = None
     jail: Jail
     arrivals: Arrivals

@@ -28,10 +28,14 @@ def fcfs_shift_queue(
     """
     n = len(arrival)
     start = np.full(n, np.nan)
+    if n == 0:
+        return start
     busy: list[float] = []  # end times of jobs in service
     last = -math.inf
-    at, next_change = staff.at, staff.next_change
     arr, svc, dl = arrival.tolist(), service.tolist(), deadline.tolist()
+    finite = deadline[np.isfinite(deadline)]
+    horizon = max(arr[-1], float(finite.max()) if len(finite) else arr[-1]) + 7.0
+    cursor = _Cursor(staff, arr[0], horizon)
     for k in range(n):
         t = arr[k] if arr[k] > last else last
         limit = dl[k]
@@ -39,10 +43,11 @@ def fcfs_shift_queue(
         while t < limit:
             while busy and busy[0] <= t:
                 heapq.heappop(busy)
-            if len(busy) < at(t):
+            on_duty, change = cursor.at(t)
+            if len(busy) < on_duty:
                 started = True
                 break
-            t = min(busy[0] if busy else math.inf, next_change(t))
+            t = min(busy[0] if busy else math.inf, change)
         if started:
             start[k] = t
             last = t
@@ -52,6 +57,32 @@ def fcfs_shift_queue(
             # earlier either; searching from here keeps the heap consistent.
             last = limit
     return start
+
+
+class _Cursor:
+    """Officers on duty at a time that only moves forward: a walk over precomputed segments.
+
+    The timetable between ``t0`` and ``t1`` is tabulated once; beyond ``t1`` (reached only
+    when someone may wait forever) it asks the WeeklyStep directly.
+    """
+
+    def __init__(self, staff: WeeklyStep, t0: float, t1: float):
+        times, values = staff.changes(t0, t1)
+        self.staff, self.t1 = staff, t1
+        self.times = [t0, *times.tolist(), t1]
+        self.values = [int(staff.at(t0)), *(int(v) for v in values)]
+        self.j = 0
+
+    def at(self, t: float) -> tuple[int, float]:
+        """(officers on duty at ``t``, time of the next change after ``t``)."""
+        if t >= self.t1:
+            return int(self.staff.at(t)), self.staff.next_change(t)
+        times, j = self.times, self.j
+        while times[j + 1] <= t:
+            j += 1
+        self.j = j
+        nxt = times[j + 1]
+        return self.values[j], (self.staff.next_change(t) if nxt == self.t1 else nxt)
 
 
 def board_transport(

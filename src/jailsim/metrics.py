@@ -31,6 +31,17 @@ METRICS: dict[str, tuple[str, str]] = {
     "hold_bed_days": ("bed-days", "bed-days spent held for ICE past release, in the window"),
     "detainer_bed_days": ("bed-days", "bed-days of people with a detainer lodged, in the window"),
     "boarded_out_bed_days": ("bed-days", "bed-days above rated capacity, in the window"),
+    "attributable_bed_days": (
+        "bed-days",
+        "bed-days in the window caused by detainers (vs the same draws without detainer effects)",
+    ),
+    "attributable_bed_days_pre_release": (
+        "bed-days",
+        "part of attributable_bed_days before release (bail not posted because of a detainer)",
+    ),
+    "attributable_bed_days_hold": (
+        "bed-days", "part of attributable_bed_days spent held for ICE past release"
+    ),
     "peak_census": ("people", "highest daily average census in the window"),
     "detainers": ("count", "detainers lodged in the window on people in custody"),
     "detainers_per_1000_bookings": ("per 1,000", "detainers / bookings in the window x 1000"),
@@ -64,6 +75,21 @@ def _utilization(start, free, staff: WeeklyStep | None, lo: float, hi: float) ->
         return float("nan")
     scheduled = staff.integral(lo, hi)
     return _overlap(start, free, lo, hi) / scheduled if scheduled > 0 else float("nan")
+
+
+def _attributable(b: pd.DataFrame, lo: float, hi: float) -> dict[str, float]:
+    """Window bed-days of the factual stays minus those of the counterfactual stays."""
+    booked = b["booked_at"].to_numpy()
+    end = booked + b["los_days"].to_numpy()
+    end_without = booked + b["counterfactual_los_days"].to_numpy()
+    total = _overlap(booked, end, lo, hi) - _overlap(booked, end_without, lo, hi)
+    hold_days = b["attributable_days_hold"].to_numpy()
+    hold = _overlap(end - hold_days, end, lo, hi)
+    return {
+        "attributable_bed_days": total,
+        "attributable_bed_days_pre_release": total - hold,
+        "attributable_bed_days_hold": hold,
+    }
 
 
 def replication_metrics(ctx: Context, b: pd.DataFrame, census: pd.DataFrame) -> dict[str, float]:
@@ -103,6 +129,7 @@ def replication_metrics(ctx: Context, b: pd.DataFrame, census: pd.DataFrame) -> 
         "hold_bed_days": _overlap(b["hold_start_at"].to_numpy(), exit_, lo, hi),
         "detainer_bed_days": _overlap(b["detainer_at"].to_numpy(), exit_, lo, hi),
         "boarded_out_bed_days": float((census["boarded_out"].to_numpy() * width).sum()),
+        **_attributable(b, lo, hi),
         "peak_census": float(census["census"].to_numpy()[width > 0].max()),
         "detainers": detainers,
         "detainers_per_1000_bookings": 1000 * detainers / n_booked if n_booked else float("nan"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from jailsim.attribution import attribute
 from jailsim.context import Context
 from jailsim.population import PRETRIAL_NAMES, SENTENCE_NAMES, Population
 from jailsim.streams import SOURCES
@@ -43,7 +44,7 @@ def _cat(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
 
 
 def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
-    """The censored bookings table of one replication."""
+    """The censored bookings table of one replication, with detainer attribution."""
     sc, horizon = ctx.scenario, ctx.scenario.horizon
     times = tl.arrays()
     times["screened_at"] = times.pop("screen_start_at")
@@ -62,6 +63,8 @@ def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
     end = np.minimum(tl.exit_at, horizon)
     hold_hours = np.where(tl.hold_start_at <= horizon, (end - tl.hold_start_at) * 24.0, np.nan)
     source_names = tuple(sorted(SOURCES, key=SOURCES.get))
+    extra = attribute(ctx, pop, tl)
+    counterfactual_end = np.minimum(extra["counterfactual_exit_at"], horizon)
 
     return pd.DataFrame(
         {
@@ -88,5 +91,9 @@ def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
             "exit_at": censor["exit_at"],
             "exit_reason": _cat(exit_codes, (*EXIT_REASONS, CENSORED)),
             "los_days": end - pop.booked_at,
+            "counterfactual_los_days": counterfactual_end - pop.booked_at,
+            "attributable_days": extra["attributable_days"],
+            "attributable_days_pre_release": extra["attributable_days_pre_release"],
+            "attributable_days_hold": extra["attributable_days_hold"],
         }
     )

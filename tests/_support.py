@@ -24,6 +24,7 @@ def infinite_server(rate="40/day", stay=None, horizon="400d", warmup="100d", **e
     """
     stay = stay or {"dist": "gamma", "mean": "5d", "sd": "3d"}
     changes = {
+        "warm_start": {"kind": "none"},
         "horizon": horizon,
         "warmup": warmup,
         "arrivals.bookings.rate": rate,

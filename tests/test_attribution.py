@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import jailsim
 
@@ -13,7 +14,10 @@ def _run(path, **changes):
 
 
 def test_no_detainer_effects_means_no_attribution():
-    res = _run("scenarios/jem.yaml", **{"bond.detainer_factor": 1.0, "honor.policy": "none"})
+    res = _run(
+        "scenarios/jem.yaml",
+        **{"bond.detainer_factor": 1.0, "bond.detainer_ror_factor": 1.0, "honor.policy": "none"},
+    )
     b = res.bookings
     assert (b.detainer_source != "none").sum() > 50  # detainers exist, they just change nothing
     for col in ("attributable_days", "attributable_days_pre_release", "attributable_days_hold"):
@@ -24,7 +28,7 @@ def test_no_detainer_effects_means_no_attribution():
 
 
 def test_hold_only_attribution_equals_hold_hours():
-    res = _run("scenarios/wso.yaml", **{"bond.detainer_factor": 1.0})
+    res = _run("scenarios/wso.yaml", **{"bond.detainer_factor": 1.0, "bond.detainer_ror_factor": 1.0})
     b = res.bookings
     held = b.hold_start_at.notna()
     assert held.sum() > 30
@@ -32,7 +36,7 @@ def test_hold_only_attribution_equals_hold_hours():
     assert (b.attributable_days_pre_release.abs() < 1e-9).all()
     assert (b.attributable_days[~held] == 0).all()
     m = res.metrics.iloc[0]
-    assert m.attributable_bed_days_hold == m.attributable_bed_days
+    assert m.attributable_bed_days_hold == pytest.approx(m.attributable_bed_days, abs=1e-6)
     assert abs(m.attributable_bed_days_hold - m.hold_bed_days) < 1e-6
 
 

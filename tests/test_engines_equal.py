@@ -85,6 +85,10 @@ def scenarios(draw):
         "court.weekmask": draw(st.sampled_from(["daily", "Mon-Fri", "Tue,Thu"])),
         "court.sessions": draw(st.sampled_from([["09:00"], ["09:00", "14:00"], ["23:00"]])),
     }
+    changes["warm_start"] = {
+        "kind": draw(st.sampled_from(["none", "none", "none", "steady_state"])),
+        "history": "30d",
+    }
     if draw(st.booleans()):
         changes["ice.transport"] = {
             "times": draw(st.sampled_from([["10:00"], ["06:00", "18:00"]])),

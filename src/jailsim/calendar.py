@@ -32,7 +32,7 @@ __all__ = ["Clock", "CourtCalendar", "HoldCalendar", "TransportSchedule", "Weekl
 MINUTES_PER_DAY = 1440
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 #: Holidays are listed from this many days before the start date ...
-HOLIDAY_DAYS_BEFORE = 14
+HOLIDAY_DAYS_BEFORE = 3653 + 14  # a warm-start history reaches up to 10 years back
 #: ... to this many days (10 years) after the end of the horizon.
 HOLIDAY_DAYS_AFTER = 3653
 #: Business-time counts that land within this many days (9 microseconds) of a whole number of
@@ -104,7 +104,7 @@ class Clock:
         return delta.astype("timedelta64[ns]").astype(np.int64) / 86_400e9
 
     def holidays(self, kind: str, horizon_days: float) -> np.ndarray:
-        """Holidays (``datetime64[D]``) from ``start_date - 14 d`` to ``start + horizon + 10 y``.
+        """Holidays (``datetime64[D]``) from ``start_date - 10 y`` to ``start + horizon + 10 y``.
 
         Parameters
         ----------

@@ -14,6 +14,7 @@ against the detainer-dependent bond threshold as float64.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -49,7 +50,8 @@ class Population:
     jem_lodge: np.ndarray  # bool: a JEM screening would lodge a detainer
     screening_time: np.ndarray  # float32 days
     nta_time: np.ndarray  # float32 days
-    pretrial: np.ndarray  # int8: ROR, BAIL, DENIED
+    pretrial: np.ndarray  # int8: ROR, BAIL, DENIED (with no detainer by the appearance)
+    ror_lost: np.ndarray  # bool: released on recognizance only if no detainer by then
     release_processing: np.ndarray  # float32 days, decision -> out the door
     u_post: np.ndarray  # float64 uniform; posts bail if u_post < p_post * factor
     post_delay: np.ndarray  # float32 days, initial appearance -> release on bail
@@ -79,14 +81,23 @@ class Population:
     def sample(cls, scenario: Scenario, seed: int, replication: int) -> Population:
         """Draw the Population of replication ``replication`` of ``scenario`` under ``seed``."""
         clock = Clock(scenario.start_date)
-        parts = [
-            _sample_source(scenario, clock, stream, source, seed, replication)
+        sources = [
+            (source, stream)
             for source, stream in (
                 ("bookings", scenario.arrivals.bookings),
                 ("task_force", scenario.arrivals.task_force),
             )
             if stream is not None
         ]
+        parts = [
+            _sample_source(scenario, clock, stream, source, seed, replication)
+            for source, stream in sources
+        ]
+        if scenario.warm_start.kind == "steady_state":
+            parts += [
+                _sample_source(scenario, clock, stream, source, seed, replication, history=True)
+                for source, stream in sources
+            ]
         merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         order = np.argsort(merged["booked_at"], kind="stable")
         return cls(replication=replication, **{k: v[order] for k, v in merged.items()})
@@ -108,13 +119,34 @@ def _categorical(u: np.ndarray, cum: np.ndarray, charge: np.ndarray) -> np.ndarr
     return np.minimum((u[:, None] >= c).sum(axis=1), cum.shape[1] - 1).astype(np.int8)
 
 
+def _history_arrivals(
+    sc: Scenario, clock: Clock, stream: Stream, rng: np.random.Generator
+) -> np.ndarray:
+    """Booking times of the warm-start history, in [-history, 0) (whole days back)."""
+    days = int(np.ceil(sc.warm_start.history))
+    back = Clock(clock.start_date - dt.timedelta(days=days))
+    # Same intensity as the main period continued backwards: the trend factor is relative to
+    # day 0, so scale the rate by the growth over the history.
+    rate = stream.rate * (1.0 + stream.profile.trend_per_year) ** (-days / 365.25)
+    return sample_arrivals(stream.model_copy(update={"rate": rate}), back, days, rng) - days
+
+
 def _sample_source(
-    sc: Scenario, clock: Clock, stream: Stream, source: str, seed: int, rep: int
+    sc: Scenario,
+    clock: Clock,
+    stream: Stream,
+    source: str,
+    seed: int,
+    rep: int,
+    history: bool = False,
 ) -> dict[str, np.ndarray]:
     def gen(purpose: str) -> np.random.Generator:
-        return generator(seed, rep, source, purpose)
+        return generator(seed, rep, source, purpose, history=history)
 
-    booked_at = sample_arrivals(stream, clock, sc.horizon, gen("arrivals"))
+    if history:
+        booked_at = _history_arrivals(sc, clock, stream, gen("arrivals"))
+    else:
+        booked_at = sample_arrivals(stream, clock, sc.horizon, gen("arrivals"))
     n = len(booked_at)
     charges = [sc.charges[name] for name in sc.charge_names]
 
@@ -143,6 +175,8 @@ def _sample_source(
     u = gen("court").random((2, n))
     cum = np.array([[c.pretrial.ror, c.pretrial.ror + c.pretrial.bail] for c in charges])
     pretrial = _categorical(u[0], np.column_stack([cum, np.ones(len(charges))]), charge)
+    # One uniform decides both worlds: ROR if u < ror (no detainer) or u < ror * factor.
+    ror_lost = (pretrial == ROR) & (u[0] >= cum[charge, 0] * sc.bond.detainer_ror_factor)
     release_processing = sc.court.release_processing.ppf(u[1]).astype(np.float32)
 
     u = gen("bond").random((2, n))
@@ -181,6 +215,7 @@ def _sample_source(
         "screening_time": screening_time,
         "nta_time": nta_time,
         "pretrial": pretrial,
+        "ror_lost": ror_lost,
         "release_processing": release_processing,
         "u_post": u_post,
         "post_delay": post_delay,

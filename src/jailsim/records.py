@@ -3,7 +3,8 @@
 An engine's Timeline follows everyone to their exit; the records keep only what had happened
 by the horizon. Times after it become NaN, outcomes not yet decided become ``pending``, and
 people still held have ``exit_reason == "censored"`` with ``los_days`` the time served so far
-(a right-censored observation, never dropped).
+(a right-censored observation, never dropped). With a warm start, bookings before day 0 have
+negative times; those who had left by day 0 are not in the table.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
     extra = attribute(ctx, pop, tl)
     counterfactual_end = np.minimum(extra["counterfactual_exit_at"], horizon)
 
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "replication": np.full(pop.n, pop.replication, dtype=np.int32),
             "booking_id": np.arange(pop.n, dtype=np.int64),
@@ -81,7 +82,7 @@ def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
             **{k: censor[k] for k in TIME_COLUMNS[1:6]},
             "detainer_source": _cat(detainer_codes, DETAINER_SOURCES),
             "initial_appearance_at": censor["initial_appearance_at"],
-            "pretrial_decision": _cat(pop.pretrial, PRETRIAL_NAMES),
+            "pretrial_decision": _cat(tl.pretrial, PRETRIAL_NAMES),
             "bond_outcome": _cat(bond_codes, (*BOND_OUTCOMES, PENDING)),
             "bond_decided_at": censor["bond_decided_at"],
             "disposition_at": censor["disposition_at"],
@@ -97,3 +98,6 @@ def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
             "attributable_days_hold": extra["attributable_days_hold"],
         }
     )
+    # A warm start simulates bookings before day 0; those who left before it never appear.
+    before = tl.exit_at < 0
+    return frame[~before].reset_index(drop=True) if before.any() else frame

@@ -27,15 +27,20 @@ PURPOSES: dict[str, int] = {
 }
 #: Stable source keys (``stream`` column of the bookings table).
 SOURCES: dict[str, int] = {"bookings": 0, "task_force": 1}
+#: Keys of the warm-start history of each source (bookings before day 0); they have streams of
+#: their own so that a warm start leaves every draw of the simulated period unchanged.
+HISTORY_KEYS: dict[str, int] = {"bookings": 2, "task_force": 3}
 
 
-def generator(seed: int, replication: int, source: str, purpose: str) -> np.random.Generator:
+def generator(
+    seed: int, replication: int, source: str, purpose: str, *, history: bool = False
+) -> np.random.Generator:
     """The generator for one replication, booking source and purpose.
 
     Equivalent to ``SeedSequence(seed).spawn(...)[replication].spawn(...)[source]
     .spawn(...)[purpose]`` but addressed by key, so it does not depend on call order.
     """
-    ss = np.random.SeedSequence(
-        entropy=int(seed), spawn_key=(int(replication), SOURCES[source], PURPOSES[purpose])
-    )
+    key = HISTORY_KEYS[source] if history else SOURCES[source]
+    spawn_key = (int(replication), key, PURPOSES[purpose])
+    ss = np.random.SeedSequence(entropy=int(seed), spawn_key=spawn_key)
     return np.random.Generator(np.random.PCG64(ss))

@@ -37,7 +37,7 @@ TIME_FIELDS = (
     "warrant_served_at",
     "exit_at",
 )
-CODE_FIELDS = ("detainer_source", "bond_outcome", "exit_reason")
+CODE_FIELDS = ("pretrial", "detainer_source", "bond_outcome", "exit_reason")
 
 
 @dataclass(eq=False)
@@ -57,6 +57,7 @@ class Timeline:
     warrant_start_at: np.ndarray
     warrant_served_at: np.ndarray
     exit_at: np.ndarray
+    pretrial: np.ndarray  # decision at initial appearance (population codes ROR/BAIL/DENIED)
     detainer_source: np.ndarray
     bond_outcome: np.ndarray
     exit_reason: np.ndarray

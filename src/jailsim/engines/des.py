@@ -56,7 +56,7 @@ class ShiftResource:
         self.resource = simpy.PriorityResource(env, capacity=self.size)
         self._granted: list = []
         self._pending: list = []
-        self._set(int(step.at(0.0)))
+        self._set(int(step.at(env.now)))
         env.process(self._follow(step))
 
     def request(self):
@@ -101,7 +101,9 @@ class _Jail:
 
     def __init__(self, ctx: Context, pop: Population):
         self.ctx, self.sc, self.pop = ctx, ctx.scenario, pop
-        self.env = simpy.Environment()
+        # Warm-start history bookings come before day 0: start the clock at the first one.
+        first = float(pop.booked_at[0]) if pop.n else 0.0
+        self.env = simpy.Environment(initial_time=min(first, 0.0))
         self.t = Timeline.empty(pop.n)
         self.exited = np.zeros(pop.n, dtype=bool)
         self.left = {}  # booking -> event fired when the person leaves (screening abandons)
@@ -167,6 +169,9 @@ class _Jail:
         t.initial_appearance_at[i] = ia
         disposition = max(ia, booked + float(p.time_to_disposition[i]))
         pretrial = p.pretrial[i]
+        if pretrial == ROR and p.ror_lost[i] and self.has_detainer(i):
+            pretrial = BAIL  # a detainer by now: bail is set instead of release on recognizance
+        t.pretrial[i] = pretrial
         release_at = None
         if pretrial == ROR:
             t.bond_outcome[i], t.bond_decided_at[i] = BOND_ROR, ia

@@ -63,16 +63,22 @@ class _Paths:
             self.disposition + _f64(pop.prison_delay),
         )
         self.sentence_release = sentence_release
-        self.bail_in_time = (pop.pretrial == BAIL) & (self.post_at < self.disposition)
 
-    def posts(self, detainer_at: np.ndarray) -> np.ndarray:
-        """Who posts bail, when a detainer lodged by the posting time lowers the chance."""
+    def decide(self, detainer_at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pretrial decision, bail posted in time, and who posts, given detainer times.
+
+        A detainer by the initial appearance turns some releases on recognizance into bail;
+        one lodged by the posting time lowers the chance of posting.
+        """
+        pop = self.pop
+        pretrial = np.where(pop.ror_lost & (detainer_at <= self.ia), BAIL, pop.pretrial)
+        bail_in_time = (pretrial == BAIL) & (self.post_at < self.disposition)
         p = np.where(detainer_at <= self.post_at, self.p_post * self.factor, self.p_post)
-        return self.bail_in_time & (self.pop.u_post < p)
+        posts = bail_in_time & (pop.u_post < p)
+        return pretrial.astype(np.int8), bail_in_time, posts
 
-    def leave(self, posts: np.ndarray) -> np.ndarray:
+    def leave(self, pretrial: np.ndarray, posts: np.ndarray) -> np.ndarray:
         """When each person would leave: release-eligible time or transfer to prison."""
-        pretrial = self.pop.pretrial
         return np.where(
             pretrial == ROR, self.ror_release, np.where(posts, self.post_at, self.sentence_release)
         )
@@ -87,8 +93,8 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
     no_effect = np.full(n, _INF)
 
     # Pass 1: the court path with remote detainers only; the screening queue is left then.
-    posts = paths.posts(remote_at if detainer_effects else no_effect)
-    leave = paths.leave(posts)
+    pretrial, bail_in_time, posts = paths.decide(remote_at if detainer_effects else no_effect)
+    leave = paths.leave(pretrial, posts)
 
     # JEM screening: foreign-born bookings queue for designated officers.
     jem_at = np.full(n, _INF)
@@ -112,11 +118,11 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
 
         # Pass 2: with JEM detainers, some who would have posted bail no longer do.
         if detainer_effects:
-            posts = paths.posts(np.minimum(remote_at, jem_at))
-            leave = paths.leave(posts)
+            pretrial, bail_in_time, posts = paths.decide(np.minimum(remote_at, jem_at))
+            leave = paths.leave(pretrial, posts)
 
     # Court milestones and bond outcome.
-    pretrial = pop.pretrial
+    t.pretrial[:] = pretrial
     t.initial_appearance_at[:] = paths.ia
     t.bond_outcome[:] = np.select(
         [pretrial == ROR, pretrial == DENIED, posts],
@@ -124,7 +130,7 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         BOND_NOT_POSTED,
     )
     t.bond_decided_at[:] = np.select(
-        [pretrial == ROR, pretrial == DENIED, paths.bail_in_time],
+        [pretrial == ROR, pretrial == DENIED, bail_in_time],
         [paths.ia, paths.ia, paths.post_at],
         paths.disposition,
     )

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from jailsim.scenario.costs import Costs
 from jailsim.scenario.distributions import Distribution
 from jailsim.scenario.units import Duration, Rate
 
@@ -229,9 +230,15 @@ class Court(Frozen):
 
 
 class Bond(Frozen):
-    """A detainer lodged before posting multiplies the chance of posting by ``detainer_factor``."""
+    """How a detainer changes pretrial release (the main source of longer stays).
+
+    A detainer lodged by the initial appearance multiplies the chance of release on
+    recognizance by ``detainer_ror_factor`` (bail is set instead); a detainer lodged before
+    the person would post bail multiplies the chance of posting by ``detainer_factor``.
+    """
 
     detainer_factor: Probability
+    detainer_ror_factor: Probability
 
 
 class Biometric(Frozen):
@@ -304,6 +311,27 @@ class Ice(Frozen):
     transport: Transport = Transport()
 
 
+class WarmStart(Frozen):
+    """How the jail is populated at day 0.
+
+    ``none``: empty (use ``warmup`` to let it fill). ``steady_state``: the jail as it would be
+    after running for ``history`` with the same inputs: bookings of that period are simulated
+    and those still in custody at day 0 are kept. For the infinite-server parts of the model
+    this is the equilibrium exactly (a Poisson number of people with equilibrium residual
+    stays), and it also fills the officer queues.
+    """
+
+    kind: Literal["none", "steady_state"] = "none"
+    history: Duration = 2 * 365.25
+
+    @field_validator("history")
+    @classmethod
+    def _history(cls, v):
+        if not 1 <= v <= 10 * 365.25:
+            raise ValueError("must be from 1 day to 10 years")
+        return v
+
+
 class Jail(Frozen):
     """Beds: census above rated capacity is boarded out (no one is refused)."""
 
@@ -333,6 +361,8 @@ class Scenario(Frozen):
     ice: Ice
     jem: Jem | None = None
     wso: Wso | None = None
+    warm_start: WarmStart = WarmStart()
+    costs: Costs | None = None
 
     @field_validator("horizon")
     @classmethod

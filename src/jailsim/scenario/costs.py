@@ -1,0 +1,410 @@
+"""The ``costs:`` block of a scenario: what a bed-day costs, what ICE pays, what the program costs.
+
+Money is in US dollars and every money field says its unit in its name (``_usd``,
+``_usd_per_day``, ``_usd_per_year``). A money value is a plain number, or a list of dated values
+for a rate that changes on a date (``[{to: 2025-09-30, usd: 84}, {from: 2025-10-01, usd: 100}]``;
+both ends inclusive, days outside every range count at $0). A designated-officer program can
+start or end inside the horizon (``start:``/``end:``). The numbers themselves, each with its
+source, are in ``scenarios/base_county.yaml``; the schema holds only structural defaults ($0,
+off). :mod:`jailsim.costs` turns a run and this block into a budget.
+
+This module must not import :mod:`jailsim.scenario.schema` (which imports it), so it has its
+own small base class with the same configuration as the schema's ``Frozen``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
+
+from jailsim.scenario.units import Duration
+
+__all__ = [
+    "Costs",
+    "IcePayments",
+    "OfficerProgram",
+    "Period",
+    "Programs",
+    "Scaap",
+    "input_rows",
+    "input_paths",
+    "schedule_by_day",
+    "schedule_text",
+]
+
+#: Largest money amount accepted anywhere (a trillion dollars): above it is a typo.
+MAX_USD = 1e12
+#: Largest multiple of salary accepted for a share of salary (benefits, overtime, backfill).
+MAX_SALARY_SHARE = 5.0
+
+
+class _Block(BaseModel):
+    """Same configuration as ``schema.Frozen``: unknown keys are errors, values never change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _number(value: Any, what: str) -> float:
+    """A finite, non-negative float from ``value``, or ValueError in plain words."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"got {_short(value)}; expected {what}")
+    x = float(value) if abs(value) < 1e300 else math.inf
+    if not math.isfinite(x):
+        raise ValueError(f"got {_short(value)}; expected a finite number")
+    if x < 0:
+        raise ValueError(f"got {_short(value)}; cannot be negative")
+    return x
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _usd(value: Any) -> float:
+    x = _number(value, "an amount in US dollars")
+    if x > MAX_USD:
+        raise ValueError(f"got {_short(value)}; must be at most {MAX_USD:.0e} dollars")
+    return x
+
+
+def _share_of_salary(value: Any) -> float:
+    x = _number(value, "a share of salary (0.3 = 30%)")
+    if x > MAX_SALARY_SHARE:
+        raise ValueError(f"got {_short(value)}; must be at most {MAX_SALARY_SHARE:g}")
+    return x
+
+
+def _share(value: Any) -> float:
+    x = _number(value, "a share from 0 to 1")
+    if x > 1:
+        raise ValueError(f"got {_short(value)}; a share must be at most 1")
+    return x
+
+
+#: US dollars (or dollars per day or per year, as the field name says): finite, >= 0.
+Usd = Annotated[float, BeforeValidator(_usd)]
+#: A share from 0 to 1 (of a cost, of submitted costs, of officers).
+Share = Annotated[float, BeforeValidator(_share)]
+#: A multiple of salary (benefits, overtime, backfill premium): 0 to 5.
+SalaryShare = Annotated[float, BeforeValidator(_share_of_salary)]
+#: Work hours (training, refresher courses, a work year).
+Hours = Annotated[float, BeforeValidator(lambda v: _number(v, "a number of work hours"))]
+
+
+def _count(value: Any) -> int:
+    whole = isinstance(value, int) or (
+        isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    )
+    if isinstance(value, bool) or not whole:
+        raise ValueError(f"got {_short(value)}; expected a whole number of officers")
+    if not 0 <= value <= 100_000:
+        raise ValueError(f"got {_short(value)}; must be from 0 to 100000")
+    return int(value)
+
+
+Officers = Annotated[int, BeforeValidator(_count)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Dated values
+
+
+class Period(_Block):
+    """One dated value: ``usd`` from ``from`` to ``to`` (both inclusive; missing = open)."""
+
+    from_: dt.date | None = Field(default=None, alias="from")
+    to: dt.date | None = None
+    usd: Usd
+
+    def text(self) -> str:
+        """``"84 from 2025-01-01 to 2025-09-30"``."""
+        span = ""
+        if self.from_ is not None:
+            span += f" from {self.from_.isoformat()}"
+        if self.to is not None:
+            span += f" to {self.to.isoformat()}"
+        return f"{self.usd:g}{span}"
+
+
+def _schedule_in(value: Any) -> Any:
+    """A number means one value for every day; a list is validated as dated Periods."""
+    if isinstance(value, bool):
+        raise ValueError(f"got {value!r}; expected an amount in US dollars")
+    if isinstance(value, int | float):
+        return ({"usd": _usd(value)},)
+    if isinstance(value, list | tuple):
+        if not value:
+            raise ValueError("empty list; give a number or at least one {from, to, usd}")
+        return value
+    raise ValueError(
+        f"got {_short(value)}; expected an amount in US dollars or a list of dated values "
+        "like [{from: 2025-07-01, usd: 88.0}]"
+    )
+
+
+def _schedule_checked(periods: tuple[Period, ...]) -> tuple[Period, ...]:
+    """Every range runs forward and no two ranges share a day."""
+    lo, hi = dt.date.min, dt.date.max
+    for p in periods:
+        if p.from_ is not None and p.to is not None and p.to < p.from_:
+            raise ValueError(f"range {_span(p)} ends before it starts")
+    ordered = sorted(periods, key=lambda p: p.from_ or lo)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if (a.to or hi) >= (b.from_ or lo):
+            raise ValueError(
+                f"date ranges {_span(a)} and {_span(b)} overlap; each day may have one value "
+                "(ranges include both ends)"
+            )
+    return tuple(ordered)
+
+
+def _span(p: Period) -> str:
+    a = p.from_.isoformat() if p.from_ else "(open)"
+    b = p.to.isoformat() if p.to else "(open)"
+    return f"{a}..{b}"
+
+
+def _schedule_out(periods: tuple[Period, ...]) -> Any:
+    if len(periods) == 1 and periods[0].from_ is None and periods[0].to is None:
+        return periods[0].usd
+    return [p.model_dump(mode="json", by_alias=True, exclude_none=True) for p in periods]
+
+
+#: Dollars that may change on dates: a number, or a list of ``{from, to, usd}``.
+Schedule = Annotated[
+    tuple[Period, ...],
+    BeforeValidator(_schedule_in),
+    AfterValidator(_schedule_checked),
+    PlainSerializer(_schedule_out),
+]
+
+
+def schedule_by_day(periods: tuple[Period, ...], dates: np.ndarray) -> np.ndarray:
+    """The value in force on each of ``dates`` (datetime64[D]); 0 where no range covers it."""
+    days = np.asarray(dates, dtype="datetime64[D]")
+    out = np.zeros(len(days))
+    for p in periods:
+        inside = np.ones(len(days), dtype=bool)
+        if p.from_ is not None:
+            inside &= days >= np.datetime64(p.from_, "D")
+        if p.to is not None:
+            inside &= days <= np.datetime64(p.to, "D")
+        out[inside] = p.usd
+    return out
+
+
+def schedule_text(periods: tuple[Period, ...]) -> str:
+    """A schedule written for people: ``"93"`` or ``"84 to 2025-09-30; 100 from 2025-10-01"``."""
+    return "; ".join(p.text() for p in periods)
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocks
+
+
+class IcePayments(_Block):
+    """What ICE pays the county. Each hold day is paid once (IGSA after service, else per day)."""
+
+    per_hold_day_usd_per_day: Schedule = (Period(usd=0.0),)
+    per_hold_usd: Schedule = (Period(usd=0.0),)
+    igsa_usd_per_day: Schedule = (Period(usd=0.0),)
+
+
+class Scaap(_Block):
+    """DOJ's State Criminal Alien Assistance Program: a partial, after-the-fact reimbursement.
+
+    The county submits the correctional-officer salary part (``eligible_cost_share``) of the
+    cost of the bed-days of people with a detainer (all of them, or felony charges only); DOJ
+    pays ``paid_share`` of what was submitted.
+    """
+
+    paid_share: Share
+    eligible_cost_share: Share
+    felony_only: bool = False
+
+
+class OfficerProgram(_Block):
+    """Designated officers of one 287(g) model: pay, training, supervision, dates.
+
+    ``salary_basis: full_time`` counts every designated officer's whole salary (dedicated posts,
+    as in JEM); ``hours_worked`` counts only the hours the simulation keeps them busy
+    (screening, or serving warrants) at the hourly rate ``salary / hours_per_year``. Benefits
+    and overtime are shares of salary. Training: ``training_hours`` when the program starts
+    (a one-off on the ``start`` date, only when a start is given) and for each replacement
+    officer (``turnover_share_per_year``), ``refresher_hours`` every ``refresher_every``
+    (spread evenly over the cycle); each training hour costs the post's backfill,
+    ``backfill_share`` x hourly salary (1.5 = covered at time-and-a-half), plus
+    ``travel_usd_per_training`` per officer trained.
+    """
+
+    officers: Officers
+    salary_basis: Literal["full_time", "hours_worked"] = "full_time"
+    salary_usd_per_year: Schedule
+    hours_per_year: Hours = 2080.0
+    benefits_share: SalaryShare = 0.0
+    overtime_share: SalaryShare = 0.0
+    training_hours: Hours = 0.0
+    refresher_hours: Hours = 0.0
+    refresher_every: Duration | None = None
+    turnover_share_per_year: Share = 0.0
+    backfill_share: SalaryShare = 0.0
+    travel_usd_per_training: Usd = 0.0
+    supervision_usd_per_year: Schedule = (Period(usd=0.0),)
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @field_validator("hours_per_year")
+    @classmethod
+    def _work_year(cls, v):
+        if not 1 <= v <= 8784:
+            raise ValueError(f"got {v:g}; a work year is from 1 to 8784 hours")
+        return v
+
+    @field_validator("refresher_every")
+    @classmethod
+    def _cycle(cls, v):
+        if v is not None and not 1 <= v <= 100 * 365.25:
+            raise ValueError("must be from 1 day to 100 years")
+        return v
+
+    @field_validator("end")
+    @classmethod
+    def _ends_after_start(cls, v, info):
+        start = info.data.get("start")
+        if v is not None and start is not None and v < start:
+            raise ValueError(f"program ends ({v}) before it starts ({start})")
+        return v
+
+
+class Programs(_Block):
+    """Program costs of each 287(g) model; a block counts only when the scenario runs it."""
+
+    jem: OfficerProgram | None = None
+    wso: OfficerProgram | None = None
+
+
+class Costs(_Block):
+    """Everything the budget needs. See docs/budget.md for each field, its unit and source."""
+
+    bed_day_cost_usd_per_day: Schedule
+    marginal_cost_share: Share = 1.0
+    boarded_out_usd_per_day: Schedule = (Period(usd=0.0),)
+    ice_payments: IcePayments = IcePayments()
+    scaap: Scaap | None = None
+    program: Programs = Programs()
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("sources")
+    @classmethod
+    def _known_inputs(cls, v):
+        known = input_paths()
+        bad = [k for k in v if k not in known]
+        if bad:
+            import difflib
+
+            hint = difflib.get_close_matches(bad[0], known, n=1, cutoff=0.6)
+            also = f"; did you mean {hint[0]!r}?" if hint else f" (inputs: {', '.join(known)})"
+            raise ValueError(f"names {bad[0]!r}, not an input of costs{also}")
+        for k, text in v.items():
+            if len(text) > 1000:
+                raise ValueError(f"source of {k!r} is longer than 1000 characters")
+        return v
+
+
+# ---------------------------------------------------------------------------------------------
+# The inputs, listed for people (the "inputs" sheet of the workbook)
+
+
+def _fields(model: type[BaseModel], prefix: str = "") -> list[str]:
+    out = []
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key == "sources":
+            continue
+        ann = field.annotation
+        sub = next(
+            (
+                a
+                for a in (ann, *getattr(ann, "__args__", ()))
+                if isinstance(a, type) and issubclass(a, BaseModel) and a is not Period
+            ),
+            None,
+        )
+        if sub is not None:
+            out += _fields(sub, f"{prefix}{key}.")
+        else:
+            out.append(f"{prefix}{key}")
+    return out
+
+
+def input_paths() -> list[str]:
+    """Every input of the ``costs:`` block as a dotted path (``ice_payments.igsa_usd_per_day``)."""
+    return _fields(Costs)
+
+
+def _unit(path: str) -> str:
+    leaf = path.rsplit(".", 1)[-1]
+    for suffix, unit in (
+        ("_usd_per_day", "USD/day"),
+        ("_usd_per_year", "USD/year"),
+        ("_usd_per_training", "USD per officer trained"),
+        ("_usd", "USD"),
+        ("_share_per_year", "share per year"),
+        ("_share", "share"),
+        ("_hours", "work hours"),
+        ("hours_per_year", "work hours/year"),
+        ("officers", "officers"),
+        ("refresher_every", "days"),
+    ):
+        if leaf.endswith(suffix):
+            return unit
+    return {"start": "date", "end": "date"}.get(leaf, "")
+
+
+def input_rows(costs: Costs) -> list[dict[str, str]]:
+    """One row per input: ``input``, ``value`` (as text), ``unit``, ``source``.
+
+    Inputs of a block that is absent (no SCAAP, no WSO program) are listed as ``(none)``.
+    """
+    rows = []
+    for path in input_paths():
+        node: Any = costs
+        for key in path.split("."):
+            if node is None:
+                break
+            field = next(
+                (n for n, f in type(node).model_fields.items() if (f.alias or n) == key), key
+            )
+            node = getattr(node, field)
+        if node is None:
+            value = "(none)"
+        elif isinstance(node, tuple) and node and isinstance(node[0], Period):
+            value = schedule_text(node)
+        elif isinstance(node, dt.date):
+            value = node.isoformat()
+        elif isinstance(node, float):
+            value = f"{node:g}"
+        else:
+            value = str(node)
+        rows.append(
+            {
+                "input": path,
+                "value": value,
+                "unit": _unit(path),
+                "source": costs.sources.get(path, "no source given in the scenario"),
+            }
+        )
+    return rows

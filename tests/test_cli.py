@@ -70,3 +70,17 @@ def test_demo_prints_side_by_side_table(tmp_path, capsys):
     assert "JEM" in out and "WSO" in out
     for name in ("mean_los_days", "adp", "hold_bed_days", "screening_coverage"):
         assert name in out
+
+
+def test_readme_documents_every_metric():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    missing = [name for name in METRICS if f"`{name}`" not in readme]
+    assert not missing, missing
+
+
+def test_run_that_needs_too_much_memory_is_refused_up_front(capsys):
+    code = main(["run", "scenarios/jem.yaml", "--days", "36500", "--replications", "100000",
+                 "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "GB" in err[0]

@@ -38,6 +38,7 @@ __all__ = [
     "Period",
     "Programs",
     "Scaap",
+    "Schedule",
     "input_rows",
     "input_paths",
     "schedule_by_day",
@@ -374,37 +375,56 @@ def _unit(path: str) -> str:
     return {"start": "date", "end": "date"}.get(leaf, "")
 
 
+def _value_text(node: Any) -> str:
+    if node is None:
+        return "(none)"
+    if isinstance(node, tuple) and node and isinstance(node[0], Period):
+        return schedule_text(node)
+    if isinstance(node, dt.date):
+        return node.isoformat()
+    if isinstance(node, float):
+        return f"{node:g}"
+    return str(node)
+
+
+def _default_source(leaf: str, default: Any) -> str:
+    if leaf == "hours_per_year":
+        return "schema default: a full-time work year, 40 h x 52 weeks"
+    if leaf == "marginal_cost_share":
+        return "schema default: marginal cost = average cost"
+    if leaf == "salary_basis":
+        return "schema default: whole salaries of the designated officers"
+    if default is None or default is False:
+        return "schema default: not used"
+    return "schema default: 0, not counted"
+
+
 def input_rows(costs: Costs) -> list[dict[str, str]]:
     """One row per input: ``input``, ``value`` (as text), ``unit``, ``source``.
 
-    Inputs of a block that is absent (no SCAAP, no WSO program) are listed as ``(none)``.
+    The source is the scenario's ``sources:`` entry for the input; an input left at its
+    schema default says so; an input set without a source says that. Inputs of an absent
+    block (no SCAAP, no WSO program) are listed as ``(none)``.
     """
     rows = []
     for path in input_paths():
         node: Any = costs
+        default: Any = None
         for key in path.split("."):
             if node is None:
                 break
-            field = next(
-                (n for n, f in type(node).model_fields.items() if (f.alias or n) == key), key
+            name, field = next(
+                (n, f) for n, f in type(node).model_fields.items() if (f.alias or n) == key
             )
-            node = getattr(node, field)
-        if node is None:
-            value = "(none)"
-        elif isinstance(node, tuple) and node and isinstance(node[0], Period):
-            value = schedule_text(node)
-        elif isinstance(node, dt.date):
-            value = node.isoformat()
-        elif isinstance(node, float):
-            value = f"{node:g}"
+            default = field.get_default(call_default_factory=True)
+            node = getattr(node, name)
+        if path in costs.sources:
+            source = costs.sources[path]
+        elif node == default or node is None:
+            source = _default_source(path.rsplit(".", 1)[-1], default)
         else:
-            value = str(node)
+            source = "set in the scenario; no source given"
         rows.append(
-            {
-                "input": path,
-                "value": value,
-                "unit": _unit(path),
-                "source": costs.sources.get(path, "no source given in the scenario"),
-            }
+            {"input": path, "value": _value_text(node), "unit": _unit(path), "source": source}
         )
     return rows

@@ -1,0 +1,383 @@
+"""RESULTS.md from the results of one benchmark run (every figure comes from ``results``)."""
+
+from __future__ import annotations
+
+GB = 2**30
+MB = 2**20
+NAMES = {"vector": "jailsim vector", "des": "jailsim des", "simpy": "plain SimPy", "ciw": "Ciw"}
+
+
+def _n(n) -> str:
+    if n is None:
+        return "–"
+    for unit, size in (("M", 1e6), ("k", 1e3)):
+        if n >= size:
+            v = n / size
+            return f"{v:.0f}{unit}" if abs(v - round(v)) < 1e-9 else f"{v:.3g}{unit}"
+    return f"{n:.0f}"
+
+
+def _f(x, fmt="{:.2f}") -> str:
+    return "–" if x is None else fmt.format(x)
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out + [""]
+
+
+def _machine(r: dict) -> list[str]:
+    m = r["machine"]
+    v = m["versions"]
+    lines = [
+        f"- **Command**: `{r['command']}` (niceness {m['nice']})",
+        f"- **Date**: {r['started']} to {r['finished']} UTC "
+        f"({r['duration_seconds'] / 60:.1f} min)",
+        f"- **Machine**: {m['cpu']}, {m['logical_cpus']} logical cores, "
+        f"{(m['memory_bytes'] or 0) / GB:.1f} GB RAM; {m['platform']}",
+        f"- **Versions**: Python {v['python']}, numpy {v['numpy']}, pandas {v['pandas']}, "
+        f"scipy {v['scipy']}, SimPy {v['simpy']}, Ciw {v['ciw'] or 'not installed'}, "
+        f"jailsim {v['jailsim']}",
+        f"- **Source**: git HEAD `{(m['git_head'] or '?')[:12]}`"
+        + (
+            f", with uncommitted changes in {len(m['uncommitted_in_src_or_scenarios'])} files "
+            "under src/ and scenarios/ (work in progress of other engineers, measured as it was)"
+            if m["uncommitted_in_src_or_scenarios"]
+            else ", clean"
+        ),
+        f"- **Load**: 1-minute load average {m['loadavg_start']} at start, {m['loadavg_end']} "
+        "at the end (other work on the machine shares the second core; each measurement is "
+        f"pinned to core {r['options']['cpu']})",
+        "- Each measurement is a fresh process (`benchmarks/measure.py`); times are medians "
+        "over the runs shown; peak memory is the process's peak resident set (VmHWM / "
+        "ru_maxrss), including the interpreter and imports (~0.2 GB).",
+    ]
+    return lines + [""]
+
+
+def _targets(r: dict) -> list[str]:
+    rows = []
+    for t in r["targets"]:
+        flag = {True: "**met**", False: "**missed**", None: "n/a"}[t["met"]]
+        rows.append([t["target"], flag, t["detail"]])
+    return _table(["Target (issue 3)", "Result", "Measured"], rows)
+
+
+def _full(r: dict) -> list[str]:
+    rows, mem_rows, failed = [], [], []
+    for x in r["full_model"]:
+        if x.get("seconds") is None:
+            failed.append(x)
+            continue
+        st, pk = x["stage_seconds"], x["stage_peak_rss"]
+        top = max(pk, key=pk.get)
+        rows.append(
+            [
+                x["engine"],
+                _n(x["bookings_horizon"]),
+                _n(x["bookings_simulated"]),
+                f"{x['ok_runs']}",
+                _f(st["sample"]),
+                _f(st["engine"]),
+                _f(st["records"] + st["census_metrics"]),
+                f"**{x['seconds']:.2f}**",
+                f"**{x['rate']:,.0f}**",
+                f"{x['engine_rate']:,.0f}",
+                f"**{x['peak_rss'] / GB:.2f}**",
+                top,
+            ]
+        )
+        mem_rows.append(
+            [
+                x["engine"],
+                _n(x["bookings_horizon"]),
+                _f(pk["sample"] / GB),
+                _f(pk["engine"] / GB),
+                _f(pk["records"] / GB),
+                _f(pk["census_metrics"] / GB),
+                f"{x['population_bytes'] / MB:,.0f}",
+                f"{x['timeline_bytes'] / MB:,.0f}",
+                f"{x['frame_bytes'] / MB:,.0f} ({_n(x['rows_in_table'])} rows)",
+                _f(x["cpu_over_wall"]),
+            ]
+        )
+    first = next((x for x in r["full_model"] if x.get("scaled")), None)
+    out = ["## 1. Full JEM model", ""]
+    if first:
+        out += [
+            f"`scenarios/jem.yaml` as shipped (horizon {first['horizon_days']:g} days, warm start "
+            f"`{first['warm_start']}`"
+            + (
+                f" with {first['warm_start_history_days']:g} days of history"
+                if first["warm_start"] == "steady_state"
+                else ""
+            )
+            + "), with `arrivals.bookings.rate` set to N / horizon and every JEM officer count "
+            "multiplied by the same factor (rate / 15.6 a day), so the screening queue keeps the "
+            "shipped load per officer. **Bookings** are those booked in the horizon (N); "
+            "**simulated** adds the warm-start history that the engine also runs (bookings "
+            "before day 0, of which those still in custody at day 0 are kept). Bookings/s = "
+            "horizon bookings / total seconds of Population.sample + engine + "
+            "bookings_frame + daily_census + replication_metrics (one replication, as in "
+            "`simulate.run_replication`; imports and `Context.build` excluded).",
+            "",
+        ]
+    out += _table(
+        [
+            "engine", "bookings", "simulated", "runs", "sample s", "engine s",
+            "records+metrics s", "total s", "bookings/s", "engine-only bookings/s",
+            "peak RSS GB", "peak in stage",
+        ],
+        rows,
+    )
+    for x in failed:
+        parts = ", ".join(
+            f"{k} {v['seconds']:.1f} s (peak {v['peak_rss'] / GB:.1f} GB)"
+            for k, v in x.get("partial_stages", {}).items()
+        )
+        out += [
+            f"**{x['engine']} at {_n(x['n'])} bookings did not finish**: {x['failed']} "
+            f"(watchdog cap {x['memory_cap'] / GB:.1f} GB, largest RSS seen "
+            f"{x['watchdog_max_rss'] / GB:.1f} GB) in stage `{x['failed_stage']}`. "
+            f"Stages finished: {parts or 'none'}.",
+            "",
+        ]
+    out += [
+        "Peak memory by stage (GB, peak resident set during the stage, including what earlier "
+        "stages still hold) and the size of the main objects (MB):",
+        "",
+    ]
+    out += _table(
+        [
+            "engine", "bookings", "sample", "engine", "records", "census+metrics",
+            "Population MB", "Timeline MB", "bookings table MB", "CPU/wall",
+        ],
+        mem_rows,
+    )
+    # Engine agreement on the same draws.
+    agree = []
+    by = {(x["engine"], x["n"]): x for x in r["full_model"] if x.get("metrics_seed1")}
+    for (eng, n), x in sorted(by.items()):
+        if eng != "des" or ("vector", n) not in by:
+            continue
+        a, b = x["metrics_seed1"], by[("vector", n)]["metrics_seed1"]
+        diff = max(
+            abs(a[k] - b[k]) / max(abs(b[k]), 1e-12)
+            for k in a
+            if a[k] is not None and b[k] is not None
+        )
+        agree.append(
+            f"- {_n(n)} bookings, seed 1: largest relative difference between des and vector "
+            f"over {len(a)} metrics = {diff:.1e} (ADP {b['adp']:.1f}, screening coverage "
+            f"{b['screening_coverage']:.3f}, mean screening wait "
+            f"{b['mean_screening_wait_hours']:.2f} h, officer utilization "
+            f"{b['officer_utilization']:.2f})"
+        )
+    if agree:
+        out += ["Same draws, same answer (des and vector on the same Population):", ""]
+        out += agree + [""]
+    return out
+
+
+def _subset(r: dict) -> list[str]:
+    sub = [x for x in r["subset_model"]]
+    p = next((x["params"] for x in sub if x.get("params")), None)
+    out = ["## 2. Shared subset model", ""]
+    if p:
+        out += [
+            f"Poisson bookings at {p['lam']:g} a day; {p['officers']} screening officers, first "
+            f"come first served, exponential service with mean {p['service_mean'] * 1440:g} "
+            f"min (utilization {p['lam'] * p['service_mean'] / p['officers']:.3f}); a lognormal "
+            f"stay (mean {p['stay_mean']:g} d, sd {p['stay_sd']:g} d) **counted from booking**, "
+            "with the screening queue running in parallel during the stay; unlimited beds. "
+            f"The jail starts empty and is measured after a {p['warmup']:g}-day warm-up; the "
+            "horizon is N / rate days, so the jail holds about "
+            f"{p['lam'] * p['stay_mean']:g} people at every size and the work per booking "
+            "does not depend on N. Implementations (`benchmarks/peers.py`): jailsim runs a "
+            "scenario that reduces exactly to this model (everyone foreign-born and screened, "
+            "no detainers, held to disposition, stay = time to disposition, court every hour, "
+            "no processing time); plain SimPy has one process per booking plus a screening "
+            "process, `simpy.Resource` for officers and numpy `Generator` scalar draws; Ciw is "
+            "a two-node network (c exponential servers, then infinite servers whose service "
+            "time is what is left of the lognormal stay counted from arrival: a custom "
+            "`ciw.dists.Distribution`). **Core** = drawing + simulating (jailsim: "
+            "Population.sample + engine); **end to end** adds building the per-booking "
+            "records (jailsim: bookings table, census and metrics; Ciw: `get_all_records`).",
+            "",
+        ]
+    rows = []
+    for x in sub:
+        note = "extrapolated: " + x["note"] if x.get("extrapolated") else ""
+        if x.get("seconds") is None:
+            rows.append([NAMES[x["peer"]], _n(x["n"]), "0", "–", "–", "–", "–", "–",
+                         f"failed: {x.get('failed')}"])
+            continue
+        rows.append(
+            [
+                NAMES[x["peer"]],
+                _n(x["bookings_simulated"]),
+                str(x.get("ok_runs", 0)),
+                _f(x.get("core_seconds"), "{:.3f}"),
+                f"**{x['seconds']:.3f}**",
+                f"{x['bookings_simulated'] / x['core_seconds']:,.0f}"
+                if x.get("core_seconds") else "–",
+                f"**{x['rate']:,.0f}**",
+                _f(x.get("peak_rss") and x["peak_rss"] / GB),
+                note,
+            ]
+        )
+    out += _table(
+        [
+            "peer", "bookings", "runs", "core s", "end-to-end s", "core bookings/s",
+            "end-to-end bookings/s", "peak RSS GB", "note",
+        ],
+        rows,
+    )
+    # Theory checks.
+    rows = []
+    for x in sub:
+        if not x.get("checks"):
+            continue
+        w, a = x["checks"]["mean_wait_hours"], x["checks"]["adp"]
+        rows.append(
+            [
+                NAMES[x["peer"]],
+                _n(x["n"]),
+                f"{w['estimate']:.4f} ± {w['se']:.4f}",
+                f"{w['theory']:.4f}",
+                f"{w['z']:+.2f}",
+                "pass" if w["pass"] else "**FAIL**",
+                f"{a['estimate']:.2f} ± {a['se']:.2f}",
+                f"{a['theory']:.2f}",
+                f"{a['z']:+.2f}",
+                "pass" if a["pass"] else "**FAIL**",
+                "yes" if x["checks_all_runs_pass"] else "**no**",
+            ]
+        )
+    if rows:
+        out += [
+            "Agreement with theory (first run of each, seed 1; ± one standard error). Mean wait "
+            "before screening vs Erlang C for M/M/c, standard error by 50 batch means over "
+            "bookings in arrival order; ADP = time-average number in the jail over the window "
+            "vs Little's law λ·E[stay], standard error sqrt(λ·E[S²]/T) for an M/G/∞ system. A "
+            "check passes when |z| ≤ 4.",
+            "",
+        ]
+        out += _table(
+            [
+                "peer", "bookings", "mean wait h", "Erlang C h", "z", "", "ADP", "λ·E[stay]",
+                "z", "", "all runs pass",
+            ],
+            rows,
+        )
+    own = [x for x in sub if x.get("jailsim_metrics_first_run")]
+    if own:
+        out += [
+            "jailsim's own metrics for the same runs (from `replication_metrics`): "
+            + "; ".join(
+                f"{x['peer']} {_n(x['n'])}: adp {x['jailsim_metrics_first_run']['adp']:.2f}, "
+                f"mean_screening_wait_hours "
+                f"{x['jailsim_metrics_first_run']['mean_screening_wait_hours']:.4f}, "
+                f"screening_coverage {x['jailsim_metrics_first_run']['screening_coverage']:.6f}"
+                for x in own
+            ),
+            "",
+        ]
+    return out
+
+
+def _ratios(r: dict) -> list[str]:
+    rows = [
+        [
+            f"{NAMES[x['fast']]} vs {NAMES[x['slow']]}",
+            _n(x["n"]),
+            f"**{x['speedup']:.1f}x**",
+            _f(x["speedup_core"], "{:.1f}x"),
+            "yes" if x["extrapolated"] else "",
+        ]
+        for x in r["ratios"]
+    ]
+    out = [
+        "## 3. Ratios on the subset model",
+        "",
+        "Speed-up = the slower peer's seconds / the faster one's (above 1: the first is faster).",
+        "",
+    ]
+    return out + _table(
+        ["comparison", "bookings", "speed-up end to end", "speed-up core", "extrapolated"], rows
+    )
+
+
+def _profiles(r: dict) -> list[str]:
+    if not r["profiles"]:
+        return []
+    out = [
+        "## 4. Profiles of the missed targets",
+        "",
+        "Each is a separate run under cProfile (which slows Python-level code, so the totals "
+        "are larger than the timings above) or tracemalloc.",
+        "",
+    ]
+    for p in r["profiles"]:
+        res = p["result"]
+        out += [f"### {p['title']}", ""]
+        if not res:
+            out += [f"(profile run failed: {p['status']})", ""]
+            continue
+        inner = res["inner"]
+        size = _n(res.get("bookings_horizon") or inner.get("n"))
+        if "top_lines" in res:
+            out += [
+                f"{size} bookings ({_n(res['bookings_simulated'])} simulated). Largest memory "
+                f"traced: {res['traced_peak_bytes'] / GB:.2f} GB; the snapshot nearest it "
+                f"({res['snapshot_bytes'] / GB:.2f} GB, in stage `{res['snapshot_stage']}`) "
+                "holds, by the jailsim line that allocated it:",
+                "",
+            ]
+            out += _table(
+                ["allocated at", "MB"],
+                [[f"`{x['where']}`", f"{x['bytes'] / MB:,.0f}"] for x in res["top_lines"]],
+            )
+            continue
+        stages = ", ".join(f"{k} {v['seconds']:.2f} s" for k, v in res["inner_stages"].items())
+        out += [f"{size} bookings; under the profiler: {stages}.", "", "Top by own time:", ""]
+        out += _table(
+            ["function", "calls", "own s", "cumulative s"],
+            [
+                [f"`{x['function']}`", f"{x['calls']:,}", f"{x['tottime']:.3f}",
+                 f"{x['cumtime']:.3f}"]
+                for x in res["by_tottime"][:15]
+            ],
+        )
+        mine = [
+            x for x in res["by_cumtime"]
+            if "jailsim/" in x["function"] or x["function"].startswith("peers")
+        ]
+        out += ["Top jailsim functions by cumulative time:", ""]
+        out += _table(
+            ["function", "calls", "own s", "cumulative s"],
+            [
+                [f"`{x['function']}`", f"{x['calls']:,}", f"{x['tottime']:.3f}",
+                 f"{x['cumtime']:.3f}"]
+                for x in mine[:15]
+            ],
+        )
+    return out
+
+
+def markdown(r: dict) -> str:
+    """The whole RESULTS.md."""
+    lines = ["# jailsim benchmarks: results", ""]
+    lines += _machine(r)
+    lines += ["## Targets", ""] + _targets(r)
+    lines += _full(r)
+    lines += _subset(r)
+    lines += _ratios(r)
+    lines += _profiles(r)
+    lines += [
+        "All figures above come from the run described at the top; `results.json` beside this "
+        "file holds them with every individual run.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,801 @@
+"""Reading a county's booking export: columns found, timestamps parsed, every repair counted.
+
+A booking export is a CSV (or a DataFrame) with one row per booking, or one row per charge
+of a booking. It carries a booking time and a release time (blank: still held) and, where the
+jail records them, a charge level, a release reason, an immigration-hold flag and the hold's
+start and end. Real exports are messy, so the reader accepts several timestamp formats, UTC
+offsets and zone labels ("EST", "est"), date-only columns (read as intervals: "sometime that
+day"), duplicate rows, releases before bookings and blank rows, and counts every row it drops,
+merges or repairs in a :class:`CleaningLog`, with example lines. Nothing is lost silently.
+
+Times come out as naive local wall-clock timestamps of the jail (the engines' clock has no
+daylight-saving shifts); lengths of stay are measured in absolute time when the jail's time
+zone is known, so a stay across a DST change is not an hour off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+
+from jailsim.scenario.loading import ScenarioError
+
+__all__ = ["ROLES", "CleaningLog", "Export", "parse_columns", "read_export", "to_export"]
+
+#: What each column of an export can mean; ``booked`` is required.
+ROLES = ("id", "booked", "released", "charge", "reason", "hold", "hold_start", "hold_end")
+#: Column names tried for each role (compared lower-case, without spaces or punctuation).
+GUESSES: dict[str, tuple[str, ...]] = {
+    "id": ("bookingid", "bookingnumber", "bookingno", "bookingnum", "bookid", "bookno",
+           "bookingkey", "jailid", "id"),
+    "booked": ("booked", "bookedat", "bookingdate", "bookingdatetime", "bookingtime",
+               "bookdate", "bookdatetime", "bookingdt", "intakedate", "admissiondate",
+               "admitdate", "admitted", "datebooked"),
+    "released": ("released", "releasedat", "releasedate", "releasedatetime", "releasetime",
+                 "reldate", "releasedt", "dischargedate", "discharged", "datereleased"),
+    "charge": ("charge", "chargelevel", "chargeclass", "chargedegree", "level", "severity",
+               "offenselevel", "chargetype", "topcharge"),
+    "reason": ("reason", "releasereason", "releasetype", "disposition", "releasedto"),
+    "hold": ("hold", "icehold", "immigrationhold", "detainer", "icedetainer", "ice", "holdflag"),
+    "hold_start": ("holdstart", "holdstartat", "holdstartdate", "holdbegan", "icehold_start",
+                   "iceholdstart", "holdplaced", "detainerplaced"),
+    "hold_end": ("holdend", "holdendat", "holdenddate", "iceholdend", "holdreleased",
+                 "holdlifted"),
+}
+#: Zone labels at the end of a timestamp, read as wall time in that zone (exports print
+#: "EST" all year, so "EST" in July is Eastern daylight time, not UTC-5).
+LABEL_ZONES = {
+    "EST": "America/New_York", "EDT": "America/New_York",
+    "CST": "America/Chicago", "CDT": "America/Chicago",
+    "MST": "America/Denver", "MDT": "America/Denver",
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
+    "AKST": "America/Anchorage", "AKDT": "America/Anchorage",
+    "HST": "Pacific/Honolulu", "UTC": "UTC", "GMT": "UTC", "Z": "UTC",
+}
+_LABEL_RE = re.compile(r"\s*\b(" + "|".join(k for k in LABEL_ZONES if k != "Z") + r")\s*$",
+                       re.IGNORECASE)
+_OFFSET_RE = re.compile(r"(?<=\d)\s*(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+_TIME_FORMATS = (
+    "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M%p", "%m/%d/%y %H:%M", "%m/%d/%y %I:%M %p", "%d-%b-%Y %H:%M",
+    "%d-%b-%Y %H:%M:%S", "%d-%b-%y %H:%M", "%d-%b-%Y %I:%M %p", "%Y/%m/%d %H:%M",
+    "%Y/%m/%d %H:%M:%S", "%b %d %Y %I:%M %p", "%b %d, %Y %I:%M %p", "%Y%m%d %H:%M",
+)
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%d-%b-%Y", "%d-%b-%y", "%Y/%m/%d",
+                 "%b %d %Y", "%b %d, %Y", "%Y%m%d")
+_TRUE = {"y", "yes", "true", "t", "1", "x"}
+_FALSE = {"n", "no", "false", "f", "0", "none", "null", "na", "n/a", ""}
+#: Length of a stay recorded as zero (booking and release at the same minute), in days.
+RESOLUTION_DAYS = 1 / 1440
+NS_PER_DAY = 86_400e9
+
+
+# ---------------------------------------------------------------------------------------------
+# The log
+
+
+@dataclass
+class CleaningLog:
+    """Every row dropped, merged or repaired, counted by reason, with example lines.
+
+    ``action`` is ``dropped`` (the row is not used), ``merged`` (folded into another row of
+    the same booking) or ``repaired`` (used, with a value read in a stated way).
+    """
+
+    source: str
+    rows_read: int = 0
+    counts: Counter = field(default_factory=Counter)
+    examples: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    def add(self, action: str, reason: str, lines, values=None) -> None:
+        """Count ``len(lines)`` rows under ``(action, reason)``; keep three examples."""
+        lines = list(lines)
+        if not lines:
+            return
+        self.counts[(action, reason)] += len(lines)
+        shown = self.examples.setdefault((action, reason), [])
+        for i, line in enumerate(lines[: 3 - len(shown)]):
+            value = f": {values[i]!r}" if values is not None else ""
+            shown.append(f"line {line}{value}")
+
+    def total(self, action: str) -> int:
+        """Rows counted under one action."""
+        return sum(n for (a, _), n in self.counts.items() if a == action)
+
+    def by_reason(self, action: str) -> dict[str, int]:
+        """``{reason: rows}`` for one action."""
+        return {r: n for (a, r), n in self.counts.items() if a == action}
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        """Rows dropped, by reason."""
+        return self.by_reason("dropped")
+
+    @property
+    def repaired(self) -> dict[str, int]:
+        """Rows repaired, by reason (a row may be repaired for several reasons)."""
+        return self.by_reason("repaired")
+
+    @property
+    def merged(self) -> dict[str, int]:
+        """Rows merged into another row of the same booking, by reason."""
+        return self.by_reason("merged")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (action, reason): rows, examples."""
+        rows = [
+            {"action": a, "reason": r, "rows": n, "examples": "; ".join(self.examples[(a, r)])}
+            for (a, r), n in self.counts.items()
+        ]
+        return pd.DataFrame(rows, columns=["action", "reason", "rows", "examples"])
+
+    def lines(self) -> list[str]:
+        """The log as text, one line per reason, then the notes."""
+        out = [f"{self.source}: {self.rows_read:,} rows read"]
+        for action in ("dropped", "merged", "repaired"):
+            for (a, reason), n in self.counts.items():
+                if a == action:
+                    ex = "; ".join(self.examples[(a, reason)])
+                    out.append(f"  {action} {n:,}: {reason} (e.g. {ex})")
+        out += [f"  note: {note}" for note in self.notes]
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Export:
+    """A cleaned booking export.
+
+    Attributes
+    ----------
+    bookings : pandas.DataFrame
+        One row per booking: ``line`` (first line in the file), ``booked``/``released``
+        (naive local timestamps; date-only values at the day's start), ``booked_date_only``,
+        ``released_date_only``, ``t_booked``/``t_exit`` (float days since ``start`` on the
+        local clock, date-only values at mid-day, NaN exit = still held), ``stay_lo`` and
+        ``stay_hi`` (days: equal for an exact stay, an interval for date-only values,
+        ``stay_hi = inf`` for people still held), ``still_held``, ``charge`` (group),
+        ``reason`` (``released``, ``ice``, ``prison``, ``unknown``; empty if still held),
+        ``hold`` (bool), ``hold_hours`` and ``hold_outcome`` (``ice``, ``released``,
+        ``pending`` or empty).
+    log : CleaningLog
+        What was dropped, merged and repaired.
+    columns : dict
+        Role -> column name used.
+    timezone : str or None
+        The jail's time zone (None: naive times taken as local).
+    start, end, as_of : pandas.Timestamp
+        First booking day 00:00, the day after the last booking day (the booking window is
+        ``[start, end)``), and the time the data stops (censoring time).
+    """
+
+    bookings: pd.DataFrame
+    log: CleaningLog
+    source: str
+    columns: dict
+    timezone: str | None
+    start: pd.Timestamp
+    end: pd.Timestamp
+    as_of: pd.Timestamp
+
+    @property
+    def window_days(self) -> float:
+        """Length of the booking window in days."""
+        return (self.end - self.start) / pd.Timedelta(days=1)
+
+    @property
+    def as_of_days(self) -> float:
+        """Censoring time in days since ``start``."""
+        return (self.as_of - self.start) / pd.Timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def parse_columns(text: str | None) -> dict[str, str]:
+    """``"booked=BOOK_DT,released=REL_DT"`` -> ``{"booked": "BOOK_DT", ...}``.
+
+    Raises
+    ------
+    ValueError
+        On a part without ``=`` or an unknown role.
+    """
+    out: dict[str, str] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        role, sep, name = part.partition("=")
+        role = role.strip().replace("-", "_")
+        if not sep or not name.strip():
+            raise ValueError(f"got {part.strip()!r}; expected ROLE=COLUMN, e.g. booked=BOOK_DT")
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+        out[role] = name.strip()
+    return out
+
+
+def _find_columns(frame: pd.DataFrame, given: dict[str, str], where: str) -> dict[str, str]:
+    present = list(frame.columns)
+    problems = []
+    for role, name in given.items():
+        if name not in present:
+            problems.append(f"{where}: column {name!r} (for {role}) not found "
+                            f"(columns: {', '.join(map(str, present))})")
+    if problems:
+        raise ScenarioError(problems)
+    out = dict(given)
+    by_norm = {_norm(c): c for c in present}
+    taken = set(given.values())
+    for role in ROLES:
+        if role in out:
+            continue
+        for guess in GUESSES[role]:
+            col = by_norm.get(guess)
+            if col is not None and col not in taken:
+                out[role] = col
+                taken.add(col)
+                break
+    if "booked" not in out:
+        raise ScenarioError([
+            f"{where}: column 'booked' not found (columns: {', '.join(map(str, present))}); "
+            "name it with --columns booked=COLUMN"
+        ])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Timestamps
+
+
+@dataclass
+class _Parsed:
+    wall: pd.Series  # naive timestamps, wall time in the value's own zone
+    zone: pd.Series  # zone name of the value ('' = none given), or 'offset'
+    utc: pd.Series  # the instant, for values with a UTC offset (else NaT)
+    date_only: pd.Series  # bool
+    bad: pd.Series  # bool: not blank and not readable
+    blank: pd.Series  # bool
+
+
+def _day_first(values: pd.Series) -> bool:
+    parts = values.str.extract(r"^(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
+    a, b = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
+    return bool((a > 12).any() and not (b > 12).any())
+
+
+def _try_formats(text: pd.Series, formats, day_first: bool) -> pd.Series:
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    todo = text.index
+    for fmt in formats:
+        if day_first:
+            fmt = fmt.replace("%m/%d", "%d/%m")
+        if not len(todo):
+            break
+        got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        ok = got.notna()
+        out[todo[ok.to_numpy()]] = got[ok].astype("datetime64[ns]")
+        todo = todo[~ok.to_numpy()]
+    return out
+
+
+def _parse_times(raw: pd.Series) -> _Parsed:
+    """Parse a column of timestamp text, one unique value at a time."""
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        s = raw
+        aware = getattr(s.dt, "tz", None) is not None
+        utc = s.dt.tz_convert("UTC").dt.tz_localize(None) if aware else pd.Series(pd.NaT,
+                                                                                 index=s.index)
+        wall = s.dt.tz_localize(None) if aware else s
+        return _Parsed(
+            wall=wall.astype("datetime64[ns]"),
+            zone=pd.Series("offset" if aware else "", index=s.index),
+            utc=utc.astype("datetime64[ns]"),
+            date_only=pd.Series(False, index=s.index),
+            bad=pd.Series(False, index=s.index),
+            blank=s.isna(),
+        )
+    text = raw.astype("string").fillna("").str.strip()
+    uniq = pd.Series(text.unique())
+    uniq = uniq[uniq != ""].reset_index(drop=True)
+    label = uniq.str.extract(_LABEL_RE, expand=False).str.upper()
+    rest = uniq.str.replace(_LABEL_RE, "", regex=True).str.strip()
+    offset = rest.str.extract(_OFFSET_RE, expand=False).str.upper()
+    has_time = rest.str.contains(":", regex=False)
+    offset = offset.where(has_time)
+    zone = label.map(LABEL_ZONES).fillna("")
+    zone = zone.mask(offset.notna(), "offset")
+    # Values with an offset (ISO 8601 "...-05:00", "...Z") parse to an instant.
+    utc = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
+    has_off = offset.notna()
+    if has_off.any():
+        got = pd.to_datetime(rest[has_off], format="ISO8601", utc=True, errors="coerce")
+        utc[has_off] = got.dt.tz_localize(None).astype("datetime64[ns]")
+    wall = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
+    day_first = _day_first(rest)
+    timed = has_time & ~has_off
+    dated = ~has_time
+    if timed.any():
+        iso = pd.to_datetime(rest[timed], format="ISO8601", errors="coerce")
+        wall[timed] = iso.astype("datetime64[ns]")
+        left = timed & wall.isna()
+        wall[left] = _try_formats(rest[left], _TIME_FORMATS, day_first)
+    if dated.any():
+        wall[dated] = _try_formats(rest[dated], _DATE_FORMATS, day_first)
+    left = wall.isna() & ~has_off
+    if left.any():  # anything else dateutil can read, e.g. "March 5, 2024 2:22pm"
+        got = pd.to_datetime(rest[left], format="mixed", errors="coerce", dayfirst=day_first)
+        if getattr(got.dt, "tz", None) is None:
+            wall[left] = got.astype("datetime64[ns]")
+    bad_u = wall.isna() & utc.isna()
+    lookup = pd.DataFrame({"wall": wall, "zone": zone, "utc": utc, "date_only": dated,
+                           "bad": bad_u}).set_axis(uniq.to_numpy())
+    pos = lookup.index.get_indexer(text)
+    found = pos >= 0
+    take = np.where(found, pos, 0)
+
+    def col(name, fill):
+        values = lookup[name].to_numpy()[take] if len(lookup) else np.full(len(text), fill)
+        return pd.Series(np.where(found, values, fill), index=text.index)
+
+    return _Parsed(
+        wall=col("wall", np.datetime64("NaT")).astype("datetime64[ns]"),
+        zone=col("zone", ""),
+        utc=col("utc", np.datetime64("NaT")).astype("datetime64[ns]"),
+        date_only=col("date_only", False).astype(bool),
+        bad=col("bad", False).astype(bool),
+        blank=pd.Series(~found, index=text.index),
+    )
+
+
+def _to_local(p: _Parsed, tz: ZoneInfo | None) -> pd.Series:
+    """Local wall-clock time of each value in the jail's zone ``tz``."""
+    out = p.wall.copy()
+    if tz is None:
+        return out
+    name = str(tz.key)
+    for zone in set(p.zone.unique()) - {"", name}:
+        sel = p.zone == zone
+        if zone == "offset":
+            inst = p.utc[sel].dt.tz_localize("UTC")
+        else:
+            inst = _localize(p.wall[sel], zone)
+        out[sel] = inst.dt.tz_convert(name).dt.tz_localize(None).astype("datetime64[ns]")
+    return out
+
+
+def _localize(wall: pd.Series, zone: str) -> pd.Series:
+    # Ambiguous wall times (the repeated hour in autumn) are read as standard time, and
+    # nonexistent ones (the skipped hour in spring) are moved forward.
+    return wall.dt.tz_localize(zone, ambiguous=np.zeros(len(wall), dtype=bool),
+                               nonexistent="shift_forward")
+
+
+def _instants_days(local: pd.Series, tz: ZoneInfo | None) -> np.ndarray:
+    """Absolute time in float days (UTC epoch if the zone is known, else wall-clock epoch)."""
+    if tz is not None:
+        ok = local.notna()
+        inst = pd.Series(pd.NaT, index=local.index, dtype="datetime64[ns]")
+        if ok.any():
+            inst[ok] = (_localize(local[ok], tz.key).dt.tz_convert("UTC").dt.tz_localize(None)
+                        .astype("datetime64[ns]"))
+        local = inst
+    ns = local.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(float)
+    return np.where(local.isna().to_numpy(), np.nan, ns / NS_PER_DAY)
+
+
+def _resolve_zone(timezone: str | None, parsed: dict[str, _Parsed], where: str, log) -> ZoneInfo:
+    if timezone:
+        try:
+            return ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ScenarioError([f"{where}: unknown time zone {timezone!r} "
+                                 "(use an IANA name such as America/Chicago)"]) from None
+    labels = Counter()
+    for p in parsed.values():
+        labels.update(z for z in p.zone[~p.blank & ~p.bad] if z not in ("", "offset", "UTC"))
+    if labels:
+        name = labels.most_common(1)[0][0]
+        log.notes.append(f"times labelled with a zone were read as {name} wall-clock time "
+                         f"(the jail's zone); give --timezone to change")
+        return ZoneInfo(name)
+    for role, p in parsed.items():
+        aware = p.zone.isin(["offset", "UTC"]) & ~p.blank & ~p.bad
+        if aware.any():
+            raise ScenarioError([f"{where}: column for {role!r} has times with a UTC offset or "
+                                 "zone (e.g. in line "
+                                 f"{int(aware.idxmax()) + 2}); give the jail's time zone with "
+                                 "--timezone (e.g. America/Chicago)"])
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _read_csv(path: Path, log: CleaningLog) -> pd.DataFrame:
+    kw = dict(dtype=str, keep_default_na=False, skip_blank_lines=False, skipinitialspace=True)
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig", **kw)
+    except UnicodeDecodeError:
+        log.notes.append("file is not UTF-8; read as Latin-1")
+        return pd.read_csv(path, encoding="latin-1", **kw)
+    except FileNotFoundError:
+        raise ScenarioError([f"{path}: file not found"]) from None
+    except pd.errors.EmptyDataError:
+        raise ScenarioError([f"{path}: empty file"]) from None
+    except pd.errors.ParserError as exc:
+        raise ScenarioError([f"{path}: not a readable CSV ({exc})"]) from None
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    text = values.astype("string").fillna("").str.strip().str.lower()
+    return ~text.isin(_FALSE)
+
+
+def _reason(values: pd.Series) -> pd.Series:
+    text = values.astype("string").fillna("").str.strip().str.upper()
+    out = pd.Series("released", index=values.index, dtype=object)
+    out[text == ""] = "unknown"
+    out[text.str.contains(r"PRISON|\bDOC\b|DEPT.? OF CORR|STATE", regex=True)] = "prison"
+    out[text.str.contains(r"\bICE\b|IMMIG|\bDHS\b|287|DETAINER|INS\b", regex=True)] = "ice"
+    return out
+
+
+def _charge_group(values: pd.Series) -> pd.Series:
+    text = values.astype("string").fillna("").str.strip().str.lower()
+    out = text.str.replace(r"[^a-z0-9]+", "_", regex=True).str.strip("_")
+    out = out.mask(text.str.match(r"^(f\b|f\d|fel)"), "felony")
+    out = out.mask(text.str.match(r"^(m\b|m\d|mis)"), "misdemeanor")
+    return out.mask(out == "", pd.NA)
+
+
+def read_export(
+    data,
+    *,
+    columns: dict[str, str] | None = None,
+    timezone: str | None = None,
+    as_of=None,
+    source: str | None = None,
+) -> Export:
+    """Read and clean a booking export.
+
+    Parameters
+    ----------
+    data : str, Path or pandas.DataFrame
+        The CSV file, or a table already in memory (text or datetime columns).
+    columns : dict, optional
+        Role -> column name, for the roles in :data:`ROLES`; roles not given are looked
+        for under common names (:data:`GUESSES`).
+    timezone : str, optional
+        The jail's IANA time zone. Times with an offset or a zone label are converted to it;
+        times without are taken as local. If omitted, it is read from zone labels ("EST");
+        times with UTC offsets and no label then need it.
+    as_of : str or Timestamp, optional
+        When the export was taken (local time): people without a release time were still
+        held then, and releases after it are read as "still held". Default: the latest
+        timestamp in the file.
+    source : str, optional
+        Name used in messages (default: the file name, or ``<DataFrame>``).
+
+    Returns
+    -------
+    Export
+
+    Raises
+    ------
+    ScenarioError
+        If the file cannot be read, a named column is missing, no booking time column is
+        found, or no booking is left after cleaning.
+    """
+    if isinstance(data, pd.DataFrame):
+        where = source or "<DataFrame>"
+        log = CleaningLog(where)
+        frame = data.reset_index(drop=True)
+        line = np.arange(1, len(frame) + 1)  # row number in the frame, 1-based
+    else:
+        where = source or str(data)
+        log = CleaningLog(where)
+        frame = _read_csv(Path(data), log)
+        line = np.arange(2, len(frame) + 2)  # header is line 1
+    frame = frame.set_axis(line)
+    log.rows_read = len(frame)
+    cols = _find_columns(frame, dict(columns or {}), where)
+    used = frame[[cols[r] for r in ROLES if r in cols]].copy()
+    used.columns = [r for r in ROLES if r in cols]
+    for c in used.columns:
+        if not pd.api.types.is_datetime64_any_dtype(used[c]):
+            used[c] = used[c].astype("string").fillna("").str.strip()
+
+    # Blank rows and exact duplicates (on every column of the file).
+    text = frame.astype("string").fillna("")
+    blank = (text.apply(lambda s: s.str.strip()) == "").all(axis=1)
+    log.add("dropped", "blank row", frame.index[blank])
+    keep = ~blank
+    dup = text[keep].duplicated(keep="first")
+    log.add("dropped", "duplicate row (every column equal to an earlier row)",
+            dup.index[dup])
+    keep &= ~dup.reindex(frame.index, fill_value=False)
+    used = used[keep]
+
+    # Timestamps.
+    time_roles = [r for r in ("booked", "released", "hold_start", "hold_end") if r in used]
+    parsed = {r: _parse_times(used[r]) for r in time_roles}
+    tz = _resolve_zone(timezone, parsed, where, log)
+    local = {}
+    for role, p in parsed.items():
+        timed = p.wall[~p.bad & ~p.blank & ~p.date_only]
+        if len(timed) >= 2 and ((timed.dt.hour == 0) & (timed.dt.minute == 0)
+                                & (timed.dt.second == 0)).all():
+            p.date_only = p.date_only | (~p.bad & ~p.blank)
+            log.notes.append(f"column {cols[role]!r} has only midnight times: read as dates")
+        local[role] = _to_local(p, tz)
+
+    b = parsed["booked"]
+    log.add("dropped", "no booking time", used.index[b.blank])
+    log.add("dropped", "unreadable booking time", used.index[b.bad],
+            used.loc[b.bad, "booked"].tolist())
+    ok = ~b.blank & ~b.bad
+    if "released" in parsed:
+        r = parsed["released"]
+        bad_r = ok & r.bad
+        log.add("dropped", "unreadable release time", used.index[bad_r],
+                used.loc[bad_r, "released"].tolist())
+        ok &= ~r.bad
+    # Repairs are counted once the rows kept are known (the first row of each booking).
+    repairs: list[tuple[str, pd.Index, list | None]] = []
+    for role in ("booked", "released"):
+        if role in parsed:
+            p = parsed[role]
+            sel = ok & (p.zone == "offset")
+            repairs.append((f"{role}: UTC offset converted to local time", used.index[sel], None))
+            for zone in sorted(set(p.zone[ok]) - {"", "offset"}):
+                sel = ok & (p.zone == zone) & ~p.blank
+                labels = sorted(set(used.loc[sel, role].str.extract(_LABEL_RE, expand=False)))
+                why = f"zone label {'/'.join(labels)} read as {zone} wall time"
+                if tz is not None and zone != tz.key:
+                    why += f", converted to {tz.key}"
+                repairs.append((f"{role}: {why}", used.index[sel], None))
+            sel = ok & p.date_only & ~p.blank
+            repairs.append((f"{role}: date only, read as an interval of one day",
+                            used.index[sel], None))
+
+    rows = pd.DataFrame(index=used.index)
+    rows["booked"] = local["booked"]
+    rows["booked_date_only"] = parsed["booked"].date_only
+    if "released" in parsed:
+        rows["released"] = local["released"].where(~parsed["released"].blank)
+        rows["released_date_only"] = parsed["released"].date_only & ~parsed["released"].blank
+    else:
+        rows["released"] = pd.Series(pd.NaT, index=used.index, dtype="datetime64[ns]")
+        rows["released_date_only"] = False
+        log.notes.append("no release column: everyone is read as still held")
+    for role in ("hold_start", "hold_end"):
+        if role in parsed:
+            p = parsed[role]
+            rows[role] = local[role].where(~p.bad & ~p.blank)
+            rows[f"{role}_date_only"] = p.date_only
+            bad_h = ok & p.bad
+            repairs.append((f"unreadable {role.replace('_', ' ')}: ignored",
+                            used.index[bad_h], used.loc[bad_h, role].tolist()))
+    for role in ("id", "charge", "reason", "hold"):
+        if role in used:
+            rows[role] = used[role]
+    rows = rows[ok]
+    rows = _merge_charges(rows, log, "id" in cols)
+    export = _finish(rows, log, where, cols, tz, as_of)
+    kept = set(export.bookings["line"])
+    for reason, lines, values in repairs:
+        sel = [i for i, line in enumerate(lines) if line in kept]
+        log.add("repaired", reason, [lines[i] for i in sel],
+                None if values is None else [values[i] for i in sel])
+    return export
+
+
+def _merge_charges(rows: pd.DataFrame, log: CleaningLog, has_id: bool) -> pd.DataFrame:
+    """One row per booking: rows sharing a booking id are one booking with several charges."""
+    rows = rows.assign(line=rows.index)
+    if not has_id:
+        log.notes.append("no booking id column: each row is read as one booking")
+        return rows.reset_index(drop=True)
+    blank_id = rows["id"] == ""
+    rows.loc[blank_id, "id"] = [f"<line {i}>" for i in rows.index[blank_id]]
+    dup = rows["id"].duplicated(keep="first")
+    log.add("merged", "another charge of the same booking id", rows.index[dup],
+            rows.loc[dup, "id"].tolist())
+    if not dup.any():
+        return rows.reset_index(drop=True)
+    g = rows.groupby("id", sort=False)
+    out = g.first()
+    out["booked"] = g["booked"].min()
+    held = g["released"].apply(lambda s: s.isna().any())
+    out["released"] = g["released"].max().where(~held)
+    if "hold" in rows:
+        out["hold"] = g["hold"].apply(lambda s: "Y" if _flag(s).any() else "")
+    for role in ("hold_start", "hold_end"):
+        if role in rows:
+            out[role] = getattr(g[role], "min" if role == "hold_start" else "max")()
+    if "charge" in rows:
+        grp = _charge_group(rows["charge"])
+        rank = grp.map({"felony": 0, "misdemeanor": 1}).fillna(2)
+        worst = rows.assign(_rank=rank).sort_values("_rank", kind="stable")
+        out["charge"] = worst.groupby("id", sort=False)["charge"].first()
+    if "reason" in rows:  # the reason recorded with the last release
+        last = rows.sort_values("released", kind="stable", na_position="first")
+        out["reason"] = last.groupby("id", sort=False)["reason"].last()
+    out["line"] = g["line"].min()
+    return out.reset_index()
+
+
+def _finish(rows, log, where, cols, tz, as_of) -> Export:
+    if rows.empty:
+        raise ScenarioError([f"{where}: no usable bookings ({'; '.join(log.lines()[1:4])})"])
+    day = pd.Timedelta(days=1)
+    booked, released = rows["booked"], rows["released"]
+    b_do, r_do = rows["booked_date_only"].astype(bool), rows["released_date_only"].astype(bool)
+    b_hi = booked + pd.to_timedelta(np.where(b_do, 1.0, 0.0), unit="D")
+    r_hi = released + pd.to_timedelta(np.where(r_do, 1.0, 0.0), unit="D")
+    start = booked.min().floor("D")
+    end = (b_hi.max() - pd.Timedelta(1, "ns")).floor("D") + day  # the day after the last one
+    latest = pd.concat([b_hi, r_hi] + [rows[c] for c in ("hold_start", "hold_end")
+                                       if c in rows]).max()
+    if as_of is None:
+        as_of = latest
+    else:
+        as_of = pd.Timestamp(as_of)
+        if as_of.tzinfo is not None:
+            as_of = as_of.tz_convert(tz.key if tz else "UTC").tz_localize(None)
+        late = booked > as_of
+        log.add("dropped", "booked after the as-of time", rows["line"][late])
+        rows, booked, released = rows[~late], booked[~late], released[~late]
+        b_do, r_do, b_hi, r_hi = b_do[~late], r_do[~late], b_hi[~late], r_hi[~late]
+        after = released.notna() & (released > as_of)
+        log.add("repaired", "released after the as-of time: read as still held",
+                rows["line"][after])
+        released = released.mask(after)
+        r_hi = r_hi.mask(after)
+    # Releases before bookings (an interval that ends before the booking interval starts).
+    early = released.notna() & (r_hi <= booked) & ~((r_hi == booked) & ~r_do & ~b_do)
+    log.add("dropped", "release before booking", rows["line"][early],
+            [f"{a} -> {b}" for a, b in zip(booked[early], released[early], strict=True)])
+    keep = ~early
+    rows, booked, released = rows[keep], booked[keep], released[keep]
+    b_do, r_do, b_hi, r_hi = b_do[keep], r_do[keep], b_hi[keep], r_hi[keep]
+    zero = released.notna() & (released == booked) & ~b_do & ~r_do
+    log.add("repaired", "release at the booking minute: stay read as under one minute",
+            rows["line"][zero])
+
+    abs_b_lo = _instants_days(booked, tz)
+    abs_b_hi = _instants_days(b_hi, tz)
+    abs_r_lo = _instants_days(released, tz)
+    abs_r_hi = _instants_days(r_hi, tz)
+    abs_as_of = float(_instants_days(pd.Series([as_of]), tz)[0])
+    held = released.isna().to_numpy()
+    lo = np.maximum(abs_r_lo - abs_b_hi, 0.0)
+    hi = abs_r_hi - abs_b_lo
+    lo = np.where(held, np.maximum(abs_as_of - abs_b_hi, 0.0), lo)
+    hi = np.where(held, np.inf, hi)
+    hi = np.where(zero.to_numpy(), RESOLUTION_DAYS, hi)
+
+    out = pd.DataFrame({"line": rows["line"].to_numpy()})
+    if "id" in rows:
+        out["id"] = rows["id"].to_numpy()
+    out["booked"] = booked.to_numpy()
+    out["released"] = released.to_numpy()
+    out["booked_date_only"] = b_do.to_numpy()
+    out["released_date_only"] = r_do.to_numpy() & ~held
+    mid = np.where(b_do, 0.5, 0.0)
+    out["t_booked"] = (booked - start).to_numpy() / day + mid
+    rmid = np.where(r_do, 0.5, 0.0)
+    out["t_exit"] = np.maximum((released - start).to_numpy() / day + rmid, out["t_booked"])
+    out["stay_lo"], out["stay_hi"] = lo, hi
+    out["still_held"] = held
+    out["charge"] = _charge_group(rows["charge"]).to_numpy() if "charge" in rows else pd.NA
+    if "reason" in rows:
+        out["reason"] = np.where(held, "", _reason(rows["reason"]).to_numpy())
+    else:
+        out["reason"] = np.where(held, "", "unknown")
+    _holds(out, rows, tz, log)
+    return Export(bookings=out, log=log, source=where, columns=cols,
+                  timezone=tz.key if tz else None, start=start, end=end, as_of=as_of)
+
+
+def _holds(out: pd.DataFrame, rows: pd.DataFrame, tz, log: CleaningLog) -> None:
+    """Hold flag, duration (hours) and outcome.
+
+    The hold runs from ``hold_start`` (when the person would otherwise have been released)
+    to ``hold_end``. Without ``hold_start`` it starts at the release time of the export
+    (the release from criminal custody) and ends at ``hold_end``; without ``hold_end`` it
+    ends at the release time.
+    """
+    n = len(out)
+    has_start, has_end = "hold_start" in rows, "hold_end" in rows
+    flag = np.zeros(n, dtype=bool)
+    if "hold" in rows:
+        flag |= _flag(rows["hold"]).to_numpy()
+    for role in ("hold_start", "hold_end"):
+        if role in rows:
+            flag |= rows[role].notna().to_numpy()
+    out["hold"] = flag
+    hours = np.full(n, np.nan)
+    end_at = rows["released"]
+    if has_start and has_end:
+        end_at = rows["hold_end"].where(rows["hold_end"].notna(), rows["released"])
+        begin = rows["hold_start"]
+    elif has_start:
+        begin = rows["hold_start"]
+    elif has_end:
+        begin, end_at = rows["released"], rows["hold_end"]
+    if has_start or has_end:
+        a, e = _instants_days(begin, tz), _instants_days(end_at, tz)
+        hours = (e - a) * 24.0
+        neg = flag & (hours < 0)
+        log.add("repaired", "hold ends before it starts: hold duration ignored",
+                rows["line"][neg])
+        hours = np.where(neg | ~flag, np.nan, hours)
+    out["hold_hours"] = hours
+    outcome = np.where(out["still_held"], "pending",
+                       np.where(out["reason"] == "ice", "ice", "released"))
+    out["hold_outcome"] = np.where(flag, outcome, "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing an export from a simulation (for tests, examples and what-ifs)
+
+
+def to_export(
+    bookings: pd.DataFrame, start_date, *, fmt: str = "%m/%d/%Y %H:%M", as_of_days=None
+) -> pd.DataFrame:
+    """A simulated bookings table written as a county export would be.
+
+    Columns: ``booking_number``, ``booking_date``, ``release_date`` (blank: still held),
+    ``charge_level``, ``release_reason``, ``ice_hold`` (``Y`` if a detainer was lodged, else
+    blank) and ``hold_start`` (when a hold for ICE began).
+    Bookings before day 0 (a warm start's history) are left out, as an export of the
+    period's bookings would. Times are cut to the minute.
+
+    Parameters
+    ----------
+    bookings : pandas.DataFrame
+        ``Result.bookings`` of one replication.
+    start_date : date
+        The scenario's start date (``t = 0``).
+    fmt : str
+        strftime format of the timestamps.
+    as_of_days : float, optional
+        Releases after this time (days) are left blank, as in an export taken then.
+    """
+    b = bookings[bookings["booked_at"] >= 0]
+    t0 = pd.Timestamp(start_date)
+
+    def stamp(days):
+        ts = t0 + pd.to_timedelta(np.asarray(days, dtype=float), unit="D")
+        return pd.Series(ts).dt.floor("min").dt.strftime(fmt).fillna("").to_numpy()
+
+    exit_at = b["exit_at"].to_numpy(dtype=float)
+    if as_of_days is not None:
+        exit_at = np.where(exit_at > as_of_days, np.nan, exit_at)
+    reason = b["exit_reason"].astype(str).map(
+        {"released": "RELEASED", "lapsed": "RELEASED", "ice_transfer": "ICE TRANSFER",
+         "prison": "TRANSFER TO PRISON"}
+    ).fillna("")
+    reason = np.where(np.isnan(exit_at), "", reason.to_numpy())
+    return pd.DataFrame({
+        "booking_number": [f"B{k:07d}" for k in range(1, len(b) + 1)],
+        "booking_date": stamp(b["booked_at"]),
+        "release_date": stamp(exit_at),
+        "charge_level": b["charge"].astype(str).str.upper().to_numpy(),
+        "release_reason": reason,
+        "ice_hold": np.where(b["detainer_at"].notna(), "Y", ""),
+        "hold_start": stamp(b["hold_start_at"]),
+    })

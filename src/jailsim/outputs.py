@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,22 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jailsim._version import __version__
+from jailsim.atomic import atomic_write, atomic_write_text
 from jailsim.metrics import METRICS
 from jailsim.result import Result
 from jailsim.scenario.loading import dump_resolved
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _clean(x: float) -> float | None:
@@ -96,7 +82,7 @@ def write_run(result: Result, out: Path) -> Path:
         out / "summary.csv",
         lambda p: result.summary().rename_axis("metric").to_csv(p),
     )
-    atomic_write(out / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2)))
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2))
     dump_resolved(result.scenario, out / "scenario.resolved.yaml", seed=result.seed,
                   version=__version__)
     return out

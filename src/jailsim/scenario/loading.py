@@ -11,16 +11,15 @@ by :func:`dump_resolved` as ``scenario.resolved.yaml``, which loads again to the
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from jailsim.atomic import atomic_write_text
 from jailsim.scenario.errors import ScenarioError, format_validation_error, short
 from jailsim.scenario.schema import Scenario
 
@@ -386,23 +385,8 @@ def dump_resolved(scenario: Scenario, path: str | Path, *, seed: int | None, ver
     body = yaml.safe_dump(
         data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )
-    _write_atomic(path, _HEADER.format(name=path.name, version=version) + body)
+    atomic_write_text(path, _HEADER.format(name=path.name, version=version) + body)
     return path
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # ---------------------------------------------------------------------------------------------

@@ -84,18 +84,63 @@ def scenarios(draw):
         "wso.custody_cap": draw(st.sampled_from(["1h", "72h"])),
         "court.weekmask": draw(st.sampled_from(["daily", "Mon-Fri", "Tue,Thu"])),
         "court.sessions": draw(st.sampled_from([["09:00"], ["09:00", "14:00"], ["23:00"]])),
+        **{k: draw(v) for k, v in _errors.items()},
     }
     changes["warm_start"] = {
         "kind": draw(st.sampled_from(["none", "none", "none", "steady_state"])),
         "history": "30d",
     }
     if draw(st.booleans()):
-        changes["ice.transport"] = {
-            "times": draw(st.sampled_from([["10:00"], ["06:00", "18:00"]])),
-            "days": draw(st.sampled_from(["daily", "Mon-Fri"])),
-            "seats": draw(st.sampled_from([None, 1, 3])),
-        }
+        changes["ice.transport"] = _transport(draw)
+    changes["changes"] = _dated_changes(draw, int(changes["horizon"][:-1]))
     return base().with_(changes)
+
+
+_errors = {
+    "arrivals.bookings.citizen_given_foreign_born": st.floats(0, 1),
+    "biometric.missed_record": st.sampled_from([0.0, 0.3]),
+    "biometric.citizen_record_hit": st.sampled_from([0.0, 0.5]),
+    "jem.p_lodge_citizen": st.sampled_from([0.0, 0.5]),
+}
+
+
+def _transport(draw):
+    return {
+        "times": draw(st.sampled_from([["10:00"], ["06:00", "18:00"]])),
+        "days": draw(st.sampled_from(["daily", "Mon-Fri"])),
+        "seats": draw(st.sampled_from([None, 1, 3])),
+    }
+
+
+def _dated_changes(draw, horizon: int) -> list[dict]:
+    """Up to three dated changes of the parameters a policy timeline may change."""
+    import datetime as dt
+
+    days = sorted(draw(st.sets(st.integers(1, horizon - 1), max_size=3)))
+    out = []
+    for day in days:
+        options = {
+            "program": st.sampled_from(["none", "jem", "wso", "jem+wso"]),
+            "jem.officers": st.integers(0, 3),
+            "jem.shifts": st.lists(_shift, max_size=2),
+            "wso.officers": st.integers(0, 2),
+            "honor.policy": st.sampled_from(["all", "none", "felony_only"]),
+            "honor.refusal_probability": st.sampled_from([0.0, 0.5]),
+            "hold.rule": st.sampled_from(["calendar_48h", "business_48h"]),
+            "hold.cap": st.sampled_from(["12h", "48h"]),
+            "ice.p_pickup": st.floats(0, 1),
+            "ice.pickup_delay": st.sampled_from(
+                ["0h", "10h", {"dist": "exponential", "mean": "2d"}]
+            ),
+            "ice.transport": st.one_of(st.just({"times": "continuous"}), st.builds(dict)),
+        }
+        keys = draw(st.lists(st.sampled_from(sorted(options)), min_size=1, max_size=4, unique=True))
+        values = {k: draw(options[k]) for k in keys}
+        if "ice.transport" in values and values["ice.transport"] == {}:
+            values["ice.transport"] = _transport(draw)
+        out.append({"from": (dt.date(2025, 1, 6) + dt.timedelta(days=day)).isoformat(),
+                    "set": values})
+    return out
 
 
 @settings(max_examples=80, deadline=None, derandomize=True,

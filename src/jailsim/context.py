@@ -1,10 +1,15 @@
-"""What the engines need besides the draws: calendars and timetables built once per scenario."""
+"""What the engines need besides the draws: calendars and timetables built once per scenario.
+
+With dated changes (:mod:`jailsim.policy`) the hold caps, transport runs and officer timetables
+are the ones in force at each time; without, they are the scenario's own.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jailsim.calendar import Clock, CourtCalendar, HoldCalendar, TransportSchedule, WeeklyStep
+from jailsim.calendar import Clock, CourtCalendar, HoldCalendar, WeeklyStep
+from jailsim.policy import DatedHold, DatedStep, DatedTransport, Policy
 from jailsim.scenario.schema import Scenario
 
 
@@ -15,21 +20,24 @@ class Context:
     scenario: Scenario
     clock: Clock
     court: CourtCalendar
-    hold: HoldCalendar
-    transport: TransportSchedule
-    jem_staff: WeeklyStep | None
-    wso_staff: WeeklyStep | None
+    hold: HoldCalendar | DatedHold
+    transport: DatedTransport
+    jem_staff: WeeklyStep | DatedStep | None
+    wso_staff: WeeklyStep | DatedStep | None
+    policy: Policy
 
     @classmethod
     def build(cls, scenario: Scenario) -> Context:
         """Build every calendar the engines consult."""
         clock = Clock(scenario.start_date)
+        policy = Policy.build(scenario)
         return cls(
             scenario=scenario,
             clock=clock,
             court=CourtCalendar(scenario.court, clock, scenario.horizon),
-            hold=HoldCalendar(scenario.hold, clock, scenario.horizon),
-            transport=TransportSchedule(scenario.ice.transport, clock),
-            jem_staff=WeeklyStep.from_staffing(scenario.jem, clock) if scenario.uses_jem else None,
-            wso_staff=WeeklyStep.from_staffing(scenario.wso, clock) if scenario.uses_wso else None,
+            hold=policy.hold_calendar(clock, scenario.horizon),
+            transport=policy.transport(clock),
+            jem_staff=policy.staff(clock, "jem"),
+            wso_staff=policy.staff(clock, "wso"),
+            policy=policy,
         )

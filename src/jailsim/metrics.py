@@ -1,7 +1,10 @@
 """Metrics: the headline numbers of one replication, and their summary across replications.
 
-Every metric is computed over the measurement window [warm-up, horizon] from the censored
-bookings table and the daily census, so both engines report identically. Names are stable:
+Every metric is computed over the measurement window [warm-up, horizon] (or any other window,
+e.g. a policy period) from the censored bookings table and the daily census, so both engines
+report identically. Counts and bed-days are sums over bookings: computed on a subset of the
+bookings (a group, with its own census) they add up to the totals
+(:mod:`jailsim.breakdown`). Names are stable:
 they are the keys of ``summary.json`` and are documented in ``METRICS`` (name -> meaning with
 unit), which the README reproduces.
 """
@@ -51,6 +54,16 @@ METRICS: dict[str, tuple[str, str]] = {
     "ice_transfers": ("count", "people transferred to ICE in the window"),
     "lapsed_detainers": ("count", "holds that ended at the cap without ICE in the window"),
     "declined_detainers": ("count", "people released in the window with a detainer not held"),
+    "citizen_detainers": (
+        "count", "detainers lodged in the window on U.S. citizens (database or screening errors)"
+    ),
+    "citizen_holds": ("count", "holds for ICE of U.S. citizens that started in the window"),
+    "citizen_detainer_bed_days": (
+        "bed-days", "bed-days of U.S. citizens with a detainer lodged, in the window"
+    ),
+    "citizen_attributable_bed_days": (
+        "bed-days", "bed-days in the window caused by detainers lodged on U.S. citizens"
+    ),
     "screening_coverage": ("share", "foreign-born bookings screened by JEM before leaving"),
     "mean_screening_wait_hours": ("hours", "mean wait from ready to interview, JEM"),
     "officer_utilization": ("share", "JEM officer busy time / scheduled officer time"),
@@ -92,10 +105,63 @@ def _attributable(b: pd.DataFrame, lo: float, hi: float) -> dict[str, float]:
     }
 
 
-def replication_metrics(ctx: Context, b: pd.DataFrame, census: pd.DataFrame) -> dict[str, float]:
-    """Every metric of ``METRICS`` for one replication's bookings and daily census."""
+#: Metrics that are sums over bookings (counts, bed-days, officer time): over a partition of
+#: the bookings they add up to the total.
+ADDITIVE = (
+    "bookings_per_day",
+    "releases_per_day",
+    "adp",
+    "bed_days",
+    "bed_days_per_year",
+    "hold_bed_days",
+    "detainer_bed_days",
+    "boarded_out_bed_days",
+    "attributable_bed_days",
+    "attributable_bed_days_pre_release",
+    "attributable_bed_days_hold",
+    "detainers",
+    "detainers_jem",
+    "holds",
+    "ice_transfers",
+    "lapsed_detainers",
+    "declined_detainers",
+    "citizen_detainers",
+    "citizen_holds",
+    "citizen_detainer_bed_days",
+    "citizen_attributable_bed_days",
+    "officer_utilization",
+    "warrants_served",
+    "wso_officer_utilization",
+)
+
+
+def _citizen_metrics(b: pd.DataFrame, within, lo: float, hi: float) -> dict[str, float]:
+    """Detainers on U.S. citizens and the bed-days they cost, in the window."""
+    citizen = b["citizen"].to_numpy()
+    c = b[citizen & (b["detainer_source"].to_numpy() != "none")]  # their own detainers only
+    return {
+        "citizen_detainers": int((within("detainer_at") & citizen).sum()),
+        "citizen_holds": int((within("hold_start_at") & citizen).sum()),
+        "citizen_detainer_bed_days": _overlap(
+            c["detainer_at"].to_numpy(), c["exit_at"].to_numpy(), lo, hi
+        ),
+        "citizen_attributable_bed_days": _attributable(c, lo, hi)["attributable_bed_days"],
+    }
+
+
+def replication_metrics(
+    ctx: Context,
+    b: pd.DataFrame,
+    census: pd.DataFrame,
+    window: tuple[float, float] | None = None,
+) -> dict[str, float]:
+    """Every metric of ``METRICS`` for one replication's bookings and daily census.
+
+    ``window`` (days) defaults to [warm-up, horizon]. ``b`` may be any subset of the
+    bookings with ``census`` rebuilt from that subset.
+    """
     sc = ctx.scenario
-    lo, hi = sc.warmup, sc.horizon
+    lo, hi = window if window is not None else (sc.warmup, sc.horizon)
     length = hi - lo
 
     def within(col: str) -> np.ndarray:
@@ -130,7 +196,7 @@ def replication_metrics(ctx: Context, b: pd.DataFrame, census: pd.DataFrame) -> 
         "detainer_bed_days": _overlap(b["detainer_at"].to_numpy(), exit_, lo, hi),
         "boarded_out_bed_days": float((census["boarded_out"].to_numpy() * width).sum()),
         **_attributable(b, lo, hi),
-        "peak_census": float(census["census"].to_numpy()[width > 0].max()),
+        "peak_census": float(census["census"].to_numpy()[width > 0].max(initial=0.0)),
         "detainers": detainers,
         "detainers_per_1000_bookings": 1000 * detainers / n_booked if n_booked else float("nan"),
         "detainers_jem": int((within("detainer_at") & (b["detainer_source"] == "jem")).sum()),
@@ -141,6 +207,7 @@ def replication_metrics(ctx: Context, b: pd.DataFrame, census: pd.DataFrame) -> 
         "declined_detainers": int(
             (left & detained & (reason == "released") & b["hold_start_at"].isna()).sum()
         ),
+        **_citizen_metrics(b, within, lo, hi),
     }
     m["expected_los_days"] = m["adp"] / m["bookings_per_day"] if n_booked else float("nan")
     m["los_ratio_detainer"] = m["mean_los_days_detainer"] / m["mean_los_days_no_detainer"]
@@ -154,7 +221,9 @@ def replication_metrics(ctx: Context, b: pd.DataFrame, census: pd.DataFrame) -> 
         wso_officer_utilization=nan,
     )
     if ctx.jem_staff is not None:
-        eligible = booked & b["foreign_born"].to_numpy()
+        policy = ctx.policy
+        in_force = policy.jem_on[policy.periods.of(b["booked_at"].to_numpy())]
+        eligible = booked & b["foreign_born"].to_numpy() & in_force
         started = b["screened_at"].notna().to_numpy()
         resolved = eligible & (started | b["exit_at"].notna().to_numpy())
         m["screening_coverage"] = (

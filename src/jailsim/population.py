@@ -8,8 +8,16 @@ very same timelines. Draws are made by inverting CDFs of uniforms from the purpo
 :mod:`jailsim.streams`, in a fixed order per purpose, so that a change to one parameter moves
 only the draws that parameter governs.
 
-Durations are stored as float32 (days; ample for sampled values), times and the uniform used
-against the detainer-dependent bond threshold as float64.
+Durations are stored as float32 (days; ample for sampled values), times and the uniforms
+compared with thresholds that may change on a date (bond posting, the jail's refusal, ICE's
+pickup; see :mod:`jailsim.policy`) as float64, so the engine applies the threshold in force.
+A parameter that can change on a date and shapes a duration (the ICE pickup delay) gets one
+row of durations per distinct value.
+
+Database errors: the biometric check may miss a DHS record (``biometric.missed_record``) or
+match a naturalized U.S. citizen to an old record (``biometric.citizen_record_hit``); a JEM
+interview may take a screened citizen for removable (``jem.p_lodge_citizen``). A citizen's
+detainer then follows the same path as anyone's.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import numpy as np
 
 from jailsim.arrivals import sample_arrivals
 from jailsim.calendar import Clock
+from jailsim.policy import distinct, period_scenarios
 from jailsim.scenario.schema import Scenario, Stream
 from jailsim.streams import SOURCES, generator
 
@@ -45,9 +54,10 @@ class Population:
     citizen: np.ndarray  # bool
     removable: np.ndarray  # bool
     dhs_record: np.ndarray  # bool
+    record_hit: np.ndarray  # bool: the biometric check matches a DHS record (true or false)
     remote_lodge: np.ndarray  # bool: ICE would lodge a detainer after a biometric hit
     remote_delay: np.ndarray  # float32 days, booking -> remote detainer
-    jem_lodge: np.ndarray  # bool: a JEM screening would lodge a detainer
+    jem_lodge: np.ndarray  # bool: a JEM screening would lodge a detainer (citizens: by error)
     screening_time: np.ndarray  # float32 days
     nta_time: np.ndarray  # float32 days
     pretrial: np.ndarray  # int8: ROR, BAIL, DENIED (with no detainer by the appearance)
@@ -59,9 +69,10 @@ class Population:
     sentence: np.ndarray  # int8: TIME_SERVED, JAIL, PRISON
     jail_days: np.ndarray  # float32 days served after disposition
     prison_delay: np.ndarray  # float32 days, disposition -> transfer to prison
-    refused: np.ndarray  # bool: the jail refuses this detainer (honor.refusal_probability)
-    ice_comes: np.ndarray  # bool: ICE takes custody if the hold lasts long enough
-    pickup_delay: np.ndarray  # float32 days, hold start -> ICE ready
+    u_refuse: np.ndarray  # float64 uniform; the jail refuses if < honor.refusal_probability
+    u_pickup: np.ndarray  # float64 uniform; ICE takes custody (in time) if < ice.p_pickup
+    pickup_delay: np.ndarray  # float32 days (rows, n): hold start -> ICE ready, one row per
+    # distinct ice.pickup_delay over the policy periods (Policy.delay_row)
     service_time: np.ndarray  # float32 days, WSO warrant service
 
     def __len__(self) -> int:
@@ -81,6 +92,7 @@ class Population:
     def sample(cls, scenario: Scenario, seed: int, replication: int) -> Population:
         """Draw the Population of replication ``replication`` of ``scenario`` under ``seed``."""
         clock = Clock(scenario.start_date)
+        delays, _ = distinct([s.ice.pickup_delay for s in period_scenarios(scenario)])
         sources = [
             (source, stream)
             for source, stream in (
@@ -90,17 +102,19 @@ class Population:
             if stream is not None
         ]
         parts = [
-            _sample_source(scenario, clock, stream, source, seed, replication)
+            _sample_source(scenario, clock, stream, source, seed, replication, delays)
             for source, stream in sources
         ]
         if scenario.warm_start.kind == "steady_state":
             parts += [
-                _sample_source(scenario, clock, stream, source, seed, replication, history=True)
+                _sample_source(
+                    scenario, clock, stream, source, seed, replication, delays, history=True
+                )
                 for source, stream in sources
             ]
-        merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        merged = {k: np.concatenate([p[k] for p in parts], axis=-1) for k in parts[0]}
         order = np.argsort(merged["booked_at"], kind="stable")
-        return cls(replication=replication, **{k: v[order] for k, v in merged.items()})
+        return cls(replication=replication, **{k: v[..., order] for k, v in merged.items()})
 
 
 def _by_charge(charge: np.ndarray, u: np.ndarray, dists: list) -> np.ndarray:
@@ -138,6 +152,7 @@ def _sample_source(
     source: str,
     seed: int,
     rep: int,
+    delays: list,
     history: bool = False,
 ) -> dict[str, np.ndarray]:
     def gen(purpose: str) -> np.random.Generator:
@@ -162,13 +177,23 @@ def _sample_source(
     removable = noncitizen & (u[3] < stream.removable_given_noncitizen)
     dhs_record = noncitizen & (u[4] < stream.dhs_record_given_noncitizen)
 
-    u = gen("biometric").random((2, n))
-    remote_lodge = dhs_record & removable & (u[0] < sc.biometric.p_lodge)
-    remote_delay = sc.biometric.delay.ppf(u[1]).astype(np.float32)
+    bio = sc.biometric
+    u = gen("biometric").random((4, n))  # rows 2-3 added for database errors
+    record_hit = (dhs_record & (u[2] >= bio.missed_record)) | (
+        citizen & (u[3] < bio.citizen_record_hit)
+    )
+    # ICE cannot tell a false hit from a true one: the same chance of lodging a detainer.
+    remote_lodge = record_hit & (removable | citizen) & (u[0] < bio.p_lodge)
+    remote_delay = bio.delay.ppf(u[1]).astype(np.float32)
 
     u = gen("screening").random((3, n))
     jem = sc.jem
-    jem_lodge = removable & (u[0] < (jem.p_lodge if jem else 0.0))
+    # Citizens are never removable, so the same uniform decides an officer's error for them.
+    jem_lodge = np.where(
+        citizen,
+        u[0] < (jem.p_lodge_citizen if jem else 0.0),
+        removable & (u[0] < (jem.p_lodge if jem else 0.0)),
+    )
     screening_time = (jem.screening_time.ppf(u[1]) if jem else np.zeros(n)).astype(np.float32)
     nta_time = (jem.nta_time.ppf(u[2]) if jem else np.zeros(n)).astype(np.float32)
 
@@ -191,11 +216,11 @@ def _sample_source(
     jail_days = _by_charge(charge, u[2], [x.jail_days for x in d])
     prison_delay = _by_charge(charge, u[3], [x.prison_transfer_delay for x in d])
 
-    refused = gen("honor").random(n) < sc.honor.refusal_probability
+    u_refuse = gen("honor").random(n)
 
     u = gen("pickup").random((2, n))
-    ice_comes = u[0] < sc.ice.p_pickup
-    pickup_delay = sc.ice.pickup_delay.ppf(u[1]).astype(np.float32)
+    u_pickup = u[0]
+    pickup_delay = np.stack([d.ppf(u[1]).astype(np.float32) for d in delays])
 
     u = gen("warrant").random(n)
     service_time = (sc.wso.service_time.ppf(u) if sc.wso else np.zeros(n)).astype(np.float32)
@@ -209,6 +234,7 @@ def _sample_source(
         "citizen": citizen,
         "removable": removable,
         "dhs_record": dhs_record,
+        "record_hit": record_hit,
         "remote_lodge": remote_lodge,
         "remote_delay": remote_delay,
         "jem_lodge": jem_lodge,
@@ -223,8 +249,8 @@ def _sample_source(
         "sentence": sentence,
         "jail_days": jail_days,
         "prison_delay": prison_delay,
-        "refused": refused,
-        "ice_comes": ice_comes,
+        "u_refuse": u_refuse,
+        "u_pickup": u_pickup,
         "pickup_delay": pickup_delay,
         "service_time": service_time,
     }

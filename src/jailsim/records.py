@@ -5,6 +5,11 @@ by the horizon. Times after it become NaN, outcomes not yet decided become ``pen
 people still held have ``exit_reason == "censored"`` with ``los_days`` the time served so far
 (a right-censored observation, never dropped). With a warm start, bookings before day 0 have
 negative times; those who had left by day 0 are not in the table.
+
+Who a person is: ``status`` is ``us_born``, ``naturalized`` (a U.S. citizen born abroad; the
+``citizen`` column) or ``noncitizen``; ``record_hit`` says whether the biometric check matched
+a DHS record (for a citizen, a database error). ``period`` is the policy period in force at
+booking, named by the date it starts (:mod:`jailsim.policy`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from jailsim.timeline import BOND_OUTCOMES, DETAINER_SOURCES, EXIT_REASONS, Time
 
 CENSORED = "censored"
 PENDING = "pending"
+#: Immigration status of a booking (``status`` column).
+STATUS_NAMES = ("us_born", "naturalized", "noncitizen")
 
 #: Time columns of the bookings table (float days since the scenario's start).
 TIME_COLUMNS = (
@@ -65,6 +72,8 @@ def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
     hold_hours = np.where(tl.hold_start_at <= horizon, (end - tl.hold_start_at) * 24.0, np.nan)
     source_names = tuple(sorted(SOURCES, key=SOURCES.get))
     extra = attribute(ctx, pop, tl)
+    status = np.where(~pop.foreign_born, 0, np.where(pop.citizen, 1, 2))
+    period = ctx.policy.periods.of(pop.booked_at)
     counterfactual_end = np.minimum(extra["counterfactual_exit_at"], horizon)
 
     frame = pd.DataFrame(
@@ -73,12 +82,15 @@ def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
             "booking_id": np.arange(pop.n, dtype=np.int64),
             "stream": _cat(pop.source, source_names),
             "booked_at": pop.booked_at,
+            "period": _cat(period, ctx.policy.labels),
             "charge": _cat(pop.charge, sc.charge_names),
             "felony": pop.felony,
             "foreign_born": pop.foreign_born,
             "citizen": pop.citizen,
+            "status": _cat(status, STATUS_NAMES),
             "removable": pop.removable,
             "dhs_record": pop.dhs_record,
+            "record_hit": pop.record_hit,
             **{k: censor[k] for k in TIME_COLUMNS[1:6]},
             "detainer_source": _cat(detainer_codes, DETAINER_SOURCES),
             "initial_appearance_at": censor["initial_appearance_at"],

@@ -28,7 +28,7 @@ _CSS = """
 body{font-family:Georgia,serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #999}
 table{border-collapse:collapse;font-size:.85rem;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.2rem .4rem;text-align:right}
+td,th{border-bottom:1px solid #ddd;padding:.2rem .4rem;text-align:right;overflow-wrap:anywhere}
 td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
 img{max-width:100%;height:auto;display:block;margin:1rem 0}
 pre{background:#f4f4f4;padding:.6rem;overflow-x:auto;font-size:.75rem;max-height:30rem}

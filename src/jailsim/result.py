@@ -44,6 +44,31 @@ class Result:
         """Mean and t-interval of every metric across replications (rows: metric names)."""
         return summarize(self.metrics, confidence)
 
+    @property
+    def plot(self):
+        """Figures of this result: ``result.plot.los()``, ``.census()``, ``.holds()``..."""
+        from jailsim.plots import PlotAccessor
+
+        return PlotAccessor(self)
+
+    def explain(self, booking_id: int, replication: int = 0):
+        """One booking's stay as dated sentences (see :mod:`jailsim.explain`)."""
+        from jailsim.explain import explain
+
+        return explain(self, booking_id, replication)
+
+    def breakdown(self, by: str, confidence: float = 0.95) -> pd.DataFrame:
+        """Every metric by a bookings column (charge, foreign_born, stream...), with intervals."""
+        from jailsim.breakdown import breakdown
+
+        return breakdown(self, by, confidence)
+
+    def metrics_by_period(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Every metric per policy period of the scenario's ``changes:`` timeline."""
+        from jailsim.breakdown import metrics_by_period
+
+        return metrics_by_period(self, confidence)
+
     def save(self, out: str | Path) -> Path:
         """Write the output folder of DESIGN.md (atomically, file by file)."""
         from jailsim.outputs import write_run

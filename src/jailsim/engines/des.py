@@ -12,6 +12,11 @@ each booking's exit, past the horizon if need be; :mod:`jailsim.records` censors
 What happens at the end of a shift: officers finish the screening (or warrant service) they
 have started (overtime), then go off duty; nobody new is started until the number busy is
 below the number on duty. Nothing is pre-empted.
+
+Dated policy changes (:mod:`jailsim.policy`): JEM screens people booked while it is in force;
+the honor policy, hold cap, WSO warrant service and ICE pickup are those in force when the
+person would otherwise be released; officer timetables and transport runs those in force at
+each instant.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import simpy
 
 from jailsim.calendar import WeeklyStep
 from jailsim.context import Context
+from jailsim.policy import HONOR_CODES
 from jailsim.population import BAIL, DENIED, JAIL, PRISON, ROR, TIME_SERVED, Population
 from jailsim.timeline import (
     BOND_DENIED,
@@ -40,6 +46,7 @@ from jailsim.timeline import PRISON as EXIT_PRISON
 from jailsim.timeline import RELEASED as EXIT_RELEASED
 
 _CUSTOMER, _OFF_DUTY = 0, -1  # request priorities: off-duty blocks go first
+_NONE, _FELONY_ONLY = HONOR_CODES["none"], HONOR_CODES["felony_only"]
 
 
 class ShiftResource:
@@ -113,6 +120,7 @@ class _Jail:
         self.all_done = self.env.event()
         self.jem = ShiftResource(self.env, ctx.jem_staff) if ctx.jem_staff else None
         self.wso = ShiftResource(self.env, ctx.wso_staff) if ctx.wso_staff else None
+        self.policy = ctx.policy
         self.transport_queue: list[tuple[int, simpy.Event]] | None = None
         if not ctx.transport.is_continuous:
             self.transport_queue = []
@@ -159,7 +167,7 @@ class _Jail:
         self.census_log.append((env.now, +1))
         if p.remote_lodge[i]:
             env.process(self.remote_detainer(i))
-        if self.jem is not None and p.foreign_born[i]:
+        if self.jem is not None and p.foreign_born[i] and self.jem_in_force(booked):
             self.left[i] = env.event()
             self.screen_done[i] = env.event()
             env.process(self.screening(i))
@@ -219,20 +227,24 @@ class _Jail:
         if to_prison:
             self.exit(i, EXIT_PRISON)
             return
-        if not (self.has_detainer(i) and self.honored(i)):
+        if not (self.has_detainer(i) and self.honored(i, release_at)):
             self.exit(i, EXIT_RELEASED)
             return
         yield from self.hold(i, release_at)
+
+    def jem_in_force(self, booked: float) -> bool:
+        return bool(self.policy.jem_on[self.policy.periods.of(booked)])
 
     def post_probability(self, i: int) -> float:
         p = self.sc.charges[self.sc.charge_names[self.pop.charge[i]]].pretrial.post
         return p * self.sc.bond.detainer_factor if self.has_detainer(i) else p
 
-    def honored(self, i: int) -> bool:
-        policy = self.sc.honor.policy
-        if policy == "none" or (policy == "felony_only" and not self.pop.felony[i]):
+    def honored(self, i: int, release_at: float) -> bool:
+        k = self.policy.periods.of(release_at)
+        policy = self.policy.honor[k]
+        if policy == _NONE or (policy == _FELONY_ONLY and not self.pop.felony[i]):
             return False
-        return not self.pop.refused[i]
+        return not self.pop.u_refuse[i] < self.policy.refusal[k]
 
     def remote_detainer(self, i: int):
         yield self.env.timeout(float(self.pop.remote_delay[i]))
@@ -268,9 +280,10 @@ class _Jail:
     def hold(self, i: int, release_at: float):
         env, p, t = self.env, self.pop, self.t
         t.hold_start_at[i] = release_at
+        k = self.policy.periods.of(release_at)
         deadline = float(self.ctx.hold.cap(release_at))
-        ready = release_at + float(p.pickup_delay[i])
-        if self.wso is not None:
+        ready = release_at + float(p.pickup_delay[self.policy.delay_row[k], i])
+        if self.wso is not None and self.policy.wso_on[k]:
             req = self.wso.request()
             got = yield req | self.until(deadline)
             if req not in got:
@@ -283,12 +296,12 @@ class _Jail:
             self.wso.release(req)
             deadline = env.now + self.sc.wso.custody_cap
         eligible = max(ready, env.now)
-        if not p.ice_comes[i] or eligible > deadline:
+        if not p.u_pickup[i] < self.policy.p_pickup[k] or eligible > deadline:
             yield self.until(deadline)
             self.exit(i, LAPSED)
             return
         yield self.until(eligible)
-        if self.transport_queue is None:  # ICE comes as soon as it is ready
+        if self.ctx.transport.continuous_at(eligible):  # ICE comes as soon as it is ready
             self.exit(i, ICE_TRANSFER)
             return
         boarded = env.event()
@@ -303,9 +316,10 @@ class _Jail:
 
     def _transport_runs(self):
         env, sched = self.env, self.ctx.transport
-        seats = sched.seats if sched.seats is not None else math.inf
         while True:
-            nxt = float(sched.next_run(np.nextafter(env.now, math.inf)))
+            nxt, seats = sched.next_boarding(float(np.nextafter(env.now, math.inf)))
+            if not math.isfinite(nxt):
+                return
             yield self.until(nxt)
             n = int(min(seats, len(self.transport_queue)))
             boarding, self.transport_queue[:] = (

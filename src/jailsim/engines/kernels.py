@@ -86,18 +86,19 @@ class _Cursor:
 
 
 def board_transport(
-    eligible: np.ndarray, deadline: np.ndarray, runs: np.ndarray, seats: float
+    eligible: np.ndarray, deadline: np.ndarray, runs: np.ndarray, seats
 ) -> np.ndarray:
     """Boarding time on scheduled transport runs with limited seats; NaN if none in time.
 
     People are taken in order of ``eligible`` (sorted ascending); each boards the first run at
     or after ``eligible[k]`` with a free seat, if that run leaves no later than
-    ``deadline[k]``. ``runs`` must be sorted and cover every deadline.
+    ``deadline[k]``. ``runs`` must be sorted and cover every deadline; ``seats`` is one number
+    for every run or one per run (``inf``: no limit).
     """
     n = len(eligible)
     out = np.full(n, np.nan)
     first = np.searchsorted(runs, eligible, side="left")
-    left = np.full(len(runs), seats, dtype=float)
+    left = np.array(np.broadcast_to(np.asarray(seats, dtype=float), (len(runs),)))
     nxt = np.arange(len(runs) + 1)  # union-find: next run that may still have a seat
 
     def find(j: int) -> int:

@@ -12,6 +12,10 @@ detainer can exist only after that person's screening has started.
 
 ``detainer_effects=False`` switches off every effect of a detainer (no lower bond posting, no
 hold) on the same draws: the counterfactual used for detainer attribution.
+
+Dated policy changes apply as in the SimPy engine: JEM by booking time; honor policy, hold
+cap, WSO and ICE pickup by the time the person would otherwise leave; officer timetables and
+transport runs by the instant (:mod:`jailsim.policy`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 
 from jailsim.context import Context
 from jailsim.engines.kernels import board_transport, fcfs_shift_queue
+from jailsim.policy import HONOR_CODES
 from jailsim.population import BAIL, DENIED, JAIL, PRISON, ROR, TIME_SERVED, Population
 from jailsim.timeline import (
     BOND_DENIED,
@@ -99,8 +104,9 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
     # JEM screening: foreign-born bookings queue for designated officers.
     jem_at = np.full(n, _INF)
     screen_end = np.full(n, _INF)
+    policy = ctx.policy
     if ctx.jem_staff is not None:
-        idx = np.flatnonzero(pop.foreign_born)
+        idx = np.flatnonzero(pop.foreign_born & policy.jem_on[policy.periods.of(pop.booked_at)])
         ready = pop.booked_at[idx] + sc.jem.queue_delay
         order = np.argsort(ready, kind="stable")
         idx, ready = idx[order], ready[order]
@@ -148,12 +154,10 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
     ).astype(np.int8)
     t.release_eligible_at[~to_prison] = leave[~to_prison]
 
-    policy = sc.honor.policy
-    honored = has & ~to_prison & ~pop.refused & detainer_effects
-    if policy == "none":
-        honored[:] = False
-    elif policy == "felony_only":
-        honored &= pop.felony
+    k = policy.periods.of(leave)
+    honor = policy.honor[k]
+    honored = has & ~to_prison & ~(pop.u_refuse < policy.refusal[k]) & detainer_effects
+    honored &= (honor == HONOR_CODES["all"]) | ((honor == HONOR_CODES["felony_only"]) & pop.felony)
     t.exit_at[:] = decide
     t.exit_reason[:] = np.where(to_prison, EXIT_PRISON, EXIT_RELEASED).astype(np.int8)
     _holds(ctx, pop, t, np.flatnonzero(honored), leave, decide)
@@ -162,39 +166,39 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
 
 def _holds(ctx, pop, t, h, release_at, decide) -> None:
     """Holds for ICE of the bookings ``h``: warrant service, transport, transfer or lapse."""
-    sc = ctx.scenario
+    sc, policy = ctx.scenario, ctx.policy
     if len(h) == 0:
         return
     r = release_at[h]
     t.hold_start_at[h] = r
+    k = policy.periods.of(r)  # the policy in force when the hold starts
     deadline = ctx.hold.cap(r)
-    ready = r + _f64(pop.pickup_delay[h])
+    ready = r + _f64(pop.pickup_delay[policy.delay_row[k], h])
     now = decide[h]  # when the hold really begins (after a screening in progress)
     lapsed = np.zeros(len(h), dtype=bool)
     if ctx.wso_staff is not None:
-        order = np.argsort(now, kind="stable")
+        w = np.flatnonzero(policy.wso_on[k])  # holds that go through warrant service
+        order = w[np.argsort(now[w], kind="stable")]
         service = _f64(pop.service_time[h])
         start = np.full(len(h), np.nan)
         start[order] = fcfs_shift_queue(now[order], service[order], deadline[order], ctx.wso_staff)
         served = ~np.isnan(start)
         t.warrant_start_at[h[served]] = start[served]
         t.warrant_served_at[h[served]] = start[served] + service[served]
-        lapsed = ~served
+        lapsed[w] = ~served[w]
         now = np.where(served, start + service, now)
         deadline = np.where(served, now + sc.wso.custody_cap, deadline)
     eligible = np.maximum(ready, now)
-    comes = pop.ice_comes[h] & ~lapsed
+    comes = (pop.u_pickup[h] < policy.p_pickup[k]) & ~lapsed
     pickup = np.full(len(h), np.nan)
-    if ctx.transport.is_continuous:
-        pickup[comes] = eligible[comes]
-    else:
-        k = np.flatnonzero(comes)
-        order = k[np.argsort(eligible[k], kind="stable")]
-        if len(order):
-            last = float(deadline[order].max()) + 8.0  # a week past the last deadline
-            runs = ctx.transport.runs(float(eligible[order].min()), last)
-            seats = ctx.transport.seats if ctx.transport.seats is not None else np.inf
-            pickup[order] = board_transport(eligible[order], deadline[order], runs, seats)
+    at_once = comes & ctx.transport.continuous_at(eligible)
+    pickup[at_once] = eligible[at_once]
+    j = np.flatnonzero(comes & ~at_once)
+    order = j[np.argsort(eligible[j], kind="stable")]
+    if len(order):
+        last = float(deadline[order].max()) + 8.0  # a week past the last deadline
+        runs, seats = ctx.transport.boardings(float(eligible[order].min()), last)
+        pickup[order] = board_transport(eligible[order], deadline[order], runs, seats)
     transfer = ~np.isnan(pickup) & (pickup <= deadline)
     t.exit_at[h] = np.where(transfer, pickup, deadline)
     t.exit_reason[h] = np.where(transfer, ICE_TRANSFER, LAPSED).astype(np.int8)

@@ -242,10 +242,17 @@ class Bond(Frozen):
 
 
 class Biometric(Frozen):
-    """Fingerprints checked against DHS records at booking (every configuration)."""
+    """Fingerprints checked against DHS records at booking (every configuration).
+
+    A hit on a removable person, or a false hit on a naturalized U.S. citizen (an old record
+    that does not show the naturalization), makes ICE lodge a detainer with ``p_lodge``; ICE
+    cannot tell the two apart. ``missed_record`` is the chance the check misses a record.
+    """
 
     p_lodge: Probability
     delay: Distribution
+    missed_record: Probability = 0.0
+    citizen_record_hit: Probability = 0.0
 
 
 class Jem(Staffing):
@@ -255,6 +262,7 @@ class Jem(Staffing):
     screening_time: Distribution
     p_lodge: Probability
     nta_time: Distribution
+    p_lodge_citizen: Probability = 0.0  # a screened naturalized citizen taken for removable
 
 
 class Wso(Staffing):
@@ -332,6 +340,28 @@ class WarmStart(Frozen):
         return v
 
 
+class Change(Frozen):
+    """A dated change of policy: ``{from: 2026-03-01, set: {program: jem, jem.officers: 3}}``.
+
+    From 00:00 of ``from`` the dotted paths in ``set`` take the values given, until a later
+    change; only the parameters of :data:`jailsim.policy.ALLOWED_PATHS` may change (those the
+    engines can apply at the time of the decision they govern).
+    """
+
+    start: dt.date = Field(alias="from")
+    values: dict[str, Any] = Field(alias="set", min_length=1)
+
+    @field_validator("values")
+    @classmethod
+    def _allowed(cls, v):
+        from jailsim.policy import path_problems
+
+        problems = path_problems(v)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return v
+
+
 class Jail(Frozen):
     """Beds: census above rated capacity is boarded out (no one is refused)."""
 
@@ -363,12 +393,26 @@ class Scenario(Frozen):
     wso: Wso | None = None
     warm_start: WarmStart = WarmStart()
     costs: Costs | None = None
+    changes: tuple[Change, ...] = ()
 
     @field_validator("horizon")
     @classmethod
     def _horizon(cls, v):
         if not 0 < v <= 100 * 365.25:
             raise ValueError("must be more than 0 and at most 100 years")
+        return v
+
+    @field_validator("changes")
+    @classmethod
+    def _dates(cls, v, info):
+        start, horizon = info.data.get("start_date"), info.data.get("horizon")
+        if start is None or horizon is None:
+            return v
+        from jailsim.policy import date_problems
+
+        problems = date_problems(v, start, horizon)
+        if problems:
+            raise ValueError("; ".join(problems))
         return v
 
     @model_validator(mode="after")
@@ -390,6 +434,10 @@ class Scenario(Frozen):
                     f"{where}.charge_mix names {unknown}, not in charges "
                     f"(allowed: {sorted(self.charges)})"
                 )
+        if not problems and self.changes:
+            from jailsim.policy import period_problems
+
+            problems = period_problems(self)  # each period is a whole scenario: check it
         if problems:
             raise ValueError("; ".join(problems))
         return self

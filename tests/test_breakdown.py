@@ -1,0 +1,91 @@
+"""Breakdowns by a booking attribute add up to the totals; periods slice the window."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pytest
+
+import jailsim
+from jailsim.breakdown import (
+    breakdown,
+    compare_groups,
+    group_metrics,
+    group_values,
+    metrics_by_period,
+    period_metrics,
+)
+from jailsim.cli_explain import add_parsers
+from jailsim.context import Context
+from jailsim.metrics import ADDITIVE, METRICS
+
+COUNTS = [m for m in ADDITIVE if METRICS[m][0] == "count"]
+
+
+@pytest.fixture(scope="module")
+def run():
+    sc = jailsim.load("scenarios/jem_wso.yaml").with_(
+        {"arrivals.task_force": jailsim.load("scenarios/task_force.yaml").arrivals.task_force}
+    )
+    return jailsim.simulate(sc, seed=8, replications=2, days=150, warmup_days=20,
+                            engine="vector")
+
+
+@pytest.mark.parametrize(
+    "by", ["charge", "felony", "foreign_born", "status", "stream", "detainer_source",
+           "exit_reason", "bond_outcome"]
+)
+def test_breakdowns_add_up_to_the_totals(run, by):
+    groups = group_metrics(Context.build(run.scenario), run.bookings, run.census, by)
+    assert len(groups) == 2 * len(group_values(run.bookings, by))
+    total = groups.groupby("replication")[list(ADDITIVE)].sum()
+    ref = run.metrics.set_index("replication")[list(ADDITIVE)]
+    np.testing.assert_array_equal(total[COUNTS].to_numpy(), ref[COUNTS].to_numpy())
+    np.testing.assert_allclose(total.to_numpy(), ref.to_numpy(), rtol=1e-11, atol=1e-8)
+
+
+def test_a_group_metric_is_the_metric_of_its_own_bookings(run):
+    table = breakdown(run, "foreign_born")
+    us_born = table.xs(False, level=0)
+    # no one born in the U.S. is screened or gets a detainer
+    assert us_born.loc["detainers", "mean"] == 0
+    assert us_born.loc["hold_bed_days", "mean"] == 0
+    both = table.xs(True, level=0).loc["detainers", "mean"]
+    assert both == run.summary().loc["detainers", "mean"]
+    assert (table["n"] <= 2).all()
+    assert table.loc[(True, "adp"), "ci_low"] < table.loc[(True, "adp"), "ci_high"]
+
+
+def test_breakdown_refuses_columns_that_are_not_groups(run):
+    with pytest.raises(ValueError, match="distinct values"):
+        group_values(run.bookings, "los_days")
+    with pytest.raises(ValueError, match="choose from .*charge"):
+        group_values(run.bookings, "nationality")
+
+
+def test_paired_group_differences_of_a_run_with_itself_are_zero(run):
+    diff = compare_groups(run, run, "charge")
+    assert (diff["mean"].fillna(0) == 0).all()
+
+
+def test_one_period_without_dated_changes_is_the_whole_window(run):
+    per = period_metrics(Context.build(run.scenario), run.bookings, run.census)
+    assert per["period"].nunique() == 1
+    got = per.drop(columns=["replication", "period", "from_day", "to_day"]).to_numpy()
+    np.testing.assert_allclose(got, run.metrics[list(METRICS)].to_numpy(), equal_nan=True)
+    assert list(metrics_by_period(run).index.unique(0)) == [str(run.scenario.start_date)]
+
+
+def test_breakdown_command(run, tmp_path, capsys):
+    run.save(tmp_path / "run")
+    parser = argparse.ArgumentParser()
+    add_parsers(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["breakdown", str(tmp_path / "run"), "--by", "status",
+                              "--metrics", "adp,detainers", "--csv", str(tmp_path / "b.csv")])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "status=naturalized" in out and "all" in out
+    assert (tmp_path / "b.csv").is_file()
+    args = parser.parse_args(["breakdown", str(tmp_path / "run"), "--by", "exit_at"])
+    assert args.func(args) == 2

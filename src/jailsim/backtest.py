@@ -1,4 +1,4 @@
-"""Back-testing: does a scenario reproduce a county's booking export over the same period?
+"""Back-testing: a scenario set against a county's booking export over the same period.
 
 The scenario is simulated over the export's own window, from its first booking day to the
 time the data stops, many times; the daily census and the monthly admissions of the export
@@ -162,8 +162,9 @@ def compare_monthly(export: Export, bookings: pd.DataFrame, level: float, reps: 
     months = pd.period_range(start, export.end - pd.Timedelta(1, "ns"), freq="M")
     sim = sim.reindex(index=months, columns=range(reps), fill_value=0).to_numpy(dtype=float)
     lo, hi = np.quantile(sim, [(1 - level) / 2, (1 + level) / 2], axis=1)
-    first = np.maximum(months.start_time, start)
-    last = np.minimum(months.end_time + pd.Timedelta(1, "ns"), export.end)
+    first = np.maximum(months.start_time.to_numpy(), start.to_datetime64())
+    last = np.minimum((months.end_time + pd.Timedelta(1, "ns")).to_numpy(),
+                      export.end.to_datetime64())
     observed = obs.reindex(months, fill_value=0).to_numpy(dtype=float)
     return pd.DataFrame({"month": months, "days": (last - first) / pd.Timedelta(days=1),
                          "observed": observed, "sim_mean": sim.mean(axis=1), "sim_low": lo,

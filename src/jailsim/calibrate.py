@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,10 +30,12 @@ import yaml
 from scipy import optimize, special
 
 from jailsim._version import __version__
+from jailsim.arrivalfit import ArrivalFit, fit_arrivals
+from jailsim.atomic import atomic_write_text
 from jailsim.exports import Export, read_export
-from jailsim.scenario.loading import ScenarioError, _write_atomic, load, set_dotted, validate
+from jailsim.scenario.loading import load, set_dotted, validate
 from jailsim.scenario.schema import Scenario
-from jailsim.stayfit import SELECTION, StayFits, Stays, fit_stays, format_days
+from jailsim.stayfit import SELECTION, Stays, fit_stays, format_days
 
 __all__ = ["ArrivalFit", "Calibration", "HoldFit", "calibrate", "fit_arrivals", "fit_holds"]
 
@@ -55,155 +58,6 @@ _CHAIN = (  # factors of the detainer share, in the order the calibration change
     "arrivals.bookings.citizen_given_foreign_born",  # enters as (1 - value)
     "arrivals.bookings.foreign_born",
 )
-
-
-# ---------------------------------------------------------------------------------------------
-# Arrivals
-
-
-@dataclass(frozen=True, eq=False)
-class ArrivalFit:
-    """Booking rate, weekly profile and trend fitted to the export.
-
-    ``weights`` (168, Monday 00-01 first, mean 1) is the fitted profile; ``hour_of_day`` and
-    ``day_of_week`` are set when the separable profile was chosen. ``observed`` has, per hour
-    of the week, the bookings with a time and the clock hours of the window.
-    """
-
-    model: str
-    rate: float
-    rate_se: float
-    trend: float
-    trend_se: float
-    weights: np.ndarray
-    weights_se: np.ndarray
-    hour_of_day: np.ndarray | None
-    hour_of_day_se: np.ndarray | None
-    day_of_week: np.ndarray | None
-    day_of_week_se: np.ndarray | None
-    candidates: pd.DataFrame
-    observed: pd.DataFrame
-    n_timed: int
-    n_total: int
-
-
-def _poisson(X, N, t_h, cls, s_t, trend):
-    """Newton's method for a Poisson model with class effects ``X @ beta`` and a trend ``b``."""
-    p = X.shape[1]
-    theta = np.zeros(p + 1)
-    theta[0] = np.log(max(N.sum(), 1.0) / len(t_h))
-
-    def parts(th):
-        e = np.exp(th[p] * t_h)
-        G = np.bincount(cls, e, 168)
-        G1 = np.bincount(cls, e * t_h, 168)
-        G2 = np.bincount(cls, e * t_h * t_h, 168)
-        mu = np.exp(X @ th[:p])
-        ll = float(N @ (X @ th[:p]) + th[p] * s_t - mu @ G)
-        return ll, mu, G, G1, G2
-
-    def info(th):
-        ll, mu, G, G1, G2 = parts(th)
-        grad = np.append(X.T @ (N - mu * G), s_t - mu @ G1)
-        inf = np.zeros((p + 1, p + 1))
-        inf[:p, :p] = X.T @ (X * (mu * G)[:, None])
-        inf[:p, p] = inf[p, :p] = X.T @ (mu * G1)
-        inf[p, p] = mu @ G2
-        if not trend:
-            grad[p] = 0.0
-            inf[p, :] = inf[:, p] = 0.0
-            inf[p, p] = 1.0
-        return ll, grad, inf
-
-    ll, grad, inf = info(theta)
-    for _ in range(200):
-        step = np.linalg.solve(inf, grad)
-        size = 1.0
-        while size > 1e-6:
-            new = theta + size * step
-            new_ll = parts(new)[0]
-            if np.isfinite(new_ll) and new_ll >= ll - 1e-9:
-                break
-            size /= 2
-        theta = new
-        ll, grad, inf = info(theta)
-        if np.max(np.abs(size * step)) < 1e-10:
-            break
-    cov = np.linalg.inv(inf)
-    if not trend:
-        cov[p, :] = cov[:, p] = 0.0
-    return theta, cov, ll
-
-
-def fit_arrivals(export: Export) -> ArrivalFit:
-    """Fit the booking intensity over the export's booking window (local clock hours).
-
-    Bookings with a date only carry no hour: the profile and trend are fitted to the bookings
-    with a time, and the rate is scaled up by all bookings / bookings with a time.
-    """
-    b = export.bookings
-    hours = int(round(export.window_days * 24))
-    if export.window_days < 14:
-        raise ScenarioError([f"{export.source}: bookings span {export.window_days:g} days; "
-                             "calibration needs at least 14"])
-    timed = ~b["booked_date_only"].to_numpy()
-    h = np.clip((b["t_booked"].to_numpy()[timed] * 24).astype(np.int64), 0, hours - 1)
-    offset = 24 * export.start.weekday()
-    cls = (np.arange(hours) + offset) % 168
-    t_h = (np.arange(hours) + 0.5) / 24 / 365.25
-    n_h = np.bincount(h, minlength=hours).astype(float)
-    N = np.bincount(cls, n_h, 168)
-    s_t = float(n_h @ t_h)
-    hod, dow = np.arange(168) % 24, np.arange(168) // 24
-    sep = np.column_stack([np.ones(168)] + [hod == k for k in range(1, 24)]
-                          + [dow == k for k in range(1, 7)]).astype(float)
-    full = np.column_stack([np.ones(168)] + [np.arange(168) == k
-                                             for k in range(1, 168)]).astype(float)
-    designs = {"day_x_hour": sep}
-    if (N > 0).all():
-        designs["hour_of_week"] = full
-    fits = {}
-    for dname, X in designs.items():
-        for trend in (True, False):
-            name = dname + ("+trend" if trend else "")
-            theta, cov, ll = _poisson(X, N, t_h, cls, s_t, trend)
-            fits[name] = (X, theta, cov, ll, X.shape[1] + trend)
-    table = pd.DataFrame([{"model": k, "k": v[4], "loglik": v[3], "aic": 2 * v[4] - 2 * v[3]}
-                          for k, v in fits.items()]).sort_values("aic").reset_index(drop=True)
-    table["delta_aic"] = table["aic"] - table["aic"].min()
-    chosen = table["model"][0]
-    X, theta, cov, _, _ = fits[chosen]
-    scale = len(b) / max(int(timed.sum()), 1)
-    separable = chosen.startswith("day_x_hour")
-
-    def quantities(th):
-        eta = X @ th[:-1]
-        w = np.exp(eta)
-        out = [24 * w.mean() * scale, np.expm1(th[-1])]
-        out += list(w / w.mean())
-        if separable:
-            a = np.exp(np.concatenate(([0.0], th[1:24])))
-            d = np.exp(np.concatenate(([0.0], th[24:30])))
-            out += list(a / a.mean()) + list(d / d.mean())
-        return np.array(out)
-
-    from jailsim.stayfit import _jacobian
-
-    q = quantities(theta)
-    jac = _jacobian(quantities, theta)
-    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, cov, jac), 0.0))
-    # The rate's SE also carries the Poisson noise of the bookings without a time.
-    observed = pd.DataFrame({"hour_of_week": np.arange(168), "bookings": N,
-                             "hours": np.bincount(cls, minlength=168)})
-    return ArrivalFit(
-        model=chosen, rate=float(q[0]), rate_se=float(se[0]), trend=float(q[1]),
-        trend_se=float(se[1]), weights=q[2:170], weights_se=se[2:170],
-        hour_of_day=q[170:194] if separable else None,
-        hour_of_day_se=se[170:194] if separable else None,
-        day_of_week=q[194:201] if separable else None,
-        day_of_week_se=se[194:201] if separable else None,
-        candidates=table, observed=observed, n_timed=int(timed.sum()), n_total=len(b),
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,7 +151,7 @@ class Calibration:
     export: Export
     arrivals: ArrivalFit
     stays: dict
-    groups: dict
+    groups: pd.Series  # charge group of each booking of export.bookings
     holds: HoldFit | None
     scenario_dict: dict
     comments: dict
@@ -319,21 +173,23 @@ class Calibration:
 
     def yaml(self) -> str:
         """The scenario file's text: provenance header, then keys with their comments."""
-        lines = [f"# {line}" if line else "#" for line in self.header]
+        lines = [out for line in self.header for out in _comment("", line)]
         return "\n".join(lines + _emit(self.scenario_dict, "", 0, self.comments)) + "\n"
 
     def write(self, path: str | Path) -> Path:
         """Write the scenario file (atomically) and check that it loads."""
         path = Path(path)
-        _write_atomic(path, self.yaml())
+        atomic_write_text(path, self.yaml())
         load(path)
         return path
 
     def summary_lines(self) -> list[str]:
         """What was fitted, in a few lines (printed by ``jailsim calibrate``)."""
         a = self.arrivals
+        trend = (f"trend {a.trend:+.3f}/year (SE {a.trend_se:.3f})" if a.model.endswith("trend")
+                 else "no trend")
         out = [f"arrivals: {a.rate:.2f}/day (SE {a.rate_se:.2f}) at {self.export.start.date()},"
-               f" trend {a.trend:+.3f}/year (SE {a.trend_se:.3f}), profile {a.model} (by AIC)"]
+               f" {trend}, profile {a.model} (by AIC)"]
         for g, fits in self.stays.items():
             best = fits.best
             p, se = best.params(), best.se()
@@ -380,6 +236,7 @@ def calibrate(
     as_of=None,
     name: str | None = None,
     min_group: int = MIN_GROUP,
+    families: list[str] | None = None,
     seed: int = 0,
 ) -> Calibration:
     """Fit a scenario to a booking export.
@@ -394,6 +251,8 @@ def calibrate(
         Scenario name (default: the file name + " (calibrated)").
     min_group : int
         Charge groups with fewer bookings are pooled into ``other``.
+    families : list of str, optional
+        Stay models to consider (names in :data:`jailsim.stayfit.FAMILIES`; default all).
     seed : int
         Seed of the mixture fits' extra start and of the simulation that matches the hold
         share (the result is deterministic for a seed).
@@ -412,14 +271,13 @@ def calibrate(
     stays = {}
     for g in sorted(group.unique()):
         sel = (group == g).to_numpy() & use
-        stays[g] = fit_stays(Stays(b["stay_lo"].to_numpy()[sel], b["stay_hi"].to_numpy()[sel]),
-                             seed=seed)
+        data = Stays(*(b[c].to_numpy()[sel] for c in ("stay_lo", "stay_hi", "stay_shift")))
+        stays[g] = fit_stays(data, families=families, seed=seed)
     base = load(BASE)
     holds = fit_holds(export, base.hold.cap)
     data_, comments, header = _scenario(export, arrivals, stays, group, has_charge, holds,
                                         base, name, bool(hold.any()))
-    cal = Calibration(export, arrivals, stays, group.value_counts().to_dict(), holds, data_,
-                      comments, header)
+    cal = Calibration(export, arrivals, stays, group, holds, data_, comments, header)
     if holds is not None:
         _match_hold_share(cal, base, seed)
     return cal
@@ -441,7 +299,8 @@ def _scenario(export, arrivals, stays, group, has_charge, holds, base, name, hol
     first, last = export.bookings["booked"].min(), export.bookings["booked"].max()
     data: dict = {"extends": BASE}
     comments: dict[str, list[str]] = {}
-    data["name"] = name or f"{Path(src).stem} (calibrated)"
+    data["name"] = name or (f"{Path(src).stem} (calibrated)" if Path(src).is_file()
+                            else "calibrated county")
     data["description"] = (f"Fitted by jailsim calibrate to {file_name}: {n:,} bookings from "
                            f"{first:%Y-%m-%d} to {last:%Y-%m-%d}.")
     data["start_date"] = export.start.date().isoformat()
@@ -462,6 +321,8 @@ def _scenario(export, arrivals, stays, group, has_charge, holds, base, name, hol
         se = max(float(np.max(a.hour_of_day_se)), float(np.max(a.day_of_week_se)))
         comments["arrivals.bookings.profile.hour_of_day"] = [
             f"relative bookings by hour (00-23) and weekday (Mon-Sun), mean 1; largest SE {se:.2f}"
+            if a.n_timed else "booking hours unknown (date-only times): flat over the day; "
+            f"relative bookings by weekday (Mon-Sun), mean 1, largest SE {se:.2f}"
         ]
     else:
         prof["hour_of_week"] = [_r(x, 3) for x in a.weights]
@@ -470,7 +331,8 @@ def _scenario(export, arrivals, stays, group, has_charge, holds, base, name, hol
             f"{float(np.max(a.weights_se)):.2f}"
         ]
     prof["trend_per_year"] = _r(a.trend, 3)
-    comments["arrivals.bookings.profile.trend_per_year"] = [f"SE {a.trend_se:.3f}"]
+    comments["arrivals.bookings.profile.trend_per_year"] = [
+        f"SE {a.trend_se:.3f}" if a.model.endswith("trend") else "no trend: chosen by AIC"]
     comments["arrivals.bookings.profile"] = [
         f"profile model {a.model!r}, chosen by AIC from "
         + ", ".join(f"{m} (dAIC {d:.1f})" for m, d in zip(a.candidates["model"],
@@ -521,10 +383,14 @@ def _scenario(export, arrivals, stays, group, has_charge, holds, base, name, hol
                 comments[f"charges.{cname}.pretrial.bail"] = [
                     f"share released pretrial (SE {se['release_share']:.3f}); post: 1 means "
                     "all of them post, unless a detainer lowers it (bond.detainer_factor)"]
+                if "release_median" in p:
+                    delay = (f"median {format_days(p['release_median'])} (SE "
+                             f"{format_days(se['release_median'])}), p90 "
+                             f"{format_days(p['release_p90'])}")
+                else:
+                    delay = "a mixture of two lognormals"
                 comments[f"charges.{cname}.pretrial.post_delay"] = [
-                    f"fitted release delay: median {format_days(p['release_median'])} "
-                    f"(SE {format_days(se['release_median'])}), p90 "
-                    f"{format_days(p['release_p90'])}, counted from the first court session"]
+                    f"fitted release delay, counted from the first court session: {delay}"]
     data["charges"] = charges
     data["court"] = dict(COURT)
     comments["court"] = [
@@ -597,6 +463,9 @@ def _header(export: Export, log, file_name, hold_excluded, holds) -> list[str]:
         lines += [f"Holds: {holds.n_hold:,} of {holds.n:,} bookings ({holds.share:.2%}); "
                   + "; ".join(holds.notes) if holds.notes else
                   f"Holds: {holds.n_hold:,} of {holds.n:,} bookings ({holds.share:.2%})."]
+    else:
+        lines += ["No immigration-hold columns: the detainer share, hold cap and ICE pickup are",
+                  "the base county's."]
     lines += ["The export counts only its own bookings, so compare it with a run that starts",
               "empty (warm_start kind none): `jailsim backtest` and the fit report do.", ""]
     return lines
@@ -652,7 +521,8 @@ def _match_hold_share(cal: Calibration, base: Scenario, seed: int) -> None:
     note = (f"{cal.holds.share:.2%} of bookings had an immigration hold; a detainer reaches "
             f"{q:.1%} of eligible people before they leave (simulated), so foreign_born x "
             "(1 - citizen_given_foreign_born) x removable x dhs_record x biometric.p_lodge = "
-            f"{min(target, 1.0):.4f}, changing dhs_record first, then p_lodge, removable, citizen and foreign_born as needed")
+            f"{min(target, 1.0):.4f}, changing dhs_record first, then p_lodge, removable, "
+            "citizen and foreign_born as needed")
     if target > 1:
         note += f"; the share is too high for the model (needs {target:.2f} > 1)"
     first = None
@@ -669,12 +539,36 @@ def _match_hold_share(cal: Calibration, base: Scenario, seed: int) -> None:
 # YAML text with comments
 
 
-def _flow(value) -> str:
-    if isinstance(value, list) and len(value) > 12 and all(isinstance(x, float) for x in value):
-        rows = [", ".join(f"{x:g}" for x in value[i:i + 12]) for i in range(0, len(value), 12)]
-        return "[" + (",\n" + " " * 8).join(rows) + "]"
+WIDTH = 98
+
+
+def _scalar(value) -> str:
     text = yaml.safe_dump(value, default_flow_style=True, width=10**6, sort_keys=False)
     return text.removesuffix("\n...\n").strip()
+
+
+def _flow(value, indent: int) -> str:
+    """Flow-style YAML; a long list of scalars is wrapped under its opening bracket."""
+    if isinstance(value, list) and value and all(not isinstance(x, (dict, list)) for x in value):
+        items = [f"{x:g}" if isinstance(x, float) else
+                 "'" + x.replace("'", "''") + "'" if isinstance(x, str) else _scalar(x)
+                 for x in value]
+        rows, row = [], []
+        for item in items:
+            if row and indent + 2 + len(", ".join([*row, item])) > WIDTH:
+                rows.append(row)
+                row = []
+            row.append(item)
+        rows.append(row)
+        return "[" + (",\n" + " " * (indent + 1)).join(", ".join(r) for r in rows) + "]"
+    return _scalar(value)
+
+
+def _comment(pad: str, text: str) -> list[str]:
+    hang = " " * (len(text) - len(text.lstrip()) + 2)
+    lines = textwrap.wrap(text, WIDTH - len(pad) - 2, subsequent_indent=hang,
+                          drop_whitespace=False) if text.strip() else []
+    return [f"{pad}# {line.rstrip()}" for line in lines] or [f"{pad}#"]
 
 
 def _emit(node: dict, path: str, indent: int, comments: dict) -> list[str]:
@@ -682,16 +576,18 @@ def _emit(node: dict, path: str, indent: int, comments: dict) -> list[str]:
     lines = []
     for key, value in node.items():
         here = f"{path}.{key}" if path else key
-        lines += [f"{pad}# {c}" for c in comments.get(here, [])]
+        for c in comments.get(here, []):
+            lines += _comment(pad, c)
+        mixture = isinstance(value, dict) and value.get("dist") == "mixture"
         block = isinstance(value, dict) and "dist" not in value and not (
             all(not isinstance(v, (dict, list)) for v in value.values()) and len(value) <= 6
         )
-        if block:
+        if mixture:
+            lines += [f"{pad}{key}:", f"{pad}  dist: mixture", f"{pad}  components:"]
+            lines += [f"{pad}    - {_scalar(c)}" for c in value["components"]]
+        elif block:
             lines.append(f"{pad}{key}:")
             lines += _emit(value, here, indent + 2, comments)
         else:
-            text = _flow(value)
-            if "\n" in text:
-                text = text.replace("\n" + " " * 8, "\n" + pad + " " * (len(key) + 3))
-            lines.append(f"{pad}{key}: {text}")
+            lines.append(f"{pad}{key}: {_flow(value, indent + len(key) + 2)}")
     return lines

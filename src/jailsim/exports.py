@@ -19,12 +19,18 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from jailsim.scenario.loading import ScenarioError
+from jailsim.timestamps import (
+    _LABEL_RE,
+    instants_days,
+    parse_times,
+    resolve_zone,
+    to_local,
+)
 
 __all__ = ["ROLES", "CleaningLog", "Export", "parse_columns", "read_export", "to_export"]
 
@@ -48,32 +54,10 @@ GUESSES: dict[str, tuple[str, ...]] = {
     "hold_end": ("holdend", "holdendat", "holdenddate", "iceholdend", "holdreleased",
                  "holdlifted"),
 }
-#: Zone labels at the end of a timestamp, read as wall time in that zone (exports print
-#: "EST" all year, so "EST" in July is Eastern daylight time, not UTC-5).
-LABEL_ZONES = {
-    "EST": "America/New_York", "EDT": "America/New_York",
-    "CST": "America/Chicago", "CDT": "America/Chicago",
-    "MST": "America/Denver", "MDT": "America/Denver",
-    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
-    "AKST": "America/Anchorage", "AKDT": "America/Anchorage",
-    "HST": "Pacific/Honolulu", "UTC": "UTC", "GMT": "UTC", "Z": "UTC",
-}
-_LABEL_RE = re.compile(r"\s*\b(" + "|".join(k for k in LABEL_ZONES if k != "Z") + r")\s*$",
-                       re.IGNORECASE)
-_OFFSET_RE = re.compile(r"(?<=\d)\s*(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
-_TIME_FORMATS = (
-    "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %I:%M%p", "%m/%d/%y %H:%M", "%m/%d/%y %I:%M %p", "%d-%b-%Y %H:%M",
-    "%d-%b-%Y %H:%M:%S", "%d-%b-%y %H:%M", "%d-%b-%Y %I:%M %p", "%Y/%m/%d %H:%M",
-    "%Y/%m/%d %H:%M:%S", "%b %d %Y %I:%M %p", "%b %d, %Y %I:%M %p", "%Y%m%d %H:%M",
-)
-_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%d-%b-%Y", "%d-%b-%y", "%Y/%m/%d",
-                 "%b %d %Y", "%b %d, %Y", "%Y%m%d")
 _TRUE = {"y", "yes", "true", "t", "1", "x"}
 _FALSE = {"n", "no", "false", "f", "0", "none", "null", "na", "n/a", ""}
 #: Length of a stay recorded as zero (booking and release at the same minute), in days.
 RESOLUTION_DAYS = 1 / 1440
-NS_PER_DAY = 86_400e9
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,8 +143,10 @@ class Export:
         (naive local timestamps; date-only values at the day's start), ``booked_date_only``,
         ``released_date_only``, ``t_booked``/``t_exit`` (float days since ``start`` on the
         local clock, date-only values at mid-day, NaN exit = still held), ``stay_lo`` and
-        ``stay_hi`` (days: equal for an exact stay, an interval for date-only values,
-        ``stay_hi = inf`` for people still held), ``still_held``, ``charge`` (group),
+        ``stay_hi`` (days: equal for an exact stay, an interval for a date-only release,
+        ``stay_hi = inf`` for people still held), ``stay_shift`` (a date-only booking: the
+        bounds count from the start of its day, see :class:`jailsim.stayfit.Stays`),
+        ``still_held``, ``charge`` (group),
         ``reason`` (``released``, ``ice``, ``prison``, ``unknown``; empty if still held),
         ``hold`` (bool), ``hold_hours`` and ``hold_outcome`` (``ice``, ``released``,
         ``pending`` or empty).
@@ -252,171 +238,6 @@ def _find_columns(frame: pd.DataFrame, given: dict[str, str], where: str) -> dic
             "name it with --columns booked=COLUMN"
         ])
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Timestamps
-
-
-@dataclass
-class _Parsed:
-    wall: pd.Series  # naive timestamps, wall time in the value's own zone
-    zone: pd.Series  # zone name of the value ('' = none given), or 'offset'
-    utc: pd.Series  # the instant, for values with a UTC offset (else NaT)
-    date_only: pd.Series  # bool
-    bad: pd.Series  # bool: not blank and not readable
-    blank: pd.Series  # bool
-
-
-def _day_first(values: pd.Series) -> bool:
-    parts = values.str.extract(r"^(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
-    a, b = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
-    return bool((a > 12).any() and not (b > 12).any())
-
-
-def _try_formats(text: pd.Series, formats, day_first: bool) -> pd.Series:
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    todo = text.index
-    for fmt in formats:
-        if day_first:
-            fmt = fmt.replace("%m/%d", "%d/%m")
-        if not len(todo):
-            break
-        got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        ok = got.notna()
-        out[todo[ok.to_numpy()]] = got[ok].astype("datetime64[ns]")
-        todo = todo[~ok.to_numpy()]
-    return out
-
-
-def _parse_times(raw: pd.Series) -> _Parsed:
-    """Parse a column of timestamp text, one unique value at a time."""
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        s = raw
-        aware = getattr(s.dt, "tz", None) is not None
-        utc = s.dt.tz_convert("UTC").dt.tz_localize(None) if aware else pd.Series(pd.NaT,
-                                                                                 index=s.index)
-        wall = s.dt.tz_localize(None) if aware else s
-        return _Parsed(
-            wall=wall.astype("datetime64[ns]"),
-            zone=pd.Series("offset" if aware else "", index=s.index),
-            utc=utc.astype("datetime64[ns]"),
-            date_only=pd.Series(False, index=s.index),
-            bad=pd.Series(False, index=s.index),
-            blank=s.isna(),
-        )
-    text = raw.astype("string").fillna("").str.strip()
-    uniq = pd.Series(text.unique())
-    uniq = uniq[uniq != ""].reset_index(drop=True)
-    label = uniq.str.extract(_LABEL_RE, expand=False).str.upper()
-    rest = uniq.str.replace(_LABEL_RE, "", regex=True).str.strip()
-    offset = rest.str.extract(_OFFSET_RE, expand=False).str.upper()
-    has_time = rest.str.contains(":", regex=False)
-    offset = offset.where(has_time)
-    zone = label.map(LABEL_ZONES).fillna("")
-    zone = zone.mask(offset.notna(), "offset")
-    # Values with an offset (ISO 8601 "...-05:00", "...Z") parse to an instant.
-    utc = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
-    has_off = offset.notna()
-    if has_off.any():
-        got = pd.to_datetime(rest[has_off], format="ISO8601", utc=True, errors="coerce")
-        utc[has_off] = got.dt.tz_localize(None).astype("datetime64[ns]")
-    wall = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
-    day_first = _day_first(rest)
-    timed = has_time & ~has_off
-    dated = ~has_time
-    if timed.any():
-        iso = pd.to_datetime(rest[timed], format="ISO8601", errors="coerce")
-        wall[timed] = iso.astype("datetime64[ns]")
-        left = timed & wall.isna()
-        wall[left] = _try_formats(rest[left], _TIME_FORMATS, day_first)
-    if dated.any():
-        wall[dated] = _try_formats(rest[dated], _DATE_FORMATS, day_first)
-    left = wall.isna() & ~has_off
-    if left.any():  # anything else dateutil can read, e.g. "March 5, 2024 2:22pm"
-        got = pd.to_datetime(rest[left], format="mixed", errors="coerce", dayfirst=day_first)
-        if getattr(got.dt, "tz", None) is None:
-            wall[left] = got.astype("datetime64[ns]")
-    bad_u = wall.isna() & utc.isna()
-    lookup = pd.DataFrame({"wall": wall, "zone": zone, "utc": utc, "date_only": dated,
-                           "bad": bad_u}).set_axis(uniq.to_numpy())
-    pos = lookup.index.get_indexer(text)
-    found = pos >= 0
-    take = np.where(found, pos, 0)
-
-    def col(name, fill):
-        values = lookup[name].to_numpy()[take] if len(lookup) else np.full(len(text), fill)
-        return pd.Series(np.where(found, values, fill), index=text.index)
-
-    return _Parsed(
-        wall=col("wall", np.datetime64("NaT")).astype("datetime64[ns]"),
-        zone=col("zone", ""),
-        utc=col("utc", np.datetime64("NaT")).astype("datetime64[ns]"),
-        date_only=col("date_only", False).astype(bool),
-        bad=col("bad", False).astype(bool),
-        blank=pd.Series(~found, index=text.index),
-    )
-
-
-def _to_local(p: _Parsed, tz: ZoneInfo | None) -> pd.Series:
-    """Local wall-clock time of each value in the jail's zone ``tz``."""
-    out = p.wall.copy()
-    if tz is None:
-        return out
-    name = str(tz.key)
-    for zone in set(p.zone.unique()) - {"", name}:
-        sel = p.zone == zone
-        if zone == "offset":
-            inst = p.utc[sel].dt.tz_localize("UTC")
-        else:
-            inst = _localize(p.wall[sel], zone)
-        out[sel] = inst.dt.tz_convert(name).dt.tz_localize(None).astype("datetime64[ns]")
-    return out
-
-
-def _localize(wall: pd.Series, zone: str) -> pd.Series:
-    # Ambiguous wall times (the repeated hour in autumn) are read as standard time, and
-    # nonexistent ones (the skipped hour in spring) are moved forward.
-    return wall.dt.tz_localize(zone, ambiguous=np.zeros(len(wall), dtype=bool),
-                               nonexistent="shift_forward")
-
-
-def _instants_days(local: pd.Series, tz: ZoneInfo | None) -> np.ndarray:
-    """Absolute time in float days (UTC epoch if the zone is known, else wall-clock epoch)."""
-    if tz is not None:
-        ok = local.notna()
-        inst = pd.Series(pd.NaT, index=local.index, dtype="datetime64[ns]")
-        if ok.any():
-            inst[ok] = (_localize(local[ok], tz.key).dt.tz_convert("UTC").dt.tz_localize(None)
-                        .astype("datetime64[ns]"))
-        local = inst
-    ns = local.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(float)
-    return np.where(local.isna().to_numpy(), np.nan, ns / NS_PER_DAY)
-
-
-def _resolve_zone(timezone: str | None, parsed: dict[str, _Parsed], where: str, log) -> ZoneInfo:
-    if timezone:
-        try:
-            return ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ScenarioError([f"{where}: unknown time zone {timezone!r} "
-                                 "(use an IANA name such as America/Chicago)"]) from None
-    labels = Counter()
-    for p in parsed.values():
-        labels.update(z for z in p.zone[~p.blank & ~p.bad] if z not in ("", "offset", "UTC"))
-    if labels:
-        name = labels.most_common(1)[0][0]
-        log.notes.append(f"times labelled with a zone were read as {name} wall-clock time "
-                         f"(the jail's zone); give --timezone to change")
-        return ZoneInfo(name)
-    for role, p in parsed.items():
-        aware = p.zone.isin(["offset", "UTC"]) & ~p.blank & ~p.bad
-        if aware.any():
-            raise ScenarioError([f"{where}: column for {role!r} has times with a UTC offset or "
-                                 "zone (e.g. in line "
-                                 f"{int(aware.idxmax()) + 2}); give the jail's time zone with "
-                                 "--timezone (e.g. America/Chicago)"])
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -530,8 +351,8 @@ def read_export(
 
     # Timestamps.
     time_roles = [r for r in ("booked", "released", "hold_start", "hold_end") if r in used]
-    parsed = {r: _parse_times(used[r]) for r in time_roles}
-    tz = _resolve_zone(timezone, parsed, where, log)
+    parsed = {r: parse_times(used[r]) for r in time_roles}
+    tz = resolve_zone(timezone, parsed, where, log)
     local = {}
     for role, p in parsed.items():
         timed = p.wall[~p.bad & ~p.blank & ~p.date_only]
@@ -539,7 +360,7 @@ def read_export(
                                 & (timed.dt.second == 0)).all():
             p.date_only = p.date_only | (~p.bad & ~p.blank)
             log.notes.append(f"column {cols[role]!r} has only midnight times: read as dates")
-        local[role] = _to_local(p, tz)
+        local[role] = to_local(p, tz)
 
     b = parsed["booked"]
     log.add("dropped", "no booking time", used.index[b.blank])
@@ -675,16 +496,15 @@ def _finish(rows, log, where, cols, tz, as_of) -> Export:
     log.add("repaired", "release at the booking minute: stay read as under one minute",
             rows["line"][zero])
 
-    abs_b_lo = _instants_days(booked, tz)
-    abs_b_hi = _instants_days(b_hi, tz)
-    abs_r_lo = _instants_days(released, tz)
-    abs_r_hi = _instants_days(r_hi, tz)
-    abs_as_of = float(_instants_days(pd.Series([as_of]), tz)[0])
+    abs_b_lo = instants_days(booked, tz)
+    abs_r_lo = instants_days(released, tz)
+    abs_r_hi = instants_days(r_hi, tz)
+    abs_as_of = float(instants_days(pd.Series([as_of]), tz)[0])
     held = released.isna().to_numpy()
-    lo = np.maximum(abs_r_lo - abs_b_hi, 0.0)
-    hi = abs_r_hi - abs_b_lo
-    lo = np.where(held, np.maximum(abs_as_of - abs_b_hi, 0.0), lo)
-    hi = np.where(held, np.inf, hi)
+    # Measured from the booking time, or for a date-only booking from the start of its day
+    # (``stay_shift``: the booking came at a time uniform over that day, see Stays).
+    lo = np.maximum(np.where(held, abs_as_of, abs_r_lo) - abs_b_lo, 0.0)
+    hi = np.where(held, np.inf, abs_r_hi - abs_b_lo)
     hi = np.where(zero.to_numpy(), RESOLUTION_DAYS, hi)
 
     out = pd.DataFrame({"line": rows["line"].to_numpy()})
@@ -698,7 +518,7 @@ def _finish(rows, log, where, cols, tz, as_of) -> Export:
     out["t_booked"] = (booked - start).to_numpy() / day + mid
     rmid = np.where(r_do, 0.5, 0.0)
     out["t_exit"] = np.maximum((released - start).to_numpy() / day + rmid, out["t_booked"])
-    out["stay_lo"], out["stay_hi"] = lo, hi
+    out["stay_lo"], out["stay_hi"], out["stay_shift"] = lo, hi, b_do.to_numpy()
     out["still_held"] = held
     out["charge"] = _charge_group(rows["charge"]).to_numpy() if "charge" in rows else pd.NA
     if "reason" in rows:
@@ -728,21 +548,31 @@ def _holds(out: pd.DataFrame, rows: pd.DataFrame, tz, log: CleaningLog) -> None:
             flag |= rows[role].notna().to_numpy()
     out["hold"] = flag
     hours = np.full(n, np.nan)
-    end_at = rows["released"]
+
+    def dated(role):
+        return rows.get(f"{role}_date_only", pd.Series(False, index=rows.index)).astype(bool)
+
+    end_at, end_dated = rows["released"], dated("released")
     if has_start and has_end:
-        end_at = rows["hold_end"].where(rows["hold_end"].notna(), rows["released"])
-        begin = rows["hold_start"]
+        own = rows["hold_end"].notna()
+        end_at = rows["hold_end"].where(own, rows["released"])
+        end_dated = dated("hold_end").where(own, dated("released"))
+        begin, begin_dated = rows["hold_start"], dated("hold_start")
     elif has_start:
-        begin = rows["hold_start"]
+        begin, begin_dated = rows["hold_start"], dated("hold_start")
     elif has_end:
-        begin, end_at = rows["released"], rows["hold_end"]
+        begin, begin_dated = rows["released"], dated("released")
+        end_at, end_dated = rows["hold_end"], dated("hold_end")
     if has_start or has_end:
-        a, e = _instants_days(begin, tz), _instants_days(end_at, tz)
+        a, e = instants_days(begin, tz), instants_days(end_at, tz)
         hours = (e - a) * 24.0
-        neg = flag & (hours < 0)
+        vague = flag & ~np.isnan(hours) & (begin_dated | end_dated).to_numpy()
+        log.add("repaired", "hold with a date-only start or end: hold duration unknown",
+                rows["line"][vague])
+        neg = flag & (hours < 0) & ~vague
         log.add("repaired", "hold ends before it starts: hold duration ignored",
                 rows["line"][neg])
-        hours = np.where(neg | ~flag, np.nan, hours)
+        hours = np.where(neg | vague | ~flag, np.nan, hours)
     out["hold_hours"] = hours
     outcome = np.where(out["still_held"], "pending",
                        np.where(out["reason"] == "ice", "ice", "released"))
@@ -773,7 +603,8 @@ def to_export(
     fmt : str
         strftime format of the timestamps.
     as_of_days : float, optional
-        Releases after this time (days) are left blank, as in an export taken then.
+        Releases, detainers and holds after this time (days) are left out, as in an export
+        taken then.
     """
     b = bookings[bookings["booked_at"] >= 0]
     t0 = pd.Timestamp(start_date)
@@ -783,8 +614,11 @@ def to_export(
         return pd.Series(ts).dt.floor("min").dt.strftime(fmt).fillna("").to_numpy()
 
     exit_at = b["exit_at"].to_numpy(dtype=float)
+    detainer = b["detainer_at"].to_numpy(dtype=float)
+    hold_start = b["hold_start_at"].to_numpy(dtype=float)
     if as_of_days is not None:
-        exit_at = np.where(exit_at > as_of_days, np.nan, exit_at)
+        exit_at, detainer, hold_start = (np.where(x > as_of_days, np.nan, x)
+                                         for x in (exit_at, detainer, hold_start))
     reason = b["exit_reason"].astype(str).map(
         {"released": "RELEASED", "lapsed": "RELEASED", "ice_transfer": "ICE TRANSFER",
          "prison": "TRANSFER TO PRISON"}
@@ -796,6 +630,6 @@ def to_export(
         "release_date": stamp(exit_at),
         "charge_level": b["charge"].astype(str).str.upper().to_numpy(),
         "release_reason": reason,
-        "ice_hold": np.where(b["detainer_at"].notna(), "Y", ""),
-        "hold_start": stamp(b["hold_start_at"]),
+        "ice_hold": np.where(np.isnan(detainer), "", "Y"),
+        "hold_start": stamp(hold_start),
     })

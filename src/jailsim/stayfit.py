@@ -15,9 +15,11 @@ scenario), so that simulating the calibrated scenario gives back the fitted dist
 
 * ``lognormal``, ``gamma``, ``weibull``, ``lognormal_mixture_2``: everyone is held until the
   case is disposed; the stay is the time to disposition.
-* ``release_or_disposition`` (and ``..._mix``): a share ``w`` of people is released pretrial
-  after a delay ``S`` unless the case ends first, the others wait for disposition ``L``:
-  ``stay = min(S, L)`` for the first group and ``L`` for the rest, so (ignoring ``U``)
+* ``release_or_disposition``, ``release_or_disposition_mix`` (disposition time a mixture of
+  two lognormals) and ``release_mix_or_disposition_mix`` (both times mixtures): a share ``w``
+  of people is released pretrial after a delay ``S`` unless the case ends first, the others
+  wait for disposition ``L``: ``stay = min(S, L)`` for the first group and ``L`` for the
+  rest, so (ignoring ``U``)
   ``S_stay(t) = S_L(t) * (1 - w * F_S(t))``. This is the court path of the model (bail set,
   posted after ``post_delay``, otherwise held to disposition), so a detainer can still lower
   the chance of posting bail in the calibrated scenario.
@@ -50,7 +52,7 @@ DELTA_AIC = 2.0
 #: How the stay model is chosen, in words (written into the scenario and the report).
 SELECTION = (
     "lowest AIC on the censored likelihood; among fits within 2 AIC units of it, one that "
-    "keeps the court path (release_or_disposition*) is preferred, then fewer parameters"
+    "keeps the court path (release_*) is preferred, then fewer parameters"
 )
 
 
@@ -69,14 +71,24 @@ def format_days(days: float) -> str:
 
 @dataclass(frozen=True, eq=False)
 class Stays:
-    """Stays known to lie in ``(lo, hi]`` (days); ``lo == hi`` exact, ``hi = inf`` still held."""
+    """Stays known to lie in ``(lo, hi]`` (days); ``lo == hi`` exact, ``hi = inf`` still held.
+
+    ``shift`` marks bookings recorded with a date only: their bounds count from the start of
+    the booking day, and the stay is ``x - u`` with ``u`` the unknown time of day, uniform on
+    (0, 1 day). Such a stay contributes ``E_u[S(lo - u) - S(hi - u)]`` to the likelihood (and a
+    timed release ``x`` the interval ``(x - 1, x]``), which is what makes a booking day and a
+    release day, both without times, informative without bias.
+    """
 
     lo: np.ndarray
     hi: np.ndarray
+    shift: np.ndarray | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "lo", np.asarray(self.lo, dtype=float))
         object.__setattr__(self, "hi", np.asarray(self.hi, dtype=float))
+        shift = np.zeros(len(self.lo), bool) if self.shift is None else self.shift
+        object.__setattr__(self, "shift", np.asarray(shift, dtype=bool))
 
     @property
     def n(self) -> int:
@@ -91,33 +103,47 @@ class Stays:
     @property
     def point(self) -> np.ndarray:
         """One number per stay: exact value, interval midpoint, or time served so far."""
-        return np.where(self.held, self.lo, (self.lo + np.where(self.held, 0, self.hi)) / 2)
+        mid = np.where(self.held, self.lo, (self.lo + np.where(self.held, 0, self.hi)) / 2)
+        return np.maximum(mid - 0.5 * self.shift, 0.0)
 
     def naive_mean(self) -> float:
         """Mean stay of the people released (what ignoring censoring gives)."""
         released = ~self.held
         return float(np.mean(self.point[released])) if released.any() else float("nan")
 
+    def _plain(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds that hold whatever the time of day of a date-only booking."""
+        return np.maximum(self.lo - self.shift, 0.0), self.hi
+
     def censored_data(self) -> stats.CensoredData:
-        """scipy's CensoredData: exact, right-censored and interval-censored stays."""
-        exact = self.lo == self.hi
+        """The stays as scipy CensoredData: exact, right-censored and interval-censored.
+
+        Date-only bookings enter with their widest bounds (a day less at the low end).
+        """
+        lo, hi = self._plain()
+        exact = (lo == hi) & ~self.shift
         interval = ~exact & ~self.held
         return stats.CensoredData(
-            uncensored=np.maximum(self.lo[exact], MIN_EDGE / 2),
-            right=np.maximum(self.lo[self.held], MIN_EDGE / 2),
-            interval=np.column_stack([self.lo[interval], self.hi[interval]]),
+            uncensored=np.maximum(lo[exact], MIN_EDGE / 2),
+            right=np.maximum(lo[self.held], MIN_EDGE / 2),
+            interval=np.column_stack([lo[interval], hi[interval]]),
         )
 
     def km(self):
         """Kaplan–Meier estimate (scipy ``ecdf``); interval stays enter at their midpoint."""
         data = stats.CensoredData(
             uncensored=np.maximum(self.point[~self.held], 1e-9),
-            right=np.maximum(self.lo[self.held], 1e-9),
+            right=np.maximum(self.point[self.held], 1e-9),
         )
         return stats.ecdf(data)
 
-    def grouped(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Intervals ``(lo, hi]`` with counts: exact stays binned, censoring times floored."""
+    def grouped(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Intervals ``(lo, hi]`` with counts and shift flags, for the likelihood.
+
+        Exact stays are binned on the log grid, censoring times floored to it; a date-only
+        booking with a timed release becomes the plain interval ``(x - 1, x]`` (``x`` on the
+        grid); other date-only bookings keep their bounds, rounded to the minute.
+        """
         top = max(float(np.max(np.where(np.isinf(self.hi), self.lo, self.hi))), 1.0) * 1.1
         decades = np.log10(top / MIN_EDGE)
         edges = np.concatenate(
@@ -125,10 +151,19 @@ class Stays:
         )
         exact = self.lo == self.hi
         k = np.clip(np.searchsorted(edges, self.lo, side="right") - 1, 0, len(edges) - 2)
+        plain = ~self.shift
         lo = np.where(exact | self.held, edges[k], self.lo)
         hi = np.where(exact, edges[k + 1], self.hi)
-        pairs, count = np.unique(np.column_stack([lo, hi]), axis=0, return_counts=True)
-        return pairs[:, 0], pairs[:, 1], count.astype(float)
+        day_exact = self.shift & exact
+        lo = np.where(day_exact, np.maximum(edges[k + 1] - 1.0, 0.0), lo)
+        shift = self.shift & ~exact
+        minute = 1 / 1440
+        lo = np.where(shift, np.round(self.lo / minute) * minute, np.where(plain | day_exact,
+                                                                          lo, self.lo))
+        hi = np.where(shift & ~self.held, np.round(self.hi / minute) * minute, hi)
+        table = np.column_stack([lo, hi, shift])
+        rows, count = np.unique(table, axis=0, return_counts=True)
+        return rows[:, 0], rows[:, 1], count.astype(float), rows[:, 2].astype(bool)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,48 +255,52 @@ def _mix(m):
     return logsf, params
 
 
-def _court(m):
-    """Pretrial release share w after U + S (S lognormal), else disposition max(U, L).
+def _court(ms, ml):
+    """Pretrial release share w after U + S, else disposition max(U, L).
 
-    U is the wait for the first half-hourly session, uniform on (0, 30 min); S and L are
-    independent. A bail-path stay is ``min(U + S, max(U, L))``, so given U = u < t it exceeds
-    t with probability ``S_S(t - u) * S_L(t)``; the average over u is taken by 8-point
-    Gauss-Legendre quadrature.
+    S and L are mixtures of ``ms`` and ``ml`` lognormals; U is the wait for the first
+    half-hourly session, uniform on (0, 30 min); all independent. A bail-path stay is
+    ``min(U + S, max(U, L))``, so given U = u < t it exceeds t with probability
+    ``S_S(t - u) * S_L(t)``; the average over u is taken by Gauss-Legendre quadrature.
+    Parameters: ``[logit w, S mixture (3 ms - 1), L mixture (3 ml - 1)]``.
     """
-    mix_sf, mix_params = _mix(m)
+    mix_s, params_s = _mix(ms)
+    mix_l, params_l = _mix(ml)
+    k_s = 3 * ms - 1
 
     def logsf(t, th):
         w = special.expit(th[0])
-        mu, s = th[1], np.exp(th[2])
         avg_cdf = np.empty(np.shape(t))
         near = t < 4 * SESSION_WAIT  # 8 nodes near the wait, 3 (exact for quintics) beyond
         for sel, (x, wq) in ((near, (_GL_X, _GL_W)), (~near, (_GL3_X, _GL3_W))):
             width = np.minimum(t[sel], SESSION_WAIT)[:, None]
-            u = width / 2 * (x + 1)
-            avg_cdf[sel] = np.sum(wq * _ln_cdf(np.maximum(t[sel, None] - u, 1e-300), mu, s),
-                                  axis=-1) / 2
-        log_l = mix_sf(t, th[3:])
+            u = np.maximum(t[sel, None] - width / 2 * (x + 1), 1e-300)
+            cdf = -np.expm1(mix_s(u.ravel(), th[1:1 + k_s])).reshape(u.shape)
+            avg_cdf[sel] = np.sum(wq * cdf, axis=-1) / 2
+        log_l = mix_l(t, th[1 + k_s:])
         late = log_l + np.log1p(-w * avg_cdf)
         fu, sl = _wait_cdf(t), np.exp(log_l)
         early = w * ((1 - fu) + sl * fu * (1 - avg_cdf)) + (1 - w) * (1 - fu * (1 - sl))
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(t >= SESSION_WAIT, late, np.log(early))
 
     def params(th):
-        out = {"release_share": special.expit(th[0]), "release_median": np.exp(th[1]),
-               "release_p90": np.exp(th[1] + _Z90 * np.exp(th[2]))}
-        inner = mix_params(th[3:])
-        if m == 1:
-            return {**out, "disposition_median": inner["median_1"],
-                    "disposition_p90": inner["p90_1"]}
-        return {**out, **{f"disposition_{k}": v for k, v in inner.items()}}
+        out = {"release_share": special.expit(th[0])}
+        for part, inner in (("release", params_s(th[1:1 + k_s])),
+                            ("disposition", params_l(th[1 + k_s:]))):
+            if len(inner) == 3:
+                out.update({f"{part}_median": inner["median_1"], f"{part}_p90": inner["p90_1"]})
+            else:
+                out.update({f"{part}_{k}": v for k, v in inner.items()})
+        return out
 
     return logsf, params
 
 
 _MIX2 = _mix(2)
-_COURT1 = _court(1)
-_COURT2 = _court(2)
+_COURT1 = _court(1, 1)
+_COURT2 = _court(1, 2)
+_COURT3 = _court(2, 2)
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
@@ -283,6 +322,9 @@ FAMILIES: dict[str, Family] = {
         Family("release_or_disposition_mix", 8, _COURT2[0], _COURT2[1],
                "a share released pretrial after a lognormal delay, the rest held to a "
                "disposition time that is a mixture of two lognormals"),
+        Family("release_mix_or_disposition_mix", 11, _COURT3[0], _COURT3[1],
+               "a share released pretrial after a delay and the rest held to disposition, "
+               "both times mixtures of two lognormals"),
     )
 }
 
@@ -291,17 +333,38 @@ FAMILIES: dict[str, Family] = {
 # Fitting
 
 
-def _negloglik(family: Family, theta, lo, hi, count) -> float:
+_DAY_U = (_GL_X + 1) / 2  # times of day (days) for the average over a date-only booking
+_DAY_W = _GL_W / 2
+
+
+def _interval_ll(family: Family, theta, lo, hi) -> np.ndarray:
+    a = family.logsf(np.maximum(lo, 1e-12), theta)
+    a = np.where(lo <= 0, 0.0, a)
+    b = np.where(np.isinf(hi), -np.inf, family.logsf(np.where(np.isinf(hi), 1.0, hi), theta))
+    return a + np.log(-np.expm1(np.minimum(b - a, 0.0)))
+
+
+def _negloglik(family: Family, theta, lo, hi, count, shift=None) -> float:
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        a = family.logsf(lo, theta)
-        b = np.where(np.isinf(hi), -np.inf, family.logsf(np.where(np.isinf(hi), 1.0, hi), theta))
-        ll = a + np.log(-np.expm1(np.minimum(b - a, 0.0)))
+        if shift is None or not shift.any():
+            ll = _interval_ll(family, theta, lo, hi)
+        else:
+            ll = np.empty(len(lo))
+            ll[~shift] = _interval_ll(family, theta, lo[~shift], hi[~shift])
+            s_lo = lo[shift][:, None] - _DAY_U
+            s_hi = hi[shift][:, None] - _DAY_U
+            sf_lo = np.where(s_lo <= 0, 1.0, family.sf(np.maximum(s_lo, 1e-12).ravel(),
+                                                       theta).reshape(s_lo.shape))
+            sf_hi = np.where(np.isinf(s_hi), 0.0, np.where(s_hi <= 0, 1.0, family.sf(
+                np.where(np.isfinite(s_hi), np.maximum(s_hi, 1e-12), 1.0).ravel(),
+                theta).reshape(s_hi.shape)))
+            ll[shift] = np.log(np.sum(_DAY_W * (sf_lo - sf_hi), axis=1))
     total = float(np.sum(count * ll))
     return -total if np.isfinite(total) else 1e300
 
 
 def _starts(name: str, stays: Stays, rng: np.random.Generator, done: dict) -> list[np.ndarray]:
-    y = np.log(np.maximum(stays.point, MIN_EDGE))
+    y = np.log(np.maximum(stays.point, 1 / 24))  # date-only stays can have a point of 0
     q = np.quantile(y, [0.1, 0.25, 0.5, 0.75, 0.9])
     s = max(float(np.std(y)), 0.3)
     if name in ("lognormal", "gamma", "weibull"):
@@ -316,11 +379,25 @@ def _starts(name: str, stays: Stays, rng: np.random.Generator, done: dict) -> li
         return [np.array([np.log(shape), np.log(scale)])]
     starts = []
     if name == "lognormal_mixture_2":
-        for a, b in ((q[1], q[3]), (q[0], q[4]), (q[2] - s, q[2] + s)):
+        for a, b in ((q[1], q[3]), (q[0], q[4])):
             starts.append(np.array([a, b, np.log(s / 2), np.log(s / 2), 0.0]))
     elif name == "release_or_disposition":
-        for share, a, b in ((0.5, q[1], q[4]), (0.7, q[0], q[3]), (0.3, q[1], q[3])):
+        for share, a, b in ((0.5, q[1], q[4]), (0.7, q[0], q[3])):
             starts.append(np.array([special.logit(share), a, np.log(s / 2), b, np.log(s / 2)]))
+        one = done.get("lognormal")
+        if one is not None:  # around the single lognormal: a short and a long part
+            mu, ls = one.theta
+            starts.insert(0, np.array([0.0, mu - 2.0, ls - 0.5, mu + 1.0, ls - 0.5]))
+    elif name == "release_mix_or_disposition_mix":
+        two = done.get("release_or_disposition_mix")
+        if two is not None:  # split the release lognormal of the simpler fit in two
+            w, ms, ls, *rest = two.theta
+            starts.append(np.array([w, ms - 0.7, ms + 0.7, ls - 0.3, ls - 0.3, 0.0, *rest]))
+            starts.append(np.array([w, ms - 1.5, ms + 0.5, ls - 0.5, ls - 0.3, 0.0, *rest]))
+        else:
+            starts.append(np.array([special.logit(0.5), q[0] - 0.5, q[1], np.log(s / 3),
+                                    np.log(s / 3), 0.0, q[3], q[4] + 0.5, np.log(s / 3),
+                                    np.log(s / 3), 0.0]))
     else:
         one = done.get("release_or_disposition")
         if one is not None:  # split the disposition lognormal of the simpler fit in two
@@ -330,9 +407,9 @@ def _starts(name: str, stays: Stays, rng: np.random.Generator, done: dict) -> li
                                     0.0]))
         starts.append(np.array([special.logit(0.5), q[0], np.log(s / 2), q[3], q[4] + 0.5,
                                 np.log(s / 3), np.log(s / 3), 0.0]))
-    starts = starts[:2]
-    starts.append(starts[0] + rng.normal(0, 0.3, len(starts[0])))
-    return starts
+    if len(starts) == 1:  # a jittered copy of the only start
+        starts.append(starts[0] + rng.normal(0, 0.3, len(starts[0])))
+    return starts[:2]
 
 
 def _hessian(f, x, h=1e-4) -> np.ndarray:
@@ -351,7 +428,8 @@ def _hessian(f, x, h=1e-4) -> np.ndarray:
     return hess
 
 
-def _jacobian(g, x, h=1e-5) -> np.ndarray:
+def jacobian(g, x, h=1e-5) -> np.ndarray:
+    """Central-difference Jacobian of a vector function ``g`` at ``x``."""
     cols = []
     for i in range(len(x)):
         e = np.zeros(len(x))
@@ -411,7 +489,7 @@ class StayFit:
             p = {**self.family.params(th), "mean": _mean(self.family, th)}
             return np.array([p[k] for k in names])
 
-        jac = _jacobian(g, self.theta)
+        jac = jacobian(g, self.theta)
         var = np.einsum("ij,jk,ik->i", jac, self.cov, jac)
         return dict(zip(names, np.sqrt(np.maximum(var, 0.0)), strict=True))
 
@@ -437,13 +515,15 @@ class StayFit:
             return held, ttd, "everyone held to disposition"
         if self.name == "lognormal_mixture_2":
             return held, _mixture(th), "everyone held to disposition"
-        ttd = _lognormal(th[3], np.exp(th[4])) if self.k == 5 else _mixture(th[3:])
+        k_s = 5 if self.name == "release_mix_or_disposition_mix" else 2
+        post, rest = th[1:1 + k_s], th[1 + k_s:]
         pretrial = {
             "ror": 0.0,
             "bail": round(float(p["release_share"]), 5),
             "post": 1.0,
-            "post_delay": _lognormal(th[1], np.exp(th[2])),
+            "post_delay": _lognormal(post[0], np.exp(post[1])) if k_s == 2 else _mixture(post),
         }
+        ttd = _lognormal(rest[0], np.exp(rest[1])) if len(rest) == 2 else _mixture(rest)
         return pretrial, ttd, "pretrial release on bail for a share, others held to disposition"
 
 
@@ -493,20 +573,24 @@ def fit_stays(stays: Stays, families=None, seed: int = 0) -> StayFits:
         Seeds the jittered extra starting point of the mixture fits (results are
         deterministic for a given seed).
     """
-    lo, hi, count = stays.grouped()
+    lo, hi, count, shift = stays.grouped()
     rng = np.random.default_rng(seed)
     out = {}
     for name in families or FAMILIES:
         fam = FAMILIES[name]
 
         def nll(th, fam=fam):
-            return _negloglik(fam, th, lo, hi, count)
+            return _negloglik(fam, th, lo, hi, count, shift)
 
         best = None
         for x0 in _starts(name, stays, rng, out):
-            res = optimize.minimize(nll, x0, method="BFGS", options={"maxiter": 2000})
-            if best is None or res.fun < best.fun:
+            with np.errstate(all="ignore"):  # line searches may step into impossible values
+                res = optimize.minimize(nll, x0, method="BFGS",
+                                        options={"maxiter": 2000, "gtol": 1e-2})
+            if _sane(fam, res.x) and (best is None or res.fun < best.fun):
                 best = res
+        if best is None:
+            continue
         theta = best.x
         hess = _hessian(nll, theta)
         try:
@@ -516,4 +600,19 @@ def fit_stays(stays: Stays, families=None, seed: int = 0) -> StayFits:
         except np.linalg.LinAlgError:
             cov = np.linalg.pinv(hess)
         out[name] = StayFit(fam, theta, cov, -float(best.fun), stays.n)
+    if not out:
+        raise ValueError("no stay model could be fitted (every fit degenerate)")
     return StayFits(stays, out)
+
+
+def _sane(family: Family, theta) -> bool:
+    """A fit is usable if its parameters are finite, durations under a century, no spikes."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        params = family.params(theta)
+        values = np.array(list(params.values()), dtype=float)
+    # A lognormal component squeezed to a spike (p90 within 2% of its median) fits the grid of
+    # the grouped data, not the stays.
+    spikes = [k for k in params if "median" in k
+              and not params[k.replace("median", "p90")] > 1.02 * params[k]]
+    return bool(np.all(np.isfinite(theta)) and np.all(np.isfinite(values)) and not spikes
+                and np.all(values < 36525) and np.all(np.abs(theta) < 50))

@@ -1,0 +1,180 @@
+"""``jailsim calibrate`` and ``jailsim backtest``: fit a scenario to a booking export, test it.
+
+:func:`add_parsers` adds both subcommands to the ``jailsim`` parser and :data:`COMMANDS`
+maps their names to the functions that run them; errors in the input are raised as
+:class:`~jailsim.scenario.loading.ScenarioError`, which the main command prints on one line
+per problem and turns into exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from jailsim.exports import ROLES, parse_columns
+
+__all__ = ["COMMANDS", "add_parsers", "cmd_backtest", "cmd_calibrate", "main"]
+
+
+def _columns(text: str) -> dict[str, str]:
+    try:
+        return parse_columns(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _timestamp(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(
+            f"expected a date and time such as 2025-06-30 or '2025-06-30 23:59', got {text!r}"
+        ) from None
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value < 2**31:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected 0 to 2**63-1, got {text!r}")
+    return value
+
+
+def _level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text!r}")
+    return value
+
+
+def _export_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--columns", type=_columns, default={}, metavar="ROLE=COLUMN,...",
+                   help=f"name the export's columns (roles: {', '.join(ROLES)}); roles not "
+                        "given are found under common names")
+    p.add_argument("--timezone", metavar="ZONE",
+                   help="the jail's IANA time zone, e.g. America/Chicago (default: from zone "
+                        "labels such as EST; times without a zone are local)")
+    p.add_argument("--as-of", type=_timestamp, metavar="TIME",
+                   help="when the export was taken (default: its latest timestamp)")
+
+
+def add_parsers(subparsers) -> None:
+    """Add the ``calibrate`` and ``backtest`` subcommands to ``jailsim``'s subparsers."""
+    p = subparsers.add_parser(
+        "calibrate", help="fit a scenario to a booking export (CSV)",
+        description="Fit arrivals, stays (with censoring) and immigration holds to a booking "
+                    "export and write a scenario that extends the base county.")
+    p.add_argument("data", type=Path, help="the booking export (CSV)")
+    p.add_argument("--out", "-o", type=Path,
+                   help="scenario file to write (default: <data name>.yaml here)")
+    _export_options(p)
+    p.add_argument("--name", help="scenario name (default: from the file name)")
+    p.add_argument("--min-group", type=_count, default=100,
+                   help="pool charge groups with fewer bookings into 'other' (default 100)")
+    p.add_argument("--report", type=Path, metavar="DIR",
+                   help="also write the fit report (figures, distances, tables) into DIR")
+    p.add_argument("--replications", "-r", type=_count, default=20,
+                   help="replications for the fit report (default 20)")
+    p.add_argument("--seed", type=_seed, default=1, help="seed (default 1)")
+
+    p = subparsers.add_parser(
+        "backtest", help="compare a scenario with a booking export over the same period",
+        description="Simulate the export's period and compare daily census and monthly "
+                    "admissions with the simulation's interval band.")
+    p.add_argument("scenario", type=Path, help="scenario file")
+    p.add_argument("--against", type=Path, required=True, metavar="BOOKINGS.csv",
+                   help="the booking export")
+    _export_options(p)
+    p.add_argument("--replications", "-r", type=_count, default=40,
+                   help="replications (default 40)")
+    p.add_argument("--seed", type=_seed, default=1, help="seed (default 1)")
+    p.add_argument("--level", type=_level, default=0.9,
+                   help="width of the band as a share of replications (default 0.9)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="folder for tables and figures (default: out/backtest_<scenario>)")
+
+
+def cmd_calibrate(args) -> int:
+    """Fit, write the scenario, print the cleaning log and the fits (and the report)."""
+    from jailsim.calibrate import calibrate
+
+    cal = calibrate(args.data, columns=args.columns or None, timezone=args.timezone,
+                    as_of=args.as_of, name=args.name, min_group=args.min_group, seed=args.seed)
+    out = args.out or Path(f"{args.data.stem}.yaml")
+    cal.write(out)
+    print("\n".join(cal.log.lines()))
+    print()
+    print("\n".join(cal.summary_lines()))
+    if args.report is not None:
+        report = cal.report(args.report, replications=args.replications, seed=args.seed)
+        print()
+        print("\n".join(report.lines()))
+        print(f"\nwrote {args.report}/")
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_backtest(args) -> int:
+    """Simulate the export's period, print the comparison, write tables and figures."""
+    from jailsim.backtest import backtest
+
+    result = backtest(args.scenario, args.against, columns=args.columns or None,
+                      timezone=args.timezone, as_of=args.as_of,
+                      replications=args.replications, seed=args.seed, level=args.level)
+    out = args.out or Path("out") / f"backtest_{args.scenario.stem}"
+    result.save(out)
+    print("\n".join(result.lines()))
+    print(f"wrote {out}/")
+    return 0
+
+
+#: Subcommand name -> function, for the ``jailsim`` entry point.
+COMMANDS = {"calibrate": cmd_calibrate, "backtest": cmd_backtest}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``calibrate`` or ``backtest`` alone: ``python -m jailsim.cli_calibrate calibrate ...``.
+
+    The same commands as ``jailsim calibrate`` and ``jailsim backtest``, with the same exit
+    codes (0 success, 2 bad input with one line per problem).
+    """
+    from jailsim.scenario.loading import ScenarioError
+
+    parser = _Parser(prog="jailsim")
+    add_parsers(parser.add_subparsers(dest="command", required=True, parser_class=_Parser))
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as exc:
+        print("\n".join(exc.lines), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"jailsim: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import cProfile
+import gc
 import json
+import linecache
 import os
 import pstats
 import resource
@@ -30,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-MB = 2**20
+MB = 1e6
 
 
 # ------------------------------------------------------------------------------- memory probes
@@ -59,6 +61,21 @@ def _maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
+class _GcClock:
+    """Seconds spent in Python's cyclic garbage collector (via ``gc.callbacks``)."""
+
+    def __init__(self):
+        self.seconds, self.collections, self._t = 0.0, 0, 0.0
+        gc.callbacks.append(self._cb)
+
+    def _cb(self, phase, info):
+        if phase == "start":
+            self._t = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._t
+            self.collections += 1
+
+
 class Recorder:
     """Times stages and records their peak memory, appending a JSON line per stage."""
 
@@ -67,6 +84,7 @@ class Recorder:
         self.stages: dict[str, dict] = {}
         self.resettable = _reset_peak()
         self.rss_start = _status("VmRSS")
+        self.gc = _GcClock()
 
     def _write(self, obj: dict) -> None:
         with open(self.out, "a") as f:
@@ -78,10 +96,18 @@ class Recorder:
         if self.resettable:
             _reset_peak()
         wall, cpu = time.perf_counter(), time.process_time()
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        gc0, gcn = self.gc.seconds, self.gc.collections
         yield
+        ru2 = resource.getrusage(resource.RUSAGE_SELF)
         rec = {
+            "gc_seconds": self.gc.seconds - gc0,
+            "gc_collections": self.gc.collections - gcn,
             "seconds": time.perf_counter() - wall,
             "cpu_seconds": time.process_time() - cpu,
+            "user_seconds": ru2.ru_utime - ru.ru_utime,
+            "system_seconds": ru2.ru_stime - ru.ru_stime,
+            "minor_faults": ru2.ru_minflt - ru.ru_minflt,
             "peak_rss": (_status("VmHWM") if self.resettable else _maxrss()),
             "rss_after": _status("VmRSS"),
         }
@@ -93,7 +119,8 @@ class Recorder:
             {
                 "done": True,
                 "stages": self.stages,
-                "peak_rss": _maxrss(),
+                # clear_refs also resets ru_maxrss: the run's peak is the largest stage peak.
+                "peak_rss": max([_maxrss(), *(s["peak_rss"] or 0 for s in self.stages.values())]),
                 "rss_start": self.rss_start,
                 "per_stage_peaks": self.resettable,
                 **extra,
@@ -142,8 +169,11 @@ def run_jem(spec: dict, rec: Recorder) -> dict:
     ctx = Context.build(sc)
     with rec.stage("sample"):
         pop = Population.sample(sc, spec["seed"], 0)
+    if spec.get("gc") == "off":  # diagnostic: the engine without the cyclic collector
+        gc.disable()
     with rec.stage("engine"):
         tl = ENGINES[spec["engine"]](ctx, pop)
+    gc.enable()
     with rec.stage("records"):
         b = bookings_frame(ctx, pop, tl)
     with rec.stage("census_metrics"):
@@ -251,17 +281,24 @@ def run_profile(spec: dict, rec: Recorder) -> dict:
         "total_seconds": sum(s["seconds"] for s in sub.stages.values()),
         "by_tottime": _profile_rows(st, "tottime", spec.get("limit", 20)),
         "by_cumtime": _profile_rows(st, "cumtime", 80),
+        "simpy_events": sum(
+            nc for (f, _, func), (_, nc, *_r) in st.stats.items()
+            if func == "step" and f.endswith("simpy/core.py")
+        ),
         "bookings_horizon": result.get("bookings_horizon"),
         "bookings_simulated": result.get("bookings_simulated"),
     }
 
 
-def _blame(tb) -> str:
-    """The innermost frame of a traceback that is jailsim's own code (else the innermost)."""
-    for frame in reversed(tb):
-        if "/jailsim/" in frame.filename and "site-packages" not in frame.filename:
-            return f"{_short(frame.filename)}:{frame.lineno}"
-    return f"{_short(tb[-1].filename)}:{tb[-1].lineno}"
+def _ours(filename: str) -> bool:
+    return "/jailsim/" in filename and "site-packages" not in filename
+
+
+def _blame(tb) -> tuple[str, str]:
+    """``file:line`` and source of the innermost jailsim frame of a traceback (or the last)."""
+    frame = next((f for f in reversed(tb) if _ours(f.filename)), tb[-1])
+    code = linecache.getline(frame.filename, frame.lineno).strip()
+    return f"{_short(frame.filename)}:{frame.lineno}", code
 
 
 def run_memprofile(spec: dict, rec: Recorder) -> dict:
@@ -296,17 +333,17 @@ def run_memprofile(spec: dict, rec: Recorder) -> dict:
     stop.set()
     thread.join()
     _, traced_peak = tracemalloc.get_traced_memory()
-    groups: dict[str, int] = {}
+    groups: dict[tuple[str, str], int] = {}
     for s in best["snap"].statistics("traceback") if best["snap"] else []:
         key = _blame(s.traceback)
         groups[key] = groups.get(key, 0) + s.size
-    top = sorted(groups.items(), key=lambda kv: kv[1], reverse=True)[: spec.get("limit", 15)]
+    top = sorted(groups.items(), key=lambda kv: kv[1], reverse=True)[: spec.get("limit", 12)]
     return {
         "inner": spec["inner"],
         "traced_peak_bytes": traced_peak,
         "snapshot_bytes": best["bytes"],
         "snapshot_stage": best["stage"],
-        "top_lines": [{"where": k, "bytes": v} for k, v in top],
+        "top_lines": [{"where": k, "code": code, "bytes": v} for (k, code), v in top],
         "bookings_horizon": result["bookings_horizon"],
         "bookings_simulated": result["bookings_simulated"],
     }
@@ -317,6 +354,10 @@ KINDS = {"jem": run_jem, "subset": run_subset, "profile": run_profile, "memprofi
 
 def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text())
+    # If the machine runs out of memory, the kernel should kill this measurement, not the
+    # work of others: mark it as the first to go.
+    with contextlib.suppress(OSError):
+        Path("/proc/self/oom_score_adj").write_text("1000")
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     if spec.get("cpu") is not None and hasattr(os, "sched_setaffinity"):

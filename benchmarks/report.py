@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-GB = 2**30
-MB = 2**20
+GB = 1e9  # decimal units throughout: 1 GB = 10^9 bytes
+MB = 1e6
 NAMES = {"vector": "jailsim vector", "des": "jailsim des", "simpy": "plain SimPy", "ciw": "Ciw"}
 
 
 def _n(n) -> str:
+    """A count with 3 significant digits: 99.9k, 1M, 30M."""
     if n is None:
         return "–"
     for unit, size in (("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            v = n / size
-            return f"{v:.0f}{unit}" if abs(v - round(v)) < 1e-9 else f"{v:.3g}{unit}"
+        if n >= 0.9995 * size:
+            return f"{float(f'{n / size:.3g}'):g}{unit}"
     return f"{n:.0f}"
 
 
@@ -100,6 +100,9 @@ def _full(r: dict) -> list[str]:
                 f"{x['timeline_bytes'] / MB:,.0f}",
                 f"{x['frame_bytes'] / MB:,.0f} ({_n(x['rows_in_table'])} rows)",
                 _f(x["cpu_over_wall"]),
+                f"{100 * x['system_share']:.0f}%",
+                f"{x['gc_seconds']:.1f} s ({100 * x['gc_seconds'] / x['seconds']:.0f}%)",
+                _f(x.get("loadavg"), "{:.1f}"),
             ]
         )
     first = next((x for x in r["full_model"] if x.get("scaled")), None)
@@ -145,13 +148,20 @@ def _full(r: dict) -> list[str]:
         ]
     out += [
         "Peak memory by stage (GB, peak resident set during the stage, including what earlier "
-        "stages still hold) and the size of the main objects (MB):",
+        "stages still hold) and the size of the main objects (MB). CPU/wall near 1: the run "
+        "used one core. *Kernel time* is the share of wall time spent in the kernel (system "
+        "CPU time), almost all of it page faults on freshly allocated arrays: on this virtual "
+        "machine first-touching memory is expensive, so every temporary array of a stage "
+        "costs time in proportion to its size. *Python GC time* is time inside Python's cyclic "
+        "garbage collector (`gc.callbacks`). *Load* is the machine's 1-minute load average "
+        "when the measurement started (2 cores; other engineers' tests ran at times).",
         "",
     ]
     out += _table(
         [
             "engine", "bookings", "sample", "engine", "records", "census+metrics",
             "Population MB", "Timeline MB", "bookings table MB", "CPU/wall",
+            "kernel time", "Python GC time", "load",
         ],
         mem_rows,
     )
@@ -210,7 +220,7 @@ def _subset(r: dict) -> list[str]:
     for x in sub:
         note = "extrapolated: " + x["note"] if x.get("extrapolated") else ""
         if x.get("seconds") is None:
-            rows.append([NAMES[x["peer"]], _n(x["n"]), "0", "–", "–", "–", "–", "–",
+            rows.append([NAMES[x["peer"]], _n(x["n"]), "0", "–", "–", "–", "–", "–", "–",
                          f"failed: {x.get('failed')}"])
             continue
         rows.append(
@@ -224,13 +234,14 @@ def _subset(r: dict) -> list[str]:
                 if x.get("core_seconds") else "–",
                 f"**{x['rate']:,.0f}**",
                 _f(x.get("peak_rss") and x["peak_rss"] / GB),
+                _f(x.get("loadavg"), "{:.1f}"),
                 note,
             ]
         )
     out += _table(
         [
             "peer", "bookings", "runs", "core s", "end-to-end s", "core bookings/s",
-            "end-to-end bookings/s", "peak RSS GB", "note",
+            "end-to-end bookings/s", "peak RSS GB", "load", "note",
         ],
         rows,
     )
@@ -322,6 +333,9 @@ def _profiles(r: dict) -> list[str]:
     for p in r["profiles"]:
         res = p["result"]
         out += [f"### {p['title']}", ""]
+        if p.get("diagnostic") == "gc_off":
+            out += _gc_off(r, p)
+            continue
         if not res:
             out += [f"(profile run failed: {p['status']})", ""]
             continue
@@ -336,8 +350,11 @@ def _profiles(r: dict) -> list[str]:
                 "",
             ]
             out += _table(
-                ["allocated at", "MB"],
-                [[f"`{x['where']}`", f"{x['bytes'] / MB:,.0f}"] for x in res["top_lines"]],
+                ["allocated at", "code", "MB"],
+                [
+                    [f"`{x['where']}`", f"`{x['code'][:90]}`", f"{x['bytes'] / MB:,.0f}"]
+                    for x in res["top_lines"]
+                ],
             )
             continue
         stages = ", ".join(f"{k} {v['seconds']:.2f} s" for k, v in res["inner_stages"].items())
@@ -364,6 +381,37 @@ def _profiles(r: dict) -> list[str]:
             ],
         )
     return out
+
+
+def _gc_off(r: dict, p: dict) -> list[str]:
+    """The des engine with and without Python's cyclic garbage collector."""
+    if p["status"] != "ok":
+        return [f"(diagnostic run failed: {p['status']})", ""]
+    off = p["stages"]["engine"]["seconds"]
+    on = next(
+        (x for x in r["full_model"] if x["engine"] == "des" and x["n"] == p["n"]
+         and x.get("stage_seconds")),
+        None,
+    )
+    lines = [f"Engine stage with `gc.disable()`: {off:.1f} s for {_n(p['n'])} bookings."]
+    if on:
+        eng = on["stage_seconds"]["engine"]
+        small = min(
+            (x for x in r["full_model"] if x["engine"] == "des" and x.get("stage_seconds")),
+            key=lambda x: x["n"],
+        )
+        per = small["stage_seconds"]["engine"] / small["bookings_simulated"] * 1e6
+        lines.append(
+            f"With the collector on (the table above): {eng:.1f} s, of which "
+            f"{on['gc_seconds']:.1f} s ({100 * on['gc_seconds'] / eng:.0f}%) measured inside "
+            f"the collector; with it off the engine is {eng / off:.1f}x faster at this size. "
+            f"Per simulated booking: {per:.1f} µs at {_n(small['n'])} (collector on); at "
+            f"{_n(on['n'])} {eng / on['bookings_simulated'] * 1e6:.1f} µs with it on, "
+            f"{off / on['bookings_simulated'] * 1e6:.1f} µs with it off. The collector "
+            "re-scans every live SimPy event and process at each full collection, so its "
+            "share grows with the number of people in the jail at once."
+        )
+    return lines + [""]
 
 
 def markdown(r: dict) -> str:

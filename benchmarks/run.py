@@ -39,7 +39,7 @@ import report  # noqa: E402
 import theory  # noqa: E402
 from peers import subset_params  # noqa: E402
 
-GB = 2**30
+GB = 1e9  # decimal units throughout: 1 GB = 10^9 bytes
 PEERS = ("vector", "des", "simpy", "ciw")
 #: Issue 3's targets.
 TARGET_RATE = 1_000_000  # bookings per second per core, vector, full JEM model
@@ -279,6 +279,17 @@ def full_model(runner: Runner, args) -> list[dict]:
                         for r in ok
                     ]
                 ),
+                gc_seconds=_median(
+                    [sum(s.get("gc_seconds", 0.0) for s in r["stages"].values()) for r in ok]
+                ),
+                loadavg=_median([r["loadavg_before"] for r in ok]),
+                system_share=_median(
+                    [
+                        sum(s.get("system_seconds", 0.0) for s in r["stages"].values())
+                        / _jem_seconds(r)
+                        for r in ok
+                    ]
+                ),
                 peak_rss=_median([r["peak_rss"] for r in ok]),
                 population_bytes=res["population_bytes"],
                 timeline_bytes=res["timeline_bytes"],
@@ -386,6 +397,7 @@ def _subset_row(runner: Runner, args, peer: str, n: int, reps: int) -> dict:
             k: _median([r["result"]["timings"][k] for r in ok]) for k in first["timings"]
         },
         peak_rss=_median([r["peak_rss"] for r in ok]),
+        loadavg=_median([r["loadavg_before"] for r in ok]),
         bookings_simulated=_median([r["result"]["bookings_simulated"] for r in ok]),
         theory=expected,
         params=p.to_dict(),
@@ -609,6 +621,21 @@ def profiles(runner: Runner, args, tg: list[dict]) -> list[dict]:
             inner[key] = getattr(args, key)
         rec = runner.run(spec, title)
         out.append({"title": title, "status": rec["status"], "result": rec["result"]})
+    if "des_vs_simpy" in missed:
+        # Diagnostic: how much of the des engine's time is Python's cyclic garbage collector?
+        n = max(n for n in args.sizes if n <= args.des_max)
+        title = f"des, full JEM model, {human(n)} bookings, garbage collector off (diagnostic)"
+        rec = runner.run({"kind": "jem", "engine": "des", "n": n, "seed": 1, "gc": "off"}, title)
+        out.append(
+            {
+                "title": title,
+                "status": rec["status"],
+                "diagnostic": "gc_off",
+                "n": n,
+                "stages": rec["stages"],
+                "result": rec["result"],
+            }
+        )
     return out
 
 
@@ -629,10 +656,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="a subset peer predicted slower than this (s) at a size is run at 3x "
                     "the previous size and extrapolated (default 600)")
     ap.add_argument("--timeout", type=float, default=3600.0, help="kill a measurement after (s)")
-    ap.add_argument("--mem-cap-gb", type=float, default=18.0,
-                    help="kill a measurement whose RSS exceeds this (default 18, and never "
+    ap.add_argument("--mem-cap-gb", type=float, default=22.0,
+                    help="kill a measurement whose RSS exceeds this (default 22, and never "
                     "more than available memory less --mem-reserve-gb)")
-    ap.add_argument("--mem-reserve-gb", type=float, default=3.0)
+    ap.add_argument("--mem-reserve-gb", type=float, default=2.0)
     ap.add_argument("--cpu", type=int, default=0, help="core to pin measurements to")
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "jem.yaml"))
     ap.add_argument("--no-profiles", action="store_true")

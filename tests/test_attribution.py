@@ -28,7 +28,9 @@ def test_no_detainer_effects_means_no_attribution():
 
 
 def test_hold_only_attribution_equals_hold_hours():
-    res = _run("scenarios/wso.yaml", **{"bond.detainer_factor": 1.0, "bond.detainer_ror_factor": 1.0})
+    res = _run(
+        "scenarios/wso.yaml", **{"bond.detainer_factor": 1.0, "bond.detainer_ror_factor": 1.0}
+    )
     b = res.bookings
     held = b.hold_start_at.notna()
     assert held.sum() > 30

@@ -36,7 +36,8 @@ def test_bad_option_exit_2(capsys):
 
 
 def test_warmup_longer_than_days_is_one_line_error(capsys):
-    assert main(["run", "scenarios/jem.yaml", "--days", "30", "--warmup-days", "40", "--quiet"]) == 2
+    code = main(["run", "scenarios/jem.yaml", "--days", "30", "--warmup-days", "40", "--quiet"])
+    assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "warmup" in err[0]
 

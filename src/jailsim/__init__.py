@@ -8,19 +8,42 @@
 """
 
 from jailsim._version import __version__
+from jailsim.backtest import Backtest, backtest
+from jailsim.breakdown import breakdown, metrics_by_period
+from jailsim.calibrate import Calibration, calibrate
+from jailsim.comparison import Comparison, compare
+from jailsim.costs import budget_difference, budget_table
+from jailsim.explain import explain
 from jailsim.metrics import METRICS
 from jailsim.population import Population
 from jailsim.result import Result
 from jailsim.scenario import Scenario, ScenarioError, load
+from jailsim.sensitivity import Sensitivity, analyze_sensitivity
 from jailsim.simulate import simulate
+from jailsim.sweeps import Sweep, sweep
 
 __all__ = [
     "METRICS",
+    "Backtest",
+    "Calibration",
+    "Comparison",
     "Population",
     "Result",
     "Scenario",
     "ScenarioError",
+    "Sensitivity",
+    "Sweep",
     "__version__",
+    "analyze_sensitivity",
+    "backtest",
+    "breakdown",
+    "budget_difference",
+    "budget_table",
+    "calibrate",
+    "compare",
+    "explain",
     "load",
+    "metrics_by_period",
     "simulate",
+    "sweep",
 ]

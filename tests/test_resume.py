@@ -1,0 +1,78 @@
+"""A run killed with SIGKILL resumes from its checkpoints to the same bytes; a changed scenario
+in a folder with checkpoints is refused."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from jailsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+# The SimPy engine (~0.7 s per replication here) so the run lasts a few seconds.
+ARGS = ["run", "scenarios/jem.yaml", "--seed", "7", "-r", "4", "--days", "120",
+        "--warmup-days", "20", "--engine", "des", "--quiet"]
+
+
+def _jailsim(*args: str) -> list[str]:
+    return [sys.executable, "-m", "jailsim.cli", *args]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_kill_9_then_rerun_gives_the_bytes_of_an_uninterrupted_run(tmp_path):
+    killed, whole = tmp_path / "killed", tmp_path / "whole"
+    proc = subprocess.Popen(_jailsim(*ARGS, "--out", str(killed)), cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    ckpt = killed / "checkpoints"
+    deadline = time.monotonic() + 120
+    while not list(ckpt.glob("rep-*.json")):
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "no checkpoint appeared"
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    finished = sorted(p.name for p in ckpt.glob("rep-*.json"))
+    assert 1 <= len(finished) < 4, finished
+    assert not (killed / "summary.json").exists()
+
+    rerun = subprocess.run(_jailsim(*ARGS, "--out", str(killed)), cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    # the checkpointed replications were loaded, not computed again
+    assert f"resumed {len(finished)} replications" in rerun.stdout
+    assert f"computed {4 - len(finished)}" in rerun.stdout
+
+    plain = subprocess.run(_jailsim(*ARGS, "--out", str(whole)), cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert plain.returncode == 0, plain.stderr
+    assert "resumed" not in plain.stdout
+    for name in ("bookings.parquet", "census.parquet", "summary.json", "replications.csv"):
+        assert (killed / name).read_bytes() == (whole / name).read_bytes(), name
+    assert not ckpt.exists()
+    assert not list(killed.glob(".*.tmp"))
+
+
+def test_cli_refuses_a_changed_scenario_in_a_folder_with_checkpoints(tmp_path, capsys):
+    out = tmp_path / "run"
+    # leave a checkpoint of JEM as an interrupted run would
+    from jailsim.experiment import Checkpoints
+    from jailsim.replication import ReplicationOutput, prepare
+
+    sc = prepare("scenarios/jem.yaml", seed=1, days=120, warmup_days=20)
+    ckpt = Checkpoints(out / "checkpoints", sc, "vector", where=str(out))
+    ckpt.open()
+    ckpt.save(ReplicationOutput(0, {"adp": 1.0}))
+    code = main(["run", "scenarios/wso.yaml", "--seed", "1", "--days", "120",
+                 "--warmup-days", "20", "--engine", "vector", "--quiet", "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"{out}: holds a run of a different scenario")
+    assert "'JEM', not 'WSO'" in err[0] and "delete it" in err[0]

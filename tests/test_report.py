@@ -43,3 +43,13 @@ def test_outputs_have_normal_permissions(folder):
     os.umask(umask)
     for p in folder.iterdir():
         assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask, p.name
+
+
+def test_comparison_folder_report(tmp_path):
+    out = tmp_path / "cmp"
+    jailsim.compare(["scenarios/jem.yaml", "scenarios/wso.yaml"], out=out, seed=4,
+                    replications=3, days=90, engine="vector")
+    page = write_report(out).read_text()
+    assert "JEM vs WSO" in page and "paired by replication" in page
+    assert "under WSO against" in page  # plain-language sentences from the comparison
+    assert "http://" not in page and "<script" not in page

@@ -373,6 +373,9 @@ def cmd_demo(args) -> int:
     print(f"jailsim {__version__}: the default county under JEM and under WSO, on the same "
           "bookings (common random numbers)")
     _print_comparison(comp, DEMO_METRICS, args.out)
+    from jailsim.report import write_report
+
+    print(f"report: {write_report(args.out)}")
     return 0
 
 

@@ -37,7 +37,7 @@ pre{background:#f4f4f4;padding:.6rem;overflow-x:auto;font-size:.75rem;max-height
 
 
 def load_run(folder: str | Path) -> Result:
-    """Rebuild a Result from a run's output folder."""
+    """Rebuild a Result from a run's output folder (one-line error if it is not one)."""
     folder = Path(folder)
     missing = [n for n in ("summary.json", "scenario.resolved.yaml", "bookings.parquet",
                            "census.parquet") if not (folder / n).exists()]
@@ -97,9 +97,76 @@ def _plain_summary(summary: dict, result: Result) -> str:
     return f"<p>{text}</p>"
 
 
+HEADLINE = ["adp", "mean_los_days", "mean_los_days_detainer", "bed_days", "hold_bed_days",
+            "attributable_bed_days", "detainers", "ice_transfers", "lapsed_detainers",
+            "citizen_detainers"]
+
+
+def _page(title: str, body: list[str]) -> str:
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
+            f"<body>{''.join(body)}</body></html>")
+
+
+def _comparison_body(folder: Path) -> tuple[str, list[str]]:
+    """Title and body of the report of a ``jailsim compare`` folder."""
+    comp = json.loads((folder / "comparison.json").read_text())
+    runs = {s["label"]: load_run(folder / s["folder"]) for s in comp["scenarios"]}
+    base = comp["baseline"]
+    sentences, tables, figures = [], [], []
+    for label, diffs in comp["differences"].items():
+        for name in HEADLINE:
+            d = diffs.get(name)
+            if d is None or d["diff"] is None:
+                continue
+            unit = d["unit"]
+            sentences.append(
+                f"<li><b>{html.escape(METRICS.get(name, ('', name))[1])}</b>: "
+                f"{_fmt(d['scenario_mean'])} under {html.escape(label)} against "
+                f"{_fmt(d['baseline_mean'])} under {html.escape(base)}, a difference of "
+                f"{_fmt(d['diff'])} {html.escape(unit)} (95% interval {_fmt(d['diff_ci_low'])} "
+                f"to {_fmt(d['diff_ci_high'])}).</li>")
+        rows = "".join(
+            f"<tr><td><code>{k}</code></td><td>{html.escape(v['unit'])}</td>"
+            f"<td>{_fmt(v['baseline_mean'])}</td><td>{_fmt(v['scenario_mean'])}</td>"
+            f"<td>{_fmt(v['diff'])} [{_fmt(v['diff_ci_low'])}, {_fmt(v['diff_ci_high'])}]</td>"
+            f"</tr>" for k, v in diffs.items())
+        tables.append(f"<h3>{html.escape(label)} − {html.escape(base)}</h3><table><tr>"
+                      f"<th>metric</th><th>unit</th><th>{html.escape(base)}</th>"
+                      f"<th>{html.escape(label)}</th><th>difference [95% interval]</th></tr>"
+                      f"{rows}</table>")
+        frame = pd.DataFrame(diffs).T
+        keep = [m for m in HEADLINE if m in frame.index and pd.notna(frame.loc[m, "pct"])]
+        figures.append(_png(plots.differences(
+            frame.loc[keep, ["pct", "pct_ci_low", "pct_ci_high"]].astype(float).rename(
+                columns={"pct_ci_low": "pct_low", "pct_ci_high": "pct_high"}),
+            title=f"{label} compared with {base}: paired differences")))
+    figures.insert(0, _png(plots.los_survival(runs)))
+    figures += [_png(plots.census(r)) for r in runs.values()]
+    crn = "common random numbers" if comp["common_random_numbers"] else "independent streams"
+    body = [
+        f"<h1>jailsim comparison: {html.escape(' vs '.join(runs))}</h1>",
+        f"<p class='note'>seed {comp['seed']}, {comp['replications']} replications per "
+        f"scenario on {crn}, engine {comp['engine']}, jailsim {comp['jailsim_version']}. "
+        "Differences are paired by replication, with 95% t-intervals.</p>",
+        "<h2>In plain words</h2><ul>", *sentences, "</ul>",
+        "<h2>Differences</h2>", *tables,
+        "<h2>Figures</h2>", *figures,
+        "<h2>Inputs (the resolved scenarios, as run)</h2>",
+        *(f"<h3>{html.escape(k)}</h3><pre>"
+          f"{html.escape((folder / s['folder'] / 'scenario.resolved.yaml').read_text())}</pre>"
+          for k, s in zip(runs, comp["scenarios"], strict=True)),
+    ]
+    return f"jailsim: {' vs '.join(runs)}", body
+
+
 def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
-    """Write ``report.html`` for a run folder (or to ``out``) and return its path."""
+    """Write ``report.html`` for a run or comparison folder (or to ``out``); return its path."""
     folder = Path(folder)
+    path = Path(out) if out else folder / REPORT_NAME
+    if (folder / "comparison.json").exists():
+        title, body = _comparison_body(folder)
+        return atomic_write_text(path, _page(title, body))
     result = load_run(folder)
     summary = json.loads((folder / "summary.json").read_text())
     resolved = (folder / "scenario.resolved.yaml").read_text()
@@ -123,9 +190,4 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
         "<code>scenarios/base_county.yaml</code> (facts.md sections).</p>",
         f"<pre>{html.escape(resolved)}</pre>",
     ]
-    page = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>jailsim: {html.escape(result.scenario.name)}</title>"
-            f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>")
-    path = Path(out) if out else folder / REPORT_NAME
-    atomic_write_text(path, page)
-    return path
+    return atomic_write_text(path, _page(f"jailsim: {result.scenario.name}", body))

@@ -12,6 +12,11 @@ from pathlib import Path
 
 from jailsim import cli_budget, cli_calibrate, cli_explain
 from jailsim._version import __version__
+from jailsim.cli_args import Parser as _Parser
+from jailsim.cli_args import days as _days
+from jailsim.cli_args import positive_int as _positive_int
+from jailsim.cli_args import seed as _seed
+from jailsim.cli_args import share as _share
 from jailsim.comparison import compare
 from jailsim.engines import ENGINE_CHOICES
 from jailsim.experiment import DEFAULT_MAX_REPLICATIONS, HEADLINE, run
@@ -46,49 +51,9 @@ DEMO_SEED = 2025
 SWEEP_METRICS = ["adp", "mean_los_days", "hold_bed_days", "ice_transfers"]
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2
-        self.exit(2, f"{self.prog}: {message}\n")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
-    return value
 
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"expected 0 to 2**63-1, got {text!r}")
-    return value
-
-
-def _days(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from None
-    if not 0 < value <= 36525:
-        raise argparse.ArgumentTypeError(f"expected more than 0 and at most 36525, got {text!r}")
-    return value
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected more than 0 and less than 1, got {text!r}")
-    return value
 
 
 def _metrics(text: str) -> list[str]:

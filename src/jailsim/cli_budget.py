@@ -9,13 +9,15 @@ comparison. Wire it into ``jailsim.cli`` with :func:`add_parsers` and :data:`COM
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from jailsim.budget_io import Budget, build_budget, write_csv, write_xlsx
+from jailsim.cli_args import nonnegative_days as _days
+from jailsim.cli_args import positive_int as _positive_int
+from jailsim.cli_args import seed as _seed
 from jailsim.costs import LINES, PER
 from jailsim.engines import ENGINE_CHOICES
 from jailsim.scenario.loading import ScenarioError, load
@@ -28,41 +30,13 @@ __all__ = [
     "add_parsers",
     "cmd_budget",
     "format_budget",
-    "main",
 ]
 
 #: Replications when neither ``--replications`` nor the scenario asks for more than one.
 DEFAULT_REPLICATIONS = 20
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
-    return value
 
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"expected 0 to 2**63-1, got {text!r}")
-    return value
-
-
-def _days(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from None
-    if not 0 <= value <= 36525:
-        raise argparse.ArgumentTypeError(f"expected 0 to 36525 days, got {text!r}")
-    return value
 
 
 def add_parsers(subparsers) -> None:
@@ -182,15 +156,3 @@ def cmd_budget(args) -> int:
 
 #: Command name -> function, for ``jailsim.cli.main``'s dispatch.
 COMMANDS = {"budget": cmd_budget}
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run ``budget`` on its own: ``python -m jailsim.cli_budget budget SCENARIO ...``."""
-    parser = argparse.ArgumentParser(prog="jailsim")
-    add_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return COMMANDS[args.command](args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,14 +9,16 @@ per problem and turns into exit code 2.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
 
+from jailsim.cli_args import positive_int as _count
+from jailsim.cli_args import seed as _seed
+from jailsim.cli_args import share as _level
 from jailsim.exports import ROLES, parse_columns
 
-__all__ = ["COMMANDS", "add_parsers", "cmd_backtest", "cmd_calibrate", "main"]
+__all__ = ["COMMANDS", "add_parsers", "cmd_backtest", "cmd_calibrate"]
 
 
 def _columns(text: str) -> dict[str, str]:
@@ -35,34 +37,7 @@ def _timestamp(text: str) -> pd.Timestamp:
         ) from None
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value < 2**31:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
-    return value
 
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"expected 0 to 2**63-1, got {text!r}")
-    return value
-
-
-def _level(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text!r}")
-    return value
 
 
 def _export_options(p: argparse.ArgumentParser) -> None:
@@ -148,33 +123,3 @@ def cmd_backtest(args) -> int:
 
 #: Subcommand name -> function, for the ``jailsim`` entry point.
 COMMANDS = {"calibrate": cmd_calibrate, "backtest": cmd_backtest}
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2
-        self.exit(2, f"{self.prog}: {message}\n")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run ``calibrate`` or ``backtest`` alone: ``python -m jailsim.cli_calibrate calibrate ...``.
-
-    The same commands as ``jailsim calibrate`` and ``jailsim backtest``, with the same exit
-    codes (0 success, 2 bad input with one line per problem).
-    """
-    from jailsim.scenario.loading import ScenarioError
-
-    parser = _Parser(prog="jailsim")
-    add_parsers(parser.add_subparsers(dest="command", required=True, parser_class=_Parser))
-    args = parser.parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except ScenarioError as exc:
-        print("\n".join(exc.lines), file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"jailsim: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from jailsim.breakdown import breakdown, metrics_by_period
+from jailsim.cli_args import nonnegative_int as _nonnegative_int
 from jailsim.context import Context
 from jailsim.explain import explain
 from jailsim.metrics import METRICS, summarize
@@ -77,15 +78,6 @@ def _metric_list(text: str) -> list[str]:
         )
     return names
 
-
-def _nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
-    return value
 
 
 def add_parsers(subparsers) -> None:

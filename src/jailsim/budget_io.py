@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from jailsim._version import __version__
+from jailsim.atomic import atomic_write
 from jailsim.costs import LINES, budget_difference, budget_notes, budget_table
-from jailsim.outputs import atomic_write
 from jailsim.result import Result
 from jailsim.scenario.costs import input_rows
 

@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from jailsim._version import __version__
+from jailsim.atomic import atomic_write
 from jailsim.context import Context
 from jailsim.engines import resolve_engine
 from jailsim.executors import Executor
@@ -41,7 +42,6 @@ from jailsim.experiment import (
     replicate,
 )
 from jailsim.metrics import METRICS
-from jailsim.outputs import atomic_write
 from jailsim.replication import prepare
 from jailsim.result import Result
 from jailsim.scenario.loading import ScenarioError, check_memory, load

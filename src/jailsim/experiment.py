@@ -28,11 +28,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jailsim._version import __version__
+from jailsim.atomic import atomic_write
 from jailsim.context import Context
 from jailsim.engines import resolve_engine
 from jailsim.executors import Executor, SerialExecutor, make_executor
 from jailsim.metrics import METRICS, summarize
-from jailsim.outputs import atomic_write
 from jailsim.replication import (
     ReplicationOutput,
     ReplicationTask,
@@ -317,6 +317,41 @@ def executor_from(
     if workers is None and not dask and scheduler is None:
         return SerialExecutor(), True
     return make_executor(workers, dask=dask, scheduler=scheduler), True
+
+
+def replicate_points(
+    scenarios: Sequence[Scenario],
+    engine: str,
+    n: int,
+    *,
+    out: str | Path | None,
+    kind: str,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    dask: bool = False,
+    scheduler: str | None = None,
+) -> tuple[list[Arm], Tally]:
+    """Run ``n`` replications of each design point (metrics only), checkpointed under ``out``.
+
+    Shared by sweeps and sensitivity analyses; ``kind`` names a point in messages
+    ("design point", "sample point").
+    """
+    folder = Path(out) if out is not None else None
+    arms = []
+    for k, point_sc in enumerate(scenarios):
+        ckpt = None
+        if folder is not None:
+            ckpt = Checkpoints(folder / "checkpoints" / f"point-{k:06d}", point_sc, engine,
+                               where=f"{folder} ({kind} {k})")
+        arms.append(Arm(str(k), point_sc, engine, tables=False, checkpoints=ckpt))
+    ex, owned = executor_from(executor, workers=workers, dask=dask, scheduler=scheduler)
+    try:
+        tally = replicate(arms, n, ex, progress=progress)
+    finally:
+        if owned:
+            ex.close()
+    return arms, tally
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 
 from jailsim._version import __version__
+from jailsim.atomic import atomic_write
 from jailsim.context import Context
 from jailsim.engines import resolve_engine
 from jailsim.executors import Executor
-from jailsim.experiment import HEADLINE, Arm, Checkpoints, Progress, Tally, executor_from, replicate
+from jailsim.experiment import HEADLINE, Progress, Tally, replicate_points
 from jailsim.metrics import METRICS
-from jailsim.outputs import atomic_write
 from jailsim.replication import prepare
 from jailsim.scenario.loading import ScenarioError, check_memory, dump_resolved, load
 from jailsim.scenario.schema import Scenario
@@ -367,20 +367,11 @@ def analyze_sensitivity(
         raise ScenarioError(problems)
     eng = resolve_engine(engine, Context.build(sc))
     folder = Path(out) if out is not None else None
-    arms = []
-    for k, point_sc in enumerate(scenarios):
-        ckpt = None
-        if folder is not None:
-            ckpt = Checkpoints(folder / "checkpoints" / f"point-{k:06d}", point_sc, eng,
-                               where=f"{folder} (sample point {k})")
-        arms.append(Arm(str(k), point_sc, eng, tables=False, checkpoints=ckpt))
     n = sc.replications
-    ex, owned = executor_from(executor, workers=workers, dask=dask, scheduler=scheduler)
-    try:
-        tally = replicate(arms, n, ex, progress=progress)
-    finally:
-        if owned:
-            ex.close()
+    arms, tally = replicate_points(
+        scenarios, eng, n, out=folder, kind="sample point", progress=progress, executor=executor,
+        workers=workers, dask=dask, scheduler=scheduler,
+    )
     means = pd.DataFrame([arm.metrics(n)[list(METRICS)].mean() for arm in arms])
     points = pd.DataFrame(values, columns=[p.path for p in plist])
     points.insert(0, "point", range(len(points)))

@@ -32,20 +32,12 @@ import pandas as pd
 import yaml
 
 from jailsim._version import __version__
+from jailsim.atomic import atomic_write
 from jailsim.context import Context
 from jailsim.engines import resolve_engine
 from jailsim.executors import Executor
-from jailsim.experiment import (
-    DEFAULT_REPLICATIONS,
-    Arm,
-    Checkpoints,
-    Progress,
-    Tally,
-    executor_from,
-    replicate,
-)
+from jailsim.experiment import DEFAULT_REPLICATIONS, Progress, Tally, replicate_points
 from jailsim.metrics import METRICS, summarize
-from jailsim.outputs import atomic_write
 from jailsim.replication import prepare
 from jailsim.scenario.errors import short
 from jailsim.scenario.loading import (
@@ -300,20 +292,11 @@ def sweep(
         raise ScenarioError(problems)
     eng = resolve_engine(engine, Context.build(sc))
     folder = Path(out) if out is not None else None
-    arms = []
-    for p, point_sc in enumerate(scenarios):
-        ckpt = None
-        if folder is not None:
-            ckpt = Checkpoints(folder / "checkpoints" / f"point-{p:04d}", point_sc, eng,
-                               where=f"{folder} (design point {p})")
-        arms.append(Arm(str(p), point_sc, eng, tables=False, checkpoints=ckpt))
     n = sc.replications
-    ex, owned = executor_from(executor, workers=workers, dask=dask, scheduler=scheduler)
-    try:
-        tally = replicate(arms, n, ex, progress=progress)
-    finally:
-        if owned:
-            ex.close()
+    arms, tally = replicate_points(
+        scenarios, eng, n, out=folder, kind="design point", progress=progress, executor=executor,
+        workers=workers, dask=dask, scheduler=scheduler,
+    )
     paths = list(merged)
     rows = [{"point": p, **{k: _show(v) for k, v in point.items()}}
             for p, point in enumerate(points)]

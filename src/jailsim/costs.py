@@ -18,9 +18,9 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from jailsim.census import presence, step_integral
+from jailsim.metrics import mean_interval
 from jailsim.result import Result
 from jailsim.scenario.costs import Costs, OfficerProgram, schedule_by_day
 from jailsim.scenario.loading import ScenarioError
@@ -386,14 +386,7 @@ def budget_lines(result: Result, per: str = "year") -> pd.DataFrame:
 def _t_table(frame: pd.DataFrame, per: str, confidence: float) -> pd.DataFrame:
     rows = {}
     for line in LINES:
-        x = frame[line].to_numpy(dtype=float)
-        x = x[~np.isnan(x)]
-        n = len(x)
-        mean = float(x.mean()) if n else float("nan")
-        if n >= 2:
-            half = stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
-        else:
-            half = float("nan")
+        mean, half, n = mean_interval(frame[line].to_numpy(dtype=float), confidence)
         rows[line] = {
             "group": LINES[line][0],
             "unit": unit(line, per),

@@ -255,13 +255,20 @@ def summarize(per_replication: pd.DataFrame, confidence: float = 0.95) -> pd.Dat
     """
     rows = {}
     for name in METRICS:
-        x = per_replication[name].to_numpy(dtype=float)
-        x = x[~np.isnan(x)]
-        n = len(x)
-        mean = float(x.mean()) if n else float("nan")
-        if n >= 2:
-            half = stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
-        else:
-            half = float("nan")
+        mean, half, n = mean_interval(per_replication[name].to_numpy(dtype=float), confidence)
         rows[name] = {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": n}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def mean_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float, int]:
+    """Mean, t-interval half-width and count of the non-NaN values of ``x``.
+
+    The half-width is NaN with fewer than two values (no spread to estimate).
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    mean = float(x.mean()) if n else float("nan")
+    if n < 2:
+        return mean, float("nan"), n
+    return mean, float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)), n

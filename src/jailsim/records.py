@@ -21,29 +21,18 @@ from jailsim.attribution import attribute
 from jailsim.context import Context
 from jailsim.population import PRETRIAL_NAMES, SENTENCE_NAMES, Population
 from jailsim.streams import SOURCES
-from jailsim.timeline import BOND_OUTCOMES, DETAINER_SOURCES, EXIT_REASONS, Timeline
+from jailsim.timeline import BOND_OUTCOMES, DETAINER_SOURCES, EXIT_REASONS, TIME_FIELDS, Timeline
 
 CENSORED = "censored"
 PENDING = "pending"
 #: Immigration status of a booking (``status`` column).
 STATUS_NAMES = ("us_born", "naturalized", "noncitizen")
 
-#: Time columns of the bookings table (float days since the scenario's start).
+#: Time columns of the bookings table (float days since the scenario's start): the booking
+#: time, then the Timeline's milestones (``screen_start_at`` is published as ``screened_at``).
 TIME_COLUMNS = (
     "booked_at",
-    "screen_ready_at",
-    "screened_at",
-    "screen_end_at",
-    "officer_free_at",
-    "detainer_at",
-    "initial_appearance_at",
-    "bond_decided_at",
-    "disposition_at",
-    "release_eligible_at",
-    "hold_start_at",
-    "warrant_start_at",
-    "warrant_served_at",
-    "exit_at",
+    *("screened_at" if f == "screen_start_at" else f for f in TIME_FIELDS),
 )
 
 

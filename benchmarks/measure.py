@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import cProfile
 import gc
+import hashlib
 import json
 import linecache
 import os
@@ -308,6 +309,11 @@ def run_memprofile(spec: dict, rec: Recorder) -> dict:
     seen; the snapshot is grouped by the innermost jailsim line of each allocation's stack.
     """
     _preimport(spec["inner"])
+    # Read jailsim's sources now, as imported: others may edit the files during the run.
+    for mod in list(sys.modules.values()):
+        f = getattr(mod, "__file__", None) or ""
+        if _ours(f):
+            linecache.getlines(f)
     tracemalloc.start(12)
     best = {"bytes": 0, "snap": None, "stage": None}
     stage = {"name": None}
@@ -352,8 +358,19 @@ def run_memprofile(spec: dict, rec: Recorder) -> dict:
 KINDS = {"jem": run_jem, "subset": run_subset, "profile": run_profile, "memprofile": run_memprofile}
 
 
+def source_fingerprint() -> str:
+    """sha256 (first 12 hex digits) of jailsim's sources and the shipped scenarios, as read
+    when this measurement started."""
+    h = hashlib.sha256()
+    for f in sorted([*(ROOT / "src" / "jailsim").rglob("*.py"), *(ROOT / "scenarios").glob("*")]):
+        h.update(str(f.relative_to(ROOT)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text())
+    fingerprint = source_fingerprint()
     # If the machine runs out of memory, the kernel should kill this measurement, not the
     # work of others: mark it as the first to go.
     with contextlib.suppress(OSError):
@@ -365,7 +382,9 @@ def main() -> None:
     os.chdir(ROOT)
     rec = Recorder(Path(spec["out"]))
     result = KINDS[spec["kind"]](spec, rec)
-    rec.done(result=result, affinity=sorted(os.sched_getaffinity(0)))
+    rec.done(
+        result=result, affinity=sorted(os.sched_getaffinity(0)), source=fingerprint
+    )
 
 
 if __name__ == "__main__":

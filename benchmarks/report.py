@@ -46,6 +46,7 @@ def _machine(r: dict) -> list[str]:
             if m["uncommitted_in_src_or_scenarios"]
             else ", clean"
         ),
+        _sources(m),
         f"- **Load**: 1-minute load average {m['loadavg_start']} at start, {m['loadavg_end']} "
         "at the end (other work on the machine shares the second core; each measurement is "
         f"pinned to core {r['options']['cpu']})",
@@ -54,6 +55,21 @@ def _machine(r: dict) -> list[str]:
         "ru_maxrss), including the interpreter and imports (~0.2 GB).",
     ]
     return lines + [""]
+
+
+def _sources(m: dict) -> str:
+    vs = m.get("source_versions") or []
+    if len(vs) <= 1:
+        fp = vs[0]["fingerprint"] if vs else "?"
+        return f"- **Source seen by the measurements**: one version throughout (fingerprint {fp})"
+    parts = "; ".join(
+        f"`{v['fingerprint']}` for {v['measurements']} measurements ({v['first']} … {v['last']})"
+        for v in vs
+    )
+    return (
+        f"- **Source seen by the measurements**: {len(vs)} versions (src/ changed during the "
+        f"run): {parts}"
+    )
 
 
 def _targets(r: dict) -> list[str]:
@@ -358,7 +374,16 @@ def _profiles(r: dict) -> list[str]:
             )
             continue
         stages = ", ".join(f"{k} {v['seconds']:.2f} s" for k, v in res["inner_stages"].items())
-        out += [f"{size} bookings; under the profiler: {stages}.", "", "Top by own time:", ""]
+        events = ""
+        if res.get("simpy_events"):
+            per = res["simpy_events"] / (res.get("bookings_simulated") or inner["n"])
+            events = (
+                f" SimPy events processed: {res['simpy_events']:,} ({per:.1f} per simulated "
+                "booking)."
+            )
+        out += [
+            f"{size} bookings; under the profiler: {stages}.{events}", "", "Top by own time:", ""
+        ]
         out += _table(
             ["function", "calls", "own s", "cumulative s"],
             [

@@ -192,6 +192,7 @@ class Runner:
             "stage_at_end": started[-1] if started else None,
             "peak_rss": done["peak_rss"] if done else max_rss,
             "result": done.get("result") if done else None,
+            "source": done.get("source") if done else None,
             "stderr_tail": stderr[-2000:] if status != "ok" else "",
         }
         self.log.append(rec)
@@ -699,6 +700,15 @@ def main(argv: list[str] | None = None) -> int:
             prof = profiles(runner, args, tg)
     finished = dt.datetime.now(dt.timezone.utc)
     info["loadavg_end"] = loadavg()
+    # Other engineers edit src/ while this runs: which source did each measurement see?
+    versions: dict[str, list[str]] = {}
+    for rec in runner.log:
+        if rec.get("source"):
+            versions.setdefault(rec["source"], []).append(rec["label"])
+    info["source_versions"] = [
+        {"fingerprint": k, "measurements": len(v), "first": v[0], "last": v[-1]}
+        for k, v in versions.items()
+    ]
     results = {
         "command": command,
         "started": started.isoformat(timespec="seconds"),

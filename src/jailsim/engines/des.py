@@ -1,13 +1,25 @@
-"""The SimPy engine: the jail as processes, one per booking. The readable reference.
+"""The SimPy engine: the jail as a discrete-event simulation, one chain of events per booking.
 
-Each booking is a process that walks the model of DESIGN.md step by step: booked, maybe
+Each booking walks the model of DESIGN.md step by step on SimPy's event loop: booked, maybe
 screened by a JEM officer (a queue), initial appearance at the next court session, released on
 recognizance / posts bail / waits for disposition, and at release, if a detainer is held, a
-hold for ICE that ends with a transfer or a lapse at the cap. Designated officers are a
-:class:`ShiftResource`: a SimPy resource whose capacity follows a weekly timetable.
+hold for ICE that ends with a transfer or a lapse at the cap. Designated officers are
+:class:`Officers`: one first-come-first-served line whose number of officers on duty follows
+a weekly timetable.
 
-Every random quantity comes from the Population; this engine draws nothing. Processes run to
-each booking's exit, past the horizon if need be; :mod:`jailsim.records` censors afterwards.
+A booking's steps are SimPy events whose callbacks move it on (a hold for ICE, rarer and with
+more waiting, is a SimPy process). A step is an event only when something can happen before
+it that changes what it decides: the initial appearance and the bail decision depend on
+whether a detainer has been lodged, so they are events while a detainer may still come (a
+remote detainer not yet lodged, a JEM screening not yet finished); otherwise they are decided
+at once and the booking goes on to its next event. Steps of zero duration are taken at once.
+Release (leaving the jail or starting a hold) is always an event: it is when a person leaves
+the screening line. A booking that is screened and cannot get a detainer is three events:
+arrival, end of screening, release. Steps are scheduled at their model times exactly (not
+after a delay from the clock), so the clock reads the same times as the model's arithmetic.
+
+Every random quantity comes from the Population; this engine draws nothing. Each booking is
+followed to its exit, past the horizon if need be; :mod:`jailsim.records` censors afterwards.
 
 What happens at the end of a shift: officers finish the screening (or warrant service) they
 have started (overtime), then go off duty; nobody new is started until the number busy is
@@ -21,12 +33,15 @@ each instant.
 
 from __future__ import annotations
 
+import gc
 import math
+from collections import deque
+from heapq import heappush
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
-from jailsim.calendar import WeeklyStep
 from jailsim.context import Context
 from jailsim.policy import HONOR_CODES
 from jailsim.population import BAIL, DENIED, JAIL, PRISON, ROR, TIME_SERVED, Population
@@ -45,62 +60,95 @@ from jailsim.timeline import (
 from jailsim.timeline import PRISON as EXIT_PRISON
 from jailsim.timeline import RELEASED as EXIT_RELEASED
 
-_CUSTOMER, _OFF_DUTY = 0, -1  # request priorities: off-duty blocks go first
 _NONE, _FELONY_ONLY = HONOR_CODES["none"], HONOR_CODES["felony_only"]
+# Where a booking stands with JEM screening.
+_NOT_QUEUED, _WAITING, _IN_SERVICE = 0, 1, 2
 
 
-class ShiftResource:
-    """Officers on a weekly timetable, served first come first served, never pre-empted.
+class _Step(simpy.Event):
+    """An event at time ``when`` whose one callback is ``fn(event)``; ``event.i``: who.
 
-    A ``PriorityResource`` with capacity = the most officers ever on duty. Off-duty slots are
-    held by blocking requests of higher priority, so when the timetable drops, the next
-    officers to become free go off duty before anyone waiting is served.
+    One step of one booking. It is scheduled as :meth:`simpy.Environment.schedule` does,
+    inlined (this is the engine's innermost loop), at the absolute time ``when`` rather than
+    after a delay: the clock then reads exactly the model's time of the step. A time in the
+    past (by rounding) is now.
     """
 
-    def __init__(self, env: simpy.Environment, step: WeeklyStep):
+    def __init__(self, env: simpy.Environment, when: float, fn, i: int):
         self.env = env
-        self.size = max(int(step.max()), 1)
-        self.resource = simpy.PriorityResource(env, capacity=self.size)
-        self._granted: list = []
-        self._pending: list = []
-        self._set(int(step.at(env.now)))
-        env.process(self._follow(step))
+        self.callbacks = [fn]
+        self._ok = True
+        self._value = None
+        self.i = i
+        now = env._now
+        heappush(env._queue, (when if when > now else now, NORMAL, next(env._eid), self))
 
-    def request(self):
-        """Ask for an officer (an event that fires when one starts with you)."""
-        return self.resource.request(priority=_CUSTOMER)
 
-    def release(self, request) -> None:
-        """Hand the officer back."""
-        self.resource.release(request)
+class Officers:
+    """Officers on a weekly timetable serving one line first come first served, never pre-empted.
 
-    def _follow(self, step: WeeklyStep):
+    An officer starts with the first person in line as soon as fewer officers are busy than
+    are on duty: at a request, at a release, or when the timetable rises. When it drops, busy
+    officers finish (overtime) and nobody new starts until the number busy is below it.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    step : WeeklyStep or DatedStep
+        Officers on duty over time.
+    start : callable
+        ``start(i)``, called at the instant an officer starts with person ``i``.
+    """
+
+    def __init__(self, env: simpy.Environment, step, start):
+        self.env, self.step, self.start = env, step, start
+        self.on_duty = int(step.at(env.now))
+        self.busy = 0
+        self.line: deque[int] = deque()  # people in order of request (some may have left)
+        self.waiting: set[int] = set()  # people in the line who have not left it
+        env.process(self._follow())
+
+    def request(self, i: int) -> None:
+        """Put ``i`` in line (an officer may start with them at once)."""
+        if not self.waiting and self.busy < self.on_duty:
+            self.busy += 1
+            self.start(i)
+        else:
+            self.line.append(i)
+            self.waiting.add(i)
+            self._serve()
+
+    def cancel(self, i: int) -> bool:
+        """Take ``i`` out of the line; False if not waiting in it (say, already started)."""
+        if i in self.waiting:
+            self.waiting.remove(i)
+            return True
+        return False
+
+    def release(self) -> None:
+        """An officer is done with someone."""
+        self.busy -= 1
+        if self.waiting:
+            self._serve()
+
+    def _serve(self) -> None:
+        line, waiting = self.line, self.waiting
+        while waiting and self.busy < self.on_duty:
+            i = line.popleft()
+            if i in waiting:
+                waiting.remove(i)
+                self.busy += 1
+                self.start(i)
+
+    def _follow(self):
+        env, step = self.env, self.step
         while True:
-            nxt = step.next_change(self.env.now)
+            nxt = step.next_change(env.now)
             if not math.isfinite(nxt):
                 return
-            yield self.env.timeout(max(nxt - self.env.now, 0.0))
-            self._set(int(step.at(nxt)))
-
-    def _set(self, on_duty: int) -> None:
-        want = self.size - on_duty
-        while len(self._granted) + len(self._pending) < want:
-            req = self.resource.request(priority=_OFF_DUTY)
-            if req.triggered:
-                self._granted.append(req)
-            else:
-                self._pending.append(req)
-                req.callbacks.append(self._on_grant)
-        while len(self._granted) + len(self._pending) > want:
-            if self._pending:
-                self._pending.pop().cancel()
-            else:
-                self.resource.release(self._granted.pop())
-
-    def _on_grant(self, req) -> None:
-        if req in self._pending:
-            self._pending.remove(req)
-            self._granted.append(req)
+            yield env.timeout(max(nxt - env.now, 0.0))
+            self.on_duty = int(step.at(nxt))
+            self._serve()
 
 
 class _Jail:
@@ -108,136 +156,200 @@ class _Jail:
 
     def __init__(self, ctx: Context, pop: Population):
         self.ctx, self.sc, self.pop = ctx, ctx.scenario, pop
+        sc, policy, n = ctx.scenario, ctx.policy, pop.n
+        self.policy = policy
         # Warm-start history bookings come before day 0: start the clock at the first one.
-        first = float(pop.booked_at[0]) if pop.n else 0.0
+        first = float(pop.booked_at[0]) if n else 0.0
         self.env = simpy.Environment(initial_time=min(first, 0.0))
-        self.t = Timeline.empty(pop.n)
-        self.exited = np.zeros(pop.n, dtype=bool)
-        self.left = {}  # booking -> event fired when the person leaves (screening abandons)
-        self.screen_done = {}  # booking -> event fired at the end of the interview
-        self.census_log: list[tuple[float, int]] = []
-        self.remaining = pop.n
+        # The draws of the court path as Python lists (indexing a list is several times faster
+        # than indexing an array), less those no booking can need (say, jail sentences when
+        # everyone is released at disposition). Draws for holds are read from the arrays.
+        bail = bool((pop.pretrial == BAIL).any() or pop.ror_lost.any())
+        for name, needed in {
+            "booked_at": True, "pretrial": True, "ror_lost": True, "sentence": True,
+            "time_to_disposition": True, "release_processing": True, "remote_lodge": True,
+            "jem_lodge": True, "screening_time": True,
+            "remote_delay": bool(pop.remote_lodge.any()), "nta_time": bool(pop.jem_lodge.any()),
+            "charge": bail, "u_post": bail, "post_delay": bail,
+            "jail_days": bool((pop.sentence == JAIL).any()),
+            "prison_delay": bool((pop.sentence == PRISON).any()),
+        }.items():  # fmt: skip
+            setattr(self, name, getattr(pop, name).tolist() if needed else None)
+        # Calendar look-ups for every booking at once: court date, JEM in force at booking.
+        self.ia = ctx.court.next_session(pop.booked_at + sc.court.min_time_to_appearance)
+        self.ia = self.ia.tolist()
+        self.p_post = [sc.charges[c].pretrial.post for c in sc.charge_names]
+        self.t = Timeline.empty(n)
+        # Each booking's state.
+        self.exited = [False] * n
+        self.gone = [False] * n  # released (or out): no longer in the screening line
+        self.pending = [0] * n  # detainer sources that may still lodge
+        self.screen = [_NOT_QUEUED] * n
+        self.release_at = [math.nan] * n
+        self.to_prison = [False] * n
+        self.log_time: list[float] = []  # the census log: when someone entered or left,
+        self.log_delta: list[int] = []  # and +1 or -1
+        self.remaining = n
         self.all_done = self.env.event()
-        self.jem = ShiftResource(self.env, ctx.jem_staff) if ctx.jem_staff else None
-        self.wso = ShiftResource(self.env, ctx.wso_staff) if ctx.wso_staff else None
-        self.policy = ctx.policy
+        self.jem, self.screened = None, [False] * n
+        if ctx.jem_staff:
+            self.jem = Officers(self.env, ctx.jem_staff, self._screen_start)
+            self.queue_delay = sc.jem.queue_delay
+            jem_on = policy.jem_on[policy.periods.of(pop.booked_at)]
+            self.screened = (pop.foreign_born & jem_on).tolist()
+        self.wso = Officers(self.env, ctx.wso_staff, self._warrant_start) if ctx.wso_staff else None
+        self.warrant_granted: dict[int, simpy.Event] = {}
         self.transport_queue: list[tuple[int, simpy.Event]] | None = None
         if not ctx.transport.is_continuous:
             self.transport_queue = []
             self.env.process(self._transport_runs())
-        if pop.n == 0:
+        if n == 0:
             self.all_done.succeed()
+        else:
+            _Step(self.env, first, self._arrive, 0)
 
-    # ---------------------------------------------------------------- arrivals and exit
-    def arrivals(self):
-        env, booked = self.env, self.pop.booked_at
-        for i in range(self.pop.n):
-            yield self.until(booked[i])
-            env.process(self.booking(i))
+    # ---------------------------------------------------------------- helpers
+    def _then(self, when: float, stage, i: int) -> None:
+        """Stage ``stage(i)`` of booking ``i``, a decision that depends on a detainer, at ``when``.
 
-    def exit(self, i: int, reason: int) -> None:
-        now = self.env.now
-        self.exited[i] = True
-        self.t.exit_at[i] = now
-        self.t.exit_reason[i] = reason
-        self.census_log.append((now, -1))
-        ev = self.left.pop(i, None)
-        if ev is not None:
-            ev.succeed()
-        self.remaining -= 1
-        if self.remaining == 0:
-            self.all_done.succeed()
+        While a detainer may still be lodged before it, the decision is an event at its time;
+        otherwise it is taken at once (it is already settled).
+        """
+        if self.pending[i] and self.t.detainer_source[i] == NO_DETAINER:
+            _Step(self.env, when, self._stage, i).stage = stage
+        else:
+            stage(i)
+
+    @staticmethod
+    def _stage(ev: _Step) -> None:
+        ev.stage(ev.i)
 
     def until(self, when: float) -> simpy.Timeout:
         """A timeout that fires at absolute time ``when`` (never in the past)."""
         return self.env.timeout(max(when - self.env.now, 0.0))
 
-    def lodge(self, i: int, source: int) -> None:
-        if not self.exited[i] and self.t.detainer_source[i] == NO_DETAINER:
-            self.t.detainer_at[i] = self.env.now
-            self.t.detainer_source[i] = source
+    def exit(self, i: int, reason: int, when: float | None = None) -> None:
+        """``i`` leaves the jail at ``when`` (now by default)."""
+        now = self.env.now if when is None else when
+        self.exited[i] = True
+        self.t.exit_at[i] = now
+        self.t.exit_reason[i] = reason
+        self.log_time.append(now)
+        self.log_delta.append(-1)
+        self.remaining -= 1
+        if self.remaining == 0:
+            self.all_done.succeed()
 
-    def has_detainer(self, i: int) -> bool:
-        return self.t.detainer_source[i] != NO_DETAINER
+    def lodge(self, i: int, source: int) -> None:
+        t = self.t
+        if not self.exited[i] and t.detainer_source[i] == NO_DETAINER:
+            t.detainer_at[i] = self.env.now
+            t.detainer_source[i] = source
 
     # ---------------------------------------------------------------- one booking
-    def booking(self, i: int):
-        env, p, t, sc = self.env, self.pop, self.t, self.sc
-        booked = float(p.booked_at[i])
-        self.census_log.append((env.now, +1))
-        if p.remote_lodge[i]:
-            env.process(self.remote_detainer(i))
-        if self.jem is not None and p.foreign_born[i] and self.jem_in_force(booked):
-            self.left[i] = env.event()
-            self.screen_done[i] = env.event()
-            env.process(self.screening(i))
+    def _arrive(self, ev: _Step) -> None:
+        """A booking arrives; the next booking's arrival is the next event of the chain."""
+        i, env, booked = ev.i, self.env, self.booked_at
+        self.log_time.append(booked[i])
+        self.log_delta.append(+1)
+        if i + 1 < len(booked):
+            _Step(env, booked[i + 1], self._arrive, i + 1)
+        if self.remote_lodge[i]:
+            self.pending[i] += 1
+            _Step(env, booked[i] + self.remote_delay[i], self._remote_detainer, i)
+        if self.screened[i]:
+            self.screen[i] = _WAITING
+            if self.jem_lodge[i]:
+                self.pending[i] += 1
+            if self.queue_delay > 0:
+                _Step(env, booked[i] + self.queue_delay, self._screen_ready, i)
+            else:
+                self._ready(i)
+        if self.pretrial[i] == ROR and self.ror_lost[i]:
+            self._then(self.ia[i], self._appearance, i)
+        else:
+            self._appearance(i)  # decided whatever happens before it
 
-        ia = float(self.ctx.court.next_session(booked + sc.court.min_time_to_appearance))
-        yield self.until(ia)
+    def _appearance(self, i: int) -> None:
+        """The initial appearance: pretrial release, bail or detention."""
+        t, ia = self.t, self.ia[i]
         t.initial_appearance_at[i] = ia
-        disposition = max(ia, booked + float(p.time_to_disposition[i]))
-        pretrial = p.pretrial[i]
-        if pretrial == ROR and p.ror_lost[i] and self.has_detainer(i):
+        pretrial = self.pretrial[i]
+        if pretrial == ROR and self.ror_lost[i] and t.detainer_source[i] != NO_DETAINER:
             pretrial = BAIL  # a detainer by now: bail is set instead of release on recognizance
         t.pretrial[i] = pretrial
-        release_at = None
         if pretrial == ROR:
             t.bond_outcome[i], t.bond_decided_at[i] = BOND_ROR, ia
-            release_at = ia + float(p.release_processing[i])
+            self._release(i, ia + self.release_processing[i], False)
         elif pretrial == BAIL:
-            post_at = ia + float(p.post_delay[i])
-            if post_at < disposition:
-                yield self.until(post_at)
-                t.bond_decided_at[i] = post_at
-                if p.u_post[i] < self.post_probability(i):
-                    t.bond_outcome[i] = BOND_POSTED
-                    release_at = post_at
-                else:
-                    t.bond_outcome[i] = BOND_NOT_POSTED
+            post_at = ia + self.post_delay[i]
+            if post_at < self._disposition(i):
+                self._then(post_at, self._bail, i)
             else:
-                t.bond_outcome[i], t.bond_decided_at[i] = BOND_NOT_POSTED, disposition
-        elif pretrial == DENIED:
+                t.bond_outcome[i], t.bond_decided_at[i] = BOND_NOT_POSTED, self._disposition(i)
+                self._dispose(i)
+        else:
+            assert pretrial == DENIED
             t.bond_outcome[i], t.bond_decided_at[i] = BOND_DENIED, ia
+            self._dispose(i)
 
-        to_prison = False
-        if release_at is None:
-            yield self.until(disposition)
-            t.disposition_at[i] = disposition
-            sentence = p.sentence[i]
-            if sentence == TIME_SERVED:
-                release_at = disposition + float(p.release_processing[i])
-            elif sentence == JAIL:
-                release_at = disposition + float(p.jail_days[i])
-            else:
-                assert sentence == PRISON
-                release_at = disposition + float(p.prison_delay[i])
-                to_prison = True
-        yield self.until(release_at)
+    def _disposition(self, i: int) -> float:
+        return max(self.ia[i], self.booked_at[i] + self.time_to_disposition[i])
+
+    def _bail(self, i: int) -> None:
+        """The bail decision when it comes before disposition: posted or not."""
+        t = self.t
+        post_at = self.ia[i] + self.post_delay[i]
+        t.bond_decided_at[i] = post_at
+        p = self.p_post[self.charge[i]]
+        if t.detainer_source[i] != NO_DETAINER:
+            p *= self.sc.bond.detainer_factor
+        if self.u_post[i] < p:
+            t.bond_outcome[i] = BOND_POSTED
+            self._release(i, post_at, False)
+        else:
+            t.bond_outcome[i] = BOND_NOT_POSTED
+            self._dispose(i)
+
+    def _dispose(self, i: int) -> None:
+        """Disposition: time served, a jail sentence, or prison."""
+        disposition = max(self.ia[i], self.booked_at[i] + self.time_to_disposition[i])
+        self.t.disposition_at[i] = disposition
+        sentence = self.sentence[i]
+        if sentence == TIME_SERVED:
+            self._release(i, disposition + self.release_processing[i], False)
+        elif sentence == JAIL:
+            self._release(i, disposition + self.jail_days[i], False)
+        else:
+            self._release(i, disposition + self.prison_delay[i], True)
+
+    def _release(self, i: int, when: float, to_prison: bool) -> None:
+        self.release_at[i], self.to_prison[i] = when, to_prison
         if not to_prison:
-            t.release_eligible_at[i] = release_at
+            self.t.release_eligible_at[i] = when
+        _Step(self.env, when, self._leave, i)
 
-        # Leaving: a screening not yet started is abandoned; one in progress is finished.
-        ev = self.left.pop(i, None)
-        if ev is not None:
-            ev.succeed()
-        done = self.screen_done.get(i)
-        if done is not None and not done.triggered and not math.isnan(t.screen_start_at[i]):
-            yield done
-        self.screen_done.pop(i, None)
-        if to_prison:
-            self.exit(i, EXIT_PRISON)
-            return
-        if not (self.has_detainer(i) and self.honored(i, release_at)):
-            self.exit(i, EXIT_RELEASED)
-            return
-        yield from self.hold(i, release_at)
+    def _leave(self, ev: _Step) -> None:
+        """Release time: a screening not yet started is abandoned; one in progress is finished."""
+        i = ev.i
+        self.gone[i] = True
+        state = self.screen[i]
+        if state == _WAITING:
+            self.jem.cancel(i)
+            self.screen[i] = _NOT_QUEUED
+        elif state == _IN_SERVICE:
+            return  # _screen_end moves on
+        self._out(i, self.release_at[i])
 
-    def jem_in_force(self, booked: float) -> bool:
-        return bool(self.policy.jem_on[self.policy.periods.of(booked)])
-
-    def post_probability(self, i: int) -> float:
-        p = self.sc.charges[self.sc.charge_names[self.pop.charge[i]]].pretrial.post
-        return p * self.sc.bond.detainer_factor if self.has_detainer(i) else p
+    def _out(self, i: int, now: float) -> None:
+        """Out of the jail, or held for ICE if a detainer is honored."""
+        release_at = self.release_at[i]
+        if self.to_prison[i]:
+            self.exit(i, EXIT_PRISON, now)
+        elif self.t.detainer_source[i] == NO_DETAINER or not self.honored(i, release_at):
+            self.exit(i, EXIT_RELEASED, now)
+        else:
+            self.env.process(self.hold(i, release_at))
 
     def honored(self, i: int, release_at: float) -> bool:
         k = self.policy.periods.of(release_at)
@@ -246,37 +358,52 @@ class _Jail:
             return False
         return not self.pop.u_refuse[i] < self.policy.refusal[k]
 
-    def remote_detainer(self, i: int):
-        yield self.env.timeout(float(self.pop.remote_delay[i]))
-        self.lodge(i, REMOTE)
+    def _remote_detainer(self, ev: _Step) -> None:
+        self.pending[ev.i] -= 1
+        self.lodge(ev.i, REMOTE)
 
-    def screening(self, i: int):
-        env, p, t = self.env, self.pop, self.t
-        ready = float(p.booked_at[i]) + self.sc.jem.queue_delay
-        yield self.until(ready)
-        t.screen_ready_at[i] = ready
-        left = self.left.get(i)
-        if left is None or left.triggered:
-            return
-        req = self.jem.request()
-        got = yield req | left
-        if req not in got:
-            req.cancel()
-            return
-        t.screen_start_at[i] = env.now
-        yield env.timeout(float(p.screening_time[i]))
-        t.screen_end_at[i] = env.now
-        if p.jem_lodge[i]:
+    # ---------------------------------------------------------------- JEM screening
+    def _screen_ready(self, ev: _Step) -> None:
+        self._ready(ev.i)
+
+    def _ready(self, i: int) -> None:
+        """Ready for screening: join the officers' line unless already released."""
+        self.t.screen_ready_at[i] = self.booked_at[i] + self.queue_delay
+        if self.gone[i]:
+            self.screen[i] = _NOT_QUEUED
+        else:
+            self.jem.request(i)
+
+    def _screen_start(self, i: int) -> None:
+        self.screen[i] = _IN_SERVICE
+        self.t.screen_start_at[i] = self.env._now
+        env = self.env
+        _Step(env, env._now + self.screening_time[i], self._screen_end, i)
+
+    def _screen_end(self, ev: _Step) -> None:
+        i, now, t = ev.i, self.env._now, self.t
+        t.screen_end_at[i] = now
+        self.screen[i] = _NOT_QUEUED
+        lodges = self.jem_lodge[i]
+        if lodges:
+            self.pending[i] -= 1
             self.lodge(i, JEM)
-        done = self.screen_done.get(i)
-        if done is not None:
-            done.succeed()
-        if p.jem_lodge[i]:
-            yield env.timeout(float(p.nta_time[i]))
-        t.officer_free_at[i] = env.now
-        self.jem.release(req)
+        if self.gone[i]:  # released during the interview: leaves now
+            self._out(i, now)
+        if lodges:
+            _Step(self.env, now + self.nta_time[i], self._officer_free, i)
+        else:
+            t.officer_free_at[i] = now
+            self.jem.release()
+
+    def _officer_free(self, ev: _Step) -> None:
+        self.t.officer_free_at[ev.i] = self.env._now
+        self.jem.release()
 
     # ---------------------------------------------------------------- hold for ICE
+    def _warrant_start(self, i: int) -> None:
+        self.warrant_granted[i].succeed()
+
     def hold(self, i: int, release_at: float):
         env, p, t = self.env, self.pop, self.t
         t.hold_start_at[i] = release_at
@@ -284,16 +411,19 @@ class _Jail:
         deadline = float(self.ctx.hold.cap(release_at))
         ready = release_at + float(p.pickup_delay[self.policy.delay_row[k], i])
         if self.wso is not None and self.policy.wso_on[k]:
-            req = self.wso.request()
-            got = yield req | self.until(deadline)
-            if req not in got:
-                req.cancel()
+            granted = self.warrant_granted[i] = env.event()
+            self.wso.request(i)
+            got = yield granted | self.until(deadline)
+            del self.warrant_granted[i]
+            if granted not in got:
+                if not self.wso.cancel(i):
+                    self.wso.release()  # an officer came at the deadline: too late
                 self.exit(i, LAPSED)
                 return
             t.warrant_start_at[i] = env.now
             yield env.timeout(float(p.service_time[i]))
             t.warrant_served_at[i] = env.now
-            self.wso.release(req)
+            self.wso.release()
             deadline = env.now + self.sc.wso.custody_cap
         eligible = max(ready, env.now)
         if not p.u_pickup[i] < self.policy.p_pickup[k] or eligible > deadline:
@@ -335,12 +465,21 @@ def run_logged(ctx: Context, pop: Population) -> tuple[Timeline, np.ndarray]:
 
     The log is the engine's own record of every entry and exit, kept as an independent check
     on the census that :mod:`jailsim.census` rebuilds from the bookings table.
+
+    Python's cyclic garbage collector is off during the run (its state is restored after):
+    events are freed by reference counting, so a collection would only re-scan the live
+    events and the per-booking lists to find next to nothing.
     """
-    jail = _Jail(ctx, pop)
-    jail.env.process(jail.arrivals())
-    jail.env.run(until=jail.all_done)
-    log = np.array(jail.census_log, dtype=float).reshape(-1, 2)
-    return jail.t, log
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        jail = _Jail(ctx, pop)
+        jail.env.run(until=jail.all_done)
+        log = np.column_stack([np.array(jail.log_time, dtype=float), jail.log_delta])
+        return jail.t, log
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def run(ctx: Context, pop: Population) -> Timeline:

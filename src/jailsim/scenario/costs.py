@@ -54,7 +54,9 @@ MAX_SALARY_SHARE = 5.0
 class _Block(BaseModel):
     """Same configuration as ``schema.Frozen``: unknown keys are errors, values never change."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
 
 def _number(value: Any, what: str) -> float:
@@ -127,8 +129,11 @@ class Period(_Block):
     """One dated value: ``usd`` from ``from`` to ``to`` (both inclusive; missing = open)."""
 
     from_: dt.date | None = Field(default=None, alias="from")
+    """First day the value holds (inclusive); none: open."""
     to: dt.date | None = None
+    """Last day the value holds (inclusive); none: open."""
     usd: Usd
+    """The amount, in the unit of the field that holds it."""
 
     def text(self) -> str:
         """``"84 from 2025-01-01 to 2025-09-30"``."""
@@ -220,8 +225,11 @@ class IcePayments(_Block):
     """What ICE pays the county. Each hold day is paid once (IGSA after service, else per day)."""
 
     per_hold_day_usd_per_day: Schedule = (Period(usd=0.0),)
+    """ICE pays per day of a detainer hold."""
     per_hold_usd: Schedule = (Period(usd=0.0),)
+    """ICE pays per hold, flat (a Basic Ordering Agreement)."""
     igsa_usd_per_day: Schedule = (Period(usd=0.0),)
+    """ICE pays per day held after a WSO serves the warrant (IGSA)."""
 
 
 class Scaap(_Block):
@@ -233,8 +241,11 @@ class Scaap(_Block):
     """
 
     paid_share: Share
+    """Share of submitted costs that DOJ pays."""
     eligible_cost_share: Share
+    """Share of a bed-day's cost that is eligible (officer salaries)."""
     felony_only: bool = False
+    """Submit only people charged with a felony."""
 
 
 class OfficerProgram(_Block):
@@ -252,20 +263,35 @@ class OfficerProgram(_Block):
     """
 
     officers: Officers
+    """Designated officers paid by the program."""
     salary_basis: Literal["full_time", "hours_worked"] = "full_time"
+    """Whole salaries, or only the simulated busy hours."""
     salary_usd_per_year: Schedule
+    """Salary of one officer per year."""
     hours_per_year: Hours = 2080.0
+    """Paid work hours of one officer per year."""
     benefits_share: SalaryShare = 0.0
+    """Benefits, as a share of salary."""
     overtime_share: SalaryShare = 0.0
+    """Overtime, as a share of salary."""
     training_hours: Hours = 0.0
+    """Initial training of one officer."""
     refresher_hours: Hours = 0.0
+    """Refresher training of one officer per cycle."""
     refresher_every: Duration | None = None
+    """Length of the refresher cycle; none: no refreshers."""
     turnover_share_per_year: Share = 0.0
+    """Share of officers replaced (and trained) each year."""
     backfill_share: SalaryShare = 0.0
+    """Cost of covering a post per training hour, as a multiple of hourly salary."""
     travel_usd_per_training: Usd = 0.0
+    """Travel cost per officer trained."""
     supervision_usd_per_year: Schedule = (Period(usd=0.0),)
+    """Supervision and administration per year."""
     start: dt.date | None = None
+    """Program start, YYYY-MM-DD; none: before the horizon."""
     end: dt.date | None = None
+    """Program end, YYYY-MM-DD; none: after the horizon."""
 
     @field_validator("hours_per_year")
     @classmethod
@@ -294,19 +320,28 @@ class Programs(_Block):
     """Program costs of each 287(g) model; a block counts only when the scenario runs it."""
 
     jem: OfficerProgram | None = None
+    """Costs of the JEM program."""
     wso: OfficerProgram | None = None
+    """Costs of the WSO program."""
 
 
 class Costs(_Block):
     """Everything the budget needs. See docs/budget.md for each field, its unit and source."""
 
     bed_day_cost_usd_per_day: Schedule
+    """Average cost of one occupied bed for one day."""
     marginal_cost_share: Share = 1.0
+    """Share of the bed-day cost that one more bed-day adds."""
     boarded_out_usd_per_day: Schedule = (Period(usd=0.0),)
+    """Price of a bed-day in another jail (census above capacity)."""
     ice_payments: IcePayments = IcePayments()
+    """What ICE pays the county."""
     scaap: Scaap | None = None
+    """SCAAP reimbursement; absent: none."""
     program: Programs = Programs()
+    """Program costs of each 287(g) model."""
     sources: dict[str, str] = Field(default_factory=dict)
+    """Input path -> where its value comes from (listed in the budget workbook)."""
 
     @field_validator("sources")
     @classmethod

@@ -33,7 +33,17 @@ _TAG_RE = re.compile(r"^(?:[a-z][a-z-]*\[.*\]|\[key\])$", re.DOTALL)
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be used; ``lines`` holds one single-line message per problem."""
+    """A scenario that cannot be used; ``lines`` holds one single-line message per problem.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> try:
+    ...     jailsim.load("jailsim:jem.yaml").with_({"hold.rule": "sometimes"})
+    ... except jailsim.ScenarioError as exc:
+    ...     print(exc.lines[0])
+    <with_>: hold.rule: got 'sometimes'; not an allowed value (allowed: calendar_48h, business_48h)
+    """
 
     def __init__(self, lines: list[str]):
         self.lines = [one_line(str(line)) for line in lines]

@@ -70,10 +70,14 @@ def deep_merge(base: dict, override: dict) -> dict:
     A mapping with a ``dist`` key is one distribution and replaces the base value whole (a
     lognormal given by median and p90 must not keep them when a child gives mean and sd); a
     mapping without ``dist`` still merges into a distribution, to change one parameter.
+    Likewise a ``warm_start`` that names another ``kind`` replaces the base's whole (a roster
+    must not keep the ``history`` of a steady state).
     """
     out = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
+        if (isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value
+                and not (key == "warm_start" and value.get("kind", out[key].get("kind"))
+                         != out[key].get("kind"))):
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
@@ -277,6 +281,15 @@ def _rebase_csv(node: Any, folder: Path) -> None:
             _rebase_csv(value, folder)
 
 
+def _rebase_roster(data: dict, folder: Path) -> None:
+    """Make a relative roster path of ``warm_start`` (``jailsim.roster``) absolute."""
+    ws = data.get("warm_start")
+    if isinstance(ws, str) and ws.strip() not in ("none", "steady_state"):
+        data["warm_start"] = str(folder / ws.strip())
+    elif isinstance(ws, dict) and isinstance(ws.get("roster"), str):
+        ws["roster"] = str(folder / ws["roster"])
+
+
 def _extend(data: dict, folder: Path, where: str, chain: list[tuple[Path, str]]) -> dict:
     """Merge ``data`` (a file's own keys) into its ``extends:`` parents, recursively."""
     if "extends" not in data:
@@ -288,6 +301,7 @@ def _extend(data: dict, folder: Path, where: str, chain: list[tuple[Path, str]])
         raise ScenarioError([f"{chain[0][1]}: extends cycle: {cycle}"])
     parent = _read_one(path, shown)
     _rebase_csv(parent, path.parent)
+    _rebase_roster(parent, path.parent)
     parent = _extend(parent, path.parent, shown, [*chain, (path, shown)])
     return deep_merge(parent, data)
 
@@ -356,6 +370,13 @@ def load(path: str | Path) -> Scenario:
     ------
     ScenarioError
         With one line per problem, each starting with the file name.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> sc = jailsim.load("jailsim:jem.yaml")
+    >>> sc.name, sc.program, sc.jem.officers, sc.hold.cap  # durations in days
+    ('JEM', 'jem', 2, 2.0)
     """
     file, where = _locate(path)
     return validate(read_yaml(path), source=where, base_dir=file.parent)

@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -49,7 +50,9 @@ PROGRAMS = ("none", "jem", "wso", "jem+wso")
 class Frozen(BaseModel):
     """Base of every scenario block: unknown keys are errors, values never change."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
 
 def parse_time_of_day(text: str) -> float:
@@ -95,9 +98,13 @@ class Shift(Frozen):
     """
 
     days: str = "daily"
+    """Weekdays of the shift: 'Mon-Fri', 'Sat,Sun' or 'daily'."""
     start: str = "00:00"
+    """Start time of day, 'HH:MM' (24-hour clock)."""
     end: str = "24:00"
+    """End time of day, 'HH:MM'; before ``start`` runs past midnight."""
     officers: Count | None = None
+    """Officers on duty in this shift; none: the block's ``officers``."""
 
     @field_validator("days")
     @classmethod
@@ -116,16 +123,22 @@ class Staffing(Frozen):
     """Designated officers on a weekly timetable; no shifts means around the clock."""
 
     officers: Count
+    """Designated officers on duty at once (unless a shift says otherwise)."""
     shifts: tuple[Shift, ...] = ()
+    """Weekly timetable of shifts; empty: on duty around the clock."""
 
 
 class Profile(Frozen):
     """Relative booking intensity over the week (weights are normalised to mean 1)."""
 
     hour_of_day: tuple[Weight, ...] = Field(default=(1.0,) * 24, min_length=24, max_length=24)
+    """24 relative weights of bookings by hour, 00 to 23 (normalised to mean 1)."""
     day_of_week: tuple[Weight, ...] = Field(default=(1.0,) * 7, min_length=7, max_length=7)
+    """7 relative weights of bookings by weekday, Mon to Sun (normalised to mean 1)."""
     hour_of_week: tuple[Weight, ...] | None = Field(default=None, min_length=168, max_length=168)
+    """168 weights by hour of the week from Mon 00:00; replaces hour_of_day x day_of_week."""
     trend_per_year: float = Field(default=0.0, ge=-0.99, le=10.0, allow_inf_nan=False)
+    """Growth of the booking rate per year, as a fraction (0.02 = +2% a year)."""
 
     @model_validator(mode="after")
     def _not_all_zero(self):
@@ -140,12 +153,19 @@ class Stream(Frozen):
     """One source of bookings and who the people booked from it are."""
 
     rate: Rate
+    """Mean bookings per day over the week (before the trend)."""
     profile: Profile = Profile()
+    """Shape of bookings over the week and trend."""
     charge_mix: dict[str, Probability]
+    """Share of bookings in each charge class (names from ``charges``; sum 1)."""
     foreign_born: Probability
+    """P(a booked person is foreign-born)."""
     citizen_given_foreign_born: Probability
+    """P(naturalized U.S. citizen | foreign-born)."""
     removable_given_noncitizen: Probability
+    """P(removable | noncitizen): could be the subject of a detainer."""
     dhs_record_given_noncitizen: Probability
+    """P(fingerprints on file with DHS | noncitizen)."""
 
     @field_validator("charge_mix")
     @classmethod
@@ -161,16 +181,22 @@ class Arrivals(Frozen):
     """Bookings from local policing, and optionally Task Force field arrests."""
 
     bookings: Stream
+    """Bookings from local policing."""
     task_force: Stream | None = None
+    """Task Force field arrests, a second stream; absent: none."""
 
 
 class Pretrial(Frozen):
     """Decision at initial appearance; whoever is not released waits for disposition."""
 
     ror: Probability
+    """P(released on recognizance at the initial appearance)."""
     bail: Probability
+    """P(bail set at the initial appearance); the rest are held without bail."""
     post: Probability
+    """P(bail posted | bail set)."""
     post_delay: Distribution
+    """Time from the bail decision to posting bail."""
 
     @model_validator(mode="after")
     def _shares(self):
@@ -183,11 +209,17 @@ class Disposition(Frozen):
     """How a detained person's case ends: time served, more jail time, or prison."""
 
     time_to_disposition: Distribution
+    """Time from booking to disposition of a detained person."""
     time_served: Probability
+    """P(released at disposition: dismissal, time served)."""
     jail: Probability
+    """P(jail sentence at disposition: more days in this jail)."""
     prison: Probability
+    """P(prison sentence at disposition: transfer to prison)."""
     jail_days: Distribution
+    """Jail time still to serve after a jail sentence."""
     prison_transfer_delay: Distribution
+    """Time from a prison sentence to the transfer."""
 
     @model_validator(mode="after")
     def _shares(self):
@@ -201,18 +233,26 @@ class Charge(Frozen):
     """A charge class (e.g. felony, misdemeanor) with its court path."""
 
     felony: bool
+    """Whether the charge class is a felony (for ``honor.policy: felony_only``)."""
     pretrial: Pretrial
+    """Decision at initial appearance."""
     disposition: Disposition
+    """How the case of a detained person ends."""
 
 
 class Court(Frozen):
     """Court calendar for initial appearances and release processing."""
 
     weekmask: str = "Mon Tue Wed Thu Fri"
+    """Days the court sits: 'Mon-Fri', 'daily', ..."""
     holidays: Literal["us_federal", "none"] = "us_federal"
+    """Days the court is closed besides the weekmask."""
     sessions: tuple[str, ...] = Field(min_length=1, max_length=48)
+    """Start times of the initial-appearance sessions, 'HH:MM'."""
     min_time_to_appearance: Duration
+    """Least time from booking to an initial appearance (paperwork)."""
     release_processing: Distribution
+    """Time from a release decision to leaving the jail."""
 
     @field_validator("weekmask")
     @classmethod
@@ -238,7 +278,9 @@ class Bond(Frozen):
     """
 
     detainer_factor: Probability
+    """Multiplies P(bail posted) when a detainer is lodged before posting."""
     detainer_ror_factor: Probability
+    """Multiplies P(release on recognizance) when a detainer is lodged by then."""
 
 
 class Biometric(Frozen):
@@ -250,48 +292,66 @@ class Biometric(Frozen):
     """
 
     p_lodge: Probability
+    """P(ICE lodges a detainer | fingerprint hit)."""
     delay: Distribution
+    """Time from booking to a remote detainer."""
     missed_record: Probability = 0.0
+    """P(the check misses an existing DHS record)."""
     citizen_record_hit: Probability = 0.0
+    """P(false hit on a naturalized citizen: an old record without the naturalization)."""
 
 
 class Jem(Staffing):
     """Jail Enforcement Model: officers interview foreign-born bookings, lodge detainers."""
 
     queue_delay: Duration
+    """Time from booking to ready for a JEM interview."""
     screening_time: Distribution
+    """Officer time of one interview with database checks."""
     p_lodge: Probability
+    """P(detainer | screened person is removable)."""
     nta_time: Distribution
-    p_lodge_citizen: Probability = 0.0  # a screened naturalized citizen taken for removable
+    """Officer time to prepare a Notice to Appear after a detainer."""
+    p_lodge_citizen: Probability = 0.0
+    """P(detainer | screened naturalized citizen): a citizen taken for removable."""
 
 
 class Wso(Staffing):
     """Warrant Service Officers: serve ICE warrants at release, then hold for ICE."""
 
     service_time: Distribution
+    """Officer time to serve an ICE warrant at release."""
     custody_cap: Duration
+    """Longest hold for ICE after the warrant is served."""
 
 
 class Honor(Frozen):
     """Which detainers the jail holds people on."""
 
     policy: Literal["all", "none", "felony_only"]
+    """Which detainers the jail holds people on."""
     refusal_probability: Probability = 0.0
+    """P(the jail declines a detainer it would honor)."""
 
 
 class Hold(Frozen):
     """The cap on a detainer hold past the time a person would otherwise be released."""
 
     rule: Literal["calendar_48h", "business_48h"]
+    """Clock of the cap: calendar hours, or hours without weekends and holidays."""
     cap: Duration = 2.0
+    """Longest hold past the time the person would otherwise be released."""
 
 
 class Transport(Frozen):
     """ICE transport runs: ``continuous`` (pickup when ready) or set times on set days."""
 
     times: tuple[str, ...] | Literal["continuous"] = "continuous"
+    """ICE pickup times of day, 'HH:MM', or 'continuous' (when ready)."""
     days: str = "daily"
+    """Days with transport runs: 'Mon-Fri', 'daily', ..."""
     seats: Count | None = None
+    """Seats per transport run; none: no limit."""
 
     @field_validator("times")
     @classmethod
@@ -315,8 +375,33 @@ class Ice(Frozen):
     """Whether and when ICE takes custody of a person held for it."""
 
     p_pickup: Probability
+    """P(ICE takes custody | person held on a detainer)."""
     pickup_delay: Distribution
+    """Time from the start of a hold to ICE ready to pick up."""
     transport: Transport = Transport()
+    """When ICE transport runs."""
+
+
+class RosterPerson(Frozen):
+    """One person of a roster warm start, in custody at ``start_date`` since ``booked``.
+
+    Times are local wall-clock times; a field left out is not conditioned on.
+    """
+
+    booked: dt.datetime
+    """Booking time, before ``start_date``."""
+    id: str | None = None
+    """The jail's id, kept for reference."""
+    charge: str | None = None
+    """A charge name of the scenario."""
+    foreign_born: bool | None = None
+    """Born outside the U.S."""
+    citizen: bool | None = None
+    """A U.S. citizen, by birth or naturalization."""
+    detainer: bool | None = None
+    """An immigration detainer was lodged before ``start_date``."""
+    detainer_at: dt.datetime | None = None
+    """When the detainer was lodged (checked; conditioned on only as lodged by day 0)."""
 
 
 class WarmStart(Frozen):
@@ -326,11 +411,32 @@ class WarmStart(Frozen):
     after running for ``history`` with the same inputs: bookings of that period are simulated
     and those still in custody at day 0 are kept. For the infinite-server parts of the model
     this is the equilibrium exactly (a Poisson number of people with equilibrium residual
-    stays), and it also fills the officer queues.
+    stays), and it also fills the officer queues. ``roster``: the people of a roster CSV
+    (``roster``, relative to the scenario file; ``warm_start: roster.csv`` for short), each
+    with a stay sampled given the time already served (:mod:`jailsim.roster`); the file is read
+    into ``people``, which the resolved scenario keeps (and then does not read the file again).
     """
 
-    kind: Literal["none", "steady_state"] = "none"
+    kind: Literal["none", "steady_state", "roster"] = "none"
     history: Duration = 2 * 365.25
+    roster: str | None = None
+    """Roster CSV (kind ``roster``), relative to the scenario file."""
+    columns: dict[str, str] | None = None
+    """Roster column for a role (``booked``, ``id``, ``charge``, ``foreign_born``, ``citizen``,
+    ``detainer``, ``detainer_at``) where the name is not guessed."""
+    timezone: str | None = None
+    """The jail's IANA time zone, for roster times with a UTC offset."""
+    people: tuple[RosterPerson, ...] | None = None
+    """The roster's rows, read from ``roster`` (or given inline)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data):
+        if isinstance(data, str) and data.strip():
+            data = data.strip()
+            return {"kind": data} if data in ("none", "steady_state") else {
+                "kind": "roster", "roster": data}
+        return data
 
     @field_validator("history")
     @classmethod
@@ -338,6 +444,28 @@ class WarmStart(Frozen):
         if not 1 <= v <= 10 * 365.25:
             raise ValueError("must be from 1 day to 10 years")
         return v
+
+    @model_validator(mode="after")
+    def _exclusive(self):
+        roster = ("roster", "columns", "timezone", "people")
+        if self.kind != "roster":
+            given = [k for k in roster if getattr(self, k) is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)}: given with kind {self.kind!r}; "
+                                 "these keys belong to kind 'roster'")
+        elif "history" in self.model_fields_set:
+            raise ValueError("history applies to kind 'steady_state' only: a roster is the "
+                             "population at day 0")
+        elif self.roster is None and self.people is None:
+            raise ValueError("kind 'roster' needs 'roster: FILE.csv' (or 'people')")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        data = handler(self)
+        if self.kind == "roster":
+            data.pop("history", None)
+        return data
 
 
 class Change(Frozen):
@@ -349,7 +477,9 @@ class Change(Frozen):
     """
 
     start: dt.date = Field(alias="from")
+    """First day of the change, YYYY-MM-DD (from 00:00)."""
     values: dict[str, Any] = Field(alias="set", min_length=1)
+    """Dotted path -> new value, as in a scenario file."""
 
     @field_validator("values")
     @classmethod
@@ -366,34 +496,68 @@ class Jail(Frozen):
     """Beds: census above rated capacity is boarded out (no one is refused)."""
 
     rated_capacity: Count
+    """Rated beds; census above it is boarded out."""
 
 
 class Scenario(Frozen):
-    """Everything one run needs. Build it with :func:`jailsim.load`; change it with ``with_``."""
+    """Everything one run needs. Build it with :func:`jailsim.load`; change it with ``with_``.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> sc = jailsim.load("jailsim:jem.yaml")
+    >>> sc.program, sc.uses_jem, sc.uses_wso
+    ('jem', True, False)
+    >>> more = sc.with_({"jem.officers": 4, "hold.cap": "72h"})
+    >>> more.jem.officers, more.hold.cap, sc.jem.officers
+    (4, 3.0, 2)
+    """
 
     name: str = Field(min_length=1, max_length=200)
+    """Name shown in tables, figures and reports."""
     description: str = ""
+    """Free text."""
     program: Literal["none", "jem", "wso", "jem+wso"]
+    """287(g) models the jail runs."""
     start_date: dt.date
+    """Calendar date of day 0, YYYY-MM-DD (00:00)."""
     horizon: Duration
+    """Simulated time from day 0."""
     warmup: Duration
+    """Time at the start left out of the metrics."""
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1, strict=True)
+    """Seed of the random streams; none: given at run time."""
     replications: int = Field(default=1, ge=1, le=100_000, strict=True)
+    """Independent runs of the scenario."""
     jailsim_version: str | None = None
+    """jailsim version that wrote a resolved scenario (informative)."""
     jail: Jail
+    """Beds."""
     arrivals: Arrivals
+    """Booking streams."""
     charges: dict[str, Charge]
+    """Charge classes by name, each with its court path."""
     court: Court
+    """Court calendar."""
     bond: Bond
+    """Effect of a detainer on pretrial release."""
     biometric: Biometric
+    """Fingerprint check at booking."""
     honor: Honor
+    """Detainer policy of the jail."""
     hold: Hold
+    """Cap on holds for ICE."""
     ice: Ice
+    """ICE pickups."""
     jem: Jem | None = None
+    """JEM screening; used when ``program`` names jem."""
     wso: Wso | None = None
+    """WSO warrant service; used when ``program`` names wso."""
     warm_start: WarmStart = WarmStart()
     costs: Costs | None = None
+    """Money, for ``jailsim budget``; does not change the simulation."""
     changes: tuple[Change, ...] = ()
+    """Dated policy changes within the horizon."""
 
     @field_validator("horizon")
     @classmethod
@@ -401,6 +565,17 @@ class Scenario(Frozen):
         if not 0 < v <= 100 * 365.25:
             raise ValueError("must be more than 0 and at most 100 years")
         return v
+
+    @field_validator("warm_start")
+    @classmethod
+    def _roster(cls, v, info):
+        start, charges = info.data.get("start_date"), info.data.get("charges")
+        if v.kind != "roster" or start is None:
+            return v
+        from jailsim.roster import resolve
+
+        names = tuple(charges) if charges is not None else None
+        return resolve(v, start, names, (info.context or {}).get("base_dir"))
 
     @field_validator("changes")
     @classmethod

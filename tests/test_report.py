@@ -53,3 +53,72 @@ def test_comparison_folder_report(tmp_path):
     assert "JEM vs WSO" in page and "paired by replication" in page
     assert "under WSO against" in page  # plain-language sentences from the comparison
     assert "http://" not in page and "<script" not in page
+
+
+@pytest.fixture(scope="module")
+def sweep_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep")
+    jailsim.sweep("scenarios/jem.yaml", {"jem.officers": [1, 2], "hold.cap": ["24h", "48h"]},
+                  seed=5, replications=2, days=60, engine="vector", out=out)
+    return out
+
+
+def test_sweep_folder_report(sweep_folder):
+    import pandas as pd
+
+    from jailsim.experiment import HEADLINE
+    from jailsim.report import _fmt, _interval
+
+    page = write_report(sweep_folder).read_text()
+    assert page.startswith("<!doctype html>") and "jailsim sweep: JEM" in page
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    # one figure per varied parameter
+    srcs = re.findall(r'src="([^"]+)"', page)
+    assert len(srcs) == 2 and all(s.startswith("data:image/png;base64,") for s in srcs)
+    # a table per headline metric with every design point's mean and interval
+    table = pd.read_csv(sweep_folder / "sweep.csv")
+    for metric in HEADLINE:
+        assert f"<h3><code>{metric}</code>" in page
+        for _, r in table[table["metric"] == metric].iterrows():
+            assert f"<td>{_fmt(r['mean'])}</td><td>{_interval(r['ci_low'], r['ci_high'])}</td>" \
+                in page, (metric, r["point"])
+    # the resolved inputs and what was varied
+    assert "<code>hold.cap</code>: 24h, 48h" in page and "program: jem" in page
+
+
+def test_sweep_report_says_where_each_metric_is_lowest(sweep_folder):
+    """On common random numbers every hold is cut at the cap, so a 24-hour cap can never
+    give more hold bed-days than a 48-hour one: the lowest point must have hold.cap=24h."""
+    page = write_report(sweep_folder).read_text()
+    sentence = re.search(r"<li><b>bed-days spent held for ICE past release[^<]*</b>.*?</li>",
+                         page)
+    assert sentence, "no plain-words sentence for hold_bed_days"
+    lowest = re.search(r"lowest .*? at (jem\.officers=\d, hold\.cap=\w+);", sentence[0])
+    assert lowest and lowest[1].endswith("hold.cap=24h"), sentence[0]
+
+
+def test_cli_sweep_writes_its_report(tmp_path, capsys):
+    from jailsim.cli import main
+
+    out = tmp_path / "sw"
+    code = main(["sweep", "scenarios/jem.yaml", "--vary", "jem.officers=1,2", "--replications",
+                 "2", "--days", "30", "--seed", "1", "--out", str(out), "--quiet"])
+    assert code == 0
+    assert f"report: {out / 'report.html'}" in capsys.readouterr().out
+    assert (out / "report.html").read_text().count("data:image/png;base64,") == 1
+
+
+def test_sensitivity_folder_report(tmp_path):
+    pytest.importorskip("SALib")
+    out = tmp_path / "sens"
+    sc = jailsim.load("scenarios/jem.yaml").with_({"warm_start.kind": "none"})
+    result = jailsim.analyze_sensitivity(sc, {"jem.officers": "1:4", "hold.cap": "24h:72h"},
+                                         method="morris", samples=2, replications=1, days=30,
+                                         seed=1, metrics=["hold_bed_days", "detainers"],
+                                         out=out)
+    page = write_report(out).read_text()
+    assert "jailsim sensitivity: JEM" in page and "morris method" in page
+    assert page.count("data:image/png;base64,") == 1 and "<script" not in page
+    assert "<code>hold.cap</code>: 24h to 72h" in page
+    # every index of the table is in the page
+    assert page.count("<tr><td><code>") == len(result.indices)

@@ -1,4 +1,4 @@
-"""The report renders in a real browser: every image loads, nothing overflows the page.
+"""The reports render in a real browser: every image loads, nothing overflows the page.
 
 Uses the distribution's Chromium (``make test`` installs it with apt-get where it can); the
 test is skipped, saying why, where no Chromium is installed. A copy of the report gets a
@@ -30,13 +30,25 @@ window.addEventListener('load', () => {
 </script></body>"""
 
 
+def _run(folder):
+    jailsim.simulate("scenarios/jem.yaml", seed=2, replications=2, days=90,
+                     engine="vector").save(folder)
+    return 4  # figures: stays, census, holds, screening
+
+
+def _sweep(folder):
+    jailsim.sweep("scenarios/jem.yaml", {"jem.officers": [1, 2], "hold.cap": ["24h", "48h"]},
+                  seed=2, replications=2, days=60, engine="vector", out=folder)
+    return 2  # one figure per varied parameter
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
 @pytest.mark.parametrize("width", [1280, 600])
-def test_report_renders_in_headless_chromium(tmp_path, width):
-    run = tmp_path / "run"
-    jailsim.simulate("scenarios/jem.yaml", seed=2, replications=2, days=90,
-                     engine="vector").save(run)
-    page = write_report(run).read_text()
+@pytest.mark.parametrize("kind", ["run", "sweep"])
+def test_report_renders_in_headless_chromium(tmp_path, kind, width):
+    folder = tmp_path / kind
+    figures = {"run": _run, "sweep": _sweep}[kind](folder)
+    page = write_report(folder).read_text()
     probe = tmp_path / "probe.html"
     probe.write_text(page.replace("</body>", PROBE))
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -48,4 +60,4 @@ def test_report_renders_in_headless_chromium(tmp_path, width):
     found = re.search(r"PROBE images=(\d+) broken=(\d+) overflow=(\w+)", dom)
     assert found, dom[-500:]
     images, broken, overflow = int(found[1]), int(found[2]), found[3]
-    assert images >= 4 and broken == 0 and overflow == "false"
+    assert images == figures and broken == 0 and overflow == "false"

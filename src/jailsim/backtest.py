@@ -87,7 +87,21 @@ def _months(dates: pd.Series) -> pd.Series:
 
 @dataclass(frozen=True, eq=False)
 class Backtest:
-    """Observed vs simulated daily census and monthly admissions, with the simulation's band."""
+    """Observed vs simulated daily census and monthly admissions, with the simulation's band.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> from jailsim.exports import to_export
+    >>> sc = jailsim.load("jailsim:base_county.yaml").with_(
+    ...     {"warm_start.kind": "none", "horizon": "120d"})
+    >>> export = to_export(jailsim.simulate(sc, seed=1).bookings, sc.start_date)
+    >>> bt = jailsim.backtest(sc, export, replications=2, seed=2)
+    >>> bt.replications, sorted(bt.coverage)
+    (2, ['daily_census', 'monthly_admissions'])
+    >>> list(bt.census.columns[:2])
+    ['date', 'observed']
+    """
 
     export: Export
     scenario: Scenario
@@ -201,6 +215,20 @@ def backtest(
     -------
     Backtest
         ``.census`` and ``.monthly`` tables, ``.coverage``, ``.lines()``, ``.save(folder)``.
+
+    Examples
+    --------
+    A county's export is simulated here from the base county itself (no warm start, so the
+    jail starts empty, as the export's window does):
+
+    >>> import jailsim
+    >>> from jailsim.exports import to_export
+    >>> sc = jailsim.load("jailsim:base_county.yaml").with_(
+    ...     {"warm_start.kind": "none", "horizon": "120d"})
+    >>> export = to_export(jailsim.simulate(sc, seed=1).bookings, sc.start_date)
+    >>> bt = jailsim.backtest(sc, export, replications=2, seed=2)
+    >>> print(bt.lines()[0])
+    back-test of 'base county' against <DataFrame>: 2025-01-06 to ..., 2 replications (seed 2), ...
     """
     sc = load(scenario) if isinstance(scenario, (str, Path)) else scenario
     export = read_export(against, columns=columns, timezone=timezone, as_of=as_of)

@@ -172,6 +172,16 @@ def metrics_by_period(result: Any, confidence: float = 0.95) -> pd.DataFrame:
     """Mean and t-interval of every metric per policy period (index: period, metric).
 
     With no dated changes there is one period, the whole window: the run's summary.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, replications=2, days=60)
+    >>> t = jailsim.metrics_by_period(res)
+    >>> t.index.names, list(t.columns)
+    (FrozenList(['period', 'metric']), ['mean', 'ci_low', 'ci_high', 'n'])
+    >>> t.index.get_level_values("period").unique().tolist()  # no changes: one period
+    ['2025-01-06']
     """
     per_rep = period_metrics(Context.build(result.scenario), result.bookings, result.census)
     return _summaries(per_rep.drop(columns=["from_day", "to_day"]), "period", confidence)

@@ -146,6 +146,19 @@ class Calibration:
 
     ``scenario_dict`` is the scenario file's content (it ``extends`` the base county);
     ``comments`` maps dotted keys to the comment lines written above them.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> from jailsim.exports import to_export
+    >>> sc = jailsim.load("jailsim:base_county.yaml").with_(
+    ...     {"warm_start.kind": "none", "horizon": "180d"})
+    >>> export = to_export(jailsim.simulate(sc, seed=1).bookings, sc.start_date)
+    >>> cal = jailsim.calibrate(export, families=["lognormal"])
+    >>> sorted(cal.scenario_dict["charges"])
+    ['felony', 'misdemeanor']
+    >>> isinstance(cal.scenario(), jailsim.Scenario)
+    True
     """
 
     export: Export
@@ -261,6 +274,21 @@ def calibrate(
     -------
     Calibration
         ``.write(path)`` writes the scenario; ``.log`` is the cleaning log; ``.fits`` the fits.
+
+    Examples
+    --------
+    Fit the base county's own bookings (simulated, starting empty) and find its booking rate,
+    15.6 a day, again, within 4 standard errors of a Poisson count over 180 days:
+
+    >>> import jailsim
+    >>> from jailsim.exports import to_export
+    >>> sc = jailsim.load("jailsim:base_county.yaml").with_(
+    ...     {"warm_start.kind": "none", "horizon": "180d"})
+    >>> export = to_export(jailsim.simulate(sc, seed=1).bookings, sc.start_date)
+    >>> cal = jailsim.calibrate(export, families=["lognormal"])
+    >>> rate = cal.scenario().arrivals.bookings.rate
+    >>> bool(abs(rate - 15.6) < 4 * (15.6 / 180) ** 0.5)
+    True
     """
     export = read_export(data, columns=columns, timezone=timezone, as_of=as_of)
     arrivals = fit_arrivals(export)

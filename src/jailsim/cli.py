@@ -137,8 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(p, "replications per sample point (default 3)")
     p.add_argument("--out", type=Path, help="output folder (default: out/<name>-sensitivity)")
 
-    p = sub.add_parser("report", help="one self-contained HTML file from a run folder")
-    p.add_argument("folder", type=Path, help="output folder of `jailsim run`")
+    p = sub.add_parser("report", help="one self-contained HTML file from an output folder")
+    p.add_argument("folder", type=Path,
+                   help="output folder of `jailsim run`, `compare`, `sweep` or `sensitivity`")
     p.add_argument("--out", type=Path, help="HTML file to write (default: FOLDER/report.html)")
 
     p = sub.add_parser("demo", help="the default county under JEM and WSO: paired comparison")
@@ -301,6 +302,9 @@ def cmd_sweep(args) -> int:
     _resumed(result.tally, out)
     print(f"wrote {out}/sweep.csv (one row per design point and metric), replications.csv, "
           "sweep.json")
+    from jailsim.report import write_report
+
+    print(f"report: {write_report(out)}")
     return 0
 
 
@@ -322,6 +326,9 @@ def cmd_sensitivity(args) -> int:
     print()
     _resumed(result.tally, out)
     print(f"wrote {out}/sensitivity.csv, samples.csv, sensitivity.json")
+    from jailsim.report import write_report
+
+    print(f"report: {write_report(out)}")
     return 0
 
 
@@ -345,7 +352,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_report(args) -> int:
-    """Write the HTML report of a run folder and print its path."""
+    """Write the HTML report of an output folder and print its path."""
     from jailsim.report import write_report
 
     print(write_report(args.folder, args.out))

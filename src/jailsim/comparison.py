@@ -160,6 +160,17 @@ class Comparison:
         Replications computed now and resumed from checkpoints.
     seed
         The master seed (each scenario's own seed is in its Result).
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> c = jailsim.compare(["jailsim:jem.yaml", "jailsim:wso.yaml"], seed=1,
+    ...                     replications=2, days=60)
+    >>> c.crn, c.seed, list(c.results)
+    (True, 1, ['JEM', 'WSO'])
+    >>> row = c.differences.set_index("metric").loc["bookings_per_day"]
+    >>> row["scenario"], row["baseline"], float(row["diff"])  # same bookings under both
+    ('WSO', 'JEM', 0.0)
     """
 
     results: dict[str, Result]

@@ -412,6 +412,16 @@ def budget_table(result: Result, per: str = "year", confidence: float = 0.95) ->
     Columns ``group``, ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``. ``attrs`` holds the
     scenario name, the basis, the seed and the window's dates. With one replication the
     interval is NaN.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, replications=2, days=60)
+    >>> t = jailsim.budget_table(res)
+    >>> list(t.columns)
+    ['group', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
+    >>> t.loc["bed_days", "unit"], int(t.loc["bed_days", "n"])
+    ('bed-days/yr', 2)
     """
     table = _t_table(budget_lines(result, per), per, confidence)
     first, last = _window(result.scenario)
@@ -440,6 +450,17 @@ def budget_difference(
     ------
     ValueError
         When the two results do not have the same replications.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> c = jailsim.compare(["jailsim:jem.yaml", "jailsim:wso.yaml"], seed=1,
+    ...                     replications=2, days=60)
+    >>> d = jailsim.budget_difference(c.results["JEM"], c.results["WSO"])
+    >>> list(d.columns)
+    ['group', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
+    >>> bool(d.loc["bed_days", "mean"] < 0)  # WSO holds fewer people than JEM
+    True
     """
     a, b = budget_lines(result_a, per), budget_lines(result_b, per)
     if list(a.index) != list(b.index):

@@ -104,6 +104,17 @@ def explain(result: Any, booking_id: int, replication: int = 0) -> Explanation:
     ------
     ValueError
         When the booking is not in the table.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, days=60)
+    >>> first = int(res.bookings["booking_id"].iloc[0])
+    >>> e = jailsim.explain(res, first)
+    >>> print(e.lines()[0])
+    Booking ... (replication 0, ... stream): ... charge (...); ...
+    >>> any(line.strip().endswith("Booked.") for line in e.lines())
+    True
     """
     b = result.bookings
     rows = b[(b["replication"] == replication) & (b["booking_id"] == booking_id)]

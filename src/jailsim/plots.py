@@ -1,7 +1,8 @@
 """Figures built on the result tables: stays, census, holds, screening, comparisons, budgets.
 
 Every function takes tables (a :class:`~jailsim.result.Result`, or DataFrames from it), draws
-on a matplotlib ``Axes`` (a new figure when none is given) and returns the ``Figure``. Each
+on a matplotlib ``Axes`` (a new figure when none is given; several panels for sweeps and
+sensitivity) and returns the ``Figure``. Each
 figure has labeled axes with units, a title and a source line (scenario, seed,
 replications), and uses line styles, markers and hatching as well as gray levels, so it reads
 in grayscale. ``Result.plot`` gives the same functions bound to a result.
@@ -11,12 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
 #: Gray levels and line styles, so series differ without color.
 STYLES = [
@@ -42,10 +40,20 @@ def _axes(ax):
 
 
 def _footer(fig, text: str) -> None:
+    """Write the source line; panels drawn on one figure share one line."""
+    old = getattr(fig, "_jailsim_footer", None)
+    if old is not None and text in old.get_text():
+        return
+    if old is not None:
+        text = f"{old.get_text()}\n{text}"
+        old.remove()
+    lines = text.count("\n") + 1
     engine = fig.get_layout_engine()
     if engine is not None and hasattr(engine, "set"):
-        engine.set(rect=(0, 0.05, 1, 0.95))  # keep the bottom strip for the source line
-    fig.text(0.01, 0.01, text, fontsize=7, color="0.3", ha="left", va="bottom")
+        # keep a bottom strip for the source line(s)
+        engine.set(rect=(0, 0.05 * lines, 1, 1 - 0.05 * lines))
+    fig._jailsim_footer = fig.text(0.01, 0.01, text, fontsize=7, color="0.3", ha="left",
+                                   va="bottom")
 
 
 def _survival(los: np.ndarray, censored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,6 +135,10 @@ def holds(result, ax=None):
     rule = result.scenario.hold.rule
     kind = "calendar hours" if rule == "calendar_48h" else "business hours: longer in clock time"
     ax.axvline(cap_h, color="0.0", linestyle="--", label=f"cap: {cap_h:g} h ({kind})")
+    if result.scenario.uses_wso:
+        wso_h = result.scenario.wso.custody_cap * 24
+        ax.axvline(wso_h, color="0.4", linestyle=":",
+                   label=f"WSO custody cap after a served warrant: {wso_h:g} h")
     ax.set_xlabel("hold past release-eligible time (hours)")
     ax.set_ylabel("holds (count, all replications)")
     ax.set_title("Holds for ICE: how long, and how they ended")
@@ -174,29 +186,32 @@ def screening(result, ax=None):
     return fig
 
 
-def differences(table: pd.DataFrame, metrics: list[str] | None = None, ax=None, title=None):
+def differences(table: pd.DataFrame, metrics: list[str] | None = None, ax=None, title=None,
+                source: str = ""):
     """Paired differences with 95% intervals, one row per metric, in percent of the baseline.
 
-    ``table`` has rows per metric and columns ``pct``, ``pct_low``, ``pct_high`` (the
-    comparison table of :mod:`jailsim.compare`, or any table with those columns).
+    ``table`` has rows per metric and columns ``pct``, ``pct_ci_low``, ``pct_ci_high``
+    (``Comparison.differences`` indexed by ``metric``); ``source`` is the footer line.
     """
     fig, ax = _axes(ax)
     t = table.loc[metrics] if metrics else table
     y = np.arange(len(t))[::-1]
-    ax.errorbar(t["pct"], y, xerr=[t["pct"] - t["pct_low"], t["pct_high"] - t["pct"]],
+    ax.errorbar(t["pct"], y, xerr=[t["pct"] - t["pct_ci_low"], t["pct_ci_high"] - t["pct"]],
                 fmt="o", color="0.0", ecolor="0.35", capsize=3)
     ax.axvline(0, color="0.5", linestyle="--")
     ax.set_yticks(y, t.index)
     ax.set_xlabel("difference (% of the first scenario), 95% interval")
     ax.set_title(title or "Paired differences between scenarios")
+    if source:
+        _footer(fig, source)
     return fig
 
 
-def budget(table: pd.DataFrame, ax=None, title=None):
+def budget(table: pd.DataFrame, ax=None, title=None, source: str = ""):
     """Stacked yearly cost lines per scenario, with the net cost marked.
 
     ``table``: rows = scenarios, columns = budget lines in USD per year; a ``net_cost_usd``
-    column, when present, is drawn as a marker instead of a bar.
+    column, when present, is drawn as a marker instead of a bar; ``source`` is the footer line.
     """
     fig, ax = _axes(ax)
     net = table.get("net_cost_usd")
@@ -214,6 +229,126 @@ def budget(table: pd.DataFrame, ax=None, title=None):
     ax.set_ylabel("USD per year")
     ax.set_title(title or "Yearly cost by line and scenario")
     ax.legend(frameon=False, fontsize=8)
+    if source:
+        _footer(fig, source)
+    return fig
+
+
+
+def _grid(n: int, axes):
+    """A figure with ``n`` panels (two columns), or the panels given."""
+    if axes is not None:
+        axes = list(np.ravel(axes))
+        return axes[0].figure, axes
+    cols = 1 if n == 1 else 2
+    rows = -(-n // cols)
+    fig, grid = plt.subplots(rows, cols, figsize=(7.5, 1.0 + 2.7 * rows), layout="constrained",
+                             squeeze=False)
+    panels = list(grid.ravel())
+    for ax in panels[n:]:
+        ax.set_visible(False)
+    return fig, panels[:n]
+
+
+def _wrap(text: str, width: int = 42) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width)
+
+
+def sweep_metrics(table: pd.DataFrame, factor: str, metrics: list[str], *,
+                  factor_unit: str = "", source: str = "", axes=None):
+    """Each metric against one varied parameter: mean and 95% interval at every design point.
+
+    ``table`` is a sweep's tidy table (``Sweep.table``, or ``sweep.csv`` read back): one row
+    per design point and metric, with one column per varied parameter between ``point`` and
+    ``metric``, and ``unit``, ``mean``, ``ci_low``, ``ci_high``. One panel per metric; the
+    values of ``factor`` are the x axis (numbers to scale, anything else in design order);
+    when other parameters vary too, each combination of their values is its own series, with
+    its marker, line style and gray level. Series are nudged sideways so their bars do not
+    hide one another. ``factor_unit`` labels the x axis; ``source`` is the footer.
+    """
+    from jailsim.metrics import METRICS
+
+    cols = list(table.columns)
+    factors = cols[cols.index("point") + 1:cols.index("metric")]
+    others = [f for f in factors if f != factor]
+    levels = list(dict.fromkeys(table[factor]))
+    numeric = pd.api.types.is_numeric_dtype(table[factor])
+    position = {v: (float(v) if numeric else float(k)) for k, v in enumerate(levels)}
+    span = (max(position.values()) - min(position.values())) or 1.0
+    groups = list(table.groupby(others, sort=False)) if others else [((), table)]
+    fig, panels = _grid(len(metrics), axes)
+    for ax, metric in zip(panels, metrics, strict=True):
+        rows = table[table["metric"] == metric]
+        unit = rows["unit"].iloc[0] if len(rows) else METRICS.get(metric, ("", ""))[0]
+        for k, (key, group) in enumerate(groups):
+            g = group[group["metric"] == metric]
+            g = g.assign(_x=g[factor].map(position)).sort_values("_x")
+            nudge = (k - (len(groups) - 1) / 2) * 0.03 * span
+            mean = g["mean"].to_numpy(dtype=float)
+            lo = np.nan_to_num(mean - g["ci_low"].to_numpy(dtype=float))
+            hi = np.nan_to_num(g["ci_high"].to_numpy(dtype=float) - mean)
+            key = key if isinstance(key, tuple) else (key,)
+            label = ", ".join(f"{o}={v}" for o, v in zip(others, key, strict=True)) or None
+            style = STYLES[k % len(STYLES)]
+            ax.errorbar(g["_x"] + nudge, mean, yerr=[lo, hi], capsize=3, markersize=4,
+                        marker="osD^v<>"[k % 7], ecolor=style["color"], label=label, **style)
+        if not numeric or len(levels) <= 8:
+            ax.set_xticks([position[v] for v in levels], [str(v) for v in levels])
+        ax.set_xlabel(f"{factor} ({factor_unit})" if factor_unit else factor, fontsize=8)
+        ax.set_ylabel(f"{metric} ({unit})" if unit else metric, fontsize=8)
+        ax.set_title(_wrap(METRICS.get(metric, ("", metric))[1]), fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(True, color="0.9")
+    if len(groups) > 1:
+        panels[0].legend(frameon=False, fontsize=7)
+    fig.suptitle(f"Sweep over {factor}: mean and 95% interval at each design point",
+                 fontsize=11)
+    if source:
+        _footer(fig, source)
+    return fig
+
+
+def sensitivity_indices(indices: pd.DataFrame, metrics: list[str], *, source: str = "",
+                        axes=None):
+    """Sensitivity indices with 95% bootstrap intervals: one panel per metric.
+
+    ``indices`` is :attr:`jailsim.Sensitivity.indices` (or ``sensitivity.csv``): columns
+    ``metric``, ``parameter``, ``index``, ``value``, ``ci_low``, ``ci_high``. Sobol results
+    show first-order ``S1`` and total ``ST`` side by side (plain and hatched bars); Morris
+    results show ``mu_star``, the mean absolute elementary effect, in the metric's unit.
+    """
+    from jailsim.metrics import METRICS
+
+    shown = [i for i in ("S1", "ST") if i in set(indices["index"])] or ["mu_star"]
+    fig, panels = _grid(len(metrics), axes)
+    for ax, metric in zip(panels, metrics, strict=True):
+        t = indices[(indices["metric"] == metric) & indices["index"].isin(shown)]
+        params = list(dict.fromkeys(t["parameter"]))
+        y = np.arange(len(params))[::-1].astype(float)
+        height = 0.8 / len(shown)
+        for k, name in enumerate(shown):
+            r = t[t["index"] == name].set_index("parameter").reindex(params)
+            v = r["value"].to_numpy(dtype=float)
+            err = [np.nan_to_num(v - r["ci_low"].to_numpy(dtype=float)),
+                   np.nan_to_num(r["ci_high"].to_numpy(dtype=float) - v)]
+            ax.barh(y + (k - (len(shown) - 1) / 2) * height, v, height=height, xerr=err,
+                    color=f"{0.35 + 0.4 * k}", hatch=HATCHES[k], edgecolor="0.2",
+                    error_kw={"ecolor": "0.0", "capsize": 2}, label=name)
+        ax.set_yticks(y, params, fontsize=7)
+        unit = METRICS.get(metric, ("", ""))[0]
+        ax.set_xlabel("index (share of variance)" if shown != ["mu_star"]
+                      else f"mu_star ({unit})", fontsize=8)
+        ax.set_ylabel("parameter", fontsize=8)
+        ax.set_title(_wrap(f"{metric}: {METRICS.get(metric, ('', ''))[1]}"), fontsize=8)
+        ax.axvline(0, color="0.5", linewidth=0.8)
+        ax.tick_params(labelsize=7)
+    panels[0].legend(frameon=False, fontsize=7)
+    method = "Sobol" if shown != ["mu_star"] else "Morris"
+    fig.suptitle(f"{method} sensitivity indices with 95% bootstrap intervals", fontsize=11)
+    if source:
+        _footer(fig, source)
     return fig
 
 

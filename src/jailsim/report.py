@@ -1,9 +1,13 @@
 """One self-contained HTML file from an output folder: inputs, headline table, figures.
 
-The report reads only what a run wrote (``summary.json``, ``scenario.resolved.yaml``,
-``bookings.parquet``, ``census.parquet``), so it can be made at any time after the run, on
-any machine. Figures are embedded as base64 PNG and the page uses no scripts, fonts or
-styles from the network: it opens offline.
+The folder may be a run's (``jailsim run``), a comparison's (``jailsim compare``, ``demo``),
+a sweep's (``jailsim sweep``) or a sensitivity analysis's (``jailsim sensitivity``). The
+report reads only what the command wrote (for a run ``summary.json``,
+``scenario.resolved.yaml``, ``bookings.parquet``, ``census.parquet``; for a sweep
+``sweep.json``, ``sweep.csv``; for a sensitivity analysis ``sensitivity.json``,
+``sensitivity.csv``), so it can be made at any time after the run, on any machine. Figures
+are embedded as base64 PNG and the page uses no scripts, fonts or styles from the network:
+it opens offline.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import pandas as pd
 
 from jailsim import plots
 from jailsim.atomic import atomic_write_text
+from jailsim.experiment import HEADLINE as EXPERIMENT_HEADLINE
 from jailsim.metrics import METRICS
 from jailsim.result import Result
 from jailsim.scenario.loading import ScenarioError, load
@@ -42,7 +47,8 @@ def load_run(folder: str | Path) -> Result:
     missing = [n for n in ("summary.json", "scenario.resolved.yaml", "bookings.parquet",
                            "census.parquet") if not (folder / n).exists()]
     if missing:
-        raise ScenarioError([f"{folder}: not a jailsim run folder (missing {', '.join(missing)})"])
+        raise ScenarioError([f"{folder}: not a jailsim run folder (missing {', '.join(missing)}; "
+                             "nor a comparison, sweep or sensitivity folder)"])
     summary = json.loads((folder / "summary.json").read_text())
     metrics_path = folder / "replications.csv"
     metrics = pd.read_csv(metrics_path) if metrics_path.exists() else pd.DataFrame()
@@ -138,9 +144,10 @@ def _comparison_body(folder: Path) -> tuple[str, list[str]]:
         frame = pd.DataFrame(diffs).T
         keep = [m for m in HEADLINE if m in frame.index and pd.notna(frame.loc[m, "pct"])]
         figures.append(_png(plots.differences(
-            frame.loc[keep, ["pct", "pct_ci_low", "pct_ci_high"]].astype(float).rename(
-                columns={"pct_ci_low": "pct_low", "pct_ci_high": "pct_high"}),
-            title=f"{label} compared with {base}: paired differences")))
+            frame.loc[keep, ["pct", "pct_ci_low", "pct_ci_high"]].astype(float),
+            title=f"{label} compared with {base}: paired differences",
+            source=f"jailsim — seed {comp['seed']}, {comp['replications']} replications, "
+                   f"engine {comp['engine']}")))
     figures.insert(0, _png(plots.los_survival(runs)))
     figures += [_png(plots.census(r)) for r in runs.values()]
     crn = "common random numbers" if comp["common_random_numbers"] else "independent streams"
@@ -160,16 +167,146 @@ def _comparison_body(folder: Path) -> tuple[str, list[str]]:
     return f"jailsim: {' vs '.join(runs)}", body
 
 
+def _interval(lo, hi) -> str:
+    return f"{_fmt(lo)} – {_fmt(hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
+
+
+def _cell(value) -> str:
+    return html.escape(_fmt(value) if isinstance(value, float) else str(value))
+
+
+def _inputs(folder: Path) -> list[str]:
+    return ["<h2>Inputs (the resolved scenario, as run)</h2>",
+            "<p class='note'>Sources of the default numbers are the comments of "
+            "<code>scenarios/base_county.yaml</code> (see docs/scenario_reference.md).</p>",
+            f"<pre>{html.escape((folder / 'scenario.resolved.yaml').read_text())}</pre>"]
+
+
+def _sweep_body(folder: Path) -> tuple[str, list[str]]:
+    """Title and body of the report of a ``jailsim sweep`` folder."""
+    from jailsim.reference import field_unit
+
+    info = json.loads((folder / "sweep.json").read_text())
+    table = pd.read_csv(folder / "sweep.csv")
+    factors = list(info["factors"])
+    metrics = [m for m in EXPERIMENT_HEADLINE if m in set(table["metric"])]
+    points = table.drop_duplicates("point")[["point", *factors]]
+    source = (f"jailsim — sweep of scenario '{info['scenario']}', seed {info['seed']}, "
+              f"{info['replications']} replications per design point, engine {info['engine']}")
+    sentences, tables = [], []
+    for metric in metrics:
+        unit, meaning = METRICS[metric]
+        t = table[table["metric"] == metric].reset_index(drop=True)
+        if t["mean"].isna().all():
+            continue
+        low, high = t.loc[t["mean"].idxmin()], t.loc[t["mean"].idxmax()]
+
+        def where(row) -> str:
+            return html.escape(", ".join(f"{f}={row[f]}" for f in factors))
+
+        sentences.append(
+            f"<li><b>{html.escape(meaning)}</b> ({html.escape(unit)}): lowest "
+            f"{_fmt(low['mean'])} (95% interval {_interval(low['ci_low'], low['ci_high'])}) "
+            f"at {where(low)}; highest {_fmt(high['mean'])} "
+            f"({_interval(high['ci_low'], high['ci_high'])}) at {where(high)}.</li>")
+        head = "".join(f"<th>{html.escape(f)}</th>" for f in factors)
+        rows = "".join(
+            f"<tr><td>{int(r['point'])}</td>"
+            + "".join(f"<td>{_cell(r[f])}</td>" for f in factors)
+            + f"<td>{_fmt(r['mean'])}</td><td>{_interval(r['ci_low'], r['ci_high'])}</td></tr>"
+            for _, r in t.iterrows())
+        tables.append(f"<h3><code>{metric}</code>: {html.escape(meaning)} "
+                      f"({html.escape(unit)})</h3><table><tr><th>point</th>{head}"
+                      f"<th>mean</th><th>95% interval</th></tr>{rows}</table>")
+    figures = [_png(plots.sweep_metrics(table, f, metrics, factor_unit=field_unit(f),
+                                        source=source)) for f in factors]
+    design = "".join(f"<li><code>{html.escape(f)}</code>: "
+                     f"{html.escape(', '.join(str(v) for v in vals))}</li>"
+                     for f, vals in info["factors"].items())
+    crn = "common random numbers" if info.get("common_random_numbers") else "independent"
+    paired = (" Replication <i>r</i> of every point uses the same random streams, so the "
+              "difference between two points is known more precisely than their two intervals "
+              "suggest (<code>replications.csv</code> has the pairs)."
+              if info.get("common_random_numbers") else "")
+    body = [
+        f"<h1>jailsim sweep: {html.escape(info['scenario'])}</h1>",
+        f"<p class='note'>{len(points)} design points (full factorial) x "
+        f"{info['replications']} replications, seed {info['seed']} at every point "
+        f"({crn}), engine {info['engine']}, jailsim {info['jailsim_version']}. Means with "
+        f"95% t-intervals over replications.{paired}</p>",
+        "<h2>In plain words</h2><ul>", *sentences, "</ul>",
+        "<h2>Figures</h2>", *figures,
+        "<h2>Headline metrics at each design point</h2>", *tables,
+        "<p class='note'>Every metric of every design point is in <code>sweep.csv</code>; "
+        "every replication in <code>replications.csv</code>.</p>",
+        "<h2>What was varied</h2><ul>", design, "</ul>",
+        *_inputs(folder),
+    ]
+    return f"jailsim sweep: {info['scenario']}", body
+
+
+def _sensitivity_body(folder: Path) -> tuple[str, list[str]]:
+    """Title and body of the report of a ``jailsim sensitivity`` folder."""
+    info = json.loads((folder / "sensitivity.json").read_text())
+    indices = pd.read_csv(folder / "sensitivity.csv")
+    metrics = list(dict.fromkeys(indices["metric"]))
+    source = (f"jailsim — {info['method']} sensitivity of scenario '{info['scenario']}', "
+              f"seed {info['seed']}, {info['points']} points x {info['replications_per_point']}"
+              f" replications, engine {info['engine']}")
+    rows = "".join(
+        f"<tr><td><code>{html.escape(r['metric'])}</code></td>"
+        f"<td><code>{html.escape(r['parameter'])}</code></td><td>{html.escape(r['index'])}</td>"
+        f"<td>{_fmt(r['value'])}</td><td>{_interval(r['ci_low'], r['ci_high'])}</td></tr>"
+        for _, r in indices.iterrows())
+    params = "".join(
+        f"<li><code>{html.escape(p['path'])}</code>: "
+        f"{p['low']:g}{html.escape(p.get('unit') or '')} to "
+        f"{p['high']:g}{html.escape(p.get('unit') or '')}"
+        f"{' (whole numbers)' if p.get('integer') else ''}</li>" for p in info["parameters"])
+    skipped = info.get("skipped_metrics") or []
+    body = [
+        f"<h1>jailsim sensitivity: {html.escape(info['scenario'])}</h1>",
+        f"<p class='note'>{info['method']} method, N = {info['samples']}: {info['points']} "
+        f"sample points x {info['replications_per_point']} replications, seed {info['seed']}, "
+        f"engine {info['engine']}, jailsim {info['jailsim_version']}. Indices with 95% "
+        "bootstrap intervals (SALib).</p>",
+        "<h2>Figures</h2>",
+        _png(plots.sensitivity_indices(indices, metrics, source=source)),
+        "<h2>Indices</h2><table><tr><th>metric</th><th>parameter</th><th>index</th>"
+        f"<th>value</th><th>95% interval</th></tr>{rows}</table>",
+        *([f"<p class='note'>Not analysed (undefined at some point): "
+           f"{html.escape(', '.join(skipped))}.</p>"] if skipped else []),
+        "<h2>What was varied</h2><ul>", params, "</ul>",
+        *_inputs(folder),
+    ]
+    return f"jailsim sensitivity: {info['scenario']}", body
+
+
 def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
-    """Write ``report.html`` for a run or comparison folder (or to ``out``); return its path."""
+    """Write ``report.html`` for an output folder (or to ``out``); return its path.
+
+    The folder is that of a run, a comparison, a sweep or a sensitivity analysis.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import jailsim
+    >>> from jailsim.report import write_report
+    >>> folder = tempfile.mkdtemp()
+    >>> s = jailsim.sweep("jailsim:jem.yaml", {"jem.officers": [1, 2]}, seed=1,
+    ...                   replications=2, days=30, out=folder)
+    >>> write_report(folder).name
+    'report.html'
+    """
     folder = Path(folder)
     path = Path(out) if out else folder / REPORT_NAME
-    if (folder / "comparison.json").exists():
-        title, body = _comparison_body(folder)
-        return atomic_write_text(path, _page(title, body))
+    for marker, make in (("comparison.json", _comparison_body), ("sweep.json", _sweep_body),
+                         ("sensitivity.json", _sensitivity_body)):
+        if (folder / marker).exists():
+            title, body = make(folder)
+            return atomic_write_text(path, _page(title, body))
     result = load_run(folder)
     summary = json.loads((folder / "summary.json").read_text())
-    resolved = (folder / "scenario.resolved.yaml").read_text()
     figures = [plots.los_survival(result), plots.census(result), plots.holds(result)]
     if result.scenario.uses_jem:
         figures.append(plots.screening(result))
@@ -185,9 +322,6 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
         _headline(summary),
         "<h2>Figures</h2>",
         *(_png(f) for f in figures),
-        "<h2>Inputs (the resolved scenario, as run)</h2>",
-        "<p class='note'>Sources of the default numbers are the comments of "
-        "<code>scenarios/base_county.yaml</code> (facts.md sections).</p>",
-        f"<pre>{html.escape(resolved)}</pre>",
+        *_inputs(folder),
     ]
     return atomic_write_text(path, _page(f"jailsim: {result.scenario.name}", body))

@@ -17,6 +17,9 @@ with the mean and its 95% interval; only metrics are kept (no bookings tables).
 Output folder::
 
     sweep.csv  replications.csv  sweep.json  scenario.resolved.yaml
+
+``jailsim sweep`` adds ``report.html`` (:func:`jailsim.report.write_report`): the headline
+metrics at every design point and a figure of them against each varied parameter.
 """
 
 from __future__ import annotations
@@ -171,6 +174,18 @@ class Sweep:
         ``ci_low``, ``ci_high``, ``n``.
     tally
         Replications computed now and resumed from checkpoints.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> s = jailsim.sweep("jailsim:jem.yaml", {"jem.officers": [1, 2]}, seed=1,
+    ...                   replications=2, days=30)
+    >>> s.design
+       point  jem.officers
+    0      0             1
+    1      1             2
+    >>> list(s.table.columns)
+    ['point', 'jem.officers', 'metric', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
     """
 
     scenario: Scenario
@@ -265,6 +280,15 @@ def sweep(
     -------
     Sweep
         The design and the tidy table of means with intervals.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> s = jailsim.sweep("jailsim:jem.yaml", {"jem.officers": [1, 2]}, seed=1,
+    ...                   replications=2, days=30)
+    >>> t = s.table.set_index(["point", "metric"])
+    >>> int(t.loc[(0, "detainers"), "n"]), len(s.replications)
+    (2, 4)
     """
     where = str(scenario) if isinstance(scenario, (str, Path)) else "sweep"
     if isinstance(scenario, (str, Path)):

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean browser
+.PHONY: demo test lint bench clean browser notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Re-execute notebooks/*.ipynb at full size and store their outputs (a few minutes).
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/run_all.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

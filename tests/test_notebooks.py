@@ -1,0 +1,175 @@
+"""The notebooks in notebooks/: stored with outputs, and executed here at small sizes.
+
+Each notebook is run with nbclient in a fresh ``python3`` kernel, in a temporary working
+directory, after its ``parameters`` cell is set to the small sizes below; no cell may raise,
+and the computed conclusion cell must say what it should, with numbers that agree with the
+same computation made here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import jailsim
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+_spec = importlib.util.spec_from_file_location("run_all", NOTEBOOKS / "run_all.py")
+run_all = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(run_all)
+
+#: Parameters of each notebook for the test run (every name must be in its parameters cell).
+SMALL = {
+    "01_jem_vs_wso": {"REPLICATIONS": 3, "DAYS": 120.0, "SEED": 2025},
+    "02_budget": {"REPLICATIONS": 3, "DAYS": 90.0, "SEED": 1, "PRICES": [50, 93, 200]},
+    "03_calibrate": {"FIT_DAYS": 150, "TEST_DAYS": 90, "REPLICATIONS": 4,
+                     "BACKTEST_REPLICATIONS": 6},
+    "04_sensitivity": {"SAMPLES": 4, "TRAJECTORIES": 4, "REPLICATIONS": 1, "DAYS": 60},
+}
+#: Seconds any one cell may take at the small sizes (they take a few).
+TIMEOUT = 120
+#: Stored notebooks must read well on a code host: below this size.
+MAX_BYTES = 2_000_000
+NUMBER = r"[-+]?\$?[\d,]+(?:\.\d+)?"
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "").replace("$", ""))
+
+
+def images(nb) -> int:
+    return sum("image/png" in out.get("data", {})
+               for c in nb.cells if c.cell_type == "code" for out in c.outputs)
+
+
+def text_of(cell) -> str:
+    """Everything a code cell printed or showed as text."""
+    parts = []
+    for out in cell.outputs:
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif "data" in out:
+            parts.append(out.data.get("text/plain", ""))
+    return "".join(parts)
+
+
+def tagged(nb, tag: str):
+    cells = [c for c in nb.cells if tag in c.metadata.get("tags", [])]
+    assert len(cells) == 1, f"expected one cell tagged {tag!r}"
+    return cells[0]
+
+
+def execute(name: str, tmp_path: Path):
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    run_all.set_parameters(nb, SMALL[name])
+    run_all.execute(nb, cwd=tmp_path, timeout=TIMEOUT)
+    errors = [out for c in nb.cells if c.cell_type == "code" for out in c.outputs
+              if out.output_type == "error"]
+    assert not errors
+    return nb
+
+
+# ---------------------------------------------------------------------------------------------
+# The stored notebooks
+
+
+@pytest.mark.parametrize("name", run_all.NOTEBOOKS)
+def test_stored_with_outputs_and_clean_metadata(name):
+    path = NOTEBOOKS / f"{name}.ipynb"
+    assert path.stat().st_size < MAX_BYTES
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    # executed top to bottom in one kernel, every cell, none failing
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
+    assert all(out.output_type != "error" for c in code for out in c.outputs)
+    assert not any("execution" in c.metadata for c in code)
+    assert text_of(tagged(nb, "conclusion")).strip()
+    assert images(nb) >= 2
+    # the small sizes of this test name parameters the notebook still has
+    run_all.set_parameters(nb, SMALL[name])
+
+
+def test_set_parameters_refuses_a_name_the_cell_does_not_assign():
+    nb = nbformat.read(NOTEBOOKS / "01_jem_vs_wso.ipynb", as_version=4)
+    with pytest.raises(KeyError, match="REPLICATONS"):
+        run_all.set_parameters(nb, {"REPLICATONS": 2})
+    run_all.set_parameters(nb, {"REPLICATIONS": 2})
+    assert "REPLICATIONS = 2\n" in run_all.parameters_cell(nb).source + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Executed at small sizes
+
+
+def test_01_jem_vs_wso(tmp_path):
+    nb = execute("01_jem_vs_wso", tmp_path)
+    text = text_of(tagged(nb, "conclusion"))
+    m = re.search(rf"ADP, WSO − JEM: ({NUMBER}) people \(95% interval ({NUMBER}) to "
+                  rf"({NUMBER});", text)
+    assert m, text
+    diff, lo, hi = (number(g) for g in m.groups())
+    assert lo < diff < hi
+    # the notebook's numbers are the ones the same paired comparison gives here
+    p = SMALL["01_jem_vs_wso"]
+    c = jailsim.compare(["jailsim:jem.yaml", "jailsim:wso.yaml"], seed=p["SEED"],
+                        replications=p["REPLICATIONS"], days=p["DAYS"], engine="vector")
+    row = c.differences.set_index("metric").loc["adp"]
+    assert diff == pytest.approx(row["diff"], abs=0.051)
+    assert (lo, hi) == pytest.approx((row["diff_ci_low"], row["diff_ci_high"]), abs=0.051)
+    for metric in ("Mean stay", "Detainers lodged", "ICE transfers"):
+        assert f"{metric}, WSO − JEM:" in text
+    assert images(nb) >= 5
+
+
+def test_02_budget(tmp_path):
+    nb = execute("02_budget", tmp_path)
+    text = text_of(tagged(nb, "conclusion"))
+    m = re.search(rf"JEM − no 287\(g\): net cost ({NUMBER}) a year \(95% interval ({NUMBER}) "
+                  rf"to ({NUMBER})\)", text)
+    assert m, text
+    net, lo, hi = (number(g) for g in m.groups())
+    assert lo < net < hi
+    p = SMALL["02_budget"]
+    c = jailsim.compare(["jailsim:no_287g.yaml", "jailsim:jem.yaml"], seed=p["SEED"],
+                        replications=p["REPLICATIONS"], days=p["DAYS"], engine="vector")
+    d = jailsim.budget_difference(*c.results.values())
+    assert net == pytest.approx(d.loc["net_cost_usd", "mean"], abs=0.51)
+    # one line per scenario on the share of detainer costs the detainers caused
+    assert len(re.findall(r"spent on people with detainers, \d+% is caused", text)) == 3
+    assert images(nb) >= 3
+
+
+def test_03_calibrate(tmp_path):
+    nb = execute("03_calibrate", tmp_path)
+    text = text_of(tagged(nb, "conclusion"))
+    m = re.search(r"fitted ([\d.]+)/day \(SE ([\d.]+)\) against the true ([\d.]+)/day", text)
+    assert m, text
+    rate, se, true = (float(g) for g in m.groups())
+    assert true == 15.6  # the base county's booking rate
+    assert abs(rate - true) < 4 * se  # a fit to simulated data recovers the truth
+    assert "Back-test, census:" in text
+    log = "".join(text_of(c) for c in nb.cells if c.cell_type == "code")
+    assert ": balanced" in log  # every row read is kept, dropped or merged
+    assert images(nb) == 6  # four fit-report figures, two back-test figures
+    # nothing written outside the temporary working directory
+    assert (tmp_path / "county.yaml").is_file()
+    assert not (NOTEBOOKS / "county.yaml").exists()
+
+
+def test_04_sensitivity(tmp_path):
+    nb = execute("04_sensitivity", tmp_path)
+    lines = text_of(tagged(nb, "conclusion")).strip().splitlines()
+    outputs = ["adp", "mean_los_days_detainer", "hold_bed_days", "ice_transfers",
+               "screening_coverage"]
+    assert [line.split(":")[0] for line in lines] == outputs
+    # ICE pickup and the hold cap act after release, so they cannot change who is screened:
+    # with common random numbers their total indices are exactly 0
+    negligible = re.search(r"negligible: (.*?)\. Morris", lines[-1]).group(1).split(", ")
+    assert {"ice.p_pickup", "hold.cap"} <= set(negligible)
+    assert images(nb) >= 2

@@ -330,8 +330,9 @@ class WeeklyStep:
 class _BusinessDays:
     """Business days (a weekmask less holidays) as integer day numbers since ``start_date``.
 
-    Scalar look-ups bisect a precomputed list over the holiday range; array look-ups and anything
-    outside that range use ``numpy.busday_offset`` and ``numpy.is_busday``.
+    Scalar look-ups bisect a precomputed list over the holiday range and array look-ups index
+    tables over it (whole arrays at a time); anything outside that range uses
+    ``numpy.busday_offset`` and ``numpy.is_busday``.
     """
 
     def __init__(self, clock: Clock, days, holiday_kind: str, horizon_days: float):
@@ -346,7 +347,16 @@ class _BusinessDays:
         self.lo = int((lo - self.start).astype(np.int64))
         self.hi = int((hi - self.start).astype(np.int64))
         dates = self._date(np.arange(self.lo, self.hi + 1))
-        self._list = (np.flatnonzero(np.is_busday(dates, busdaycal=self.cal)) + self.lo).tolist()
+        is_bd = np.is_busday(dates, busdaycal=self.cal)
+        self._days = np.flatnonzero(is_bd) + self.lo  # every business day in [lo, hi]
+        self._list = self._days.tolist()
+        self._is_bd = is_bd  # by day number - lo
+        self._count = np.cumsum(is_bd)  # business days in [lo, d], by d - lo
+
+    def _inside_tables(self, d) -> tuple[np.ndarray, np.ndarray]:
+        """Day numbers ``d`` as int64 ``d - lo``, and whether each is inside the tables."""
+        i = np.asarray(d, dtype=np.int64) - self.lo
+        return i, (i >= 0) & (i < len(self._is_bd))
 
     def _date(self, d):
         return self.start + np.asarray(d, dtype=np.int64).astype("timedelta64[D]")
@@ -360,17 +370,35 @@ class _BusinessDays:
         if isinstance(d, int) and self._inside(d):
             i = bisect_left(self._list, d)
             return i < len(self._list) and self._list[i] == d
-        out = np.is_busday(self._date(d), busdaycal=self.cal)
-        return bool(out) if isinstance(d, int) else out
+        if np.ndim(d) == 0:
+            out = np.is_busday(self._date(d), busdaycal=self.cal)
+            return bool(out) if isinstance(d, int) else out
+        i, inside = self._inside_tables(d)
+        out = self._is_bd[np.where(inside, i, 0)]
+        if not inside.all():
+            out[~inside] = np.is_busday(self._date(np.asarray(d)[~inside]), busdaycal=self.cal)
+        return out
 
     def after(self, d, n=0):
         """Day number of the ``n``-th business day after the first one strictly after ``d``."""
         if isinstance(d, int) and isinstance(n, int) and self._inside(d + 2 * n):
             return self._list[bisect_right(self._list, d) + n]
+        if np.ndim(d) == 0 and np.ndim(n) == 0:
+            out = self._offset(d, n)
+            return int(out) if isinstance(d, int) and isinstance(n, int) else out
+        d, n = np.broadcast_arrays(np.asarray(d, dtype=np.int64), np.asarray(n, dtype=np.int64))
+        i, inside = self._inside_tables(d)
+        k = self._count[np.where(inside, i, 0)] + n  # bisect_right(list, d) + n
+        inside &= (k >= 0) & (k < len(self._days))
+        out = self._days[np.where(inside, k, 0)]
+        if not inside.all():
+            out[~inside] = self._offset(d[~inside], n[~inside])
+        return out
+
+    def _offset(self, d, n):
         first = np.busday_offset(self._date(np.add(d, 1)), 0, roll="forward", busdaycal=self.cal)
         out = np.busday_offset(first, n, roll="forward", busdaycal=self.cal) - self.start
-        out = out.astype(np.int64)
-        return int(out) if isinstance(d, int) and isinstance(n, int) else out
+        return out.astype(np.int64)
 
 
 class CourtCalendar:
@@ -407,15 +435,30 @@ class CourtCalendar:
             return days.after(d) + s[0]
         t = np.asarray(t, dtype=float)
         ok = np.isfinite(t)
-        tt = np.where(ok, t, 0.0)
+        every = bool(ok.all())
+        tt = t if every else np.where(ok, t, 0.0)
         d = np.floor(tt)
-        j = np.searchsorted(self.sessions, tt - d, side="left")
-        j = j - ((j > 0) & (d + self.sessions[np.maximum(j - 1, 0)] >= tt))
         di = d.astype(np.int64)
-        same = (j < len(s)) & days.is_bd(di)
-        here = d + self.sessions[np.minimum(j, len(s) - 1)]
-        later = days.after(di) + s[0]
-        return np.where(ok, np.where(same, here, later), t)
+        # Court days and the next court day are looked up once per calendar day spanned.
+        first = int(di.min()) if di.size else 0
+        span = np.arange(first, int(di.max()) + 1 if di.size else 0)
+        if len(span) > 2 * len(di) + 1024:  # a few scattered times: look each one up
+            span, first = di, None
+        is_court_day = days.is_bd(span)
+        later = days.after(span) + s[0]
+        if first is not None:
+            di -= first
+            is_court_day, later = is_court_day[di], later[di]
+        # j = first session at or after the time of day (searchsorted, side="left"), then one
+        # back if rounding put that session's start at or before t.
+        frac = tt - d
+        j = np.zeros(len(tt), dtype=np.int8)
+        for start in self.sessions:
+            j += frac > start
+        j -= (j > 0) & (d + self.sessions[np.maximum(j - 1, 0)] >= tt)
+        same = (j < len(s)) & is_court_day
+        out = np.where(same, d + self.sessions[np.minimum(j, len(s) - 1)], later)
+        return out if every else np.where(ok, out, t)
 
 
 class HoldCalendar:

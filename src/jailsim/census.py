@@ -18,12 +18,23 @@ def step_integral(times: np.ndarray, deltas: np.ndarray, edges: np.ndarray, cap:
     ``N(t)`` starts at 0 and changes by ``deltas[k]`` at ``times[k]`` (any order; a NaN time
     never happens). Returns an array of ``len(edges) - 1`` integrals (units: count x days).
     """
+    return _integrals(*_steps(times, deltas), edges, cap)
+
+
+def _steps(times: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The step function N(t): its change times in order and its value from each on."""
     ok = np.isfinite(times)  # NaN or inf: never happens within the edges
-    order = np.argsort(times[ok], kind="stable")
-    tau = times[ok][order]
+    tau = times[ok]
+    order = np.argsort(tau, kind="stable")
+    tau = tau[order]
+    return tau, np.cumsum(deltas[ok][order], dtype=np.float64)
+
+
+def _integrals(tau: np.ndarray, total: np.ndarray, edges: np.ndarray, cap: float) -> np.ndarray:
+    """:func:`step_integral` of the step function ``(tau, total)`` from :func:`_steps`."""
     if len(tau) == 0:
         return np.zeros(len(edges) - 1)
-    level = np.maximum(np.cumsum(deltas[ok][order]) - cap, 0.0)  # value from tau[k] on
+    level = np.maximum(total - cap, 0.0)  # value from tau[k] on
     cum = np.concatenate(([0.0], np.cumsum(level[:-1] * np.diff(tau))))  # integral to tau[k]
     k = np.searchsorted(tau, edges, side="right") - 1
     kk = np.maximum(k, 0)
@@ -34,14 +45,18 @@ def step_integral(times: np.ndarray, deltas: np.ndarray, edges: np.ndarray, cap:
 def presence(enter: np.ndarray, leave: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Events (times, deltas) for people present from ``enter`` to ``leave`` (NaN = still in).
 
-    People with a NaN ``enter`` are never present.
+    People with a NaN ``enter`` are never present. Deltas are int8 (+1, -1):
+    :func:`step_integral` sums them in float64.
     """
     has = ~np.isnan(enter)
-    enter, leave = enter[has], leave[has]
-    leave = np.where(np.isnan(leave), np.inf, leave)
-    return np.concatenate([enter, leave]), np.concatenate(
-        [np.ones(len(enter)), -np.ones(len(leave))]
-    )
+    if not has.all():
+        enter, leave = enter[has], leave[has]
+    times = np.concatenate([enter, leave])
+    out = times[len(enter):]
+    out[np.isnan(out)] = np.inf
+    deltas = np.ones(len(times), dtype=np.int8)
+    deltas[len(enter):] = -1
+    return times, deltas
 
 
 def daily_census(
@@ -57,14 +72,17 @@ def daily_census(
         edges = np.append(edges, horizon)
     width = np.diff(edges)
     booked, exit_ = bookings["booked_at"].to_numpy(), bookings["exit_at"].to_numpy()
-    t, d = presence(booked, exit_)
+    steps = _steps(*presence(booked, exit_))  # sorted once for census and boarded_out
+    census = _integrals(*steps, edges, 0.0) / width
+    boarded_out = _integrals(*steps, edges, capacity) / width
+    del steps
     out = {
         "day": np.arange(len(width), dtype=np.int32),
         "date": pd.Timestamp(start_date) + pd.to_timedelta(edges[:-1], unit="D"),
-        "census": step_integral(t, d, edges) / width,
+        "census": census,
     }
     for name, enter in (("with_detainer", "detainer_at"), ("on_hold", "hold_start_at")):
         t2, d2 = presence(bookings[enter].to_numpy(), exit_)
         out[name] = step_integral(t2, d2, edges) / width
-    out["boarded_out"] = step_integral(t, d, edges, cap=capacity) / width
+    out["boarded_out"] = boarded_out
     return pd.DataFrame(out)

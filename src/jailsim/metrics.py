@@ -79,6 +79,16 @@ def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
     return float(np.clip(np.minimum(e, hi) - np.maximum(s, lo), 0.0, None).sum())
 
 
+def _is(col: pd.Series, value: str) -> np.ndarray:
+    """``col == value`` as a bool array; on a categorical column, by its codes (no strings)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        if value not in cats:
+            return np.zeros(len(col), dtype=bool)
+        return col.cat.codes.to_numpy() == cats.get_loc(value)
+    return (col == value).to_numpy(dtype=bool, na_value=False)
+
+
 def _mean(x: np.ndarray) -> float:
     return float(np.mean(x)) if len(x) else float("nan")
 
@@ -138,7 +148,7 @@ ADDITIVE = (
 def _citizen_metrics(b: pd.DataFrame, within, lo: float, hi: float) -> dict[str, float]:
     """Detainers on U.S. citizens and the bed-days they cost, in the window."""
     citizen = b["citizen"].to_numpy()
-    c = b[citizen & (b["detainer_source"].to_numpy() != "none")]  # their own detainers only
+    c = b[citizen & ~_is(b["detainer_source"], "none")]  # their own detainers only
     return {
         "citizen_detainers": int((within("detainer_at") & citizen).sum()),
         "citizen_holds": int((within("hold_start_at") & citizen).sum()),
@@ -171,9 +181,10 @@ def replication_metrics(
     booked = within("booked_at")
     left = within("exit_at")
     los = b["los_days"].to_numpy()
-    detained = b["detainer_source"].to_numpy() != "none"
-    reason = b["exit_reason"].to_numpy()
+    detained = ~_is(b["detainer_source"], "none")
+    reason = b["exit_reason"]
     exit_ = b["exit_at"].to_numpy()
+    held = ~np.isnan(b["hold_start_at"].to_numpy())
 
     # Census integrals over the window (days are whole; a partial last day is weighted).
     day = census["day"].to_numpy(dtype=float)
@@ -199,13 +210,13 @@ def replication_metrics(
         "peak_census": float(census["census"].to_numpy()[width > 0].max(initial=0.0)),
         "detainers": detainers,
         "detainers_per_1000_bookings": 1000 * detainers / n_booked if n_booked else float("nan"),
-        "detainers_jem": int((within("detainer_at") & (b["detainer_source"] == "jem")).sum()),
+        "detainers_jem": int((within("detainer_at") & _is(b["detainer_source"], "jem")).sum()),
         "holds": int(within("hold_start_at").sum()),
-        "mean_hold_hours": _mean(b["hold_hours"].to_numpy()[left & b["hold_start_at"].notna()]),
-        "ice_transfers": int((left & (reason == "ice_transfer")).sum()),
-        "lapsed_detainers": int((left & (reason == "lapsed")).sum()),
+        "mean_hold_hours": _mean(b["hold_hours"].to_numpy()[left & held]),
+        "ice_transfers": int((left & _is(reason, "ice_transfer")).sum()),
+        "lapsed_detainers": int((left & _is(reason, "lapsed")).sum()),
         "declined_detainers": int(
-            (left & detained & (reason == "released") & b["hold_start_at"].isna()).sum()
+            (left & detained & _is(reason, "released") & ~held).sum()
         ),
         **_citizen_metrics(b, within, lo, hi),
     }

@@ -23,6 +23,7 @@ detainer then follows the same path as anyone's.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -112,25 +113,65 @@ class Population:
                 )
                 for source, stream in sources
             ]
-        merged = {k: np.concatenate([p[k] for p in parts], axis=-1) for k in parts[0]}
-        order = np.argsort(merged["booked_at"], kind="stable")
-        return cls(replication=replication, **{k: v[..., order] for k, v in merged.items()})
+        elif scenario.warm_start.kind == "roster":  # the people in custody at day 0
+            from jailsim.roster import roster_draws
+
+            parts.append(roster_draws(scenario, seed, replication, delays))
+        return cls(replication=replication, **_merge(parts))
 
 
-def _by_charge(charge: np.ndarray, u: np.ndarray, dists: list) -> np.ndarray:
-    """Apply each charge's distribution to the uniforms of the bookings with that charge."""
+def _merge(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The parts' arrays joined in booking order: a stable sort by ``booked_at``.
+
+    Each part's times are sorted. When the parts, taken by their first booking, follow one
+    another without overlap (one stream: its warm-start history, then its horizon), that order
+    is their plain concatenation, which saves a sort and a gather of every array. The parts
+    are consumed (each array is dropped once joined, so memory holds one copy, not two).
+    """
+    keys = list(parts[0])
+    full = [p for p in parts if len(p["booked_at"])] or parts[:1]
+    full.sort(key=lambda p: p["booked_at"][0] if len(p["booked_at"]) else 0.0)
+    chained = all(
+        a["booked_at"][-1] < b["booked_at"][0] for a, b in zip(full, full[1:], strict=False)
+    ) and all(bool(np.all(p["booked_at"][1:] >= p["booked_at"][:-1])) for p in full)
+    if chained:
+        return {k: np.concatenate([p.pop(k) for p in full], axis=-1) for k in keys}
+    order = np.argsort(np.concatenate([p["booked_at"] for p in parts]), kind="stable")
+    return {k: np.concatenate([p.pop(k) for p in parts], axis=-1)[..., order] for k in keys}
+
+
+def _by_charge(groups: list[np.ndarray], u: np.ndarray, dists: list) -> np.ndarray:
+    """Apply each charge's distribution to the uniforms of the bookings with that charge.
+
+    ``groups[code]`` holds the indices of the bookings with charge ``code`` (in order).
+    """
     out = np.empty(len(u), dtype=np.float32)
-    for code, dist in enumerate(dists):
-        sel = charge == code
-        if sel.any():
-            out[sel] = dist.ppf(u[sel])
+    for g, dist in zip(groups, dists, strict=True):
+        if len(g):
+            out[g] = dist.ppf(u[g])
     return out
 
 
-def _categorical(u: np.ndarray, cum: np.ndarray, charge: np.ndarray) -> np.ndarray:
-    """Category index for uniforms ``u`` given per-charge cumulative probabilities ``cum``."""
-    c = cum[charge]  # (n, k)
-    return np.minimum((u[:, None] >= c).sum(axis=1), cum.shape[1] - 1).astype(np.int8)
+def _categorical(u: np.ndarray, cum: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """Category index for uniforms ``u`` given per-charge cumulative probabilities ``cum``.
+
+    The index is the number of cumulative probabilities at or below ``u`` (at most the last
+    category); ``groups`` as for :func:`_by_charge`.
+    """
+    out = np.empty(len(u), dtype=np.int8)
+    for g, row in zip(groups, cum, strict=True):
+        ug = u[g]
+        count = np.zeros(len(g), dtype=np.int8)
+        for c in row:
+            count += ug >= c
+        out[g] = np.minimum(count, len(row) - 1)
+    return out
+
+
+def _zeros(rows, n: int) -> np.ndarray:
+    """Zeros for a duration that does not apply, after drawing its row (as if it did)."""
+    next(rows)
+    return np.zeros(n)
 
 
 def _history_arrivals(
@@ -154,76 +195,98 @@ def _sample_source(
     rep: int,
     delays: list,
     history: bool = False,
+    given: tuple[np.ndarray, Callable[[str], np.random.Generator]] | None = None,
 ) -> dict[str, np.ndarray]:
     def gen(purpose: str) -> np.random.Generator:
         return generator(seed, rep, source, purpose, history=history)
 
-    if history:
+    if given is not None:  # booking times and purpose streams given (jailsim.roster)
+        booked_at, gen = given
+    elif history:
         booked_at = _history_arrivals(sc, clock, stream, gen("arrivals"))
     else:
         booked_at = sample_arrivals(stream, clock, sc.horizon, gen("arrivals"))
     n = len(booked_at)
     charges = [sc.charges[name] for name in sc.charge_names]
 
-    u = gen("attributes").random((5, n))
+    # Each purpose's uniforms are the rows of rng.random((k, n)), drawn one row at a time into
+    # one buffer (the same numbers, without k fresh rows per purpose): a row is used up before
+    # the next is drawn, and kept only as a copy.
+    buf = np.empty(n)
+
+    def rows(purpose: str):
+        rng = gen(purpose)
+        while True:
+            rng.random(out=buf)
+            yield buf
+
+    u = rows("attributes")
     shares = np.array([stream.charge_mix.get(name, 0.0) for name in sc.charge_names])
     charge = np.minimum(
-        np.searchsorted(np.cumsum(shares), u[0], side="right"), len(shares) - 1
+        np.searchsorted(np.cumsum(shares), next(u), side="right"), len(shares) - 1
     ).astype(np.int8)
+    groups = [np.flatnonzero(charge == code) for code in range(len(charges))]
     felony = np.array([c.felony for c in charges], dtype=bool)[charge]
-    foreign_born = u[1] < stream.foreign_born
-    citizen = foreign_born & (u[2] < stream.citizen_given_foreign_born)
+    foreign_born = next(u) < stream.foreign_born
+    citizen = foreign_born & (next(u) < stream.citizen_given_foreign_born)
     noncitizen = foreign_born & ~citizen
-    removable = noncitizen & (u[3] < stream.removable_given_noncitizen)
-    dhs_record = noncitizen & (u[4] < stream.dhs_record_given_noncitizen)
+    removable = noncitizen & (next(u) < stream.removable_given_noncitizen)
+    dhs_record = noncitizen & (next(u) < stream.dhs_record_given_noncitizen)
 
     bio = sc.biometric
-    u = gen("biometric").random((4, n))  # rows 2-3 added for database errors
-    record_hit = (dhs_record & (u[2] >= bio.missed_record)) | (
-        citizen & (u[3] < bio.citizen_record_hit)
-    )
+    u = rows("biometric")  # rows 2-3 added for database errors
+    lodges = next(u) < bio.p_lodge
+    remote_delay = bio.delay.ppf(next(u)).astype(np.float32)
+    record_hit = dhs_record & (next(u) >= bio.missed_record)
+    record_hit |= citizen & (next(u) < bio.citizen_record_hit)
     # ICE cannot tell a false hit from a true one: the same chance of lodging a detainer.
-    remote_lodge = record_hit & (removable | citizen) & (u[0] < bio.p_lodge)
-    remote_delay = bio.delay.ppf(u[1]).astype(np.float32)
+    remote_lodge = record_hit & (removable | citizen) & lodges
 
-    u = gen("screening").random((3, n))
+    u = rows("screening")
     jem = sc.jem
     # Citizens are never removable, so the same uniform decides an officer's error for them.
+    u0 = next(u)
     jem_lodge = np.where(
         citizen,
-        u[0] < (jem.p_lodge_citizen if jem else 0.0),
-        removable & (u[0] < (jem.p_lodge if jem else 0.0)),
+        u0 < (jem.p_lodge_citizen if jem else 0.0),
+        removable & (u0 < (jem.p_lodge if jem else 0.0)),
     )
-    screening_time = (jem.screening_time.ppf(u[1]) if jem else np.zeros(n)).astype(np.float32)
-    nta_time = (jem.nta_time.ppf(u[2]) if jem else np.zeros(n)).astype(np.float32)
+    screening_time = (jem.screening_time.ppf(next(u)) if jem else _zeros(u, n)).astype(
+        np.float32
+    )
+    nta_time = (jem.nta_time.ppf(next(u)) if jem else _zeros(u, n)).astype(np.float32)
 
-    u = gen("court").random((2, n))
+    u = rows("court")
     cum = np.array([[c.pretrial.ror, c.pretrial.ror + c.pretrial.bail] for c in charges])
-    pretrial = _categorical(u[0], np.column_stack([cum, np.ones(len(charges))]), charge)
+    u0 = next(u)
+    pretrial = _categorical(u0, np.column_stack([cum, np.ones(len(charges))]), groups)
     # One uniform decides both worlds: ROR if u < ror (no detainer) or u < ror * factor.
-    ror_lost = (pretrial == ROR) & (u[0] >= cum[charge, 0] * sc.bond.detainer_ror_factor)
-    release_processing = sc.court.release_processing.ppf(u[1]).astype(np.float32)
+    ror_lost = (pretrial == ROR) & (u0 >= cum[charge, 0] * sc.bond.detainer_ror_factor)
+    release_processing = sc.court.release_processing.ppf(next(u)).astype(np.float32)
 
-    u = gen("bond").random((2, n))
-    u_post = u[0].copy()
-    post_delay = _by_charge(charge, u[1], [c.pretrial.post_delay for c in charges])
+    u = rows("bond")
+    u_post = next(u).copy()
+    post_delay = _by_charge(groups, next(u), [c.pretrial.post_delay for c in charges])
 
-    u = gen("disposition").random((4, n))
+    u = rows("disposition")
     d = [c.disposition for c in charges]
-    ttd = _by_charge(charge, u[0], [x.time_to_disposition for x in d])
+    ttd = _by_charge(groups, next(u), [x.time_to_disposition for x in d])
     cum = np.array([[x.time_served, x.time_served + x.jail, 1.0] for x in d])
-    sentence = _categorical(u[1], cum, charge)
-    jail_days = _by_charge(charge, u[2], [x.jail_days for x in d])
-    prison_delay = _by_charge(charge, u[3], [x.prison_transfer_delay for x in d])
+    sentence = _categorical(next(u), cum, groups)
+    jail_days = _by_charge(groups, next(u), [x.jail_days for x in d])
+    prison_delay = _by_charge(groups, next(u), [x.prison_transfer_delay for x in d])
 
     u_refuse = gen("honor").random(n)
 
-    u = gen("pickup").random((2, n))
-    u_pickup = u[0]
-    pickup_delay = np.stack([d.ppf(u[1]).astype(np.float32) for d in delays])
+    u = rows("pickup")
+    u_pickup = next(u).copy()
+    u1 = next(u)
+    pickup_delay = np.stack([d.ppf(u1).astype(np.float32) for d in delays])
 
-    u = gen("warrant").random(n)
-    service_time = (sc.wso.service_time.ppf(u) if sc.wso else np.zeros(n)).astype(np.float32)
+    u = rows("warrant")
+    service_time = (sc.wso.service_time.ppf(next(u)) if sc.wso else _zeros(u, n)).astype(
+        np.float32
+    )
 
     return {
         "booked_at": booked_at,

@@ -41,64 +41,86 @@ def _cat(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
 
 
 def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
-    """The censored bookings table of one replication, with detainer attribution."""
-    sc, horizon = ctx.scenario, ctx.scenario.horizon
-    times = tl.arrays()
-    times["screened_at"] = times.pop("screen_start_at")
-    censor = {k: np.where(times[k] > horizon, np.nan, times[k]) for k in TIME_COLUMNS[1:]}
+    """The censored bookings table of one replication, with detainer attribution.
 
-    exit_known = tl.exit_at <= horizon
-    exit_codes = np.where(exit_known, tl.exit_reason, len(EXIT_REASONS))
-    bond_codes = np.where(tl.bond_decided_at <= horizon, tl.bond_outcome, len(BOND_OUTCOMES))
-    disposed = ~np.isnan(tl.disposition_at)
+    Built column by column on the rows kept (no consolidating copy of the table): with a warm
+    start, bookings before day 0 who left before it never appear.
+    """
+    sc, horizon = ctx.scenario, ctx.scenario.horizon
+    before = tl.exit_at < 0
+    rows = np.flatnonzero(~before) if before.any() else None
+
+    def take(a: np.ndarray) -> np.ndarray:
+        """The rows kept, as a new array (the table never shares memory with its inputs)."""
+        return a.copy() if rows is None else a[rows]
+
+    def censor(a: np.ndarray) -> np.ndarray:
+        out = take(a)
+        out[out > horizon] = np.nan
+        return out
+
+    def known(at: np.ndarray, codes: np.ndarray, pending: int) -> np.ndarray:
+        """``codes`` where the time ``at`` is within the horizon, else ``pending``."""
+        return np.where(take(at) <= horizon, take(codes), pending)
+
+    extra = attribute(ctx, pop, tl, rows)
+    booked = take(pop.booked_at)
+    foreign_born, citizen = take(pop.foreign_born), take(pop.citizen)
+    exit_raw, hold_raw, disposition_raw = take(tl.exit_at), take(tl.hold_start_at), take(
+        tl.disposition_at
+    )
+    disposed = ~np.isnan(disposition_raw)
     sentence_codes = np.where(
         disposed,
-        np.where(tl.disposition_at <= horizon, pop.sentence, len(SENTENCE_NAMES) + 1),
+        np.where(disposition_raw <= horizon, take(pop.sentence), len(SENTENCE_NAMES) + 1),
         len(SENTENCE_NAMES),
     )
-    detainer_codes = np.where(tl.detainer_at <= horizon, tl.detainer_source, 0)
-    end = np.minimum(tl.exit_at, horizon)
-    hold_hours = np.where(tl.hold_start_at <= horizon, (end - tl.hold_start_at) * 24.0, np.nan)
+    end = np.minimum(exit_raw, horizon)
+    hold_hours = np.where(hold_raw <= horizon, (end - hold_raw) * 24.0, np.nan)
     source_names = tuple(sorted(SOURCES, key=SOURCES.get))
-    extra = attribute(ctx, pop, tl)
-    status = np.where(~pop.foreign_born, 0, np.where(pop.citizen, 1, 2))
-    period = ctx.policy.periods.of(pop.booked_at)
-    counterfactual_end = np.minimum(extra["counterfactual_exit_at"], horizon)
-
-    frame = pd.DataFrame(
-        {
-            "replication": np.full(pop.n, pop.replication, dtype=np.int32),
-            "booking_id": np.arange(pop.n, dtype=np.int64),
-            "stream": _cat(pop.source, source_names),
-            "booked_at": pop.booked_at,
-            "period": _cat(period, ctx.policy.labels),
-            "charge": _cat(pop.charge, sc.charge_names),
-            "felony": pop.felony,
-            "foreign_born": pop.foreign_born,
-            "citizen": pop.citizen,
-            "status": _cat(status, STATUS_NAMES),
-            "removable": pop.removable,
-            "dhs_record": pop.dhs_record,
-            "record_hit": pop.record_hit,
-            **{k: censor[k] for k in TIME_COLUMNS[1:6]},
-            "detainer_source": _cat(detainer_codes, DETAINER_SOURCES),
-            "initial_appearance_at": censor["initial_appearance_at"],
-            "pretrial_decision": _cat(tl.pretrial, PRETRIAL_NAMES),
-            "bond_outcome": _cat(bond_codes, (*BOND_OUTCOMES, PENDING)),
-            "bond_decided_at": censor["bond_decided_at"],
-            "disposition_at": censor["disposition_at"],
-            "sentence": _cat(sentence_codes, (*SENTENCE_NAMES, "none", PENDING)),
-            **{k: censor[k] for k in TIME_COLUMNS[9:13]},
-            "hold_hours": hold_hours,
-            "exit_at": censor["exit_at"],
-            "exit_reason": _cat(exit_codes, (*EXIT_REASONS, CENSORED)),
-            "los_days": end - pop.booked_at,
-            "counterfactual_los_days": counterfactual_end - pop.booked_at,
-            "attributable_days": extra["attributable_days"],
-            "attributable_days_pre_release": extra["attributable_days_pre_release"],
-            "attributable_days_hold": extra["attributable_days_hold"],
-        }
-    )
-    # A warm start simulates bookings before day 0; those who left before it never appear.
-    before = tl.exit_at < 0
-    return frame[~before].reset_index(drop=True) if before.any() else frame
+    status = np.where(~foreign_born, 0, np.where(citizen, 1, 2))
+    times = {
+        name: censor(getattr(tl, "screen_start_at" if name == "screened_at" else name))
+        for name in TIME_COLUMNS[1:]
+    }
+    n = len(booked)
+    columns = {
+        "replication": np.full(n, pop.replication, dtype=np.int32),
+        "booking_id": np.arange(n, dtype=np.int64) if rows is None else rows.astype(np.int64),
+        "stream": _cat(take(pop.source), source_names),
+        "booked_at": booked,
+        "period": _cat(ctx.policy.periods.of(booked), ctx.policy.labels),
+        "charge": _cat(take(pop.charge), sc.charge_names),
+        "felony": take(pop.felony),
+        "foreign_born": foreign_born,
+        "citizen": citizen,
+        "status": _cat(status, STATUS_NAMES),
+        "removable": take(pop.removable),
+        "dhs_record": take(pop.dhs_record),
+        "record_hit": take(pop.record_hit),
+        **{k: times[k] for k in TIME_COLUMNS[1:6]},
+        "detainer_source": _cat(known(tl.detainer_at, tl.detainer_source, 0), DETAINER_SOURCES),
+        "initial_appearance_at": times["initial_appearance_at"],
+        "pretrial_decision": _cat(take(tl.pretrial), PRETRIAL_NAMES),
+        "bond_outcome": _cat(
+            known(tl.bond_decided_at, tl.bond_outcome, len(BOND_OUTCOMES)),
+            (*BOND_OUTCOMES, PENDING),
+        ),
+        "bond_decided_at": times["bond_decided_at"],
+        "disposition_at": times["disposition_at"],
+        "sentence": _cat(sentence_codes, (*SENTENCE_NAMES, "none", PENDING)),
+        **{k: times[k] for k in TIME_COLUMNS[9:13]},
+        "hold_hours": hold_hours,
+        "exit_at": times["exit_at"],
+        "exit_reason": _cat(
+            known(tl.exit_at, tl.exit_reason, len(EXIT_REASONS)), (*EXIT_REASONS, CENSORED)
+        ),
+        "los_days": end - booked,
+        "counterfactual_los_days": np.minimum(extra["counterfactual_exit_at"], horizon) - booked,
+        "attributable_days": extra["attributable_days"],
+        "attributable_days_pre_release": extra["attributable_days_pre_release"],
+        "attributable_days_hold": extra["attributable_days_hold"],
+    }
+    # copy=False: every column is a fresh array, so pandas keeps one block per column instead
+    # of stacking copies of them.
+    return pd.DataFrame(columns, copy=False)

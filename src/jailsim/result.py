@@ -27,6 +27,17 @@ class Result:
         One row per day and replication: average census, with detainer, on hold, boarded out.
     metrics
         One row per replication, one column per metric.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, replications=2, days=60)
+    >>> res.seed, res.scenario.replications, res.metrics.shape[0]
+    (1, 2, 2)
+    >>> int(res.summary().loc["adp", "n"])
+    2
+    >>> {"booking_id", "booked_at", "los_days"} <= set(res.bookings.columns)
+    True
     """
 
     scenario: Scenario

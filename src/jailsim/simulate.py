@@ -76,7 +76,7 @@ def simulate(
     --------
     >>> import jailsim
     >>> res = jailsim.simulate("scenarios/jem.yaml", seed=1, days=120, warmup_days=30)
-    >>> res.summary().loc["bookings_per_day", "n"]
+    >>> int(res.summary().loc["bookings_per_day", "n"])
     1
     """
     return run(

@@ -11,7 +11,11 @@ screening queue at the release time computed with remote detainers only, because
 detainer can exist only after that person's screening has started.
 
 ``detainer_effects=False`` switches off every effect of a detainer (no lower bond posting, no
-hold) on the same draws: the counterfactual used for detainer attribution.
+hold) on the same draws: the counterfactual used for detainer attribution, whose exit times
+:func:`exit_without_detainers` computes alone.
+
+Memory: arrays are built once, as the Timeline's own fields, and the court path is freed as
+soon as it is used; everyone's milestones are float64 (NaN = never), codes int8.
 
 Dated policy changes apply as in the SimPy engine: JEM by booking time; honor policy, hold
 cap, WSO and ICE pickup by the time the person would otherwise leave; officer timetables and
@@ -42,6 +46,7 @@ from jailsim.timeline import PRISON as EXIT_PRISON
 from jailsim.timeline import RELEASED as EXIT_RELEASED
 
 _INF = np.inf
+_ALL = slice(None)
 
 
 def _f64(a: np.ndarray) -> np.ndarray:
@@ -49,118 +54,214 @@ def _f64(a: np.ndarray) -> np.ndarray:
 
 
 class _Paths:
-    """The court path of every booking, given when each one's detainer is lodged."""
+    """The court path of every booking, given when each one's detainer is lodged.
+
+    Holds the initial appearance, disposition and bail-posting times; the rest is computed
+    for the rows asked (``rows``: an index array, or every booking).
+    """
 
     def __init__(self, ctx: Context, pop: Population):
         sc = ctx.scenario
         self.pop = pop
-        self.ia = ctx.court.next_session(pop.booked_at + sc.court.min_time_to_appearance)
-        self.disposition = np.maximum(self.ia, pop.booked_at + _f64(pop.time_to_disposition))
-        self.post_at = self.ia + _f64(pop.post_delay)
-        post = np.array([sc.charges[c].pretrial.post for c in sc.charge_names])
-        self.p_post = post[pop.charge]
+        # float64 + float32 widens the float32 exactly: the same sums as with float64 copies.
+        booked = pop.booked_at
+        self.ia = ctx.court.next_session(booked + sc.court.min_time_to_appearance)
+        self.disposition = np.maximum(self.ia, booked + pop.time_to_disposition)
+        self.post_at = self.ia + pop.post_delay
+        self.post = np.array([sc.charges[c].pretrial.post for c in sc.charge_names])
         self.factor = sc.bond.detainer_factor
-        proc = _f64(pop.release_processing)
-        self.ror_release = self.ia + proc
-        sentence_release = np.select(
-            [pop.sentence == TIME_SERVED, pop.sentence == JAIL],
-            [self.disposition + proc, self.disposition + _f64(pop.jail_days)],
-            self.disposition + _f64(pop.prison_delay),
-        )
-        self.sentence_release = sentence_release
 
-    def decide(self, detainer_at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def decide(
+        self, detainer_at: np.ndarray | None, rows: np.ndarray | slice = _ALL
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pretrial decision, bail posted in time, and who posts, given detainer times.
 
         A detainer by the initial appearance turns some releases on recognizance into bail;
-        one lodged by the posting time lowers the chance of posting.
+        one lodged by the posting time lowers the chance of posting. ``None``: no detainer
+        has any effect. ``rows``: only these bookings (``detainer_at`` given for them alone).
+        Each booking's answer depends on its own detainer time only.
         """
         pop = self.pop
-        pretrial = np.where(pop.ror_lost & (detainer_at <= self.ia), BAIL, pop.pretrial)
-        bail_in_time = (pretrial == BAIL) & (self.post_at < self.disposition)
-        p = np.where(detainer_at <= self.post_at, self.p_post * self.factor, self.p_post)
-        posts = bail_in_time & (pop.u_post < p)
-        return pretrial.astype(np.int8), bail_in_time, posts
+        post_at, p_post = self.post_at[rows], self.post[pop.charge[rows]]
+        if detainer_at is None:
+            pretrial = pop.pretrial[rows].copy()
+            p = p_post
+        else:
+            lost = pop.ror_lost[rows] & (detainer_at <= self.ia[rows])
+            pretrial = np.where(lost, np.int8(BAIL), pop.pretrial[rows])
+            p = np.where(detainer_at <= post_at, p_post * self.factor, p_post)
+        bail_in_time = (pretrial == BAIL) & (post_at < self.disposition[rows])
+        posts = bail_in_time & (pop.u_post[rows] < p)
+        return pretrial.astype(np.int8, copy=False), bail_in_time, posts
 
-    def leave(self, pretrial: np.ndarray, posts: np.ndarray) -> np.ndarray:
-        """When each person would leave: release-eligible time or transfer to prison."""
-        return np.where(
-            pretrial == ROR, self.ror_release, np.where(posts, self.post_at, self.sentence_release)
+    def leave(
+        self, pretrial: np.ndarray, posts: np.ndarray, rows: np.ndarray | slice = _ALL
+    ) -> np.ndarray:
+        """When each person would leave: release-eligible time or transfer to prison.
+
+        Released on recognizance: the appearance plus release processing; bail posted: the
+        posting time; otherwise after disposition, by sentence.
+        """
+        pop = self.pop
+        sentence, proc = pop.sentence[rows], pop.release_processing[rows]
+        after = np.where(
+            sentence == TIME_SERVED,
+            proc,
+            np.where(sentence == JAIL, pop.jail_days[rows], pop.prison_delay[rows]),
         )
+        out = self.disposition[rows] + after
+        out[posts] = self.post_at[rows][posts]
+        ror = np.flatnonzero(pretrial == ROR)
+        out[ror] = self.ia[rows][ror] + proc[ror]
+        return out
+
+
+def _in_force(ctx: Context, values: np.ndarray, t: np.ndarray):
+    """``values`` of the policy period in force at each time ``t`` (one value if no changes)."""
+    periods = ctx.policy.periods
+    return values[0] if periods.n == 1 else values[periods.of(t)]
+
+
+def _nan(n: int) -> np.ndarray:
+    return np.full(n, np.nan)
+
+
+class _Screening:
+    """The JEM screening queue of foreign-born bookings, given when each would leave.
+
+    ``idx`` are the bookings that queue, in queue order; ``start`` their interview start (NaN:
+    left before one), ``screen`` and ``work`` the interview and the officer's whole job.
+    ``done`` are those interviewed (indices into the bookings) and ``done_end`` the end of
+    their interviews; ``lodged`` those whose interview lodges a detainer, at ``lodged_at``.
+    """
+
+    def __init__(self, ctx: Context, pop: Population, leave: np.ndarray):
+        booked = pop.booked_at
+        idx = np.flatnonzero(pop.foreign_born & _in_force(ctx, ctx.policy.jem_on, booked))
+        ready = booked[idx] + ctx.scenario.jem.queue_delay
+        order = np.argsort(ready, kind="stable")
+        self.idx, self.ready = idx[order], ready[order]
+        idx = self.idx
+        self.screen = _f64(pop.screening_time[idx])
+        lodge = pop.jem_lodge[idx]
+        self.work = self.screen + np.where(lodge, _f64(pop.nta_time[idx]), 0.0)
+        self.start = fcfs_shift_queue(self.ready, self.work, leave[idx], ctx.jem_staff)
+        self.end = self.start + self.screen
+        done = ~np.isnan(self.start)
+        self.done, self.done_end = idx[done], self.end[done]
+        lodged = done & lodge
+        self.lodged, self.lodged_at = idx[lodged], self.end[lodged]
+
+    def finish(self, leave: np.ndarray) -> np.ndarray:
+        """When each booking really leaves: ``leave``, or later if an interview runs over.
+
+        Writes into ``leave`` and returns it.
+        """
+        leave[self.done] = np.maximum(leave[self.done], self.done_end)
+        return leave
+
+
+def exit_without_detainers(ctx: Context, pop: Population) -> np.ndarray:
+    """Exit times on the same draws with every effect of a detainer switched off.
+
+    Equal to ``run(ctx, pop, detainer_effects=False).exit_at``, without building the rest of
+    the Timeline: the counterfactual of detainer attribution.
+    """
+    paths = _Paths(ctx, pop)
+    pretrial, _, posts = paths.decide(None)
+    leave = paths.leave(pretrial, posts)
+    del paths, pretrial, posts
+    if ctx.jem_staff is None:
+        return leave
+    return _Screening(ctx, pop, leave).finish(leave)
 
 
 def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Timeline:
     """Compute one replication's Timeline from its Population."""
-    sc, n = ctx.scenario, pop.n
-    t = Timeline.empty(n)
+    n = pop.n
     paths = _Paths(ctx, pop)
-    remote_at = np.where(pop.remote_lodge, pop.booked_at + _f64(pop.remote_delay), _INF)
-    no_effect = np.full(n, _INF)
+    remote_at = np.where(pop.remote_lodge, pop.booked_at + pop.remote_delay, _INF)
 
     # Pass 1: the court path with remote detainers only; the screening queue is left then.
-    pretrial, bail_in_time, posts = paths.decide(remote_at if detainer_effects else no_effect)
+    pretrial, bail_in_time, posts = paths.decide(remote_at if detainer_effects else None)
     leave = paths.leave(pretrial, posts)
 
     # JEM screening: foreign-born bookings queue for designated officers.
-    jem_at = np.full(n, _INF)
-    screen_end = np.full(n, _INF)
-    policy = ctx.policy
+    q = None
+    times = {
+        f: _nan(n)
+        for f in ("screen_ready_at", "screen_start_at", "screen_end_at", "officer_free_at")
+    }
     if ctx.jem_staff is not None:
-        idx = np.flatnonzero(pop.foreign_born & policy.jem_on[policy.periods.of(pop.booked_at)])
-        ready = pop.booked_at[idx] + sc.jem.queue_delay
-        order = np.argsort(ready, kind="stable")
-        idx, ready = idx[order], ready[order]
-        screen = _f64(pop.screening_time[idx])
-        work = screen + np.where(pop.jem_lodge[idx], _f64(pop.nta_time[idx]), 0.0)
-        start = fcfs_shift_queue(ready, work, leave[idx], ctx.jem_staff)
-        t.screen_ready_at[idx] = ready
-        t.screen_start_at[idx] = start
-        t.screen_end_at[idx] = start + screen
-        t.officer_free_at[idx] = start + work
-        screened = idx[~np.isnan(start)]
-        screen_end[screened] = t.screen_end_at[screened]
-        lodged = screened[pop.jem_lodge[screened]]
-        jem_at[lodged] = screen_end[lodged]
+        q = _Screening(ctx, pop, leave)
+        idx = q.idx
+        times["screen_ready_at"][idx] = q.ready
+        times["screen_start_at"][idx] = q.start
+        times["screen_end_at"][idx] = q.end
+        times["officer_free_at"][idx] = q.start + q.work
 
-        # Pass 2: with JEM detainers, some who would have posted bail no longer do.
+        # Pass 2: with JEM detainers, some who would have posted bail no longer do. Only
+        # those whose first detainer is now a JEM one can change.
         if detainer_effects:
-            pretrial, bail_in_time, posts = paths.decide(np.minimum(remote_at, jem_at))
-            leave = paths.leave(pretrial, posts)
+            first = q.lodged_at < remote_at[q.lodged]
+            ch = q.lodged[first]
+            pretrial[ch], bail_in_time[ch], posts[ch] = paths.decide(q.lodged_at[first], ch)
+            leave[ch] = paths.leave(pretrial[ch], posts[ch], ch)
 
     # Court milestones and bond outcome.
-    t.pretrial[:] = pretrial
-    t.initial_appearance_at[:] = paths.ia
-    t.bond_outcome[:] = np.select(
-        [pretrial == ROR, pretrial == DENIED, posts],
-        [BOND_ROR, BOND_DENIED, BOND_POSTED],
-        BOND_NOT_POSTED,
+    is_ror, is_denied = pretrial == ROR, pretrial == DENIED
+    bond_outcome = np.full(n, BOND_NOT_POSTED, dtype=np.int8)
+    bond_outcome[posts] = BOND_POSTED
+    bond_outcome[is_denied] = BOND_DENIED
+    bond_outcome[is_ror] = BOND_ROR
+    bond_decided_at = np.where(
+        is_ror | is_denied, paths.ia, np.where(bail_in_time, paths.post_at, paths.disposition)
     )
-    t.bond_decided_at[:] = np.select(
-        [pretrial == ROR, pretrial == DENIED, bail_in_time],
-        [paths.ia, paths.ia, paths.post_at],
-        paths.disposition,
-    )
-    disposed = (pretrial != ROR) & ~posts
-    t.disposition_at[disposed] = paths.disposition[disposed]
+    disposed = ~is_ror & ~posts
+    del is_ror, is_denied, bail_in_time, posts
+    disposition_at = np.where(disposed, paths.disposition, np.nan)
     to_prison = disposed & (pop.sentence == PRISON)
+    initial_appearance_at = paths.ia
+    del paths, disposed  # the rest of the court path is no longer needed: free it
 
     # Leaving: a screening in progress is finished first. Detainers lodged by then count.
-    decide = np.maximum(leave, np.where(np.isfinite(screen_end), screen_end, -_INF))
-    lodged_at = np.minimum(remote_at, jem_at)
-    has = lodged_at <= decide
-    t.detainer_at[has] = lodged_at[has]
-    t.detainer_source[:] = np.where(
-        has, np.where(remote_at <= jem_at, REMOTE, JEM), NO_DETAINER
-    ).astype(np.int8)
-    t.release_eligible_at[~to_prison] = leave[~to_prison]
+    decide = leave.copy()
+    detainer_at = remote_at  # becomes the detainer times (first lodged, if by leaving)
+    if q is not None:
+        decide = q.finish(decide)
+        jem_first = q.lodged[q.lodged_at < remote_at[q.lodged]]
+        detainer_at[q.lodged] = np.minimum(remote_at[q.lodged], q.lodged_at)
+    has = detainer_at <= decide
+    detainer_at[~has] = np.nan
+    source = np.where(has, np.int8(REMOTE), np.int8(NO_DETAINER))
+    if q is not None:
+        source[jem_first[has[jem_first]]] = JEM
+    release_eligible_at = np.where(to_prison, np.nan, leave)
 
-    k = policy.periods.of(leave)
-    honor = policy.honor[k]
-    honored = has & ~to_prison & ~(pop.u_refuse < policy.refusal[k]) & detainer_effects
-    honored &= (honor == HONOR_CODES["all"]) | ((honor == HONOR_CODES["felony_only"]) & pop.felony)
-    t.exit_at[:] = decide
-    t.exit_reason[:] = np.where(to_prison, EXIT_PRISON, EXIT_RELEASED).astype(np.int8)
-    _holds(ctx, pop, t, np.flatnonzero(honored), leave, decide)
+    policy = ctx.policy
+    t = Timeline(
+        **times,
+        detainer_at=detainer_at,
+        initial_appearance_at=initial_appearance_at,
+        bond_decided_at=bond_decided_at,
+        disposition_at=disposition_at,
+        release_eligible_at=release_eligible_at,
+        hold_start_at=_nan(n),
+        warrant_start_at=_nan(n),
+        warrant_served_at=_nan(n),
+        exit_at=decide,
+        pretrial=pretrial,
+        detainer_source=source,
+        bond_outcome=bond_outcome,
+        exit_reason=np.where(to_prison, np.int8(EXIT_PRISON), np.int8(EXIT_RELEASED)),
+    )
+    if detainer_effects:
+        honor = _in_force(ctx, policy.honor, leave)
+        honored = has & ~to_prison & ~(pop.u_refuse < _in_force(ctx, policy.refusal, leave))
+        honored &= (honor == HONOR_CODES["all"]) | (
+            (honor == HONOR_CODES["felony_only"]) & pop.felony
+        )
+        _holds(ctx, pop, t, np.flatnonzero(honored), leave, decide)
     return t
 
 

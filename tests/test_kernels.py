@@ -1,0 +1,77 @@
+"""The sequential kernels: the officer queue's fast paths agree with its general loop."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from jailsim.calendar import WeeklyStep
+from jailsim.engines import kernels
+
+
+def _queue(rng: np.random.Generator, n: int):
+    """Arrivals (sorted, with ties), services and deadlines (some infinite), rounded to ties."""
+    arr = np.sort(np.round(rng.uniform(-3, 30, n), int(rng.integers(0, 3))))
+    svc = np.round(rng.exponential(0.5, n), int(rng.integers(0, 3)))
+    dl = arr + np.where(rng.random(n) < 0.3, np.inf, np.round(rng.exponential(3, n), 1))
+    return arr, svc, dl
+
+
+def _staff(rng: np.random.Generator) -> WeeklyStep:
+    m = int(rng.integers(1, 6))
+    minutes = np.sort(rng.choice(10080, m, replace=False))
+    return WeeklyStep(minutes, rng.integers(0, 4, m), int(rng.integers(0, 7)))
+
+
+def _general(arr, svc, dl, staff) -> np.ndarray:
+    """The pure-Python timetable loop from the first person, whatever the staffing."""
+    finite = dl[np.isfinite(dl)]
+    horizon = max(arr[-1], finite.max() if len(finite) else arr[-1]) + 7.0
+    cursor = kernels._Cursor(staff, float(arr[0]), float(horizon))
+    return np.array(kernels._fcfs_general(arr, svc, dl, staff, cursor, 0, [], -math.inf, 0))
+
+
+def test_a_small_queue_by_hand():
+    # One officer; the second person waits for the first, the third gives up at 1.5.
+    staff = WeeklyStep.constant(1)
+    start = kernels.fcfs_shift_queue(
+        np.array([0.0, 0.5, 1.0]), np.array([1.0, 1.0, 1.0]), np.array([np.inf, 9.0, 1.5]), staff
+    )
+    np.testing.assert_array_equal(start, [0.0, 1.0, np.nan])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_constant_staffing_is_the_general_loop(seed, monkeypatch):
+    monkeypatch.setenv("JAILSIM_NUMBA", "0")
+    kernels._compiled.cache_clear()
+    rng = np.random.default_rng(seed)
+    try:
+        for _ in range(50):
+            arr, svc, dl = _queue(rng, int(rng.integers(1, 200)))
+            staff = WeeklyStep.constant(int(rng.integers(0, 4)))
+            np.testing.assert_array_equal(
+                kernels.fcfs_shift_queue(arr, svc, dl, staff), _general(arr, svc, dl, staff)
+            )
+    finally:
+        kernels._compiled.cache_clear()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_loops_give_the_same_starts(seed, monkeypatch):
+    pytest.importorskip("numba")
+    monkeypatch.delenv("JAILSIM_NUMBA", raising=False)
+    monkeypatch.setattr(kernels, "NUMBA_MIN_QUEUE", 0)
+    kernels._compiled.cache_clear()
+    assert kernels._compiled() is not None
+    rng = np.random.default_rng(100 + seed)
+    try:
+        for _ in range(50):
+            arr, svc, dl = _queue(rng, int(rng.integers(1, 200)))
+            for staff in (WeeklyStep.constant(int(rng.integers(0, 4))), _staff(rng)):
+                np.testing.assert_array_equal(
+                    kernels.fcfs_shift_queue(arr, svc, dl, staff), _general(arr, svc, dl, staff)
+                )
+    finally:
+        kernels._compiled.cache_clear()

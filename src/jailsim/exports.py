@@ -211,6 +211,29 @@ def parse_columns(text: str | None) -> dict[str, str]:
     return out
 
 
+def guess_columns(
+    present: list, given: dict[str, str], guesses: dict[str, tuple[str, ...]]
+) -> dict[str, str]:
+    """Complete ``given`` (role -> column) by guessing the other roles' columns.
+
+    For each role of ``guesses`` not given: the first column not yet taken whose name
+    (lower-case, without spaces or punctuation) is one of that role's guesses.
+    """
+    out = dict(given)
+    by_norm = {_norm(c): c for c in present}
+    taken = set(given.values())
+    for role, names in guesses.items():
+        if role in out:
+            continue
+        for guess in names:
+            col = by_norm.get(guess)
+            if col is not None and col not in taken:
+                out[role] = col
+                taken.add(col)
+                break
+    return out
+
+
 def _find_columns(frame: pd.DataFrame, given: dict[str, str], where: str) -> dict[str, str]:
     present = list(frame.columns)
     problems = []
@@ -220,18 +243,7 @@ def _find_columns(frame: pd.DataFrame, given: dict[str, str], where: str) -> dic
                             f"(columns: {', '.join(map(str, present))})")
     if problems:
         raise ScenarioError(problems)
-    out = dict(given)
-    by_norm = {_norm(c): c for c in present}
-    taken = set(given.values())
-    for role in ROLES:
-        if role in out:
-            continue
-        for guess in GUESSES[role]:
-            col = by_norm.get(guess)
-            if col is not None and col not in taken:
-                out[role] = col
-                taken.add(col)
-                break
+    out = guess_columns(present, given, GUESSES)
     if "booked" not in out:
         raise ScenarioError([
             f"{where}: column 'booked' not found (columns: {', '.join(map(str, present))}); "

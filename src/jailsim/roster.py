@@ -30,7 +30,14 @@ import numpy as np
 import pandas as pd
 
 from jailsim.calendar import HOLIDAY_DAYS_BEFORE
-from jailsim.exports import GUESSES, CleaningLog, _charge_group, _flag, _norm, _read_csv
+from jailsim.exports import (
+    GUESSES,
+    CleaningLog,
+    _charge_group,
+    _flag,
+    _read_csv,
+    guess_columns,
+)
 from jailsim.streams import PURPOSES, ROSTER_KEYS
 from jailsim.timestamps import parse_times, resolve_zone, to_local
 
@@ -85,16 +92,7 @@ def _columns(frame: pd.DataFrame, given: dict[str, str], where: str) -> dict[str
         if name not in present:
             raise ValueError(f"{where}: column {name!r} (for {role}) not found "
                              f"(columns: {', '.join(present)})")
-    out = dict(given)
-    by_norm = {_norm(c): c for c in present}
-    taken = set(given.values())
-    for role in ROLES:
-        for guess in () if role in out else ROSTER_GUESSES[role]:
-            col = by_norm.get(guess)
-            if col is not None and col not in taken:
-                out[role] = col
-                taken.add(col)
-                break
+    out = guess_columns(present, given, ROSTER_GUESSES)
     if "booked" not in out:
         raise ValueError(f"{where}: no booking time column (columns: {', '.join(present)}); "
                          "name it 'booked' or give warm_start.columns: {booked: COLUMN}")

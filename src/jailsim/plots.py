@@ -93,7 +93,8 @@ def los_survival(results: Mapping[str, object] | object, ax=None):
     ax.set_title("Length of stay: survival with and without an ICE detainer")
     ax.grid(True, which="both", color="0.9")
     ax.legend(frameon=False, fontsize=8)
-    _footer(fig, source_line(next(iter(results.values()))))
+    for res in results.values():
+        _footer(fig, source_line(res))
     return fig
 
 

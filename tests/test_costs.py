@@ -360,3 +360,22 @@ def test_shipped_defaults_cite_facts_section_8_or_say_why_not():
         assert "facts §" in text or "assumption" in text or "no figure" in text \
             or "derived" in text or "included in" in text, (key, text)
     assert not math.isnan(costs.bed_day_cost_usd_per_day[0].usd)
+
+
+def test_program_started_by_a_dated_change_is_paid_from_that_day():
+    # no 287(g) for 50 days, then JEM from a dated change: the program's staff and
+    # supervision are paid for the days after it, its initial training once on that day.
+    start = dt.date(2025, 1, 6) + dt.timedelta(days=50)
+    prog = {"officers": 3, "salary_usd_per_year": 60000.0, "training_hours": 160,
+            "backfill_share": 1.5, "supervision_usd_per_year": 36525.0}
+    res = run("no_287g.yaml", {
+        "jem": jailsim.load(SCENARIOS / "jem.yaml").to_dict()["jem"],
+        "costs.program.jem": prog,
+        "changes": [{"from": start.isoformat(), "set": {"program": "jem"}}],
+    }, reps=1)
+    x = budget_lines(res, per="window").iloc[0]
+    days_after = DAYS - 50
+    assert x.program_staff_usd == pytest.approx(3 * 60000.0 / 365.25 * days_after, rel=1e-12)
+    assert x.program_supervision_usd == pytest.approx(36525.0 / 365.25 * days_after, rel=1e-12)
+    assert x.program_training_usd == pytest.approx(3 * 160 * 60000.0 / 2080 * 1.5, rel=1e-12)
+    assert "JEM program costs follow the dated changes" in " ".join(budget_notes(res))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from jailsim.census import presence, step_integral
 from jailsim.metrics import mean_interval
+from jailsim.policy import Policy
 from jailsim.result import Result
 from jailsim.scenario.costs import Costs, OfficerProgram, schedule_by_day
 from jailsim.scenario.loading import ScenarioError
@@ -171,6 +172,10 @@ class _Days:
         self.dates = census["date"].to_numpy().astype("datetime64[D]")
         self.start = np.datetime64(scenario.start_date, "D")
         self.lo, self.hi, self.scale = lo, hi, scale
+        policy = Policy.build(scenario)
+        period = policy.periods.of(day)
+        #: Whether each model is in force on each day, by the scenario's policy timeline.
+        self.running = {"jem": policy.jem_on[period], "wso": policy.wso_on[period]}
 
     def amounts(self, daily_average: np.ndarray) -> np.ndarray:
         """Bed-days (or any daily average) of each day, weighted into the window and basis."""
@@ -200,9 +205,13 @@ class _Days:
         last = (self.start + last_day).astype("datetime64[M]")
         return float(((last - first).astype(int) + 1).sum()) * self.scale
 
-    def active(self, program: OfficerProgram) -> np.ndarray:
-        """1.0 on the days the program runs (``start``..``end``, inclusive), else 0.0."""
-        on = np.ones(len(self.dates))
+    def active(self, model: str, program: OfficerProgram) -> np.ndarray:
+        """1.0 on the days the program is paid for, else 0.0.
+
+        Those are the days the scenario runs ``model`` (its ``program``, and the dated
+        ``changes:``) within the cost block's ``start``..``end`` (inclusive).
+        """
+        on = self.running[model].astype(float)
         if program.start is not None:
             on *= self.dates >= np.datetime64(program.start, "D")
         if program.end is not None:
@@ -211,10 +220,10 @@ class _Days:
 
 
 def _program_lines(
-    program: OfficerProgram, days: _Days, busy: Callable[[], np.ndarray]
+    model: str, program: OfficerProgram, days: _Days, busy: Callable[[], np.ndarray]
 ) -> dict[str, float]:
     """Staff, training and supervision dollars of one designated-officer program."""
-    on = days.active(program)
+    on = days.active(model, program)
     salary = schedule_by_day(program.salary_usd_per_year, days.dates)
     loaded = 1.0 + program.benefits_share + program.overtime_share
     hourly = salary / program.hours_per_year
@@ -233,10 +242,15 @@ def _program_lines(
             program.officers * refresher / program.refresher_every * on
         )
     training = float(days.amounts(training_per_day).sum())
-    if program.start is not None:  # initial training: a one-off on the start date
-        first = np.datetime64(program.start, "D")
+    # Initial training, a one-off on each day the program starts inside the window: a
+    # cost-block start, or a dated change that puts the model in force. A program in force
+    # from the first day with no start given is taken to exist already (trained before).
+    starts = np.flatnonzero(np.diff(on, prepend=0.0) > 0)
+    given = np.datetime64(program.start, "D") if program.start is not None else None
+    for i in starts:
+        first = days.dates[i]
         t0 = float((first - days.start) / np.timedelta64(1, "D"))
-        if days.lo <= t0 < days.hi:
+        if (i > 0 or first == given) and days.lo <= t0 < days.hi:
             rate = schedule_by_day(program.salary_usd_per_year, np.array([first]))[0]
             one = program.training_hours * rate / program.hours_per_year * program.backfill_share
             training += program.officers * (one + program.travel_usd_per_training) * days.scale
@@ -350,8 +364,8 @@ def replication_budget(
         "wso": lambda: days.occupancy(col["warrant_start_at"], col["warrant_served_at"]),
     }
     for model, block in (("jem", costs.program.jem), ("wso", costs.program.wso)):
-        if block is not None and model in scenario.program.split("+"):
-            for k, v in _program_lines(block, days, busy_of[model]).items():
+        if block is not None and days.running[model].any():
+            for k, v in _program_lines(model, block, days, busy_of[model]).items():
                 program[k] += v
     m.update(program)
     m["program_cost_usd"] = (
@@ -506,18 +520,29 @@ def budget_notes(result: Result, per: str = "year") -> list[str]:
             f"warning: {sc.name}: the bed-day cost is $0 on {uncovered} days of the window "
             "(no dated value covers them); check costs.bed_day_cost_usd_per_day."
         )
+    policy = Policy.build(sc)
     for model, block in (("jem", costs.program.jem), ("wso", costs.program.wso)):
-        uses = model in sc.program.split("+")
-        if uses and block is None:
+        on = getattr(policy, f"{model}_on")
+        if not on.any():
+            continue
+        if block is None:
             notes.append(
-                f"warning: {sc.name}: program {sc.program!r} runs {model.upper()} but "
+                f"warning: {sc.name}: the scenario runs {model.upper()} but "
                 f"costs.program.{model} is missing: no program cost counted for it."
             )
-        if uses and block is not None and (block.start or block.end):
+            continue
+        if not on.all():
+            spans = ", ".join(f"from {label}" if flag else f"not from {label}"
+                              for label, flag in zip(policy.labels, on, strict=True))
+            notes.append(
+                f"{sc.name}: {model.upper()} program costs follow the dated changes ({spans}), "
+                "with initial training on each day the program starts."
+            )
+        if block.start or block.end:
             first_day, last_day = block.start or "the start", block.end or "the end"
             notes.append(
                 f"warning: {sc.name}: the {model.upper()} program is costed from {first_day} to "
-                f"{last_day}; the dates change the dollars only, the jail is simulated with "
-                "the program for the whole horizon."
+                f"{last_day}; these dates change the dollars only: the jail is simulated with "
+                "the program whenever the scenario runs it (program, changes:)."
             )
     return notes

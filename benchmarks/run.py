@@ -648,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", help="bookings per run for every engine and peer "
                     "(default 100k,1M; --quick 20k,50k)")
     ap.add_argument("--vector-sizes", help="extra full-model sizes for the vector engine only "
-                    "(default 10M; --quick 100k)")
+                    "(default 10M; --quick 100k; 0: none)")
     ap.add_argument("--des-max", type=float, default=1e6,
                     help="largest full-model size for the des engine (default 1M)")
     ap.add_argument("--repeats", type=int, default=0,
@@ -670,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     args.sizes = parse_sizes(args.sizes or ("20k,50k" if args.quick else "100k,1M"))
     args.vector_sizes = [
         n for n in parse_sizes(args.vector_sizes or ("100k" if args.quick else "10M"))
-        if n not in args.sizes
+        if n not in args.sizes and n > 0  # "0": no extra sizes
     ]
     if args.quick and not args.repeats:
         args.repeats = 1

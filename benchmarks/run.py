@@ -99,7 +99,7 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {"python": platform.python_version()}
-    for mod in ("numpy", "pandas", "scipy", "simpy", "ciw", "jailsim"):
+    for mod in ("numpy", "pandas", "scipy", "simpy", "ciw", "numba", "jailsim"):
         try:
             versions[mod] = __import__(mod).__version__
         except Exception:  # noqa: BLE001 - a missing peer is reported, not fatal

@@ -132,3 +132,32 @@ def test_the_collector_is_off_during_the_run_and_restored_after(collecting, monk
     finally:
         gc.enable() if was else gc.disable()
     assert seen and not any(seen)
+
+
+def test_an_officer_coming_on_duty_at_a_deadline_is_too_late():
+    """Ties: a WSO shift starts at Wed 00:00, exactly the business-hours cap of holds that
+    start at the weekend. Service must start before the cap (the vector engine's rule), so
+    those holds lapse on both engines, and everyone behind them is served at the same times."""
+    from _support import base
+    from jailsim.engines import vector
+    from test_engines_equal import assert_same_timeline
+
+    sc = base().with_({
+        "horizon": "60d", "warmup": "5d", "program": "wso",
+        "arrivals.bookings.rate": "40/day", "arrivals.bookings.foreign_born": 1.0,
+        "arrivals.bookings.removable_given_noncitizen": 1.0,
+        "arrivals.bookings.dhs_record_given_noncitizen": 1.0,
+        "arrivals.bookings.citizen_given_foreign_born": 0.0,
+        "honor.policy": "all", "honor.refusal_probability": 0.0, "hold.rule": "business_48h",
+        "wso.officers": 1,
+        "wso.shifts": [{"days": "Wed", "start": "00:00", "end": "04:00", "officers": 1}],
+        "wso.custody_cap": "72h", "warm_start": {"kind": "none"},
+    })
+    ctx = Context.build(sc)
+    pop = Population.sample(sc, seed=0, replication=0)
+    a, b = des.run(ctx, pop), vector.run(ctx, pop)
+    cap = np.array([ctx.hold.cap(float(x)) for x in a.hold_start_at])
+    at_cap = np.isfinite(a.hold_start_at) & (cap % 7 == 2.0)  # a Wednesday 00:00 cap
+    assert at_cap.sum() > 0
+    assert not (a.warrant_start_at[at_cap] == cap[at_cap]).any()  # nobody starts at the cap
+    assert_same_timeline(a, b, tol=0.0)

@@ -122,3 +122,28 @@ def test_sensitivity_folder_report(tmp_path):
     assert "<code>hold.cap</code>: 24h to 72h" in page
     # every index of the table is in the page
     assert page.count("<tr><td><code>") == len(result.indices)
+
+
+def test_sweep_over_a_null_value_has_a_report(tmp_path, capsys):
+    from jailsim.cli import main
+
+    out = tmp_path / "sw"
+    code = main(["sweep", "scenarios/jem.yaml", "--vary", "ice.transport.seats=null,5",
+                 "--vary", "jem.officers=1,2", "--replications", "1", "--days", "20",
+                 "--seed", "1", "--out", str(out), "--quiet"])
+    assert code == 0
+    page = (out / "report.html").read_text()
+    assert "ice.transport.seats=null" in page and page.count("data:image/png;base64,") == 2
+
+
+def test_sensitivity_with_every_metric_skipped_has_a_report(tmp_path):
+    pytest.importorskip("SALib")
+    from jailsim.cli import main
+
+    out = tmp_path / "se"
+    code = main(["sensitivity", "scenarios/jem.yaml", "--param", "hold.cap=24h:72h",
+                 "--method", "morris", "-N", "2", "-r", "1", "--days", "20",
+                 "--metrics", "wso_officer_utilization", "--out", str(out), "--quiet"])
+    assert code == 0
+    page = (out / "report.html").read_text()
+    assert "data:image/png;base64," not in page and "wso_officer_utilization" in page

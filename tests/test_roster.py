@@ -20,6 +20,7 @@ from jailsim.population import Population
 from jailsim.replication import run_replication
 from jailsim.roster import RosterWarning
 from jailsim.scenario import ScenarioError
+from jailsim.scenario.loading import dump_resolved
 from test_engines_equal import assert_same_timeline
 
 START = dt.datetime(2025, 1, 6)  # start_date of base_county.yaml
@@ -331,3 +332,62 @@ def test_inline_people_are_checked_like_a_file():
     assert "people[0].booked: 2025-01-06 00:00:00 is not before start_date 2025-01-06" in line
     assert "people[1].charge: 'traffic' (allowed: felony, misdemeanor)" in line
     assert "people[2]: born in the U.S. (foreign_born false) but not a citizen" in line
+
+
+# ------------------------------------------------------------------ 5. review findings
+
+
+def test_equal_rows_without_an_id_are_different_people(county):
+    # date-only booking times: three people booked the same day with the same charge
+    sc = jailsim.load(county("booked,charge\n2024-12-30,F\n2024-12-30,F\n2024-12-30,F\n"
+                             "2024-12-01,M\n"))
+    assert len(sc.warm_start.people) == 4
+
+
+def test_flags_are_yes_no_or_not_known(county, capsys):
+    sc = jailsim.load(county("booked,foreign born,citizen\n2024-12-30,unknown,N/A\n"
+                             "2024-12-29,yes,no\n"))
+    assert [(p.foreign_born, p.citizen) for p in sc.warm_start.people] == [
+        (None, None), (True, False)]
+    path = county("booked,foreign born\n2024-12-30,Mexico\n")
+    assert main(["validate", str(path)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "column 'foreign born': 1 row that is not yes or no (line 2: 'Mexico')" in line
+    assert "allowed: y, yes" in line
+
+
+def test_name_and_naturalized_columns_are_not_guessed(county):
+    sc = jailsim.load(county("name,naturalized,booked\nJOHN SMITH,no,2024-12-30 10:00\n"
+                             "JOHN SMITH,no,2024-11-02 10:00\n"))
+    assert [(p.id, p.citizen) for p in sc.warm_start.people] == [(None, None), (None, None)]
+
+
+def test_inline_times_with_an_offset_are_refused():
+    sc = infinite_server(horizon="10d", warmup="0d")
+    with pytest.raises(ScenarioError) as exc:
+        sc.with_(warm_start={"kind": "roster", "people": [{"booked": "2024-12-30T14:05-06:00"}]})
+    (line,) = exc.value.lines
+    assert "without a UTC offset" in line
+
+
+def test_a_new_roster_file_replaces_the_people_read_before(county, tmp_path):
+    sc = jailsim.load(county("booked\n2024-12-30\n2024-12-29\n2024-12-28\n"))
+    assert len(sc.warm_start.people) == 3
+    (tmp_path / "one.csv").write_text("booked\n2024-12-01\n")
+    # through with_ ...
+    assert len(sc.with_({"warm_start.roster": str(tmp_path / "one.csv")}).warm_start.people) == 1
+    # ... and through extends of a resolved scenario (which holds roster and people)
+    dump_resolved(sc, tmp_path / "resolved.yaml", seed=1, version=jailsim.__version__)
+    (tmp_path / "child.yaml").write_text(
+        "extends: resolved.yaml\nwarm_start: {kind: roster, roster: one.csv}\n")
+    assert len(jailsim.load(tmp_path / "child.yaml").warm_start.people) == 1
+
+
+def test_a_child_changes_one_key_of_a_short_form_warm_start(tmp_path):
+    (tmp_path / "parent.yaml").write_text(
+        "extends: jailsim:base_county.yaml\nwarm_start: steady_state\n")
+    (tmp_path / "child.yaml").write_text("extends: parent.yaml\nwarm_start: {history: 1y}\n")
+    ws = jailsim.load(tmp_path / "child.yaml").warm_start
+    assert (ws.kind, ws.history) == ("steady_state", 365.25)
+    # the short form alone keeps the base county's 4-year history
+    assert jailsim.load(tmp_path / "parent.yaml").warm_start.history == 4 * 365.25

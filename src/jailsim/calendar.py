@@ -442,7 +442,7 @@ class CourtCalendar:
         # Court days and the next court day are looked up once per calendar day spanned.
         first = int(di.min()) if di.size else 0
         span = np.arange(first, int(di.max()) + 1 if di.size else 0)
-        if len(span) > 2 * len(di) + 1024:  # a few scattered times: look each one up
+        if len(span) > 2 * di.size + 1024:  # a few scattered times: look each one up
             span, first = di, None
         is_court_day = days.is_bd(span)
         later = days.after(span) + s[0]
@@ -452,7 +452,7 @@ class CourtCalendar:
         # j = first session at or after the time of day (searchsorted, side="left"), then one
         # back if rounding put that session's start at or before t.
         frac = tt - d
-        j = np.zeros(len(tt), dtype=np.int8)
+        j = np.zeros(tt.shape, dtype=np.int8)
         for start in self.sessions:
             j += frac > start
         j -= (j > 0) & (d + self.sessions[np.maximum(j - 1, 0)] >= tt)

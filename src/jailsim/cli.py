@@ -376,6 +376,9 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``jailsim`` console script."""
     args = build_parser().parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")  # the command line writes figures to files, never to a window
     try:
         return COMMANDS[args.command](args)
     except ScenarioError as exc:

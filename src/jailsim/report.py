@@ -187,8 +187,11 @@ def _sweep_body(folder: Path) -> tuple[str, list[str]]:
     from jailsim.reference import field_unit
 
     info = json.loads((folder / "sweep.json").read_text())
-    table = pd.read_csv(folder / "sweep.csv")
     factors = list(info["factors"])
+    # a factor's value "null" (e.g. no seat limit) is a value, not a missing one
+    table = pd.read_csv(folder / "sweep.csv", keep_default_na=False,
+                        na_values={c: ["", "nan", "NaN"] for c in ("mean", "ci_low", "ci_high")})
+    table[factors] = table[factors].replace("", "null")  # the CSV writes null as ""
     metrics = [m for m in EXPERIMENT_HEADLINE if m in set(table["metric"])]
     points = table.drop_duplicates("point")[["point", *factors]]
     source = (f"jailsim — sweep of scenario '{info['scenario']}', seed {info['seed']}, "
@@ -270,8 +273,8 @@ def _sensitivity_body(folder: Path) -> tuple[str, list[str]]:
         f"sample points x {info['replications_per_point']} replications, seed {info['seed']}, "
         f"engine {info['engine']}, jailsim {info['jailsim_version']}. Indices with 95% "
         "bootstrap intervals (SALib).</p>",
-        "<h2>Figures</h2>",
-        _png(plots.sensitivity_indices(indices, metrics, source=source)),
+        *(["<h2>Figures</h2>", _png(plots.sensitivity_indices(indices, metrics, source=source))]
+          if metrics else []),
         "<h2>Indices</h2><table><tr><th>metric</th><th>parameter</th><th>index</th>"
         f"<th>value</th><th>95% interval</th></tr>{rows}</table>",
         *([f"<p class='note'>Not analysed (undefined at some point): "

@@ -34,7 +34,6 @@ from jailsim.exports import (
     GUESSES,
     CleaningLog,
     _charge_group,
-    _flag,
     _read_csv,
     guess_columns,
 )
@@ -55,11 +54,11 @@ __all__ = [
 ROLES = ("id", "booked", "charge", "foreign_born", "citizen", "detainer", "detainer_at")
 #: Column names tried for each role (compared lower-case, without spaces or punctuation).
 ROSTER_GUESSES: dict[str, tuple[str, ...]] = {
-    "id": GUESSES["id"] + ("inmateid", "personid", "name"),
+    "id": GUESSES["id"] + ("inmateid", "personid"),  # not a name: two people may share one
     "booked": GUESSES["booked"],
     "charge": GUESSES["charge"],
     "foreign_born": ("foreignborn", "bornabroad", "foreign", "fb"),
-    "citizen": ("citizen", "uscitizen", "naturalized", "naturalizedcitizen"),
+    "citizen": ("citizen", "uscitizen"),  # not "naturalized": no for the U.S.-born too
     "detainer": GUESSES["hold"],
     "detainer_at": GUESSES["hold_start"] + ("detainerlodged", "lodged", "detainerat",
                                             "detainerdate", "holdlodged"),
@@ -97,6 +96,24 @@ def _columns(frame: pd.DataFrame, given: dict[str, str], where: str) -> dict[str
         raise ValueError(f"{where}: no booking time column (columns: {', '.join(present)}); "
                          "name it 'booked' or give warm_start.columns: {booked: COLUMN}")
     return out
+
+
+#: Words read as yes, as no, and as "not known" in a roster's flag columns (lower case).
+YES = ("y", "yes", "true", "t", "1", "x")
+NO = ("n", "no", "false", "f", "0", "none")
+UNKNOWN = ("", "na", "n/a", "unknown", "unk", "null", "?")
+
+
+def _yes_no(rows: pd.DataFrame, column: str, where: str, blank) -> pd.Series:
+    """A flag column as True/False, ``blank`` where not known; other words are an error."""
+    text = rows[column].str.lower()
+    known = text.isin(YES) | text.isin(NO)
+    other = ~known & ~text.isin(UNKNOWN)
+    if other.any():
+        raise _bad_times(where, column, rows.index[other], rows.loc[other, column],
+                         "that is not yes or no", f"allowed: {', '.join(YES + NO)}, or blank "
+                         "/ unknown for not known")
+    return text.isin(YES).astype(object).where(known, blank)
 
 
 def _bad_times(where: str, column: str, lines, values, what: str, allowed: str) -> ValueError:
@@ -151,8 +168,10 @@ def read_roster(
     text = frame.astype("string").fillna("").apply(lambda s: s.str.strip())
     blank = (text == "").all(axis=1)
     log.add("dropped", "blank row", frame.index[blank])
-    dup = text[~blank].duplicated(keep="first")
-    log.add("dropped", "duplicate row (every column equal to an earlier row)", dup.index[dup])
+    # Without an id two equal rows may be two people (a date-only booking time, one charge).
+    dup = text[~blank].duplicated(keep="first") & ("id" in cols)
+    log.add("dropped", "duplicate row (every column equal to an earlier row, same id)",
+            dup.index[dup])
     rows = text[~blank][~dup]
     log.rows_read = len(frame)
     if rows.empty:
@@ -194,12 +213,11 @@ def read_roster(
                              rows.loc[unknown, cols["charge"]], "with an unknown charge",
                              f"allowed: {', '.join(charges or ())} (or blank)")
         out["charge"] = group
-    for role in ("foreign_born", "citizen"):  # blank: not known
+    for role in ("foreign_born", "citizen"):  # blank or unknown: not known
         if role in cols:
-            given = rows[cols[role]] != ""
-            out[role] = _flag(rows[cols[role]]).where(given, pd.NA)
+            out[role] = _yes_no(rows, cols[role], where, blank=pd.NA)
     if "detainer" in cols:  # blank: no detainer, as in a booking export's hold column
-        out["detainer"] = _flag(rows[cols["detainer"]])
+        out["detainer"] = _yes_no(rows, cols["detainer"], where, blank=False).astype(bool)
     if "detainer_at" in cols:
         d = times["detainer_at"]
         c = cols["detainer_at"]

@@ -12,11 +12,14 @@ more waiting, is a SimPy process). A step is an event only when something can ha
 it that changes what it decides: the initial appearance and the bail decision depend on
 whether a detainer has been lodged, so they are events while a detainer may still come (a
 remote detainer not yet lodged, a JEM screening not yet finished); otherwise they are decided
-at once and the booking goes on to its next event. Steps of zero duration are taken at once.
-Release (leaving the jail or starting a hold) is always an event: it is when a person leaves
-the screening line. A booking that is screened and cannot get a detainer is three events:
-arrival, end of screening, release. Steps are scheduled at their model times exactly (not
-after a delay from the clock), so the clock reads the same times as the model's arithmetic.
+at once and the booking goes on to its next event. Release (leaving the jail or starting a
+hold) is always an event: it is when a person leaves the screening line. A booking that is
+screened and cannot get a detainer is three or four events: arrival, ready for screening
+(when the queue delay is not zero), end of screening, release. Steps are scheduled at their
+model times exactly (not after a delay from the clock), so the clock reads the same times as
+the model's arithmetic. A change of an officer timetable is taken after every other event of
+its instant: a person whose deadline (release, hold cap) is that instant has left the line,
+as in the vector engine's rule that service must start before the deadline.
 
 Every random quantity comes from the Population; this engine draws nothing. Each booking is
 followed to its exit, past the horizon if need be; :mod:`jailsim.records` censors afterwards.
@@ -61,6 +64,8 @@ from jailsim.timeline import PRISON as EXIT_PRISON
 from jailsim.timeline import RELEASED as EXIT_RELEASED
 
 _NONE, _FELONY_ONLY = HONOR_CODES["none"], HONOR_CODES["felony_only"]
+#: Priority of timetable changes: after every other event of the same instant.
+LATE = NORMAL + 1
 # Where a booking stands with JEM screening.
 _NOT_QUEUED, _WAITING, _IN_SERVICE = 0, 1, 2
 
@@ -74,14 +79,14 @@ class _Step(simpy.Event):
     past (by rounding) is now.
     """
 
-    def __init__(self, env: simpy.Environment, when: float, fn, i: int):
+    def __init__(self, env: simpy.Environment, when: float, fn, i: int, priority: int = NORMAL):
         self.env = env
-        self.callbacks = [fn]
+        self.callbacks = [fn] if fn is not None else []
         self._ok = True
         self._value = None
         self.i = i
         now = env._now
-        heappush(env._queue, (when if when > now else now, NORMAL, next(env._eid), self))
+        heappush(env._queue, (when if when > now else now, priority, next(env._eid), self))
 
 
 class Officers:
@@ -146,7 +151,7 @@ class Officers:
             nxt = step.next_change(env.now)
             if not math.isfinite(nxt):
                 return
-            yield env.timeout(max(nxt - env.now, 0.0))
+            yield _Step(env, nxt, None, -1, priority=LATE)
             self.on_duty = int(step.at(nxt))
             self._serve()
 
@@ -313,7 +318,7 @@ class _Jail:
 
     def _dispose(self, i: int) -> None:
         """Disposition: time served, a jail sentence, or prison."""
-        disposition = max(self.ia[i], self.booked_at[i] + self.time_to_disposition[i])
+        disposition = self._disposition(i)
         self.t.disposition_at[i] = disposition
         sentence = self.sentence[i]
         if sentence == TIME_SERVED:
@@ -390,8 +395,9 @@ class _Jail:
             self.lodge(i, JEM)
         if self.gone[i]:  # released during the interview: leaves now
             self._out(i, now)
-        if lodges:
-            _Step(self.env, now + self.nta_time[i], self._officer_free, i)
+        if lodges:  # summed as the vector engine sums it
+            free = t.screen_start_at[i] + (self.screening_time[i] + self.nta_time[i])
+            _Step(self.env, free, self._officer_free, i)
         else:
             t.officer_free_at[i] = now
             self.jem.release()

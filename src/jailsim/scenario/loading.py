@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from jailsim.atomic import atomic_write_text
 from jailsim.scenario.errors import ScenarioError, format_validation_error, short
-from jailsim.scenario.schema import Scenario
+from jailsim.scenario.schema import ROSTER_SOURCE_KEYS, Scenario, expand_warm_start
 
 __all__ = [
     "BYTES_PER_BOOKING",
@@ -70,14 +70,23 @@ def deep_merge(base: dict, override: dict) -> dict:
     A mapping with a ``dist`` key is one distribution and replaces the base value whole (a
     lognormal given by median and p90 must not keep them when a child gives mean and sd); a
     mapping without ``dist`` still merges into a distribution, to change one parameter.
-    Likewise a ``warm_start`` that names another ``kind`` replaces the base's whole (a roster
-    must not keep the ``history`` of a steady state).
+    Likewise a ``warm_start`` (its short form read as the mapping it stands for) that names
+    another ``kind`` replaces the base's whole (a roster must not keep the ``history`` of a
+    steady state), and one that names another roster file drops the people read from the old.
     """
     out = copy.deepcopy(base)
     for key, value in override.items():
-        if (isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value
-                and not (key == "warm_start" and value.get("kind", out[key].get("kind"))
-                         != out[key].get("kind"))):
+        if key == "warm_start":
+            value, parent = expand_warm_start(value), expand_warm_start(out.get(key))
+            if isinstance(value, dict) and isinstance(parent, dict):
+                if value.get("kind", parent.get("kind")) != parent.get("kind"):
+                    out[key] = copy.deepcopy(value)
+                    continue
+                if "people" not in value and any(k in value for k in ROSTER_SOURCE_KEYS):
+                    parent = {k: v for k, v in parent.items() if k != "people"}
+                out[key] = deep_merge(parent, value)
+                continue
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)

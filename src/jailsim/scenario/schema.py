@@ -382,6 +382,23 @@ class Ice(Frozen):
     """When ICE transport runs."""
 
 
+#: Keys that say where a roster comes from: changing one makes the people read before stale.
+ROSTER_SOURCE_KEYS = ("roster", "columns", "timezone")
+
+
+def expand_warm_start(data):
+    """Return the mapping a ``warm_start`` value stands for.
+
+    ``"steady_state"`` is ``{kind: steady_state}``, ``"roster.csv"`` is
+    ``{kind: roster, roster: roster.csv}``; anything else is returned as it is.
+    """
+    if isinstance(data, str) and data.strip():
+        data = data.strip()
+        return {"kind": data} if data in ("none", "steady_state") else {
+            "kind": "roster", "roster": data}
+    return data
+
+
 class RosterPerson(Frozen):
     """One person of a roster warm start, in custody at ``start_date`` since ``booked``.
 
@@ -403,6 +420,14 @@ class RosterPerson(Frozen):
     detainer_at: dt.datetime | None = None
     """When the detainer was lodged (checked; conditioned on only as lodged by day 0)."""
 
+    @field_validator("booked", "detainer_at")
+    @classmethod
+    def _local(cls, v):
+        if v is not None and v.tzinfo is not None:
+            raise ValueError(f"got {v.isoformat()}; give the jail's local wall-clock time "
+                             "without a UTC offset (e.g. 2024-12-30T14:05)")
+        return v
+
 
 class WarmStart(Frozen):
     """How the jail is populated at day 0.
@@ -418,7 +443,9 @@ class WarmStart(Frozen):
     """
 
     kind: Literal["none", "steady_state", "roster"] = "none"
+    """Who is in the jail at day 0: nobody, the steady state, or a roster."""
     history: Duration = 2 * 365.25
+    """Bookings simulated before day 0 for ``steady_state`` (1 day to 10 years)."""
     roster: str | None = None
     """Roster CSV (kind ``roster``), relative to the scenario file."""
     columns: dict[str, str] | None = None
@@ -432,11 +459,7 @@ class WarmStart(Frozen):
     @model_validator(mode="before")
     @classmethod
     def _short_form(cls, data):
-        if isinstance(data, str) and data.strip():
-            data = data.strip()
-            return {"kind": data} if data in ("none", "steady_state") else {
-                "kind": "roster", "roster": data}
-        return data
+        return expand_warm_start(data)
 
     @field_validator("history")
     @classmethod
@@ -646,6 +669,11 @@ class Scenario(Frozen):
         from jailsim.scenario.loading import set_dotted, validate
 
         data = self.to_dict()
-        for path, value in {**(changes or {}), **dotted}.items():
+        changes = {**(changes or {}), **dotted}
+        for path, value in changes.items():
             set_dotted(data, path, value)
+        if "warm_start.people" not in changes and any(
+            f"warm_start.{k}" in changes for k in ROSTER_SOURCE_KEYS
+        ):
+            data["warm_start"].pop("people", None)  # read the new roster
         return validate(data, source="<with_>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from jailsim import cli_budget, cli_calibrate, cli_explain
@@ -379,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # the command line writes figures to files, never to a window
+    # warnings (a roster's repaired rows, ...) as plain lines, not as jailsim's source lines
+    warnings.formatwarning = lambda message, category, *_: f"jailsim: warning: {message}\n"
     try:
         return COMMANDS[args.command](args)
     except ScenarioError as exc:

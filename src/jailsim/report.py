@@ -207,11 +207,15 @@ def _sweep_body(folder: Path) -> tuple[str, list[str]]:
         def where(row) -> str:
             return html.escape(", ".join(f"{f}={row[f]}" for f in factors))
 
-        sentences.append(
-            f"<li><b>{html.escape(meaning)}</b> ({html.escape(unit)}): lowest "
-            f"{_fmt(low['mean'])} (95% interval {_interval(low['ci_low'], low['ci_high'])}) "
-            f"at {where(low)}; highest {_fmt(high['mean'])} "
-            f"({_interval(high['ci_low'], high['ci_high'])}) at {where(high)}.</li>")
+        if low["mean"] == high["mean"]:
+            sentences.append(f"<li><b>{html.escape(meaning)}</b> ({html.escape(unit)}): "
+                             f"{_fmt(low['mean'])} at every design point.</li>")
+        else:
+            sentences.append(
+                f"<li><b>{html.escape(meaning)}</b> ({html.escape(unit)}): lowest "
+                f"{_fmt(low['mean'])} (95% interval {_interval(low['ci_low'], low['ci_high'])})"
+                f" at {where(low)}; highest {_fmt(high['mean'])} "
+                f"({_interval(high['ci_low'], high['ci_high'])}) at {where(high)}.</li>")
         head = "".join(f"<th>{html.escape(f)}</th>" for f in factors)
         rows = "".join(
             f"<tr><td>{int(r['point'])}</td>"
@@ -233,7 +237,8 @@ def _sweep_body(folder: Path) -> tuple[str, list[str]]:
               if info.get("common_random_numbers") else "")
     body = [
         f"<h1>jailsim sweep: {html.escape(info['scenario'])}</h1>",
-        f"<p class='note'>{len(points)} design points (full factorial) x "
+        f"<p class='note'>{len(points)} design point{'s' if len(points) != 1 else ''} "
+        "(full factorial) x "
         f"{info['replications']} replications, seed {info['seed']} at every point "
         f"({crn}), engine {info['engine']}, jailsim {info['jailsim_version']}. Means with "
         f"95% t-intervals over replications.{paired}</p>",

@@ -107,18 +107,29 @@ def test_set_parameters_refuses_a_name_the_cell_does_not_assign():
 # Executed at small sizes
 
 
+def concluded(nb, pattern: str) -> tuple[str, tuple[float, float, float]]:
+    """The conclusion cell's text and the (value, low, high) that ``pattern`` finds in it."""
+    text = text_of(tagged(nb, "conclusion"))
+    m = re.search(pattern, text)
+    assert m, text
+    value, lo, hi = (number(g) for g in m.groups())
+    assert lo < value < hi
+    return text, (value, lo, hi)
+
+
+def small_comparison(name: str, *scenarios: str):
+    """The paired comparison the notebook ``name`` runs at the test's small sizes."""
+    p = SMALL[name]
+    return jailsim.compare([f"jailsim:{s}.yaml" for s in scenarios], seed=p["SEED"],
+                           replications=p["REPLICATIONS"], days=p["DAYS"], engine="vector")
+
+
 def test_01_jem_vs_wso(tmp_path):
     nb = execute("01_jem_vs_wso", tmp_path)
-    text = text_of(tagged(nb, "conclusion"))
-    m = re.search(rf"ADP, WSO − JEM: ({NUMBER}) people \(95% interval ({NUMBER}) to "
-                  rf"({NUMBER});", text)
-    assert m, text
-    diff, lo, hi = (number(g) for g in m.groups())
-    assert lo < diff < hi
+    text, (diff, lo, hi) = concluded(
+        nb, rf"ADP, WSO − JEM: ({NUMBER}) people \(95% interval ({NUMBER}) to ({NUMBER});")
     # the notebook's numbers are the ones the same paired comparison gives here
-    p = SMALL["01_jem_vs_wso"]
-    c = jailsim.compare(["jailsim:jem.yaml", "jailsim:wso.yaml"], seed=p["SEED"],
-                        replications=p["REPLICATIONS"], days=p["DAYS"], engine="vector")
+    c = small_comparison("01_jem_vs_wso", "jem", "wso")
     row = c.differences.set_index("metric").loc["adp"]
     assert diff == pytest.approx(row["diff"], abs=0.051)
     assert (lo, hi) == pytest.approx((row["diff_ci_low"], row["diff_ci_high"]), abs=0.051)
@@ -129,15 +140,10 @@ def test_01_jem_vs_wso(tmp_path):
 
 def test_02_budget(tmp_path):
     nb = execute("02_budget", tmp_path)
-    text = text_of(tagged(nb, "conclusion"))
-    m = re.search(rf"JEM − no 287\(g\): net cost ({NUMBER}) a year \(95% interval ({NUMBER}) "
-                  rf"to ({NUMBER})\)", text)
-    assert m, text
-    net, lo, hi = (number(g) for g in m.groups())
-    assert lo < net < hi
-    p = SMALL["02_budget"]
-    c = jailsim.compare(["jailsim:no_287g.yaml", "jailsim:jem.yaml"], seed=p["SEED"],
-                        replications=p["REPLICATIONS"], days=p["DAYS"], engine="vector")
+    text, (net, lo, hi) = concluded(
+        nb, rf"JEM − no 287\(g\): net cost ({NUMBER}) a year \(95% interval ({NUMBER}) "
+            rf"to ({NUMBER})\)")
+    c = small_comparison("02_budget", "no_287g", "jem")
     d = jailsim.budget_difference(*c.results.values())
     assert net == pytest.approx(d.loc["net_cost_usd", "mean"], abs=0.51)
     # one line per scenario on the share of detainer costs the detainers caused

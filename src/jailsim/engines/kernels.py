@@ -168,6 +168,27 @@ def _fcfs_constant(
 # float64 comparison or sum, and a heap only ever answers "the smallest end time".
 
 
+def _sift_down_py(heap, size, x):  # pragma: no cover - compiled by numba
+    """Put ``x`` at the root of the min-heap ``heap[:size]`` and sift it down."""
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and heap[c + 1] < heap[c]:
+            c += 1
+        if heap[c] < x:
+            heap[i] = heap[c]
+            i = c
+        else:
+            break
+    heap[i] = x
+
+
+#: The sift-down the loops call: compiled with them (see :class:`_Loops`).
+_sift_down = _sift_down_py
+
+
 def _constant_loop(arr, svc, dl, servers, start):  # pragma: no cover - compiled by numba
     if servers <= 0:
         return
@@ -181,20 +202,7 @@ def _constant_loop(arr, svc, dl, servers, start):  # pragma: no cover - compiled
         if t < limit:
             start[k] = t
             last = t
-            x = t + svc[k]  # replace the root, then sift it down
-            i = 0
-            while True:
-                c = 2 * i + 1
-                if c >= servers:
-                    break
-                if c + 1 < servers and heap[c + 1] < heap[c]:
-                    c += 1
-                if heap[c] < x:
-                    heap[i] = heap[c]
-                    i = c
-                else:
-                    break
-            heap[i] = x
+            _sift_down(heap, servers, t + svc[k])  # replace the root
         elif limit > last:
             last = limit
 
@@ -215,21 +223,8 @@ def _general_loop(arr, svc, dl, times, values, tail, start, heap):  # pragma: no
         while t < limit:
             while size > 0 and heap[0] <= t:  # pop the smallest end time
                 size -= 1
-                x = heap[size]
-                i = 0
-                while True:
-                    c = 2 * i + 1
-                    if c >= size:
-                        break
-                    if c + 1 < size and heap[c + 1] < heap[c]:
-                        c += 1
-                    if heap[c] < x:
-                        heap[i] = heap[c]
-                        i = c
-                    else:
-                        break
                 if size > 0:
-                    heap[i] = x
+                    _sift_down(heap, size, heap[size])  # the last one replaces the root
             if nxt <= t:
                 while times[j + 1] <= t:
                     j += 1
@@ -262,6 +257,8 @@ class _Loops:
     """The compiled loops."""
 
     def __init__(self, jit):
+        global _sift_down  # the loops look it up when numba compiles them: compile it too
+        _sift_down = jit(_sift_down_py)
         self.constant = jit(_constant_loop)
         self.general = jit(_general_loop)
 

@@ -199,6 +199,10 @@ class Policy:
             delay_row=rows,
         )
 
+    def in_force(self, values: np.ndarray, t):
+        """``values`` (one per period) of the period in force at each time ``t``."""
+        return values[0] if self.periods.n == 1 else values[self.periods.of(t)]
+
     @property
     def dated(self) -> bool:
         """Whether anything changes on a date."""

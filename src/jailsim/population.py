@@ -2,9 +2,11 @@
 
 A Population is a struct of numpy arrays, one entry per booking, holding arrival times,
 attributes and every duration or decision a booking could need on any path through the jail
-(whether or not that path is taken). Engines consume it and draw nothing themselves, so the
-SimPy engine and the vectorized engine see the very same random numbers and must produce the
-very same timelines. Draws are made by inverting CDFs of uniforms from the purpose streams of
+its own draws allow (whether or not that path is taken; a duration no such path uses, say
+the jail sentence of someone sentenced to prison, is left at zero, its uniform drawn and not
+turned into a duration). Engines consume it and draw nothing themselves, so the SimPy engine
+and the vectorized engine see the very same random numbers and must produce the very same
+timelines. Draws are made by inverting CDFs of uniforms from the purpose streams of
 :mod:`jailsim.streams`, in a fixed order per purpose, so that a change to one parameter moves
 only the draws that parameter governs.
 
@@ -30,6 +32,7 @@ import numpy as np
 
 from jailsim.arrivals import sample_arrivals
 from jailsim.calendar import Clock
+from jailsim.context import Context
 from jailsim.policy import distinct, period_scenarios
 from jailsim.scenario.schema import Scenario, Stream
 from jailsim.streams import SOURCES, generator
@@ -88,6 +91,8 @@ class Population:
     pickup_delay: np.ndarray  # float32 days (rows, n): hold start -> ICE ready, one row per
     # distinct ice.pickup_delay over the policy periods (Policy.delay_row)
     service_time: np.ndarray  # float32 days, WSO warrant service
+    booking_id: np.ndarray | None = None  # int64: each booking's row in the Population with
+    # its whole warm-start history (None: the row here); set when the history was trimmed
 
     def __len__(self) -> int:
         return len(self.booked_at)
@@ -100,11 +105,26 @@ class Population:
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays."""
-        return sum(getattr(self, f.name).nbytes for f in fields(self) if f.name != "replication")
+        arrays = (getattr(self, f.name) for f in fields(self) if f.name != "replication")
+        return sum(a.nbytes for a in arrays if a is not None)
+
+    def ids(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The booking ids (int64) of the rows ``rows`` (default all): see ``booking_id``."""
+        if self.booking_id is not None:
+            return self.booking_id.copy() if rows is None else self.booking_id[rows]
+        return np.arange(self.n, dtype=np.int64) if rows is None else rows.astype(np.int64)
 
     @classmethod
-    def sample(cls, scenario: Scenario, seed: int, replication: int) -> Population:
-        """Draw the Population of replication ``replication`` of ``scenario`` under ``seed``."""
+    def sample(
+        cls, scenario: Scenario, seed: int, replication: int, *, context: Context | None = None
+    ) -> Population:
+        """Draw the Population of replication ``replication`` of ``scenario`` under ``seed``.
+
+        ``context`` (the scenario's :class:`~jailsim.context.Context`): with it, a steady-state
+        warm start keeps from its history only the bookings that may still matter at day 0
+        (:func:`trim_history`), which gives the same bookings table, census and metrics for
+        a fraction of the work; ``booking_id`` numbers the rows as in the whole history.
+        """
         clock = Clock(scenario.start_date)
         delays, _ = distinct([s.ice.pickup_delay for s in period_scenarios(scenario)])
         sources = [
@@ -120,12 +140,15 @@ class Population:
             for source, stream in sources
         ]
         if scenario.warm_start.kind == "steady_state":
-            parts += [
+            history = [
                 _sample_source(
                     scenario, clock, stream, source, seed, replication, delays, history=True
                 )
                 for source, stream in sources
             ]
+            if context is not None:
+                trim_history(context, parts, history)
+            parts += history
         elif scenario.warm_start.kind == "roster":  # the people in custody at day 0
             from jailsim.roster import roster_draws
 
@@ -153,15 +176,83 @@ def _merge(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p.pop(k) for p in parts], axis=-1)[..., order] for k in keys}
 
 
-def _by_charge(groups: list[np.ndarray], u: np.ndarray, dists: list) -> np.ndarray:
+def trim_history(ctx: Context, parts: list[dict], history: list[dict]) -> None:
+    """Drop the history bookings that cannot matter at day 0; number every booking.
+
+    Bookings meet one another only in queues: the JEM screening line (foreign-born bookings
+    under JEM) and, for those held on a detainer, warrant service and transport seats. A
+    history booking in none of them (not screened, no remote detainer, so no detainer at all)
+    leaves when its court path says, whoever else is in the jail; if an upper bound of that
+    time is before day 0, it is not in custody at day 0 nor in anyone's way, and no table,
+    census or metric sees it. The bound takes the initial appearance a whole day past the
+    longest wait for a court session, and the latest of the court path's ways out.
+
+    Works in place on the parts' arrays (``parts``: the simulated period, untouched;
+    ``history``: the warm start's), adding ``booking_id`` to each: the row a booking has when
+    nothing is dropped (the stable order by booking time of all parts, ``parts`` first).
+    """
+    sc = ctx.scenario
+    times = [p["booked_at"] for p in (*parts, *history)]  # before trimming
+    kept: list[np.ndarray | None] = [None] * len(parts)
+    for p in history:
+        booked = p["booked_at"]
+        may = p["remote_lodge"].copy()
+        if ctx.jem_staff is not None:
+            may |= p["foreign_born"] & ctx.policy.in_force(ctx.policy.jem_on, booked)
+        t = booked + sc.court.min_time_to_appearance
+        day = np.floor(t).astype(np.int64)
+        span = np.arange(int(day.min()), int(day.max()) + 1) if len(day) else day
+        wait = int((ctx.court.days.after(span) - span).max()) + 2 if len(span) else 2
+        ia = t + float(wait)  # after the initial appearance
+        proc = p["release_processing"]
+        after = np.where(
+            p["sentence"] == TIME_SERVED,
+            proc,
+            np.where(p["sentence"] == JAIL, p["jail_days"], p["prison_delay"]),
+        )
+        out = np.maximum(ia, booked + p["time_to_disposition"]) + after
+        np.maximum(out, ia + np.maximum(proc, p["post_delay"]), out=out)
+        rows = np.flatnonzero(may | (out >= 0.0))
+        del may, t, day, ia, after, out
+        for k in list(p):
+            p[k] = p[k][..., rows]
+        kept.append(rows)
+    for k, (p, rows) in enumerate(zip((*parts, *history), kept, strict=True)):
+        x = p["booked_at"]
+        rank = np.arange(len(x), dtype=np.int64) if rows is None else rows.astype(np.int64)
+        for j, other in enumerate(times):
+            if j != k:
+                rank += np.searchsorted(other, x, side="right" if j < k else "left")
+        p["booking_id"] = rank
+
+
+def _by_charge(
+    groups: list[np.ndarray], u: np.ndarray, dists: list, used: np.ndarray | None = None
+) -> np.ndarray:
     """Apply each charge's distribution to the uniforms of the bookings with that charge.
 
     ``groups[code]`` holds the indices of the bookings with charge ``code`` (in order).
+    ``used`` (bool per booking): only there; zero elsewhere (see :func:`_where`).
     """
-    out = np.empty(len(u), dtype=np.float32)
+    out = np.empty(len(u), dtype=np.float32) if used is None else np.zeros(len(u), np.float32)
     for g, dist in zip(groups, dists, strict=True):
+        if used is not None:
+            g = g[used[g]]
         if len(g):
             out[g] = dist.ppf(u[g])
+    return out
+
+
+def _where(dist, u: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """``dist.ppf(u)`` as float32 where ``used`` (bool per booking), zero elsewhere.
+
+    A duration that no path of a booking can use (its own draws rule the path out) is not
+    computed: the uniform is still drawn, so every stream stays as it was.
+    """
+    out = np.zeros(len(u), dtype=np.float32)
+    rows = np.flatnonzero(used)
+    if len(rows):
+        out[rows] = dist.ppf(u[rows])
     return out
 
 
@@ -184,7 +275,7 @@ def _categorical(u: np.ndarray, cum: np.ndarray, groups: list[np.ndarray]) -> np
 def _zeros(rows, n: int) -> np.ndarray:
     """Zeros for a duration that does not apply, after drawing its row (as if it did)."""
     next(rows)
-    return np.zeros(n)
+    return np.zeros(n, dtype=np.float32)
 
 
 def _history_arrivals(
@@ -249,11 +340,13 @@ def _sample_source(
     bio = sc.biometric
     u = rows("biometric")  # rows 2-3 added for database errors
     lodges = next(u) < bio.p_lodge
-    remote_delay = bio.delay.ppf(next(u)).astype(np.float32)
+    u_delay = next(u).copy()
     record_hit = dhs_record & (next(u) >= bio.missed_record)
     record_hit |= citizen & (next(u) < bio.citizen_record_hit)
     # ICE cannot tell a false hit from a true one: the same chance of lodging a detainer.
     remote_lodge = record_hit & (removable | citizen) & lodges
+    remote_delay = _where(bio.delay, u_delay, remote_lodge)
+    del u_delay
 
     u = rows("screening")
     jem = sc.jem
@@ -264,10 +357,8 @@ def _sample_source(
         u0 < (jem.p_lodge_citizen if jem else 0.0),
         removable & (u0 < (jem.p_lodge if jem else 0.0)),
     )
-    screening_time = (jem.screening_time.ppf(next(u)) if jem else _zeros(u, n)).astype(
-        np.float32
-    )
-    nta_time = (jem.nta_time.ppf(next(u)) if jem else _zeros(u, n)).astype(np.float32)
+    screening_time = _where(jem.screening_time, next(u), foreign_born) if jem else _zeros(u, n)
+    nta_time = _where(jem.nta_time, next(u), jem_lodge) if jem else _zeros(u, n)
 
     u = rows("court")
     cum = np.array([[c.pretrial.ror, c.pretrial.ror + c.pretrial.bail] for c in charges])
@@ -279,27 +370,30 @@ def _sample_source(
 
     u = rows("bond")
     u_post = next(u).copy()
-    post_delay = _by_charge(groups, next(u), [c.pretrial.post_delay for c in charges])
+    post_delay = _by_charge(
+        groups, next(u), [c.pretrial.post_delay for c in charges], (pretrial == BAIL) | ror_lost
+    )
 
     u = rows("disposition")
     d = [c.disposition for c in charges]
     ttd = _by_charge(groups, next(u), [x.time_to_disposition for x in d])
     cum = np.array([[x.time_served, x.time_served + x.jail, 1.0] for x in d])
     sentence = _categorical(next(u), cum, groups)
-    jail_days = _by_charge(groups, next(u), [x.jail_days for x in d])
-    prison_delay = _by_charge(groups, next(u), [x.prison_transfer_delay for x in d])
+    jail_days = _by_charge(groups, next(u), [x.jail_days for x in d], sentence == JAIL)
+    prison_delay = _by_charge(
+        groups, next(u), [x.prison_transfer_delay for x in d], sentence == PRISON
+    )
 
     u_refuse = gen("honor").random(n)
 
     u = rows("pickup")
     u_pickup = next(u).copy()
     u1 = next(u)
-    pickup_delay = np.stack([d.ppf(u1).astype(np.float32) for d in delays])
+    detainer = remote_lodge | jem_lodge  # who may be held for ICE
+    pickup_delay = np.stack([_where(d, u1, detainer) for d in delays])
 
     u = rows("warrant")
-    service_time = (sc.wso.service_time.ppf(next(u)) if sc.wso else _zeros(u, n)).astype(
-        np.float32
-    )
+    service_time = _where(sc.wso.service_time, next(u), detainer) if sc.wso else _zeros(u, n)
 
     return {
         "booked_at": booked_at,

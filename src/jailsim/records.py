@@ -86,7 +86,7 @@ def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
     n = len(booked)
     columns = {
         "replication": np.full(n, pop.replication, dtype=np.int32),
-        "booking_id": np.arange(n, dtype=np.int64) if rows is None else rows.astype(np.int64),
+        "booking_id": pop.ids(rows),
         "stream": _cat(take(pop.source), source_names),
         "booked_at": booked,
         "period": _cat(ctx.policy.periods.of(booked), ctx.policy.labels),

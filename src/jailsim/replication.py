@@ -81,7 +81,7 @@ def run_replication(
     ctx: Context, seed: int, replication: int, engine: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
     """One replication: its bookings table, daily census and metrics."""
-    pop = Population.sample(ctx.scenario, seed, replication)
+    pop = Population.sample(ctx.scenario, seed, replication, context=ctx)
     timeline = ENGINES[engine](ctx, pop)
     bookings = bookings_frame(ctx, pop, timeline)
     sc = ctx.scenario

@@ -116,12 +116,6 @@ class _Paths:
         return out
 
 
-def _in_force(ctx: Context, values: np.ndarray, t: np.ndarray):
-    """``values`` of the policy period in force at each time ``t`` (one value if no changes)."""
-    periods = ctx.policy.periods
-    return values[0] if periods.n == 1 else values[periods.of(t)]
-
-
 def _nan(n: int) -> np.ndarray:
     return np.full(n, np.nan)
 
@@ -137,7 +131,7 @@ class _Screening:
 
     def __init__(self, ctx: Context, pop: Population, leave: np.ndarray):
         booked = pop.booked_at
-        idx = np.flatnonzero(pop.foreign_born & _in_force(ctx, ctx.policy.jem_on, booked))
+        idx = np.flatnonzero(pop.foreign_born & ctx.policy.in_force(ctx.policy.jem_on, booked))
         ready = booked[idx] + ctx.scenario.jem.queue_delay
         order = np.argsort(ready, kind="stable")
         self.idx, self.ready = idx[order], ready[order]
@@ -256,8 +250,8 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         exit_reason=np.where(to_prison, np.int8(EXIT_PRISON), np.int8(EXIT_RELEASED)),
     )
     if detainer_effects:
-        honor = _in_force(ctx, policy.honor, leave)
-        honored = has & ~to_prison & ~(pop.u_refuse < _in_force(ctx, policy.refusal, leave))
+        honor = policy.in_force(policy.honor, leave)
+        honored = has & ~to_prison & ~(pop.u_refuse < policy.in_force(policy.refusal, leave))
         honored &= (honor == HONOR_CODES["all"]) | (
             (honor == HONOR_CODES["felony_only"]) & pop.felony
         )

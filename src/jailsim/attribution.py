@@ -21,42 +21,60 @@ from jailsim.engines import vector
 from jailsim.population import Population
 from jailsim.timeline import Timeline
 
+#: The per-booking columns of :func:`attribute` that the bookings table publishes as they are.
+ATTRIBUTABLE = (
+    "attributable_days", "attributable_days_pre_release", "attributable_days_hold",
+)
+
 
 def leave_decided_at(tl: Timeline, rows: np.ndarray | None = None) -> np.ndarray:
     """When each person would walk out: release-eligible, or later if an interview ran over.
 
     ``rows``: only these bookings (indices), in that order; default all.
     """
-    ready, start, end = tl.release_eligible_at, tl.screen_start_at, tl.screen_end_at
-    if rows is not None:
-        ready, start, end = ready[rows], start[rows], end[rows]
-    return np.where(start < ready, np.fmax(ready, end), ready)
+    ready, start = tl.release_eligible_at, tl.screen_start_at
+    out = ready.copy() if rows is None else ready[rows]
+    late = np.flatnonzero((start if rows is None else start[rows]) < out)  # interview ran on
+    out[late] = np.fmax(out[late], tl.screen_end_at[late if rows is None else rows[late]])
+    return out
 
 
 def attribute(
-    ctx: Context, pop: Population, tl: Timeline, rows: np.ndarray | None = None
+    ctx: Context,
+    pop: Population | None,
+    tl: Timeline,
+    rows: np.ndarray | None = None,
+    *,
+    exit_without: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-booking days attributable to a detainer, censored at the horizon.
 
     Returns arrays ``attributable_days``, ``attributable_days_pre_release`` and
     ``attributable_days_hold`` (days; zero for people without a detainer), with
-    ``counterfactual_exit_at`` and ``hold_from``. ``rows`` (indices): return them for these
-    bookings only (the counterfactual is still run on everyone, who share the queue).
+    ``counterfactual_exit_at``. ``rows`` (indices): return them for these bookings only (the
+    counterfactual is still run on everyone, who share the queue). ``exit_without``: the
+    counterfactual's exit times if already computed
+    (:func:`jailsim.engines.vector.exit_without_detainers`), for the bookings ``rows`` only
+    (then ``pop`` is not used).
     """
     horizon = ctx.scenario.horizon
-    exit_without = vector.exit_without_detainers(ctx, pop)
-    exit_with, hold_start = tl.exit_at, tl.hold_start_at
-    if rows is not None:
-        exit_without, exit_with, hold_start = exit_without[rows], exit_with[rows], hold_start[rows]
-    end_with = np.minimum(exit_with, horizon)
-    total = end_with - np.minimum(exit_without, horizon)
-    held = ~np.isnan(hold_start)
-    hold_from = np.minimum(leave_decided_at(tl, rows), horizon)
-    hold = np.where(held, np.clip(end_with - hold_from, 0.0, None), 0.0)
+    every = slice(None) if rows is None else rows
+    if exit_without is None:
+        exit_without = vector.exit_without_detainers(ctx, pop)[every]
+    total = np.minimum(exit_without, horizon)
+    end_with = tl.exit_at.copy() if rows is None else tl.exit_at[rows]
+    np.minimum(end_with, horizon, out=end_with)
+    np.subtract(end_with, total, out=total)
+    held = ~np.isnan(tl.hold_start_at[every])
+    hold = leave_decided_at(tl, rows)  # the hold counts from here
+    np.minimum(hold, horizon, out=hold)
+    np.subtract(end_with, hold, out=hold)
+    del end_with
+    np.clip(hold, 0.0, None, out=hold)
+    hold[~held] = 0.0
     return {
         "attributable_days": total,
         "attributable_days_pre_release": total - hold,
         "attributable_days_hold": hold,
         "counterfactual_exit_at": exit_without,
-        "hold_from": np.where(held, hold_from, np.nan),
     }

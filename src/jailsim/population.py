@@ -122,7 +122,7 @@ class Population:
 
         ``context`` (the scenario's :class:`~jailsim.context.Context`): with it, a steady-state
         warm start keeps from its history only the bookings that may still matter at day 0
-        (:func:`trim_history`), which gives the same bookings table, census and metrics for
+        (:func:`_may_matter`), which gives the same bookings table, census and metrics for
         a fraction of the work; ``booking_id`` numbers the rows as in the whole history.
         """
         clock = Clock(scenario.start_date)
@@ -140,15 +140,15 @@ class Population:
             for source, stream in sources
         ]
         if scenario.warm_start.kind == "steady_state":
-            history = [
+            parts += [
                 _sample_source(
-                    scenario, clock, stream, source, seed, replication, delays, history=True
+                    scenario, clock, stream, source, seed, replication, delays, history=True,
+                    trim=context,
                 )
                 for source, stream in sources
             ]
             if context is not None:
-                trim_history(context, parts, history)
-            parts += history
+                _number(parts)
         elif scenario.warm_start.kind == "roster":  # the people in custody at day 0
             from jailsim.roster import roster_draws
 
@@ -176,8 +176,8 @@ def _merge(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p.pop(k) for p in parts], axis=-1)[..., order] for k in keys}
 
 
-def trim_history(ctx: Context, parts: list[dict], history: list[dict]) -> None:
-    """Drop the history bookings that cannot matter at day 0; number every booking.
+def _may_matter(ctx: Context, p: dict[str, np.ndarray]) -> np.ndarray:
+    """Which history bookings may still be in custody at day 0 or meet anyone who is.
 
     Bookings meet one another only in queues: the JEM screening line (foreign-born bookings
     under JEM) and, for those held on a detainer, warrant service and transport seats. A
@@ -185,40 +185,40 @@ def trim_history(ctx: Context, parts: list[dict], history: list[dict]) -> None:
     leaves when its court path says, whoever else is in the jail; if an upper bound of that
     time is before day 0, it is not in custody at day 0 nor in anyone's way, and no table,
     census or metric sees it. The bound takes the initial appearance a whole day past the
-    longest wait for a court session, and the latest of the court path's ways out.
-
-    Works in place on the parts' arrays (``parts``: the simulated period, untouched;
-    ``history``: the warm start's), adding ``booking_id`` to each: the row a booking has when
-    nothing is dropped (the stable order by booking time of all parts, ``parts`` first).
+    longest wait for a court session, and the latest of the court path's ways out (a duration
+    left at zero is one that path cannot take).
     """
     sc = ctx.scenario
-    times = [p["booked_at"] for p in (*parts, *history)]  # before trimming
-    kept: list[np.ndarray | None] = [None] * len(parts)
-    for p in history:
-        booked = p["booked_at"]
-        may = p["remote_lodge"].copy()
-        if ctx.jem_staff is not None:
-            may |= p["foreign_born"] & ctx.policy.in_force(ctx.policy.jem_on, booked)
-        t = booked + sc.court.min_time_to_appearance
-        day = np.floor(t).astype(np.int64)
-        span = np.arange(int(day.min()), int(day.max()) + 1) if len(day) else day
-        wait = int((ctx.court.days.after(span) - span).max()) + 2 if len(span) else 2
-        ia = t + float(wait)  # after the initial appearance
-        proc = p["release_processing"]
-        after = np.where(
-            p["sentence"] == TIME_SERVED,
-            proc,
-            np.where(p["sentence"] == JAIL, p["jail_days"], p["prison_delay"]),
-        )
-        out = np.maximum(ia, booked + p["time_to_disposition"]) + after
-        np.maximum(out, ia + np.maximum(proc, p["post_delay"]), out=out)
-        rows = np.flatnonzero(may | (out >= 0.0))
-        del may, t, day, ia, after, out
-        for k in list(p):
-            p[k] = p[k][..., rows]
-        kept.append(rows)
-    for k, (p, rows) in enumerate(zip((*parts, *history), kept, strict=True)):
-        x = p["booked_at"]
+    booked = p["booked_at"]
+    may = p["remote_lodge"].copy()
+    if ctx.jem_staff is not None:
+        may |= p["foreign_born"] & ctx.policy.in_force(ctx.policy.jem_on, booked)
+    t = booked + sc.court.min_time_to_appearance
+    day = np.floor(t).astype(np.int64)
+    span = np.arange(int(day.min()), int(day.max()) + 1) if len(day) else day
+    wait = int((ctx.court.days.after(span) - span).max()) + 2 if len(span) else 2
+    del day
+    t += float(wait)  # after the initial appearance
+    proc, sentence = p["release_processing"], p["sentence"]
+    out = np.where(
+        sentence == TIME_SERVED, proc, np.where(sentence == JAIL, p["jail_days"], p["prison_delay"])
+    )
+    out += np.maximum(t, booked + p["time_to_disposition"])
+    np.maximum(out, t + np.maximum(proc, p["post_delay"]), out=out)
+    may |= out >= 0.0
+    return may
+
+
+def _number(parts: list[dict]) -> None:
+    """Give every part its ``booking_id``: the row each booking has if nothing is trimmed.
+
+    That is its place in the stable order by booking time of all parts, in this order. A
+    trimmed part carries ``_rows`` (the rows it kept) and ``_times`` (its booking times
+    before trimming); both are removed here.
+    """
+    times = [p.pop("_times", p["booked_at"]) for p in parts]
+    for k, p in enumerate(parts):
+        x, rows = p["booked_at"], p.pop("_rows", None)
         rank = np.arange(len(x), dtype=np.int64) if rows is None else rows.astype(np.int64)
         for j, other in enumerate(times):
             if j != k:
@@ -300,7 +300,15 @@ def _sample_source(
     delays: list,
     history: bool = False,
     given: tuple[np.ndarray, Callable[[str], np.random.Generator]] | None = None,
+    trim: Context | None = None,
 ) -> dict[str, np.ndarray]:
+    """The draws of one booking source, as a dict of arrays.
+
+    ``trim`` (a history's Context): once the court path is drawn, keep only the bookings that
+    may matter at day 0 (:func:`_may_matter`); later rows of uniforms are still drawn in full
+    and then cut to them. The dict then also holds ``_rows`` and ``_times`` (see
+    :func:`_number`).
+    """
     def gen(purpose: str) -> np.random.Generator:
         return generator(seed, rep, source, purpose, history=history)
 
@@ -384,20 +392,8 @@ def _sample_source(
         groups, next(u), [x.prison_transfer_delay for x in d], sentence == PRISON
     )
 
-    u_refuse = gen("honor").random(n)
-
-    u = rows("pickup")
-    u_pickup = next(u).copy()
-    u1 = next(u)
-    detainer = remote_lodge | jem_lodge  # who may be held for ICE
-    pickup_delay = np.stack([_where(d, u1, detainer) for d in delays])
-
-    u = rows("warrant")
-    service_time = _where(sc.wso.service_time, next(u), detainer) if sc.wso else _zeros(u, n)
-
-    return {
+    out = {
         "booked_at": booked_at,
-        "source": np.full(n, SOURCES[source], dtype=np.int8),
         "charge": charge,
         "felony": felony,
         "foreign_born": foreign_born,
@@ -419,8 +415,27 @@ def _sample_source(
         "sentence": sentence,
         "jail_days": jail_days,
         "prison_delay": prison_delay,
-        "u_refuse": u_refuse,
-        "u_pickup": u_pickup,
-        "pickup_delay": pickup_delay,
-        "service_time": service_time,
     }
+    del booked_at, charge, felony, foreign_born, citizen, removable, dhs_record, record_hit
+    del remote_delay, screening_time, nta_time, pretrial, ror_lost, release_processing
+    del u_post, post_delay, ttd, sentence, jail_days, prison_delay
+
+    kept = None if trim is None else np.flatnonzero(_may_matter(trim, out))
+    if kept is not None:
+        out = {k: a[kept] for k, a in out.items()} | {"_rows": kept, "_times": out["booked_at"]}
+
+    def cut(a: np.ndarray) -> np.ndarray:
+        return a if kept is None else a[kept]
+
+    out["u_refuse"] = cut(gen("honor").random(n))
+    detainer = out["remote_lodge"] | out["jem_lodge"]  # who may be held for ICE
+    u = rows("pickup")
+    out["u_pickup"] = cut(next(u)).copy()
+    u1 = cut(next(u))
+    out["pickup_delay"] = np.stack([_where(d, u1, detainer) for d in delays])
+    u = rows("warrant")
+    out["service_time"] = (
+        _where(sc.wso.service_time, cut(next(u)), detainer) if sc.wso else _zeros(u, len(detainer))
+    )
+    out["source"] = np.full(len(detainer), SOURCES[source], dtype=np.int8)
+    return out

@@ -14,11 +14,14 @@ booking, named by the date it starts (:mod:`jailsim.policy`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from jailsim.attribution import attribute
+from jailsim.attribution import ATTRIBUTABLE, attribute
 from jailsim.context import Context
+from jailsim.engines import vector
 from jailsim.population import PRETRIAL_NAMES, SENTENCE_NAMES, Population
 from jailsim.streams import SOURCES
 from jailsim.timeline import BOND_OUTCOMES, DETAINER_SOURCES, EXIT_REASONS, TIME_FIELDS, Timeline
@@ -40,15 +43,78 @@ def _cat(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes.astype(np.int16), categories=list(names))
 
 
+#: What the bookings table needs of a Population besides the Timeline: who each booking is.
+PEOPLE = (
+    "booked_at", "source", "charge", "felony", "foreign_born", "citizen", "removable",
+    "dhs_record", "record_hit", "sentence",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Recorded:
+    """Who the bookings table holds: the rows kept, who they are, their counterfactual exits.
+
+    Everything the table needs from a Population (:data:`PEOPLE`, ids, and the exit times of
+    detainer attribution's counterfactual, :func:`jailsim.attribution.attribute`), so the
+    Population can be freed before the table is built. ``rows``: the rows kept (indices), or
+    None for all; the arrays are for those rows.
+    """
+
+    replication: int
+    rows: np.ndarray | None
+    ids: np.ndarray
+    people: dict[str, np.ndarray]
+    exit_without: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        ctx: Context,
+        pop: Population,
+        tl: Timeline,
+        *,
+        exit_without: np.ndarray | None = None,
+    ) -> Recorded:
+        """The bookings of ``pop`` in the table (with a warm start, not those gone by day 0).
+
+        ``exit_without``: the counterfactual's exit times of every booking of ``pop``, if
+        computed already (:func:`jailsim.engines.vector.exit_without_detainers`).
+        """
+        before = tl.exit_at < 0
+        rows = np.flatnonzero(~before) if before.any() else None
+        people = {k: getattr(pop, k) for k in PEOPLE}
+        if exit_without is None:
+            exit_without = vector.exit_without_detainers(ctx, pop)
+        if rows is not None:
+            people = {k: a[rows] for k, a in people.items()}
+            exit_without = exit_without[rows]
+        return cls(pop.replication, rows, pop.ids(rows), people, exit_without)
+
+
 def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
     """The censored bookings table of one replication, with detainer attribution.
 
-    Built column by column on the rows kept (no consolidating copy of the table): with a warm
-    start, bookings before day 0 who left before it never appear.
+    With a warm start, bookings before day 0 who left before it never appear.
     """
-    sc, horizon = ctx.scenario, ctx.scenario.horizon
-    before = tl.exit_at < 0
-    rows = np.flatnonzero(~before) if before.any() else None
+    return table(ctx, Recorded.of(ctx, pop, tl), tl)
+
+
+def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -> pd.DataFrame:
+    """The bookings table of ``rec`` from its Timeline ``tl``.
+
+    Built column by column (no consolidating copy). ``release=True`` empties ``tl`` and
+    ``rec`` as their arrays are used (each field set to None), so that memory holds little
+    more than the table at any time; the caller must not use them afterwards.
+    """
+    sc, horizon, rows = ctx.scenario, ctx.scenario.horizon, rec.rows
+    people = rec.people if release else dict(rec.people)
+    extra = attribute(ctx, None, tl, rows, exit_without=rec.exit_without)
+
+    def field(name: str) -> np.ndarray:
+        a = getattr(tl, name)
+        if release:
+            setattr(tl, name, None)
+        return a
 
     def take(a: np.ndarray) -> np.ndarray:
         """The rows kept, as a new array (the table never shares memory with its inputs)."""
@@ -63,63 +129,69 @@ def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
         """``codes`` where the time ``at`` is within the horizon, else ``pending``."""
         return np.where(take(at) <= horizon, take(codes), pending)
 
-    extra = attribute(ctx, pop, tl, rows)
-    booked = take(pop.booked_at)
-    foreign_born, citizen = take(pop.foreign_born), take(pop.citizen)
-    exit_raw, hold_raw, disposition_raw = take(tl.exit_at), take(tl.hold_start_at), take(
-        tl.disposition_at
+    def own(name: str) -> np.ndarray:
+        """A column of who the bookings are (already cut to the rows kept by Recorded.of)."""
+        a = people.pop(name)
+        return a.copy() if rows is None or not release else a
+
+    # Outcome codes first (they need the times), then the times, each freed once used.
+    detainer_source = known(tl.detainer_at, field("detainer_source"), 0)
+    bond_outcome = known(tl.bond_decided_at, field("bond_outcome"), len(BOND_OUTCOMES))
+    exit_reason = known(tl.exit_at, field("exit_reason"), len(EXIT_REASONS))
+    pretrial = take(field("pretrial"))
+    exit_raw, hold_raw, disposition_raw = (
+        take(tl.exit_at), take(tl.hold_start_at), take(tl.disposition_at)
     )
+    times = {
+        name: censor(field("screen_start_at" if name == "screened_at" else name))
+        for name in TIME_COLUMNS[1:]
+    }
+    booked = own("booked_at")
     disposed = ~np.isnan(disposition_raw)
     sentence_codes = np.where(
         disposed,
-        np.where(disposition_raw <= horizon, take(pop.sentence), len(SENTENCE_NAMES) + 1),
+        np.where(disposition_raw <= horizon, own("sentence"), len(SENTENCE_NAMES) + 1),
         len(SENTENCE_NAMES),
     )
+    del disposition_raw, disposed
     end = np.minimum(exit_raw, horizon)
+    del exit_raw
     hold_hours = np.where(hold_raw <= horizon, (end - hold_raw) * 24.0, np.nan)
-    source_names = tuple(sorted(SOURCES, key=SOURCES.get))
+    del hold_raw
+    foreign_born, citizen = own("foreign_born"), own("citizen")
     status = np.where(~foreign_born, 0, np.where(citizen, 1, 2))
-    times = {
-        name: censor(getattr(tl, "screen_start_at" if name == "screened_at" else name))
-        for name in TIME_COLUMNS[1:]
-    }
+    source_names = tuple(sorted(SOURCES, key=SOURCES.get))
     n = len(booked)
     columns = {
-        "replication": np.full(n, pop.replication, dtype=np.int32),
-        "booking_id": pop.ids(rows),
-        "stream": _cat(take(pop.source), source_names),
+        "replication": np.full(n, rec.replication, dtype=np.int32),
+        "booking_id": rec.ids.copy() if not release else rec.ids,
+        "stream": _cat(own("source"), source_names),
         "booked_at": booked,
         "period": _cat(ctx.policy.periods.of(booked), ctx.policy.labels),
-        "charge": _cat(take(pop.charge), sc.charge_names),
-        "felony": take(pop.felony),
+        "charge": _cat(own("charge"), sc.charge_names),
+        "felony": own("felony"),
         "foreign_born": foreign_born,
         "citizen": citizen,
         "status": _cat(status, STATUS_NAMES),
-        "removable": take(pop.removable),
-        "dhs_record": take(pop.dhs_record),
-        "record_hit": take(pop.record_hit),
+        "removable": own("removable"),
+        "dhs_record": own("dhs_record"),
+        "record_hit": own("record_hit"),
         **{k: times[k] for k in TIME_COLUMNS[1:6]},
-        "detainer_source": _cat(known(tl.detainer_at, tl.detainer_source, 0), DETAINER_SOURCES),
+        "detainer_source": _cat(detainer_source, DETAINER_SOURCES),
         "initial_appearance_at": times["initial_appearance_at"],
-        "pretrial_decision": _cat(take(tl.pretrial), PRETRIAL_NAMES),
-        "bond_outcome": _cat(
-            known(tl.bond_decided_at, tl.bond_outcome, len(BOND_OUTCOMES)),
-            (*BOND_OUTCOMES, PENDING),
-        ),
+        "pretrial_decision": _cat(pretrial, PRETRIAL_NAMES),
+        "bond_outcome": _cat(bond_outcome, (*BOND_OUTCOMES, PENDING)),
         "bond_decided_at": times["bond_decided_at"],
         "disposition_at": times["disposition_at"],
         "sentence": _cat(sentence_codes, (*SENTENCE_NAMES, "none", PENDING)),
         **{k: times[k] for k in TIME_COLUMNS[9:13]},
         "hold_hours": hold_hours,
         "exit_at": times["exit_at"],
-        "exit_reason": _cat(
-            known(tl.exit_at, tl.exit_reason, len(EXIT_REASONS)), (*EXIT_REASONS, CENSORED)
-        ),
+        "exit_reason": _cat(exit_reason, (*EXIT_REASONS, CENSORED)),
         "los_days": end - booked,
-        "counterfactual_los_days": np.minimum(extra["counterfactual_exit_at"], horizon) - booked,
-        "attributable_days": extra["attributable_days"],
-        "attributable_days_pre_release": extra["attributable_days_pre_release"],
-        "attributable_days_hold": extra["attributable_days_hold"],
+        "counterfactual_los_days": np.minimum(extra.pop("counterfactual_exit_at"), horizon)
+        - booked,
+        **{k: extra.pop(k) for k in ATTRIBUTABLE},
     }
     # copy=False: every column is a fresh array, so pandas keeps one block per column instead
     # of stacking copies of them.

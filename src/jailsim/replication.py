@@ -21,9 +21,10 @@ from jailsim._version import __version__
 from jailsim.census import daily_census
 from jailsim.context import Context
 from jailsim.engines import ENGINES
+from jailsim.engines.vector import exit_without_detainers
 from jailsim.metrics import replication_metrics
 from jailsim.population import Population
-from jailsim.records import bookings_frame
+from jailsim.records import Recorded, table
 from jailsim.scenario.loading import ScenarioError, check_memory, load
 from jailsim.scenario.schema import Scenario
 from jailsim.scenario.units import format_duration
@@ -82,8 +83,14 @@ def run_replication(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
     """One replication: its bookings table, daily census and metrics."""
     pop = Population.sample(ctx.scenario, seed, replication, context=ctx)
+    # Detainer attribution's counterfactual, computed before the Timeline takes its memory.
+    exit_without = exit_without_detainers(ctx, pop)
     timeline = ENGINES[engine](ctx, pop)
-    bookings = bookings_frame(ctx, pop, timeline)
+    recorded = Recorded.of(ctx, pop, timeline, exit_without=exit_without)
+    del exit_without
+    del pop  # of the draws, the table needs only who the recorded bookings are
+    bookings = table(ctx, recorded, timeline, release=True)
+    del recorded, timeline
     sc = ctx.scenario
     census = daily_census(bookings, sc.horizon, sc.jail.rated_capacity, sc.start_date)
     census.insert(0, "replication", np.int32(replication))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 import pandas as pd
 
 import jailsim
@@ -38,3 +39,21 @@ def test_changing_pickup_delay_moves_only_pickup_draws():
         if not np.array_equal(x, y):
             changed.add(f.name)
     assert changed == {"pickup_delay"}
+
+
+@pytest.mark.parametrize("path", ["scenarios/jem.yaml", "scenarios/task_force.yaml"])
+def test_draws_do_not_depend_on_the_chunk_size(path, monkeypatch):
+    """Bookings are drawn in chunks (jailsim.chunks; generators advanced to each chunk)."""
+    from jailsim import chunks
+    from jailsim.context import Context
+
+    sc = jailsim.load(path).with_(horizon="100d", warmup="0d")
+    ctx = Context.build(sc)
+    whole = [Population.sample(sc, 4, 2), Population.sample(sc, 4, 2, context=ctx)]
+    monkeypatch.setattr(chunks, "CHUNK", 97)
+    chunked = [Population.sample(sc, 4, 2), Population.sample(sc, 4, 2, context=ctx)]
+    for a, b in zip(whole, chunked, strict=True):
+        assert a.n > 10 * 97
+        for f in dataclasses.fields(Population):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            assert (x is None and y is None) or np.array_equal(x, y), f.name

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from jailsim.calendar import Clock
+from jailsim.chunks import spans
 from jailsim.scenario.schema import Stream
 
 __all__ = ["expected_count", "hourly_intensity", "hour_of_week_weights", "sample_arrivals"]
@@ -76,14 +77,20 @@ def expected_count(stream: Stream, clock: Clock, horizon_days: float) -> float:
 
 
 def sample_arrivals(
-    stream: Stream, clock: Clock, horizon_days: float, rng: np.random.Generator
+    stream: Stream,
+    clock: Clock,
+    horizon_days: float,
+    rng: np.random.Generator,
+    *,
+    shift: float = 0.0,
 ) -> np.ndarray:
-    """Sorted booking times (float64 days) in [0, horizon).
+    """Sorted booking times (float64 days) in [0, horizon), less ``shift``.
 
     Draws, in this order: the count ``N ~ Poisson(Lambda)`` with ``Lambda`` the integral of the
     intensity, then ``N + 1`` standard exponentials whose normalised partial sums are ``N``
     sorted uniforms (no sort needed). Each uniform ``u`` becomes the time where the cumulative
-    intensity reaches ``u * Lambda``.
+    intensity reaches ``u * Lambda``. The times are computed a chunk at a time, over the
+    partial sums (:mod:`jailsim.chunks`).
 
     Parameters
     ----------
@@ -91,20 +98,34 @@ def sample_arrivals(
         As for :func:`hourly_intensity`.
     rng : numpy.random.Generator
         The only source of randomness.
+    shift : float
+        Subtracted from every time (a warm-start history is drawn on its own clock, then
+        moved before day 0).
     """
     knots, rates = hourly_intensity(stream, clock, horizon_days)
     mass = rates * np.diff(knots)
     cum = np.concatenate(([0.0], np.cumsum(mass)))
     total = float(cum[-1])
     n = int(rng.poisson(total))
-    spacing = np.cumsum(rng.standard_exponential(n + 1))
+    spacing = rng.standard_exponential(n + 1)
     if n == 0:
         return np.array([], dtype=np.float64)
-    target = spacing[:-1] * (total / spacing[-1])
-    hour = np.clip(np.searchsorted(cum, target, side="right") - 1, 0, len(rates) - 1)
-    rate = rates[hour]
-    safe = np.where(rate > 0, rate, 1.0)
-    t = knots[hour] + np.where(rate > 0, (target - cum[hour]) / safe, 0.0)
-    # Keep rounding from pushing a time out of its hour (this also keeps the times sorted).
-    t = np.clip(t, knots[hour], knots[hour + 1])
-    return np.minimum(t, np.nextafter(float(horizon_days), -np.inf))
+    np.cumsum(spacing, out=spacing)
+    scale = total / spacing[-1]
+    last = np.nextafter(float(horizon_days), -np.inf)
+    top = len(rates) - 1
+    times = spacing[:-1]  # each chunk's partial sums become its times
+    for a, b in spans(n):
+        target = times[a:b] * scale
+        hour = np.searchsorted(cum, target, side="right") - 1
+        np.minimum(np.maximum(hour, 0, out=hour), top, out=hour)
+        rate = rates[hour]
+        positive = rate > 0
+        t = knots[hour] + np.where(positive, (target - cum[hour]) / np.where(positive, rate, 1.0),
+                                   0.0)
+        # Keep rounding from pushing a time out of its hour (this also keeps the times sorted).
+        np.minimum(np.maximum(t, knots[hour], out=t), knots[hour + 1], out=t)
+        np.minimum(t, last, out=times[a:b])
+    if shift:
+        times -= shift
+    return times

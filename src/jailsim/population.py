@@ -30,6 +30,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from jailsim import chunks
 from jailsim.arrivals import sample_arrivals
 from jailsim.calendar import Clock
 from jailsim.context import Context
@@ -136,12 +137,12 @@ class Population:
             if stream is not None
         ]
         parts = [
-            _sample_source(scenario, clock, stream, source, seed, replication, delays)
+            _source_chunks(scenario, clock, stream, source, seed, replication, delays)
             for source, stream in sources
         ]
         if scenario.warm_start.kind == "steady_state":
             parts += [
-                _sample_source(
+                _source_chunks(
                     scenario, clock, stream, source, seed, replication, delays, history=True,
                     trim=context,
                 )
@@ -152,12 +153,13 @@ class Population:
         elif scenario.warm_start.kind == "roster":  # the people in custody at day 0
             from jailsim.roster import roster_draws
 
-            parts.append(roster_draws(scenario, seed, replication, delays))
+            parts.append({k: [v] for k, v in roster_draws(scenario, seed, replication,
+                                                          delays).items()})
         return cls(replication=replication, **_merge(parts))
 
 
-def _merge(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """The parts' arrays joined in booking order: a stable sort by ``booked_at``.
+def _merge(parts: list[dict[str, list[np.ndarray]]]) -> dict[str, np.ndarray]:
+    """The parts' arrays (lists of chunks) joined in booking order: a stable sort.
 
     Each part's times are sorted. When the parts, taken by their first booking, follow one
     another without overlap (one stream: its warm-start history, then its horizon), that order
@@ -165,18 +167,40 @@ def _merge(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     are consumed (each array is dropped once joined, so memory holds one copy, not two).
     """
     keys = list(parts[0])
-    full = [p for p in parts if len(p["booked_at"])] or parts[:1]
-    full.sort(key=lambda p: p["booked_at"][0] if len(p["booked_at"]) else 0.0)
-    chained = all(
-        a["booked_at"][-1] < b["booked_at"][0] for a, b in zip(full, full[1:], strict=False)
-    ) and all(bool(np.all(p["booked_at"][1:] >= p["booked_at"][:-1])) for p in full)
+    bounds = [
+        (c[0][0], c[-1][-1]) if (c := [x for x in p["booked_at"] if len(x)]) else None
+        for p in parts
+    ]
+    full = sorted((b for b in bounds if b is not None), key=lambda b: b[0])
+    chained = all(x[1] < y[0] for x, y in zip(full, full[1:], strict=False))
     if chained:
-        return {k: np.concatenate([p.pop(k) for p in full], axis=-1) for k in keys}
-    order = np.argsort(np.concatenate([p["booked_at"] for p in parts]), kind="stable")
-    return {k: np.concatenate([p.pop(k) for p in parts], axis=-1)[..., order] for k in keys}
+        order = sorted(range(len(parts)), key=lambda i: bounds[i][0] if bounds[i] else 0.0)
+        return {
+            k: np.concatenate([x for i in order for x in parts[i].pop(k)], axis=-1)
+            for k in keys
+        }
+    times = np.concatenate([x for p in parts for x in p["booked_at"]])
+    order = np.argsort(times, kind="stable")
+    return {
+        k: np.concatenate([x for p in parts for x in p.pop(k)], axis=-1)[..., order]
+        for k in keys
+    }
 
 
-def _may_matter(ctx: Context, p: dict[str, np.ndarray]) -> np.ndarray:
+def _court_wait(ctx: Context, booked_at: np.ndarray) -> int:
+    """Whole days beyond the longest possible wait from booking to an initial appearance.
+
+    Over the calendar days the bookings ``booked_at`` (plus the minimum time to appearance)
+    fall on, with one day to spare for the session's time of day and one for rounding.
+    """
+    if not len(booked_at):
+        return 2
+    t = booked_at[[0, -1]] + ctx.scenario.court.min_time_to_appearance
+    span = np.arange(int(np.floor(t[0])), int(np.floor(t[1])) + 1)
+    return int((ctx.court.days.after(span) - span).max()) + 2
+
+
+def _may_matter(ctx: Context, wait: int, p: dict[str, np.ndarray]) -> np.ndarray:
     """Which history bookings may still be in custody at day 0 or meet anyone who is.
 
     Bookings meet one another only in queues: the JEM screening line (foreign-born bookings
@@ -193,12 +217,7 @@ def _may_matter(ctx: Context, p: dict[str, np.ndarray]) -> np.ndarray:
     may = p["remote_lodge"].copy()
     if ctx.jem_staff is not None:
         may |= p["foreign_born"] & ctx.policy.in_force(ctx.policy.jem_on, booked)
-    t = booked + sc.court.min_time_to_appearance
-    day = np.floor(t).astype(np.int64)
-    span = np.arange(int(day.min()), int(day.max()) + 1) if len(day) else day
-    wait = int((ctx.court.days.after(span) - span).max()) + 2 if len(span) else 2
-    del day
-    t += float(wait)  # after the initial appearance
+    t = booked + (sc.court.min_time_to_appearance + wait)  # after the initial appearance
     proc, sentence = p["release_processing"], p["sentence"]
     out = np.where(
         sentence == TIME_SERVED, proc, np.where(sentence == JAIL, p["jail_days"], p["prison_delay"])
@@ -216,14 +235,17 @@ def _number(parts: list[dict]) -> None:
     trimmed part carries ``_rows`` (the rows it kept) and ``_times`` (its booking times
     before trimming); both are removed here.
     """
-    times = [p.pop("_times", p["booked_at"]) for p in parts]
+    times = [p.pop("_times", None) for p in parts]
+    times = [np.concatenate(p["booked_at"]) if t is None else t for p, t in zip(parts, times,
+                                                                               strict=True)]
     for k, p in enumerate(parts):
-        x, rows = p["booked_at"], p.pop("_rows", None)
+        rows = p.pop("_rows", None)
+        x = times[k] if rows is None else times[k][rows]
         rank = np.arange(len(x), dtype=np.int64) if rows is None else rows.astype(np.int64)
         for j, other in enumerate(times):
             if j != k:
                 rank += np.searchsorted(other, x, side="right" if j < k else "left")
-        p["booking_id"] = rank
+        p["booking_id"] = [rank]
 
 
 def _by_charge(
@@ -287,10 +309,10 @@ def _history_arrivals(
     # Same intensity as the main period continued backwards: the trend factor is relative to
     # day 0, so scale the rate by the growth over the history.
     rate = stream.rate * (1.0 + stream.profile.trend_per_year) ** (-days / 365.25)
-    return sample_arrivals(stream.model_copy(update={"rate": rate}), back, days, rng) - days
+    return sample_arrivals(stream.model_copy(update={"rate": rate}), back, days, rng, shift=days)
 
 
-def _sample_source(
+def _source_chunks(
     sc: Scenario,
     clock: Clock,
     stream: Stream,
@@ -301,14 +323,17 @@ def _sample_source(
     history: bool = False,
     given: tuple[np.ndarray, Callable[[str], np.random.Generator]] | None = None,
     trim: Context | None = None,
-) -> dict[str, np.ndarray]:
-    """The draws of one booking source, as a dict of arrays.
+) -> dict[str, list[np.ndarray]]:
+    """The draws of one booking source, chunk by chunk: name -> list of arrays.
 
+    Each purpose's uniforms are the rows of ``rng.random((k, n))``; a chunk of bookings
+    ``[a, b)`` takes columns ``a:b`` of them by advancing the generator (PCG64 draws one
+    64-bit word per uniform), so the draws are the same whatever the chunk size.
     ``trim`` (a history's Context): once the court path is drawn, keep only the bookings that
-    may matter at day 0 (:func:`_may_matter`); later rows of uniforms are still drawn in full
-    and then cut to them. The dict then also holds ``_rows`` and ``_times`` (see
-    :func:`_number`).
+    may matter at day 0 (:func:`_may_matter`); the dict then also holds ``_rows`` (the rows
+    kept) and ``_times`` (every booking time), single arrays (see :func:`_number`).
     """
+
     def gen(purpose: str) -> np.random.Generator:
         return generator(seed, rep, source, purpose, history=history)
 
@@ -319,18 +344,66 @@ def _sample_source(
     else:
         booked_at = sample_arrivals(stream, clock, sc.horizon, gen("arrivals"))
     n = len(booked_at)
-    charges = [sc.charges[name] for name in sc.charge_names]
+    out: dict[str, list[np.ndarray]] = {}
+    kept = []
+    trim_by = None if trim is None else (trim, _court_wait(trim, booked_at))
+    for a, b in chunks.spans(n):  # see jailsim.chunks
+        chunk = _draws(
+            sc, stream, source, booked_at[a:b], _Uniforms(gen, n, a, b), delays, trim_by
+        )
+        if trim is not None:
+            kept.append(chunk.pop("_rows") + a)
+        for k, v in chunk.items():
+            out.setdefault(k, []).append(v)
+    if trim is not None:
+        out["_rows"], out["_times"] = np.concatenate(kept), booked_at
+    return out
 
-    # Each purpose's uniforms are the rows of rng.random((k, n)), drawn one row at a time into
-    # one buffer (the same numbers, without k fresh rows per purpose): a row is used up before
-    # the next is drawn, and kept only as a copy.
-    buf = np.empty(n)
 
-    def rows(purpose: str):
-        rng = gen(purpose)
+def _sample_source(*args, **kwargs) -> dict[str, np.ndarray]:
+    """The draws of one booking source (:func:`_source_chunks` joined): name -> array."""
+    return {
+        k: np.concatenate(v, axis=-1) if isinstance(v, list) else v
+        for k, v in _source_chunks(*args, **kwargs).items()
+    }
+
+
+class _Uniforms:
+    """Rows of one purpose's uniforms, columns ``a:b`` of ``n`` (see :func:`_source_chunks`).
+
+    ``rows(purpose)`` yields them one row at a time in one buffer: a row is used up (or
+    copied) before the next is drawn.
+    """
+
+    def __init__(self, gen: Callable[[str], np.random.Generator], n: int, a: int, b: int):
+        self.gen, self.n, self.a, self.buf = gen, n, a, np.empty(b - a)
+
+    def rows(self, purpose: str):
+        rng = self.gen(purpose)
+        bits = rng.bit_generator
+        bits.advance(self.a)
         while True:
-            rng.random(out=buf)
-            yield buf
+            rng.random(out=self.buf)
+            yield self.buf
+            bits.advance(self.n - len(self.buf))
+
+
+def _draws(
+    sc: Scenario,
+    stream: Stream,
+    source: str,
+    booked_at: np.ndarray,
+    uniforms: _Uniforms,
+    delays: list,
+    trim: tuple[Context, int] | None,
+) -> dict[str, np.ndarray]:
+    """The draws of the bookings ``booked_at`` of one chunk (see :func:`_source_chunks`).
+
+    ``trim``: the Context and court wait :func:`_may_matter` takes, to keep only those rows.
+    """
+    rows = uniforms.rows
+    n = len(booked_at)
+    charges = [sc.charges[name] for name in sc.charge_names]
 
     u = rows("attributes")
     shares = np.array([stream.charge_mix.get(name, 0.0) for name in sc.charge_names])
@@ -420,17 +493,18 @@ def _sample_source(
     del remote_delay, screening_time, nta_time, pretrial, ror_lost, release_processing
     del u_post, post_delay, ttd, sentence, jail_days, prison_delay
 
-    kept = None if trim is None else np.flatnonzero(_may_matter(trim, out))
+    kept = None if trim is None else np.flatnonzero(_may_matter(*trim, out))
     if kept is not None:
-        out = {k: a[kept] for k, a in out.items()} | {"_rows": kept, "_times": out["booked_at"]}
+        out = {k: a[kept] for k, a in out.items()} | {"_rows": kept}
 
     def cut(a: np.ndarray) -> np.ndarray:
-        return a if kept is None else a[kept]
+        """A row of uniforms for the bookings kept, as a new array."""
+        return a.copy() if kept is None else a[kept]
 
-    out["u_refuse"] = cut(gen("honor").random(n))
+    out["u_refuse"] = cut(next(rows("honor")))
     detainer = out["remote_lodge"] | out["jem_lodge"]  # who may be held for ICE
     u = rows("pickup")
-    out["u_pickup"] = cut(next(u)).copy()
+    out["u_pickup"] = cut(next(u))
     u1 = cut(next(u))
     out["pickup_delay"] = np.stack([_where(d, u1, detainer) for d in delays])
     u = rows("warrant")

@@ -120,8 +120,11 @@ class Recorder:
             {
                 "done": True,
                 "stages": self.stages,
-                # clear_refs also resets ru_maxrss: the run's peak is the largest stage peak.
-                "peak_rss": max([_maxrss(), *(s["peak_rss"] or 0 for s in self.stages.values())]),
+                # clear_refs also resets ru_maxrss: the run's peak is the largest stage peak
+                # (what runs after the stages, such as run_jem's size pass, is not counted).
+                "peak_rss": max(s["peak_rss"] or 0 for s in self.stages.values())
+                if self.resettable and self.stages
+                else _maxrss(),
                 "rss_start": self.rss_start,
                 "per_stage_peaks": self.resettable,
                 **extra,
@@ -156,41 +159,32 @@ def jem_scenario(n: int, path: str):
     return sc.with_(changes), {"rate_per_day": rate, "scale": k, **changes}
 
 
-def run_jem(spec: dict, rec: Recorder) -> dict:
-    import numpy as np
+def run_jem(spec: dict, rec: Recorder, sizes: bool = True) -> dict:
+    """The full JEM scenario through ``run_replication``, its stages measured by ``rec``.
 
-    from jailsim.census import daily_census
+    ``sizes``: then measure the Population and Timeline in a second, unmeasured pass
+    (run_replication frees them as it goes); profiles leave it out.
+    """
     from jailsim.context import Context
     from jailsim.engines import ENGINES
-    from jailsim.metrics import replication_metrics
     from jailsim.population import Population
-    from jailsim.records import bookings_frame
+    from jailsim.replication import run_replication
 
     sc, scaled = jem_scenario(spec["n"], spec["scenario"])
     ctx = Context.build(sc)
-    with rec.stage("sample"):
-        pop = Population.sample(sc, spec["seed"], 0)
-    if spec.get("gc") == "off":  # diagnostic: the engine without the cyclic collector
+    if spec.get("gc") == "off":  # diagnostic: without the cyclic collector
         gc.disable()
-    with rec.stage("engine"):
-        tl = ENGINES[spec["engine"]](ctx, pop)
+    b, _, m = run_replication(ctx, spec["seed"], 0, spec["engine"], stage=rec.stage)
     gc.enable()
-    with rec.stage("records"):
-        b = bookings_frame(ctx, pop, tl)
-    with rec.stage("census_metrics"):
-        census = daily_census(b, sc.horizon, sc.jail.rated_capacity, sc.start_date)
-        m = replication_metrics(ctx, b, census)
-    tl_bytes = sum(a.nbytes for a in tl.arrays().values())
     keep = (
         "adp", "bookings_per_day", "mean_los_days", "detainers", "screening_coverage",
         "mean_screening_wait_hours", "officer_utilization", "attributable_bed_days",
     )
-    return {
-        "bookings_horizon": int(np.count_nonzero(pop.booked_at >= 0)),
-        "bookings_simulated": int(pop.n),
+    out = {
+        "bookings_horizon": int((b["booked_at"] >= 0).sum()),
+        # booking ids number every booking drawn, the whole warm-start history included
+        "bookings_simulated": int(b["booking_id"].max()) + 1 if len(b) else 0,
         "rows": int(len(b)),
-        "population_bytes": int(pop.nbytes),
-        "timeline_bytes": int(tl_bytes),
         "frame_bytes": int(b.memory_usage(deep=True).sum()),
         "warm_start": sc.warm_start.kind,
         "warm_start_history_days": float(sc.warm_start.history),
@@ -198,6 +192,14 @@ def run_jem(spec: dict, rec: Recorder) -> dict:
         "scaled": scaled,
         "metrics": {k: m[k] for k in keep},
     }
+    del b
+    if sizes:
+        pop = Population.sample(sc, spec["seed"], 0, context=ctx)
+        tl = ENGINES["vector"](ctx, pop)
+        out["bookings_engine"] = int(pop.n)
+        out["population_bytes"] = int(pop.nbytes)
+        out["timeline_bytes"] = int(sum(a.nbytes for a in tl.arrays().values()))
+    return out
 
 
 def run_subset(spec: dict, rec: Recorder) -> dict:
@@ -273,7 +275,7 @@ def run_profile(spec: dict, rec: Recorder) -> dict:
     prof = cProfile.Profile()
     sub = Recorder(Path(spec["out"]).with_suffix(".inner"))
     prof.enable()
-    result = (run_jem if inner["kind"] == "jem" else run_subset)(inner, sub)
+    result = run_jem(inner, sub, False) if inner["kind"] == "jem" else run_subset(inner, sub)
     prof.disable()
     st = pstats.Stats(prof)
     return {
@@ -335,7 +337,7 @@ def run_memprofile(spec: dict, rec: Recorder) -> dict:
     sub = Tagged(Path(spec["out"]).with_suffix(".inner"))
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
-    result = run_jem(spec["inner"], sub)
+    result = run_jem(spec["inner"], sub, False)
     stop.set()
     thread.join()
     _, traced_peak = tracemalloc.get_traced_memory()

@@ -96,26 +96,28 @@ def jailsim_scenario(p: Subset, base_path: str):
 
 
 def run_jailsim(p: Subset, engine: str, seed: int, base_path: str):
-    """The subset model through jailsim's pipeline: Population, engine, records, metrics."""
-    from jailsim.census import daily_census
+    """The subset model through jailsim's pipeline (``run_replication``), stage by stage."""
+    import contextlib
+
     from jailsim.context import Context
-    from jailsim.engines import ENGINES
-    from jailsim.metrics import replication_metrics
-    from jailsim.population import Population
-    from jailsim.records import bookings_frame
+    from jailsim.replication import run_replication
 
     sc = jailsim_scenario(p, base_path)
     ctx = Context.build(sc)
-    t0 = time.perf_counter()
-    pop = Population.sample(sc, seed, 0)
-    t1 = time.perf_counter()
-    tl = ENGINES[engine](ctx, pop)
-    t2 = time.perf_counter()
-    b = bookings_frame(ctx, pop, tl)
-    census = daily_census(b, sc.horizon, sc.jail.rated_capacity, sc.start_date)
-    metrics = replication_metrics(ctx, b, census)
-    t3 = time.perf_counter()
-    timings = {"sample": t1 - t0, "engine": t2 - t1, "records_metrics": t3 - t2}
+    timings: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def timed(name: str):
+        t0 = time.perf_counter()
+        yield
+        timings[name] = time.perf_counter() - t0
+
+    b, _, metrics = run_replication(ctx, seed, 0, engine, stage=timed)
+    timings = {
+        "sample": timings["sample"],
+        "engine": timings["engine"],
+        "records_metrics": timings["records"] + timings["census_metrics"],
+    }
     arrive = b["booked_at"].to_numpy()
     start = b["screened_at"].to_numpy()
     leave = b["exit_at"].to_numpy()

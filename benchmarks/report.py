@@ -94,6 +94,7 @@ def _full(r: dict) -> list[str]:
                 x["engine"],
                 _n(x["bookings_horizon"]),
                 _n(x["bookings_simulated"]),
+                _n(x["bookings_engine"]) if x.get("bookings_engine") else "",
                 f"{x['ok_runs']}",
                 _f(st["sample"]),
                 _f(st["engine"]),
@@ -136,16 +137,21 @@ def _full(r: dict) -> list[str]:
             + "), with `arrivals.bookings.rate` set to N / horizon and every JEM officer count "
             "multiplied by the same factor (rate / 15.6 a day), so the screening queue keeps the "
             "shipped load per officer. **Bookings** are those booked in the horizon (N); "
-            "**simulated** adds the warm-start history that the engine also runs (bookings "
-            "before day 0, of which those still in custody at day 0 are kept). Bookings/s = "
-            "horizon bookings / total seconds of Population.sample + engine + "
-            "bookings_frame + daily_census + replication_metrics (one replication, as in "
-            "`simulate.run_replication`; imports and `Context.build` excluded).",
+            "**simulated** adds the warm-start history drawn before day 0; **engine** is what "
+            "the engine runs: the horizon and the history bookings that may still matter at "
+            "day 0 (in custody then, or in a queue with someone who is: "
+            "`Population.sample(..., context=)`, which gives the very tables of the whole "
+            "history, tested). Bookings/s = horizon bookings / total seconds of the four "
+            "stages of `jailsim.replication.run_replication` (sample: Population.sample; "
+            "engine; records: detainer attribution's counterfactual and the bookings table; "
+            "census+metrics), the function every run calls, timed through its `stage` hook; "
+            "imports and `Context.build` excluded. Sizes of the Population and Timeline come "
+            "from a second, unmeasured pass (the run frees them as it goes).",
             "",
         ]
     out += _table(
         [
-            "engine", "bookings", "simulated", "runs", "sample s", "engine s",
+            "engine", "bookings", "simulated", "engine runs", "runs", "sample s", "engine s",
             "records+metrics s", "total s", "bookings/s", "engine-only bookings/s",
             "peak RSS GB", "peak in stage",
         ],

@@ -267,6 +267,7 @@ def full_model(runner: Runner, args) -> list[dict]:
             row.update(
                 bookings_horizon=_median([r["result"]["bookings_horizon"] for r in ok]),
                 bookings_simulated=_median([r["result"]["bookings_simulated"] for r in ok]),
+                bookings_engine=res.get("bookings_engine"),
                 seconds=total,
                 stage_seconds={
                     s: _median([r["stages"][s]["seconds"] for r in ok]) for s in ok[0]["stages"]

@@ -109,6 +109,15 @@ class Population:
         arrays = (getattr(self, f.name) for f in fields(self) if f.name != "replication")
         return sum(a.nbytes for a in arrays if a is not None)
 
+    def span(self, a: int, b: int) -> Population:
+        """The bookings ``a:b`` as a Population of views (no copy)."""
+        arrays = {
+            f.name: None if (x := getattr(self, f.name)) is None else x[..., a:b]
+            for f in fields(self)
+            if f.name != "replication"
+        }
+        return Population(replication=self.replication, **arrays)
+
     def ids(self, rows: np.ndarray | None = None) -> np.ndarray:
         """The booking ids (int64) of the rows ``rows`` (default all): see ``booking_id``."""
         if self.booking_id is not None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +23,6 @@ from jailsim._version import __version__
 from jailsim.census import daily_census
 from jailsim.context import Context
 from jailsim.engines import ENGINES
-from jailsim.engines.vector import exit_without_detainers
 from jailsim.metrics import replication_metrics
 from jailsim.population import Population
 from jailsim.records import Recorded, table
@@ -79,22 +80,35 @@ def prepare(
 
 
 def run_replication(
-    ctx: Context, seed: int, replication: int, engine: str
+    ctx: Context,
+    seed: int,
+    replication: int,
+    engine: str,
+    *,
+    stage: Callable[[str], AbstractContextManager] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
-    """One replication: its bookings table, daily census and metrics."""
-    pop = Population.sample(ctx.scenario, seed, replication, context=ctx)
-    # Detainer attribution's counterfactual, computed before the Timeline takes its memory.
-    exit_without = exit_without_detainers(ctx, pop)
-    timeline = ENGINES[engine](ctx, pop)
-    recorded = Recorded.of(ctx, pop, timeline, exit_without=exit_without)
-    del exit_without
-    del pop  # of the draws, the table needs only who the recorded bookings are
-    bookings = table(ctx, recorded, timeline, release=True)
-    del recorded, timeline
+    """One replication: its bookings table, daily census and metrics.
+
+    ``stage``: called with each stage's name (``sample``, ``engine``, ``records``,
+    ``census_metrics``) for a context manager entered around it (the benchmarks time and
+    measure the stages with it).
+    """
+    stage = stage or (lambda name: nullcontext())
     sc = ctx.scenario
-    census = daily_census(bookings, sc.horizon, sc.jail.rated_capacity, sc.start_date)
-    census.insert(0, "replication", np.int32(replication))
-    return bookings, census, replication_metrics(ctx, bookings, census)
+    with stage("sample"):
+        pop = Population.sample(sc, seed, replication, context=ctx)
+    with stage("engine"):
+        timeline = ENGINES[engine](ctx, pop)
+    with stage("records"):
+        recorded = Recorded.of(ctx, pop, timeline)
+        del pop  # of the draws, the table needs only who the recorded bookings are
+        bookings = table(ctx, recorded, timeline, release=True)
+        del recorded, timeline
+    with stage("census_metrics"):
+        census = daily_census(bookings, sc.horizon, sc.jail.rated_capacity, sc.start_date)
+        census.insert(0, "replication", np.int32(replication))
+        metrics = replication_metrics(ctx, bookings, census)
+    return bookings, census, metrics
 
 
 def fingerprint(scenario: Scenario, engine: str) -> str:

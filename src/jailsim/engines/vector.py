@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from jailsim.chunks import spans
 from jailsim.context import Context
 from jailsim.engines.kernels import board_transport, fcfs_shift_queue
 from jailsim.policy import HONOR_CODES
@@ -161,10 +162,11 @@ def exit_without_detainers(ctx: Context, pop: Population) -> np.ndarray:
     Equal to ``run(ctx, pop, detainer_effects=False).exit_at``, without building the rest of
     the Timeline: the counterfactual of detainer attribution.
     """
-    paths = _Paths(ctx, pop)
-    pretrial, _, posts = paths.decide(None)
-    leave = paths.leave(pretrial, posts)
-    del paths, pretrial, posts
+    leave = np.empty(pop.n)
+    for a, b in spans(pop.n):  # the court path is each booking's own: done in chunks
+        paths = _Paths(ctx, pop.span(a, b))
+        pretrial, _, posts = paths.decide(None)
+        leave[a:b] = paths.leave(pretrial, posts)
     if ctx.jem_staff is None:
         return leave
     return _Screening(ctx, pop, leave).finish(leave)

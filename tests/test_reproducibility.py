@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 
 import jailsim
 from jailsim.population import Population
@@ -42,18 +42,28 @@ def test_changing_pickup_delay_moves_only_pickup_draws():
 
 
 @pytest.mark.parametrize("path", ["scenarios/jem.yaml", "scenarios/task_force.yaml"])
-def test_draws_do_not_depend_on_the_chunk_size(path, monkeypatch):
-    """Bookings are drawn in chunks (jailsim.chunks; generators advanced to each chunk)."""
+def test_results_do_not_depend_on_the_chunk_size(path, monkeypatch):
+    """Long arrays are worked through in chunks (jailsim.chunks): draws (generators advanced
+    to each chunk), court dates and the counterfactual must not see the chunk size."""
     from jailsim import chunks
     from jailsim.context import Context
+    from jailsim.replication import run_replication
 
     sc = jailsim.load(path).with_(horizon="100d", warmup="0d")
     ctx = Context.build(sc)
-    whole = [Population.sample(sc, 4, 2), Population.sample(sc, 4, 2, context=ctx)]
+
+    def run():
+        pops = [Population.sample(sc, 4, 2), Population.sample(sc, 4, 2, context=ctx)]
+        return pops, run_replication(ctx, 4, 2, "vector")
+
+    (whole, (b1, c1, m1)) = run()
     monkeypatch.setattr(chunks, "CHUNK", 97)
-    chunked = [Population.sample(sc, 4, 2), Population.sample(sc, 4, 2, context=ctx)]
+    (chunked, (b2, c2, m2)) = run()
     for a, b in zip(whole, chunked, strict=True):
         assert a.n > 10 * 97
         for f in dataclasses.fields(Population):
             x, y = getattr(a, f.name), getattr(b, f.name)
             assert (x is None and y is None) or np.array_equal(x, y), f.name
+    pd.testing.assert_frame_equal(b1, b2)
+    pd.testing.assert_frame_equal(c1, c2)
+    pd.testing.assert_series_equal(pd.Series(m1), pd.Series(m2))

@@ -25,6 +25,7 @@ from bisect import bisect_left, bisect_right
 import numpy as np
 from pandas.tseries.holiday import USFederalHolidayCalendar
 
+from jailsim import chunks
 from jailsim.scenario.schema import parse_days, parse_time_of_day
 
 __all__ = ["Clock", "CourtCalendar", "HoldCalendar", "TransportSchedule", "WeeklyStep"]
@@ -434,6 +435,16 @@ class CourtCalendar:
                 return d + s[j]
             return days.after(d) + s[0]
         t = np.asarray(t, dtype=float)
+        if t.size <= chunks.CHUNK:
+            return self._next_sessions(t)
+        flat, out = t.reshape(-1), np.empty(t.shape)
+        for a, b in chunks.spans(t.size):  # small temporaries (see jailsim.chunks)
+            out.reshape(-1)[a:b] = self._next_sessions(flat[a:b])
+        return out
+
+    def _next_sessions(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`next_session` of an array of times."""
+        s, days = self._slist, self.days
         ok = np.isfinite(t)
         every = bool(ok.all())
         tt = t if every else np.where(ok, t, 0.0)

@@ -22,10 +22,14 @@ def step_integral(times: np.ndarray, deltas: np.ndarray, edges: np.ndarray, cap:
 
 
 def _steps(times: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The step function N(t): its change times in order and its value from each on."""
+    """The step function N(t): its change times in order and its value from each on.
+
+    Changes at the same time may come in any order: between them the step has zero width, so
+    no integral sees the values in between (the sort need not be stable).
+    """
     ok = np.isfinite(times)  # NaN or inf: never happens within the edges
     tau = times[ok]
-    order = np.argsort(tau, kind="stable")
+    order = np.argsort(tau)
     tau = tau[order]
     return tau, np.cumsum(deltas[ok][order], dtype=np.float64)
 

@@ -75,8 +75,11 @@ METRICS: dict[str, tuple[str, str]] = {
 def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
     """Total length of [start, end) intervals inside [lo, hi); NaN ``end`` means still open."""
     has = ~np.isnan(start)
-    s, e = start[has], np.where(np.isnan(end[has]), hi, end[has])
-    return float(np.clip(np.minimum(e, hi) - np.maximum(s, lo), 0.0, None).sum())
+    s, e = start[has], end[has]  # copies, worked on in place
+    e[np.isnan(e)] = hi
+    np.minimum(e, hi, out=e)
+    np.subtract(e, np.maximum(s, lo, out=s), out=e)
+    return float(np.maximum(e, 0.0, out=e).sum())
 
 
 def _is(col: pd.Series, value: str) -> np.ndarray:

@@ -252,8 +252,13 @@ def _number(parts: list[dict]) -> None:
         x = times[k] if rows is None else times[k][rows]
         rank = np.arange(len(x), dtype=np.int64) if rows is None else rows.astype(np.int64)
         for j, other in enumerate(times):
-            if j != k:
-                rank += np.searchsorted(other, x, side="right" if j < k else "left")
+            if j == k or not len(other) or not len(x):
+                continue
+            side = "right" if j < k else "left"
+            if x[0] > other[-1]:  # after all of them (as with a history before its horizon)
+                rank += len(other)
+            elif x[-1] >= other[0]:
+                rank += np.searchsorted(other, x, side=side)
         p["booking_id"] = [rank]
 
 
@@ -416,9 +421,10 @@ def _draws(
 
     u = rows("attributes")
     shares = np.array([stream.charge_mix.get(name, 0.0) for name in sc.charge_names])
-    charge = np.minimum(
-        np.searchsorted(np.cumsum(shares), next(u), side="right"), len(shares) - 1
-    ).astype(np.int8)
+    u0, charge = next(u), np.zeros(n, dtype=np.int8)
+    for c in np.cumsum(shares):  # the number of cumulative shares at or below u
+        charge += u0 >= c
+    np.minimum(charge, len(shares) - 1, out=charge)
     groups = [np.flatnonzero(charge == code) for code in range(len(charges))]
     felony = np.array([c.felony for c in charges], dtype=bool)[charge]
     foreign_born = next(u) < stream.foreign_born

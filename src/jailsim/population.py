@@ -244,9 +244,7 @@ def _number(parts: list[dict]) -> None:
     trimmed part carries ``_rows`` (the rows it kept) and ``_times`` (its booking times
     before trimming); both are removed here.
     """
-    times = [p.pop("_times", None) for p in parts]
-    times = [np.concatenate(p["booked_at"]) if t is None else t for p, t in zip(parts, times,
-                                                                               strict=True)]
+    times = [p.pop("_times") if "_times" in p else np.concatenate(p["booked_at"]) for p in parts]
     for k, p in enumerate(parts):
         rows = p.pop("_rows", None)
         x = times[k] if rows is None else times[k][rows]

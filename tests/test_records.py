@@ -9,7 +9,7 @@ import pytest
 import jailsim
 from jailsim.census import daily_census, presence, step_integral
 from jailsim.context import Context
-from jailsim.engines import des
+from jailsim.engines import ENGINES, des
 from jailsim.population import Population
 from jailsim.records import bookings_frame
 
@@ -113,3 +113,20 @@ def test_bookings_table_columns(jem_run):
     }
     assert required <= set(jem_run.bookings.columns)
     assert isinstance(jem_run.bookings.exit_reason.dtype, pd.CategoricalDtype)
+
+
+def test_the_table_built_while_releasing_its_inputs_is_the_same_table():
+    """run_replication builds the table from Recorded with release=True (to save memory):
+    the same table as bookings_frame, with the Timeline and Recorded emptied as it goes."""
+    from jailsim.records import Recorded, table
+
+    sc = jailsim.load("scenarios/jem_wso.yaml").with_(horizon="200d", warmup="20d")
+    ctx = Context.build(sc)
+    pop = Population.sample(sc, 3, 0, context=ctx)
+    timeline = ENGINES["vector"](ctx, pop)
+    expected = bookings_frame(ctx, pop, timeline)
+    recorded = Recorded.of(ctx, pop, timeline)
+    got = table(ctx, recorded, timeline, release=True)
+    pd.testing.assert_frame_equal(got, expected)
+    assert all(a is None for a in timeline.arrays().values())
+    assert recorded.people == {}

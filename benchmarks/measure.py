@@ -121,7 +121,8 @@ class Recorder:
                 "done": True,
                 "stages": self.stages,
                 # clear_refs also resets ru_maxrss: the run's peak is the largest stage peak
-                # (what runs after the stages, such as run_jem's size pass, is not counted).
+                # (what runs after the stages, such as run_jem's size pass, is not counted;
+                # where peaks cannot be reset, ru_maxrss counts everything).
                 "peak_rss": max(s["peak_rss"] or 0 for s in self.stages.values())
                 if self.resettable and self.stages
                 else _maxrss(),
@@ -163,7 +164,8 @@ def run_jem(spec: dict, rec: Recorder, sizes: bool = True) -> dict:
     """The full JEM scenario through ``run_replication``, its stages measured by ``rec``.
 
     ``sizes``: then measure the Population and Timeline in a second, unmeasured pass
-    (run_replication frees them as it goes); profiles leave it out.
+    (run_replication frees them as it goes; the vector engine makes the same Timeline as des,
+    faster); profiles leave it out.
     """
     from jailsim.context import Context
     from jailsim.engines import ENGINES

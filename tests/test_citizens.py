@@ -9,7 +9,7 @@ import pytest
 
 import jailsim
 from _support import infinite_server
-from jailsim.population import Population
+from jailsim.population import BAIL, JAIL, PRISON, Population
 
 
 def _everyone_foreign_born(citizen_share: float, **extra):
@@ -125,18 +125,34 @@ def test_missed_records_match_their_expectation():
     ],
 )
 def test_error_rates_move_only_their_own_draws(change, moved):
-    """Durations (float32) are turned from uniforms only where a path may use them, so a
-    detainer that appears or goes takes its pickup delay with it: compared where both have it."""
+    """A duration is turned from its uniform only where a path of that booking may use it
+    (zero elsewhere): compared where both populations use it, and zero where unused."""
     sc = jailsim.load("scenarios/jem.yaml").with_(horizon="200d", warmup="20d")
     a = Population.sample(sc, seed=1, replication=0)
     b = Population.sample(sc.with_(change), seed=1, replication=0)
 
-    def differ(x, y) -> bool:
-        if isinstance(x, np.ndarray) and x.dtype == np.float32:
-            both = (x != 0) & (y != 0)
-            return not np.array_equal(x[both], y[both])
-        return not np.array_equal(x, y)
+    def used(pop: Population) -> dict[str, np.ndarray]:
+        detainer = pop.remote_lodge | pop.jem_lodge
+        return {
+            "remote_delay": pop.remote_lodge,
+            "screening_time": pop.foreign_born,
+            "nta_time": pop.jem_lodge,
+            "post_delay": (pop.pretrial == BAIL) | pop.ror_lost,
+            "jail_days": pop.sentence == JAIL,
+            "prison_delay": pop.sentence == PRISON,
+            "pickup_delay": detainer,
+            "service_time": detainer,
+        }
 
-    fields = [f.name for f in dataclasses.fields(Population)]
-    changed = {f for f in fields if differ(getattr(a, f), getattr(b, f))}
+    ua, ub = used(a), used(b)
+    changed = set()
+    for f in (f.name for f in dataclasses.fields(Population)):
+        x, y = getattr(a, f), getattr(b, f)
+        if f in ua:
+            for pop, mask in ((x, ua[f]), (y, ub[f])):
+                assert not pop[..., ~mask].any(), f  # zero where no path uses it
+            both = ua[f] & ub[f]
+            x, y = x[..., both], y[..., both]
+        if not np.array_equal(x, y):
+            changed.add(f)
     assert changed == moved

@@ -55,11 +55,13 @@ def attribute(
     counterfactual is still run on everyone, who share the queue). ``exit_without``: the
     counterfactual's exit times if already computed
     (:func:`jailsim.engines.vector.exit_without_detainers`), for the bookings ``rows`` only
-    (then ``pop`` is not used).
+    (then ``pop`` is not used, and ``counterfactual_exit_at`` is this very array).
     """
     horizon = ctx.scenario.horizon
     every = slice(None) if rows is None else rows
     if exit_without is None:
+        if pop is None:
+            raise ValueError("attribute needs the Population or the counterfactual exit times")
         exit_without = vector.exit_without_detainers(ctx, pop)[every]
     total = np.minimum(exit_without, horizon)
     end_with = tl.exit_at.copy() if rows is None else tl.exit_at[rows]

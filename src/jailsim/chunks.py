@@ -14,8 +14,7 @@ from collections.abc import Iterator
 CHUNK = 1 << 18
 
 
-def spans(n: int, size: int | None = None) -> Iterator[tuple[int, int]]:
+def spans(n: int) -> Iterator[tuple[int, int]]:
     """``(a, b)`` bounds of consecutive chunks covering ``range(n)`` (one empty one if n = 0)."""
-    size = size or CHUNK
-    for a in range(0, max(n, 1), size):
-        yield a, min(n, a + size)
+    for a in range(0, max(n, 1), CHUNK):
+        yield a, min(n, a + CHUNK)

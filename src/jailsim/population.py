@@ -8,7 +8,8 @@ turned into a duration). Engines consume it and draw nothing themselves, so the 
 and the vectorized engine see the very same random numbers and must produce the very same
 timelines. Draws are made by inverting CDFs of uniforms from the purpose streams of
 :mod:`jailsim.streams`, in a fixed order per purpose, so that a change to one parameter moves
-only the draws that parameter governs.
+only the uniforms that parameter governs (and the durations whose use it decides: a
+parameter that changes who may get a detainer changes whose pickup delay is filled in).
 
 Durations are stored as float32 (days; ample for sampled values), times and the uniforms
 compared with thresholds that may change on a date (bond posting, the jail's refusal, ICE's
@@ -135,6 +136,8 @@ class Population:
         (:func:`_may_matter`), which gives the same bookings table, census and metrics for
         a fraction of the work; ``booking_id`` numbers the rows as in the whole history.
         """
+        if context is not None and context.scenario is not scenario:
+            raise ValueError("context must be the Context of this scenario (Context.build)")
         clock = Clock(scenario.start_date)
         delays, _ = distinct([s.ice.pickup_delay for s in period_scenarios(scenario)])
         sources = [
@@ -181,7 +184,9 @@ def _merge(parts: list[dict[str, list[np.ndarray]]]) -> dict[str, np.ndarray]:
         for p in parts
     ]
     full = sorted((b for b in bounds if b is not None), key=lambda b: b[0])
-    chained = all(x[1] < y[0] for x, y in zip(full, full[1:], strict=False))
+    chained = all(x[1] < y[0] for x, y in zip(full, full[1:], strict=False)) and all(
+        _ascending(p["booked_at"]) for p in parts
+    )
     if chained:
         order = sorted(range(len(parts)), key=lambda i: bounds[i][0] if bounds[i] else 0.0)
         return {
@@ -194,6 +199,14 @@ def _merge(parts: list[dict[str, list[np.ndarray]]]) -> dict[str, np.ndarray]:
         k: np.concatenate([x for p in parts for x in p.pop(k)], axis=-1)[..., order]
         for k in keys
     }
+
+
+def _ascending(chunks: list[np.ndarray]) -> bool:
+    """Whether the chunks, one after another, are in ascending order."""
+    full = [x for x in chunks if len(x)]
+    return all(bool(np.all(x[1:] >= x[:-1])) for x in full) and all(
+        a[-1] <= b[0] for a, b in zip(full, full[1:], strict=False)
+    )
 
 
 def _court_wait(ctx: Context, booked_at: np.ndarray) -> int:
@@ -230,10 +243,11 @@ def _may_matter(ctx: Context, wait: int, p: dict[str, np.ndarray]) -> np.ndarray
     proc, sentence = p["release_processing"], p["sentence"]
     out = np.where(
         sentence == TIME_SERVED, proc, np.where(sentence == JAIL, p["jail_days"], p["prison_delay"])
-    )
+    ).astype(np.float64)
     out += np.maximum(t, booked + p["time_to_disposition"])
     np.maximum(out, t + np.maximum(proc, p["post_delay"]), out=out)
-    may |= out >= 0.0
+    # A day to spare: the bound need not follow the engines' floating-point steps exactly.
+    may |= out >= -1.0
     return may
 
 
@@ -373,11 +387,8 @@ def _source_chunks(
 
 
 def _sample_source(*args, **kwargs) -> dict[str, np.ndarray]:
-    """The draws of one booking source (:func:`_source_chunks` joined): name -> array."""
-    return {
-        k: np.concatenate(v, axis=-1) if isinstance(v, list) else v
-        for k, v in _source_chunks(*args, **kwargs).items()
-    }
+    """The draws of one booking source, untrimmed (:func:`_source_chunks` joined)."""
+    return {k: np.concatenate(v, axis=-1) for k, v in _source_chunks(*args, **kwargs).items()}
 
 
 class _Uniforms:

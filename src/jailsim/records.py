@@ -67,24 +67,12 @@ class Recorded:
     exit_without: np.ndarray
 
     @classmethod
-    def of(
-        cls,
-        ctx: Context,
-        pop: Population,
-        tl: Timeline,
-        *,
-        exit_without: np.ndarray | None = None,
-    ) -> Recorded:
-        """The bookings of ``pop`` in the table (with a warm start, not those gone by day 0).
-
-        ``exit_without``: the counterfactual's exit times of every booking of ``pop``, if
-        computed already (:func:`jailsim.engines.vector.exit_without_detainers`).
-        """
+    def of(cls, ctx: Context, pop: Population, tl: Timeline) -> Recorded:
+        """The bookings of ``pop`` in the table (with a warm start, not those gone by day 0)."""
         before = tl.exit_at < 0
         rows = np.flatnonzero(~before) if before.any() else None
         people = {k: getattr(pop, k) for k in PEOPLE}
-        if exit_without is None:
-            exit_without = vector.exit_without_detainers(ctx, pop)
+        exit_without = vector.exit_without_detainers(ctx, pop)
         if rows is not None:
             people = {k: a[rows] for k, a in people.items()}
             exit_without = exit_without[rows]
@@ -102,9 +90,10 @@ def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
 def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -> pd.DataFrame:
     """The bookings table of ``rec`` from its Timeline ``tl``.
 
-    Built column by column (no consolidating copy). ``release=True`` empties ``tl`` and
-    ``rec`` as their arrays are used (each field set to None), so that memory holds little
-    more than the table at any time; the caller must not use them afterwards.
+    Built column by column (no consolidating copy). By default the table shares no memory
+    with its inputs. ``release=True`` instead sets each field of ``tl`` to None once used and
+    hands ``rec``'s arrays (emptying ``rec.people``) to the table, so that memory holds little
+    more than the table at any time; the caller must not use ``tl`` or ``rec`` afterwards.
     """
     sc, horizon, rows = ctx.scenario, ctx.scenario.horizon, rec.rows
     people = rec.people if release else dict(rec.people)
@@ -117,7 +106,7 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
         return a
 
     def take(a: np.ndarray) -> np.ndarray:
-        """The rows kept, as a new array (the table never shares memory with its inputs)."""
+        """The rows kept, as a new array."""
         return a.copy() if rows is None else a[rows]
 
     def censor(a: np.ndarray) -> np.ndarray:

@@ -200,7 +200,7 @@ class _Jail:
         if ctx.jem_staff:
             self.jem = Officers(self.env, ctx.jem_staff, self._screen_start)
             self.queue_delay = sc.jem.queue_delay
-            jem_on = policy.jem_on[policy.periods.of(pop.booked_at)]
+            jem_on = policy.in_force(policy.jem_on, pop.booked_at)
             self.screened = (pop.foreign_born & jem_on).tolist()
         self.wso = Officers(self.env, ctx.wso_staff, self._warrant_start) if ctx.wso_staff else None
         self.warrant_granted: dict[int, simpy.Event] = {}

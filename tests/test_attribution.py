@@ -51,3 +51,25 @@ def test_bond_effect_is_pre_release_and_nonnegative_in_total():
     # without JEM there is no queue, so no one else's detainer moves anyone: exact zeros
     assert (b.attributable_days[~det] == 0).all()
     assert (b.attributable_days >= -1e-12).all()
+
+
+@pytest.mark.parametrize(
+    "path, change",
+    [
+        ("scenarios/wso.yaml", {}),  # no JEM line: only those a detainer may reach recomputed
+        ("scenarios/jem.yaml", {"biometric.p_lodge": 0.0, "jem.p_lodge": 0.0,
+                                "jem.p_lodge_citizen": 0.0}),  # a line, but no detainer
+        ("scenarios/jem.yaml", {}),  # a line and detainers: computed in full
+    ],
+)
+def test_counterfactual_taken_from_the_factual_run_where_no_detainer_reaches(path, change):
+    from jailsim.context import Context
+    from jailsim.engines import vector
+    from jailsim.population import Population
+
+    sc = jailsim.load(path).with_({"horizon": "200d", "warmup": "20d", **change})
+    ctx = Context.build(sc)
+    pop = Population.sample(sc, 4, 0, context=ctx)
+    full = vector.exit_without_detainers(ctx, pop)
+    np.testing.assert_array_equal(vector.exit_without_detainers(ctx, pop, vector.run(ctx, pop)),
+                                  full)

@@ -110,10 +110,10 @@ class Population:
         arrays = (getattr(self, f.name) for f in fields(self) if f.name != "replication")
         return sum(a.nbytes for a in arrays if a is not None)
 
-    def span(self, a: int, b: int) -> Population:
-        """The bookings ``a:b`` as a Population of views (no copy)."""
+    def rows(self, sel: slice | np.ndarray) -> Population:
+        """The bookings ``sel`` (a slice: views, no copy; indices: copies) as a Population."""
         arrays = {
-            f.name: None if (x := getattr(self, f.name)) is None else x[..., a:b]
+            f.name: None if (x := getattr(self, f.name)) is None else x[..., sel]
             for f in fields(self)
             if f.name != "replication"
         }

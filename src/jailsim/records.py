@@ -72,7 +72,7 @@ class Recorded:
         before = tl.exit_at < 0
         rows = np.flatnonzero(~before) if before.any() else None
         people = {k: getattr(pop, k) for k in PEOPLE}
-        exit_without = vector.exit_without_detainers(ctx, pop)
+        exit_without = vector.exit_without_detainers(ctx, pop, tl)
         if rows is not None:
             people = {k: a[rows] for k, a in people.items()}
             exit_without = exit_without[rows]

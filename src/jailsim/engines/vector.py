@@ -156,20 +156,39 @@ class _Screening:
         return leave
 
 
-def exit_without_detainers(ctx: Context, pop: Population) -> np.ndarray:
+def exit_without_detainers(
+    ctx: Context, pop: Population, factual: Timeline | None = None
+) -> np.ndarray:
     """Exit times on the same draws with every effect of a detainer switched off.
 
     Equal to ``run(ctx, pop, detainer_effects=False).exit_at``, without building the rest of
-    the Timeline: the counterfactual of detainer attribution.
+    the Timeline: the counterfactual of detainer attribution. ``factual``: the Timeline of
+    ``pop`` with detainer effects, if at hand. Without a JEM line, bookings meet only after a
+    detainer, so everyone no detainer can reach leaves as in ``factual`` and only the others
+    are computed; with one (people queue together), that holds only if no one can get a
+    detainer.
     """
-    leave = np.empty(pop.n)
-    for a, b in spans(pop.n):  # the court path is each booking's own: done in chunks
-        paths = _Paths(ctx, pop.span(a, b))
-        pretrial, _, posts = paths.decide(None)
-        leave[a:b] = paths.leave(pretrial, posts)
+    may = pop.remote_lodge | pop.jem_lodge  # who may get a detainer
+    if factual is not None and (ctx.jem_staff is None or not may.any()):
+        out = factual.exit_at.copy()
+        rows = np.flatnonzero(may)
+        if len(rows):
+            out[rows] = _court_exit(ctx, pop.rows(rows))
+        return out
+    leave = _court_exit(ctx, pop)
     if ctx.jem_staff is None:
         return leave
     return _Screening(ctx, pop, leave).finish(leave)
+
+
+def _court_exit(ctx: Context, pop: Population) -> np.ndarray:
+    """When each booking leaves by its court path alone (no detainer, no interview)."""
+    leave = np.empty(pop.n)
+    for a, b in spans(pop.n):  # each booking's own: done in chunks
+        paths = _Paths(ctx, pop.rows(slice(a, b)))
+        pretrial, _, posts = paths.decide(None)
+        leave[a:b] = paths.leave(pretrial, posts)
+    return leave
 
 
 def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Timeline:

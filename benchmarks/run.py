@@ -251,7 +251,7 @@ def full_model(runner: Runner, args) -> list[dict]:
         if engine in last:
             n0, t0 = last[engine]
             pred = t0 * n / n0
-        reps = 1 if n >= 5_000_000 and not args.repeats else _repeats(args, pred)
+        reps = _repeats(args, pred)
         recs = [
             runner.run(
                 {"kind": "jem", "engine": engine, "n": n, "seed": 1 + r},

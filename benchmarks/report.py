@@ -389,8 +389,13 @@ def _profiles(r: dict) -> list[str]:
                 f" SimPy events processed: {res['simpy_events']:,} ({per:.1f} per simulated "
                 "booking)."
             )
+        kernel = sum(v.get("system_seconds") or 0.0 for v in res["inner_stages"].values())
         out += [
-            f"{size} bookings; under the profiler: {stages}.{events}", "", "Top by own time:", ""
+            f"{size} bookings; under the profiler: {stages}.{events} Kernel time (system CPU, "
+            f"almost all page faults) {kernel:.2f} s of {res['total_seconds']:.2f} s: cProfile "
+            "charges it to the call that first wrote the fresh memory (a `full`, `where`, "
+            "`copy` or `concatenate` of a large array).",
+            "", "Top by own time:", "",
         ]
         out += _table(
             ["function", "calls", "own s", "cumulative s"],

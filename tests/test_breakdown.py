@@ -6,6 +6,7 @@ import argparse
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import jailsim
 from jailsim.breakdown import (
@@ -64,9 +65,30 @@ def test_breakdown_refuses_columns_that_are_not_groups(run):
         group_values(run.bookings, "nationality")
 
 
-def test_paired_group_differences_of_a_run_with_itself_are_zero(run):
-    diff = compare_groups(run, run, "charge")
-    assert (diff["mean"].fillna(0) == 0).all()
+def test_paired_group_differences_are_taken_replication_by_replication(run):
+    """b - a per replication and charge, then a t-interval over replications.
+
+    The mean of the differences would be the same under any pairing; the interval is not:
+    it is checked against the spread of the differences of matching replications.
+    """
+    other = jailsim.simulate(run.scenario.with_({"bond.detainer_factor": 0.1}), seed=8,
+                             replications=2, days=150, warmup_days=20, engine="vector")
+    diff = compare_groups(run, other, "charge")
+    per = [
+        group_metrics(Context.build(x.scenario), x.bookings, x.census, "charge").set_index(
+            ["replication", "charge"])
+        for x in (run, other)
+    ]
+    d = per[1] - per[0]
+    assert (d["bed_days"] != 0).any()  # the runs differ
+    t = stats.t.ppf(0.975, 1)
+    for charge in d.index.unique("charge"):
+        for metric in ("bed_days", "detainers", "mean_los_days"):
+            x = d.xs(charge, level="charge")[metric].to_numpy()
+            row = diff.loc[(charge, metric)]
+            assert row["mean"] == pytest.approx(x.mean(), rel=1e-12, abs=1e-12)
+            half = t * x.std(ddof=1) / np.sqrt(2)
+            assert row["ci_high"] - row["mean"] == pytest.approx(half, rel=1e-9, abs=1e-12)
 
 
 def test_one_period_without_dated_changes_is_the_whole_window(run):

@@ -14,7 +14,7 @@ import pytest
 import jailsim
 from jailsim.cli import _Bar
 from jailsim.executors import SerialExecutor
-from jailsim.experiment import next_replications, run
+from jailsim.experiment import DEFAULT_MAX_REPLICATIONS, next_replications, run
 from jailsim.metrics import summarize
 from jailsim.scenario.loading import ScenarioError
 
@@ -134,10 +134,18 @@ def test_precision_rule_stops_when_every_watched_half_width_is_small_enough():
            for m in watched}
     assert max(rel.values()) <= target
     assert (p.achieved, p.metric) == (max(rel.values()), max(rel, key=rel.get))
-    # the first n that met the target, or the step before it did not
-    earlier = summarize(done.result.metrics.iloc[: n - 1])
-    assert any((earlier.loc[m, "ci_high"] - earlier.loc[m, "ci_low"]) / 2
-               / abs(earlier.loc[m, "mean"]) > target for m in watched) or n > 6
+    # Replayed from the rule: from 2 replications, step by next_replications until the first
+    # step whose worst relative half-width meets the target; that step is where it stopped.
+    def worst(k: int) -> float:
+        t = summarize(done.result.metrics.iloc[:k])
+        return max((t.loc[m, "ci_high"] - t.loc[m, "ci_low"]) / 2 / abs(t.loc[m, "mean"])
+                   for m in watched)
+
+    steps = [2]
+    while worst(steps[-1]) > target:
+        steps.append(next_replications(steps[-1], worst(steps[-1]), target,
+                                       DEFAULT_MAX_REPLICATIONS))
+    assert steps[-1] == n and len(steps) > 2, steps  # more than one step was taken
 
 
 def test_precision_rule_stops_at_the_cap_and_says_so():

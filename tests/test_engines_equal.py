@@ -149,4 +149,11 @@ def _dated_changes(draw, horizon: int) -> list[dict]:
 def test_engines_agree_on_random_scenarios(sc, seed):
     ctx = Context.build(sc)
     pop = Population.sample(sc, seed=seed, replication=0)
-    assert_same_timeline(des.run(ctx, pop), vector.run(ctx, pop))
+    factual = vector.run(ctx, pop)
+    assert_same_timeline(des.run(ctx, pop), factual)
+    # Detainer attribution's counterfactual exits (computed alone, partly taken from the
+    # factual run) are those of the engine run with every detainer effect off.
+    np.testing.assert_array_equal(
+        vector.exit_without_detainers(ctx, pop, factual),
+        vector.run(ctx, pop, detainer_effects=False).exit_at,
+    )

@@ -85,3 +85,82 @@ def test_run_that_needs_too_much_memory_is_refused_up_front(capsys):
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "GB" in err[0]
+
+
+def test_report_command_writes_the_html_of_a_run_folder(tmp_path, capsys):
+    out, html = tmp_path / "run", tmp_path / "page.html"
+    assert main(["run", "scenarios/jem.yaml", "--seed", "2", "-r", "2", "--out", str(out),
+                 "--engine", "vector", *SMALL]) == 0
+    capsys.readouterr()
+    assert main(["report", str(out), "--out", str(html)]) == 0
+    assert capsys.readouterr().out.strip() == str(html)
+    page = html.read_text()
+    assert page.lstrip().lower().startswith("<!doctype html") and "JEM" in page
+    assert main(["report", str(out)]) == 0  # default: inside the folder
+    assert (out / "report.html").is_file()
+
+
+def _precision_line(out: str) -> str:
+    return next(line for line in out.splitlines() if line.startswith("precision "))
+
+
+def test_precision_option_prints_its_verdict(tmp_path, capsys):
+    out = tmp_path / "p"
+    assert main(["run", "scenarios/jem.yaml", "--seed", "3", "-r", "3", "--precision", "0.05",
+                 "--precision-metrics", "adp", "--engine", "vector", "--out", str(out),
+                 *SMALL]) == 0
+    n = json.loads((out / "summary.json").read_text())["metrics"]["adp"]["n"]
+    line = _precision_line(capsys.readouterr().out)
+    assert line.startswith("precision 5.0% reached: largest relative half-width ")
+    assert line.endswith(f"(adp) after {n} replications")
+    assert main(["run", "scenarios/jem.yaml", "--seed", "3", "-r", "3", "--precision", "1e-4",
+                 "--max-replications", "4", "--precision-metrics", "adp", "--engine", "vector",
+                 "--out", str(tmp_path / "cap"), *SMALL]) == 0
+    line = _precision_line(capsys.readouterr().out)
+    assert "NOT reached (cap)" in line and line.endswith("(adp) after 4 replications")
+
+
+def test_precision_with_a_sweep_is_a_one_line_error(capsys):
+    code = main(["run", "scenarios/jem.yaml", "--vary", "jem.officers=1,2", "--precision",
+                 "0.1", "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["--precision applies to one scenario, not to a sweep"]
+
+
+def test_compare_independent_streams_and_chosen_metrics(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    assert main(["compare", "scenarios/jem.yaml", "scenarios/wso.yaml", "--independent",
+                 "--metrics", "adp,bookings_per_day", "--seed", "4", "-r", "2",
+                 "--out", str(out), *SMALL]) == 0
+    printed = capsys.readouterr().out
+    assert "independent streams (--independent)" in printed
+    rows = [line.split()[0] for line in printed.splitlines() if line[:1].islower()]
+    assert [r for r in rows if r in METRICS] == ["adp", "bookings_per_day"]
+    comp = json.loads((out / "comparison.json").read_text())
+    assert comp["common_random_numbers"] is False
+    # independent streams: the two configurations do not even see the same bookings
+    per_day = pd.read_csv(out / "JEM" / "replications.csv")["bookings_per_day"]
+    assert (per_day != pd.read_csv(out / "WSO" / "replications.csv")["bookings_per_day"]).all()
+
+
+def test_version_and_exit_codes_of_interruptions_and_os_errors(monkeypatch, capsys):
+    from jailsim import cli
+    from jailsim._version import __version__
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"jailsim {__version__}"
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    def unwritable(args):
+        raise PermissionError(13, "Permission denied", "/nowhere/summary.json")
+
+    for fail, code, said in ((interrupted, 130, "jailsim: interrupted"),
+                             (unwritable, 2, "jailsim: /nowhere/summary.json: Permission denied")):
+        monkeypatch.setitem(cli.COMMANDS, "validate", fail)
+        assert main(["validate", "scenarios/jem.yaml"]) == code
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(said), err

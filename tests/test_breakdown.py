@@ -56,6 +56,18 @@ def test_a_group_metric_is_the_metric_of_its_own_bookings(run):
     assert both == run.summary().loc["detainers", "mean"]
     assert (table["n"] <= 2).all()
     assert table.loc[(True, "adp"), "ci_low"] < table.loc[(True, "adp"), "ci_high"]
+    # metrics that do not add up over groups, by hand from each group's own rows
+    groups = group_metrics(Context.build(run.scenario), run.bookings, run.census,
+                           "foreign_born").set_index(["replication", "foreign_born"])
+    lo, hi = run.scenario.warmup, run.scenario.horizon
+    for (rep, fb), g in run.bookings.groupby(["replication", "foreign_born"]):
+        los = g.loc[(g.exit_at >= lo) & (g.exit_at <= hi), "los_days"]
+        row = groups.loc[(rep, fb)]
+        assert row["mean_los_days"] == pytest.approx(los.mean(), rel=1e-12)
+        assert row["median_los_days"] == pytest.approx(los.median(), rel=1e-12)
+        booked = ((g.booked_at >= lo) & (g.booked_at <= hi)).sum()
+        assert row["bookings_per_day"] == pytest.approx(booked / (hi - lo), rel=1e-12)
+    assert groups["mean_los_days"].nunique() == len(groups)  # the groups do differ
 
 
 def test_breakdown_refuses_columns_that_are_not_groups(run):

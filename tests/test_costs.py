@@ -243,10 +243,13 @@ def test_budget_difference_pairs_replications():
     # common random numbers: the paired interval of bed-days is narrower than either run's
     width = diff.loc["bed_days", "ci_high"] - diff.loc["bed_days", "ci_low"]
     assert width < ta.loc["bed_days", "ci_high"] - ta.loc["bed_days", "ci_low"]
-    # what JEM adds to the jail is what detainers add (the same people, the same draws)
-    assert diff.loc["bed_days", "mean"] == pytest.approx(
-        diff.loc["attributable_bed_days", "mean"], rel=0.05
-    )
+    # What JEM adds to the jail is what detainers add (the same people, the same draws), but
+    # for the interviews in progress JEM finishes before a release, which its counterfactual
+    # keeps too: they only lengthen stays, by hours, for a handful of people.
+    rest = (b.metrics.bed_days - b.metrics.attributable_bed_days) - (
+        a.metrics.bed_days - a.metrics.attributable_bed_days)
+    assert ((rest >= -1e-6) & (rest < 1.0)).all(), rest.to_numpy()
+    assert diff.loc["bed_days", "mean"] > 1000  # against thousands of bed-days
     with pytest.raises(ValueError, match="cannot pair"):
         budget_difference(a, run("jem.yaml", reps=2))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 
 import numpy as np
@@ -80,6 +81,32 @@ def test_metrics_of_the_period_before_equal_a_run_without_the_program():
     table = metrics_by_period(res)
     assert table.loc[(DATE, "detainers_jem"), "mean"] > 0
     assert table.loc[("2025-01-06", "detainers_jem"), "mean"] == 0
+
+
+def test_periods_count_an_event_at_a_change_instant_once():
+    """Under business_48h a hold begun on a weekend lapses exactly at a midnight; a change
+    applies from the midnight its date starts. Count metrics over the periods add up to the
+    whole window's, the event at the boundary counted in the period it starts."""
+    from jailsim.metrics import ADDITIVE
+
+    base = jailsim.load("scenarios/regulation_hold.yaml").with_(
+        {"horizon": "200d", "warmup": "10d"})
+    exits = jailsim.simulate(base, seed=2, engine="vector").bookings["exit_at"].to_numpy()
+    day = int(exits[(exits == np.floor(exits)) & (exits > 20) & (exits < 190)][0])
+    date = (base.start_date + dt.timedelta(days=day)).isoformat()
+    same = base.honor.refusal_probability  # a change that changes nothing
+    sc = base.with_({"changes": [{"from": date, "set": {"honor.refusal_probability": same}}]})
+    res = jailsim.simulate(sc, seed=2, engine="vector")
+    assert (res.bookings["exit_at"] == day).any()  # an exit at the boundary
+    per = period_metrics(Context.build(sc), res.bookings, res.census)
+    assert list(per["to_day"]) == [day, 200.0]
+    whole = res.metrics.iloc[0]
+    counts = [m for m in ADDITIVE if METRICS[m][0] in ("count", "bed-days")]
+    np.testing.assert_allclose(per[counts].sum(skipna=False).to_numpy(),
+                               whole[counts].to_numpy(dtype=float),
+                               rtol=1e-12, atol=1e-9)
+    released = (per["releases_per_day"] * (per["to_day"] - per["from_day"])).sum()
+    assert released == pytest.approx(whole["releases_per_day"] * 190, rel=1e-12)
 
 
 def test_each_dated_parameter_applies_from_its_date():

@@ -170,16 +170,19 @@ def replication_metrics(
 ) -> dict[str, float]:
     """Every metric of ``METRICS`` for one replication's bookings and daily census.
 
-    ``window`` (days) defaults to [warm-up, horizon]. ``b`` may be any subset of the
-    bookings with ``census`` rebuilt from that subset.
+    ``window`` (days) defaults to [warm-up, horizon]. A window that ends before the horizon
+    leaves out its end: an event at that instant belongs to the window that starts there (as
+    a dated change applies from its instant), so consecutive windows count it once. ``b`` may
+    be any subset of the bookings with ``census`` rebuilt from that subset.
     """
     sc = ctx.scenario
     lo, hi = window if window is not None else (sc.warmup, sc.horizon)
     length = hi - lo
+    closed = hi >= sc.horizon
 
     def within(col: str) -> np.ndarray:
         v = b[col].to_numpy()
-        return (v >= lo) & (v <= hi)
+        return (v >= lo) & ((v <= hi) if closed else (v < hi))
 
     booked = within("booked_at")
     left = within("exit_at")

@@ -45,7 +45,7 @@ def test_infinite_server_adp_equals_rate_times_mean_stay(engine):
 def test_littles_law_on_full_jem_model(engine):
     """L = lam W in each replication: the paired differences average zero.
 
-    Within a two-sided t-interval at 0.9998 over 20 replications (4.4 standard errors).
+    Within a two-sided t-interval at 0.9998 over 20 replications (4.6 standard errors).
     """
     sc = jailsim.load("scenarios/jem.yaml").with_(
         {

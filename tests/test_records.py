@@ -45,6 +45,41 @@ def test_nothing_is_recorded_after_the_horizon(jem_run):
             assert (b[col].dropna() <= horizon).all(), col
 
 
+def test_outcomes_decided_after_the_horizon_are_pending():
+    """The table shows a decision only if it was made by the horizon (no peeking ahead)."""
+    sc = jailsim.load("scenarios/jem.yaml").with_({"horizon": "60d", "warmup": "0d"})
+    ctx = Context.build(sc)
+    pop = Population.sample(sc, 1, 0, context=ctx)
+    tl = ENGINES["vector"](ctx, pop)
+    b = bookings_frame(ctx, pop, tl)
+    rows = np.flatnonzero(tl.exit_at >= 0)  # the bookings the table holds, in its order
+    later = tl.initial_appearance_at[rows] > sc.horizon
+    assert later.sum() > 0  # some first appearances fall after the horizon
+    np.testing.assert_array_equal(b["pretrial_decision"] == "pending", later)
+    # "none": released before any disposition, known only once bail was posted or
+    # recognizance granted by the horizon; a bond still pending leaves the sentence pending
+    bond_later = tl.bond_decided_at[rows] > sc.horizon
+    no_disposition = np.isnan(tl.disposition_at[rows])
+    assert (bond_later & no_disposition).sum() > 0  # would have shown "none" before
+    np.testing.assert_array_equal(b["sentence"] == "none", no_disposition & ~bond_later)
+    assert (b.loc[b["bond_outcome"] == "pending", "sentence"] == "pending").all()
+
+
+def test_a_stay_ratio_over_zero_days_is_nan(jem_run):
+    """Tables read back or made by hand may hold zero-day stays: no division by zero."""
+    from jailsim.metrics import replication_metrics
+
+    b = jem_run.bookings
+    b = b[(b.replication == 0) & b.exit_at.notna() & (b.booked_at > jem_run.scenario.warmup)]
+    held = b.detainer_source != "none"
+    sub = pd.concat([b[~held].head(1), b[held].head(1)])
+    sub.loc[sub.index[0], ["exit_at", "los_days"]] = [sub["booked_at"].iloc[0], 0.0]
+    ctx = Context.build(jem_run.scenario)
+    census = daily_census(sub, jem_run.scenario.horizon, 1e9, jem_run.scenario.start_date)
+    m = replication_metrics(ctx, sub, census)
+    assert m["mean_los_days_no_detainer"] == 0.0 and np.isnan(m["los_ratio_detainer"])
+
+
 def test_census_rebuilt_from_bookings_equals_the_des_census_log():
     sc = jailsim.load("scenarios/jem.yaml").with_(horizon="200d", warmup="20d")
     ctx = Context.build(sc)

@@ -227,7 +227,8 @@ def replication_metrics(
         **_citizen_metrics(b, within, lo, hi),
     }
     m["expected_los_days"] = m["adp"] / m["bookings_per_day"] if n_booked else float("nan")
-    m["los_ratio_detainer"] = m["mean_los_days_detainer"] / m["mean_los_days_no_detainer"]
+    without = m["mean_los_days_no_detainer"]
+    m["los_ratio_detainer"] = m["mean_los_days_detainer"] / without if without else float("nan")
 
     nan = float("nan")
     m.update(

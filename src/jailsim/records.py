@@ -127,7 +127,7 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
     detainer_source = known(tl.detainer_at, field("detainer_source"), 0)
     bond_outcome = known(tl.bond_decided_at, field("bond_outcome"), len(BOND_OUTCOMES))
     exit_reason = known(tl.exit_at, field("exit_reason"), len(EXIT_REASONS))
-    pretrial = take(field("pretrial"))
+    pretrial = known(tl.initial_appearance_at, field("pretrial"), len(PRETRIAL_NAMES))
     exit_raw, hold_raw, disposition_raw = (
         take(tl.exit_at), take(tl.hold_start_at), take(tl.disposition_at)
     )
@@ -136,13 +136,17 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
         for name in TIME_COLUMNS[1:]
     }
     booked = own("booked_at")
+    # No sentence ("none"): released before any disposition, known once bail was posted or
+    # recognizance granted; until then, or until the disposition, the sentence is pending.
+    none, pending = len(SENTENCE_NAMES), len(SENTENCE_NAMES) + 1
     disposed = ~np.isnan(disposition_raw)
+    bond_known = bond_outcome != len(BOND_OUTCOMES)
     sentence_codes = np.where(
         disposed,
-        np.where(disposition_raw <= horizon, own("sentence"), len(SENTENCE_NAMES) + 1),
-        len(SENTENCE_NAMES),
+        np.where(disposition_raw <= horizon, own("sentence"), pending),
+        np.where(bond_known, none, pending),
     )
-    del disposition_raw, disposed
+    del disposition_raw, disposed, bond_known
     end = np.minimum(exit_raw, horizon)
     del exit_raw
     hold_hours = np.where(hold_raw <= horizon, (end - hold_raw) * 24.0, np.nan)
@@ -168,7 +172,7 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
         **{k: times[k] for k in TIME_COLUMNS[1:6]},
         "detainer_source": _cat(detainer_source, DETAINER_SOURCES),
         "initial_appearance_at": times["initial_appearance_at"],
-        "pretrial_decision": _cat(pretrial, PRETRIAL_NAMES),
+        "pretrial_decision": _cat(pretrial, (*PRETRIAL_NAMES, PENDING)),
         "bond_outcome": _cat(bond_outcome, (*BOND_OUTCOMES, PENDING)),
         "bond_decided_at": times["bond_decided_at"],
         "disposition_at": times["disposition_at"],

@@ -3,6 +3,7 @@ in a folder with checkpoints is refused."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -76,3 +77,36 @@ def test_cli_refuses_a_changed_scenario_in_a_folder_with_checkpoints(tmp_path, c
     assert len(err) == 1
     assert err[0].startswith(f"{out}: holds a run of a different scenario")
     assert "'JEM', not 'WSO'" in err[0] and "delete it" in err[0]
+
+
+def _stop_after(k: int):
+    """A progress callback that interrupts the run once ``k`` replications are done."""
+    def progress(done: int, total: int) -> None:
+        if done >= k:
+            raise KeyboardInterrupt
+    return progress
+
+
+@pytest.mark.parametrize("how", ["run", "compare", "sweep"])
+def test_a_run_without_a_seed_resumes_with_the_seed_of_its_checkpoints(tmp_path, how):
+    """No seed given (the default): the rerun takes the checkpoints' seed, not a fresh one."""
+    import jailsim
+
+    sc = jailsim.load("scenarios/jem.yaml").with_({"seed": None})
+    assert sc.seed is None
+    small = {"replications": 3, "days": 60, "warmup_days": 10, "engine": "vector"}
+    call = {
+        "run": lambda **kw: jailsim.experiment.run(sc, **kw),
+        "compare": lambda **kw: jailsim.compare([sc, "scenarios/wso.yaml"], **kw),
+        "sweep": lambda **kw: jailsim.sweep(sc, {"jem.officers": [1, 2]}, **kw),
+    }[how]
+    with pytest.raises(KeyboardInterrupt):
+        call(out=tmp_path, progress=_stop_after(2), **small)
+    stamps = sorted(tmp_path.rglob("fingerprint.json"))
+    assert stamps
+    seeds = {json.loads(p.read_text())["run_seed"] for p in stamps}
+    assert len(seeds) == 1
+    done = call(out=tmp_path, **small)
+    result = done.result if how == "run" else done
+    used = result.scenario.seed if how == "sweep" else result.seed
+    assert used == seeds.pop() and done.tally.resumed >= 2

@@ -40,6 +40,7 @@ from jailsim.experiment import (
     Tally,
     executor_from,
     replicate,
+    resumed_seed,
 )
 from jailsim.metrics import METRICS
 from jailsim.replication import prepare
@@ -330,6 +331,10 @@ def compare(
         labels = _labels(loaded, paths)
     elif len(labels) != len(loaded) or len(set(labels)) != len(labels):
         raise ScenarioError(["compare: give one distinct label per scenario"])
+    folders = dict(zip(labels, _folders(labels), strict=True))
+    base = Path(out) if out is not None else None
+    if base is not None:  # rerun to resume: the seed of the checkpoints
+        seed = resumed_seed(loaded[0], seed, [base / f / "checkpoints" for f in folders.values()])
     if seed is None:
         seed = loaded[0].seed
         if seed is None:
@@ -349,15 +354,14 @@ def compare(
             raise ScenarioError([f"{where}: {line}" for line in exc.lines]) from None
         prepared.append(p)
     check_memory(prepared[0], replications * len(prepared))  # every table is kept
-    folders = dict(zip(labels, _folders(labels), strict=True))
-    base = Path(out) if out is not None else None
     arms = []
     for label, sc in zip(labels, prepared, strict=True):
         eng = resolve_engine(engine, Context.build(sc))
         ckpt = None
         if base is not None:
             where = str(base / folders[label])
-            ckpt = Checkpoints(base / folders[label] / "checkpoints", sc, eng, where=where)
+            ckpt = Checkpoints(base / folders[label] / "checkpoints", sc, eng, where=where,
+                               run_seed=seed)
         arms.append(Arm(label, sc, eng, tables=True, checkpoints=ckpt))
     ex, owned = executor_from(executor, workers=workers, dask=dask, scheduler=scheduler)
     try:

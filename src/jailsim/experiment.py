@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +41,7 @@ from jailsim.replication import (
     run_task,
 )
 from jailsim.result import Result
-from jailsim.scenario.loading import ScenarioError, check_memory
+from jailsim.scenario.loading import ScenarioError, check_memory, load
 from jailsim.scenario.schema import Scenario
 
 __all__ = [
@@ -97,10 +97,13 @@ class Checkpoints:
 
     ``rep-000012.json`` (metrics) is written last, after ``rep-000012.bookings.parquet`` and
     ``rep-000012.census.parquet``, each atomically: a replication counts as finished only when
-    its JSON exists. ``fingerprint.json`` names the scenario, seed and engine they belong to.
+    its JSON exists. ``fingerprint.json`` names the scenario, seed and engine they belong to,
+    and ``run_seed``, the seed of the whole run (a comparison's master seed; by default the
+    scenario's), which :func:`resumed_seed` gives back to a rerun that names no seed.
     """
 
-    def __init__(self, folder: Path, scenario: Scenario, engine: str, *, where: str):
+    def __init__(self, folder: Path, scenario: Scenario, engine: str, *, where: str,
+                 run_seed: int | None = None):
         self.folder = Path(folder)
         self.where = where
         self.key = fingerprint(scenario, engine)
@@ -111,6 +114,7 @@ class Checkpoints:
             "fingerprint": self.key,
             "scenario": scenario.name,
             "seed": scenario.seed,
+            "run_seed": scenario.seed if run_seed is None else int(run_seed),
             "engine": engine,
             "jailsim": __version__,
             "inputs": inputs,
@@ -400,6 +404,25 @@ def _worst(metrics: pd.DataFrame, names: Sequence[str]) -> tuple[float, str, tup
     return worst, which, tuple(ignored)
 
 
+def resumed_seed(scenario: Scenario, seed: int | None, folders: Iterable[Path]) -> int | None:
+    """The seed to run with: ``seed``, else the scenario's, else that of checkpoints to resume.
+
+    A run that names no seed draws a fresh one, so rerunning the same command after an
+    interruption must take the seed its checkpoints were made with (``run_seed`` of the first
+    ``fingerprint.json`` found in ``folders``); None if there is none (a fresh seed is drawn).
+    """
+    if seed is not None or scenario.seed is not None:
+        return seed
+    for folder in folders:
+        try:
+            found = json.loads((Path(folder) / "fingerprint.json").read_text()).get("run_seed")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(found, int):
+            return found
+    return None
+
+
 def next_replications(n: int, worst: float, target: float, cap: int) -> int:
     """Replications for the next step: the estimate ``n (worst/target)^2``, at most ``2n``."""
     need = math.inf if not math.isfinite(worst) else math.ceil(n * (worst / target) ** 2)
@@ -449,10 +472,13 @@ def run(
     unknown = [m for m in watched if m not in METRICS]
     if unknown:
         raise ScenarioError([f"precision metrics: unknown {unknown}; known: {list(METRICS)}"])
-    sc = prepare(scenario, seed=seed, replications=replications, days=days,
+    folder = Path(out) if out is not None else None
+    base = load(str(scenario)) if isinstance(scenario, (str, Path)) else scenario
+    if folder is not None:
+        seed = resumed_seed(base, seed, [folder / "checkpoints"])
+    sc = prepare(base, seed=seed, replications=replications, days=days,
                  warmup_days=warmup_days)
     eng = resolve_engine(engine, Context.build(sc))
-    folder = Path(out) if out is not None else None
     ckpt = (Checkpoints(folder / "checkpoints", sc, eng, where=str(folder))
             if folder is not None else None)
     arm = Arm(sc.name, sc, eng, tables=True, checkpoints=ckpt)

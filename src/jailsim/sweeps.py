@@ -39,7 +39,13 @@ from jailsim.atomic import atomic_write
 from jailsim.context import Context
 from jailsim.engines import resolve_engine
 from jailsim.executors import Executor
-from jailsim.experiment import DEFAULT_REPLICATIONS, Progress, Tally, replicate_points
+from jailsim.experiment import (
+    DEFAULT_REPLICATIONS,
+    Progress,
+    Tally,
+    replicate_points,
+    resumed_seed,
+)
 from jailsim.metrics import METRICS, summarize
 from jailsim.replication import prepare
 from jailsim.scenario.errors import short
@@ -301,6 +307,8 @@ def sweep(
                              "block)"])
     if replications is None and base.replications == 1:
         replications = DEFAULT_REPLICATIONS
+    if out is not None:  # rerun to resume: the seed of the checkpoints
+        seed = resumed_seed(base, seed, sorted((Path(out) / "checkpoints").glob("point-*")))
     sc = prepare(base, seed=seed, replications=replications, days=days,
                  warmup_days=warmup_days, memory_check=False)
     check_memory(sc, 1)  # one replication's tables at a time; only metrics are kept

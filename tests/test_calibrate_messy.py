@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _export_support import AS_OF, write_export
+from _export_support import AS_OF, RATE, write_export
 from jailsim.calibrate import calibrate
 from jailsim.exports import read_export
 from jailsim.scenario.loading import ScenarioError
@@ -276,3 +276,24 @@ def test_an_export_of_dates_only_still_calibrates(tmp_path):
     assert ((b["stay_hi"] - b["stay_lo"])[~b["still_held"]] > 0.99).all()
     fit = cal.stays["misdemeanor"].best
     assert abs(fit.params()["release_share"] - 0.7) < 4 * fit.se()["release_share"]
+
+
+def test_an_as_of_time_cuts_the_booking_window_too(tmp_path):
+    """Bookings after the as-of time are dropped, and the window they are counted over ends
+    with them: the rate over the first year is the truth's (trend 10% a year), within 4 SE."""
+    path = write_export(tmp_path / "export.csv", seed=12)
+    cut = read_export(path, as_of="2026-01-06")
+    n, days = len(cut.bookings), cut.window_days
+    assert 364 <= days <= 366
+    expected = RATE * 0.1 / math.log(1.1)  # mean of 15.6 x 1.1^(t / 365.25) over a year
+    assert abs(n / days - expected) < 4 * math.sqrt(n) / days, (n / days, expected)
+    with pytest.raises(ScenarioError) as exc:
+        read_export(path, as_of="2000-01-01")
+    assert len(exc.value.lines) == 1 and "no usable bookings" in exc.value.lines[0]
+
+
+def test_every_charge_group_too_small_calibrates_one_group(tmp_path):
+    path = write_export(tmp_path / "export.csv", seed=12)
+    cal = calibrate(path, as_of=AS_OF, min_group=10**6)
+    assert list(cal.stays) == ["all"]
+    assert any("one group 'all'" in line for line in cal.log.lines())

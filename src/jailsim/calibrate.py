@@ -234,6 +234,10 @@ def _groups(export: Export, min_group: int) -> tuple[pd.Series, bool]:
     if pooled.any():
         why = f"charge blank or in a group under {min_group} bookings: pooled as 'other'"
         if (out == "other").sum() < min_group:
+            if (out == "other").all():  # every group is small: one group of all bookings
+                export.log.add("repaired", f"every charge group under {min_group} bookings: "
+                               "one group 'all'", export.bookings["line"])
+                return pd.Series("all", index=charge.index), False
             largest = out[out != "other"].value_counts().index[0]
             out = out.where(out != "other", largest)
             why = f"charge blank or in a group under {min_group} bookings: pooled into {largest!r}"

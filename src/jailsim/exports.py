@@ -478,8 +478,6 @@ def _finish(rows, log, where, cols, tz, as_of) -> Export:
     b_do, r_do = rows["booked_date_only"].astype(bool), rows["released_date_only"].astype(bool)
     b_hi = booked + pd.to_timedelta(np.where(b_do, 1.0, 0.0), unit="D")
     r_hi = released + pd.to_timedelta(np.where(r_do, 1.0, 0.0), unit="D")
-    start = booked.min().floor("D")
-    end = (b_hi.max() - pd.Timedelta(1, "ns")).floor("D") + day  # the day after the last one
     latest = pd.concat([b_hi, r_hi] + [rows[c] for c in ("hold_start", "hold_end")
                                        if c in rows]).max()
     if as_of is None:
@@ -504,6 +502,12 @@ def _finish(rows, log, where, cols, tz, as_of) -> Export:
     keep = ~early
     rows, booked, released = rows[keep], booked[keep], released[keep]
     b_do, r_do, b_hi, r_hi = b_do[keep], r_do[keep], b_hi[keep], r_hi[keep]
+    if rows.empty:
+        raise ScenarioError([f"{where}: no usable bookings by the as-of time {as_of} "
+                             f"({'; '.join(log.lines()[1:4])})"])
+    # The window the bookings were counted over: what the as-of time left of them.
+    start = booked.min().floor("D")
+    end = (b_hi.max() - pd.Timedelta(1, "ns")).floor("D") + day  # the day after the last one
     zero = released.notna() & (released == booked) & ~b_do & ~r_do
     log.add("repaired", "release at the booking minute: stay read as under one minute",
             rows["line"][zero])

@@ -110,3 +110,34 @@ def test_a_run_without_a_seed_resumes_with_the_seed_of_its_checkpoints(tmp_path,
     result = done.result if how == "run" else done
     used = result.scenario.seed if how == "sweep" else result.seed
     assert used == seeds.pop() and done.tally.resumed >= 2
+
+
+def test_a_folder_holds_one_finished_output_or_none(tmp_path, monkeypatch):
+    """Each kind of output removes the others' markers first and writes its own last: a
+    sweep over a comparison's folder is reported as a sweep, and a run whose writing fails
+    leaves no summary.json (no folder that mixes two runs), nor its killed temp files."""
+    import jailsim
+    from jailsim import outputs
+    from jailsim.report import load_run, write_report
+    from jailsim.scenario.loading import ScenarioError
+
+    small = {"seed": 1, "replications": 2, "days": 40, "warmup_days": 5, "engine": "vector"}
+    jailsim.compare(["scenarios/jem.yaml", "scenarios/wso.yaml"], out=tmp_path, **small)
+    jailsim.sweep("scenarios/jem.yaml", {"jem.officers": [1, 2]}, out=tmp_path, **small)
+    assert not (tmp_path / "comparison.json").exists()
+    assert "<h1>jailsim sweep" in write_report(tmp_path).read_text()
+
+    run = tmp_path / "run"
+    jailsim.simulate("scenarios/jem.yaml", out=run, **small)
+    killed = run / ".bookings.parquet.4242.0badc0de.tmp"  # as a writer killed by SIGKILL leaves
+    killed.write_text("half")
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "dump_resolved", fail)
+    with pytest.raises(OSError):
+        jailsim.simulate("scenarios/jem.yaml", out=run, **{**small, "seed": 2})
+    assert not (run / "summary.json").exists() and not killed.exists()
+    with pytest.raises(ScenarioError, match="missing summary.json"):
+        load_run(run)

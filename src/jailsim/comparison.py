@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from jailsim._version import __version__
-from jailsim.atomic import atomic_write
+from jailsim.atomic import atomic_write, begin_output
 from jailsim.context import Context
 from jailsim.engines import resolve_engine
 from jailsim.executors import Executor
@@ -221,13 +221,13 @@ class Comparison:
 
     def save(self, out: str | Path) -> Path:
         """Write each scenario's run folder, then ``comparison.json`` and ``comparison.csv``."""
-        out = Path(out)
+        out = begin_output(out)
         for label, res in self.results.items():
             res.save(out / self.folders[label])
         atomic_write(out / "comparison.csv",
                      lambda p: self.differences.to_csv(p, index=False))
         text = json.dumps(self.to_dict(), indent=2)
-        atomic_write(out / "comparison.json", lambda p: p.write_text(text))
+        atomic_write(out / "comparison.json", lambda p: p.write_text(text))  # last: the marker
         return out
 
     def table(self, metrics: Sequence[str] | None = None) -> str:

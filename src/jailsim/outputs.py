@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jailsim._version import __version__
-from jailsim.atomic import atomic_write, atomic_write_text
+from jailsim.atomic import atomic_write, atomic_write_text, begin_output
 from jailsim.metrics import METRICS
 from jailsim.result import Result
 from jailsim.scenario.loading import dump_resolved
@@ -72,8 +72,11 @@ def _parquet(df: pd.DataFrame, result: Result) -> Callable[[Path], None]:
 
 
 def write_run(result: Result, out: Path) -> Path:
-    """Write every output file of ``result`` into folder ``out``; return ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write every output file of ``result`` into folder ``out``; return ``out``.
+
+    ``summary.json``, which makes the folder a finished run, is written last.
+    """
+    begin_output(out)
     summary = summary_dict(result)
     atomic_write(out / "bookings.parquet", _parquet(result.bookings, result))
     atomic_write(out / "census.parquet", _parquet(result.census, result))
@@ -82,7 +85,7 @@ def write_run(result: Result, out: Path) -> Path:
         out / "summary.csv",
         lambda p: result.summary().rename_axis("metric").to_csv(p),
     )
-    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2))
     dump_resolved(result.scenario, out / "scenario.resolved.yaml", seed=result.seed,
                   version=__version__)
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2))
     return out

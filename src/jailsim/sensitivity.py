@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from jailsim._version import __version__
-from jailsim.atomic import atomic_write
+from jailsim.atomic import atomic_write, begin_output
 from jailsim.context import Context
 from jailsim.engines import resolve_engine
 from jailsim.executors import Executor
@@ -252,14 +252,13 @@ class Sensitivity:
 
     def save(self, out: str | Path) -> Path:
         """Write ``sensitivity.csv``, ``samples.csv``, ``sensitivity.json``, the scenario."""
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        out = begin_output(out)
         atomic_write(out / "sensitivity.csv", lambda p: self.indices.to_csv(p, index=False))
         atomic_write(out / "samples.csv", lambda p: self.points.to_csv(p, index=False))
-        text = json.dumps(self.to_dict(), indent=2)
-        atomic_write(out / "sensitivity.json", lambda p: p.write_text(text))
         dump_resolved(self.scenario, out / "scenario.resolved.yaml", seed=self.scenario.seed,
                       version=__version__)
+        text = json.dumps(self.to_dict(), indent=2)
+        atomic_write(out / "sensitivity.json", lambda p: p.write_text(text))  # last: the marker
         return out
 
     def table(self) -> str:

@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 
 from jailsim._version import __version__
-from jailsim.atomic import atomic_write
+from jailsim.atomic import atomic_write, begin_output
 from jailsim.context import Context
 from jailsim.engines import resolve_engine
 from jailsim.executors import Executor
@@ -218,15 +218,14 @@ class Sweep:
 
     def save(self, out: str | Path) -> Path:
         """Write ``sweep.csv``, ``replications.csv``, ``sweep.json``, the resolved scenario."""
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        out = begin_output(out)
         atomic_write(out / "sweep.csv", lambda p: self.table.to_csv(p, index=False))
         atomic_write(out / "replications.csv",
                      lambda p: self.replications.to_csv(p, index=False))
-        text = json.dumps(self.to_dict(), indent=2, default=str)
-        atomic_write(out / "sweep.json", lambda p: p.write_text(text))
         dump_resolved(self.scenario, out / "scenario.resolved.yaml", seed=self.scenario.seed,
                       version=__version__)
+        text = json.dumps(self.to_dict(), indent=2, default=str)
+        atomic_write(out / "sweep.json", lambda p: p.write_text(text))  # last: the marker
         return out
 
     def wide(self, metrics: Sequence[str]) -> str:

@@ -164,3 +164,25 @@ def test_version_and_exit_codes_of_interruptions_and_os_errors(monkeypatch, caps
         assert main(["validate", "scenarios/jem.yaml"]) == code
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith(said), err
+
+
+def test_report_of_a_damaged_folder_is_a_one_line_error(tmp_path, capsys):
+    import shutil
+
+    good = tmp_path / "good"
+    assert main(["run", "scenarios/jem.yaml", "--seed", "1", "-r", "2", "--out", str(good),
+                 "--engine", "vector", *SMALL]) == 0
+    damages = {
+        "summary.json": "{not json",
+        "bookings.parquet": "xx",
+        "comparison.json": "[]",
+        "sweep.json": '{"x": 1}',
+    }
+    for name, text in damages.items():
+        bad = tmp_path / name.replace(".", "_")
+        shutil.copytree(good, bad)
+        (bad / name).write_text(text)
+        capsys.readouterr()
+        assert main(["report", str(bad)]) == 2, name
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"{bad / name}: not as jailsim writes it")

@@ -13,6 +13,7 @@ it opens offline.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import json
@@ -41,6 +42,22 @@ pre{background:#f4f4f4;padding:.6rem;overflow-x:auto;font-size:.75rem;max-height
 """
 
 
+@contextlib.contextmanager
+def _as_written(path: Path):
+    """Within it, a file that does not read as jailsim wrote it is a one-line error on ``path``.
+
+    (A damaged or hand-edited output: bad JSON, a truncated Parquet file, missing keys or
+    columns.)
+    """
+    try:
+        yield
+    except ScenarioError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise ScenarioError([f"{path}: not as jailsim writes it ({type(exc).__name__}: {exc}); "
+                             "rerun the command that wrote it"]) from None
+
+
 def load_run(folder: str | Path) -> Result:
     """Rebuild a Result from a run's output folder (one-line error if it is not one)."""
     folder = Path(folder)
@@ -49,16 +66,17 @@ def load_run(folder: str | Path) -> Result:
     if missing:
         raise ScenarioError([f"{folder}: not a jailsim run folder (missing {', '.join(missing)}; "
                              "nor a comparison, sweep or sensitivity folder)"])
-    summary = json.loads((folder / "summary.json").read_text())
+    with _as_written(folder / "summary.json"):
+        engine = json.loads((folder / "summary.json").read_text()).get("engine", "?")
     metrics_path = folder / "replications.csv"
-    metrics = pd.read_csv(metrics_path) if metrics_path.exists() else pd.DataFrame()
-    return Result(
-        scenario=load(folder / "scenario.resolved.yaml"),
-        engine=summary.get("engine", "?"),
-        bookings=pd.read_parquet(folder / "bookings.parquet"),
-        census=pd.read_parquet(folder / "census.parquet"),
-        metrics=metrics,
-    )
+    with _as_written(metrics_path):
+        metrics = pd.read_csv(metrics_path) if metrics_path.exists() else pd.DataFrame()
+    tables = {}
+    for name in ("bookings", "census"):
+        with _as_written(folder / f"{name}.parquet"):
+            tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+    return Result(scenario=load(folder / "scenario.resolved.yaml"), engine=engine,
+                  metrics=metrics, **tables)
 
 
 def _png(fig) -> str:
@@ -311,9 +329,16 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     for marker, make in (("comparison.json", _comparison_body), ("sweep.json", _sweep_body),
                          ("sensitivity.json", _sensitivity_body)):
         if (folder / marker).exists():
-            title, body = make(folder)
+            with _as_written(folder / marker):
+                title, body = make(folder)
             return atomic_write_text(path, _page(title, body))
     result = load_run(folder)
+    with _as_written(folder / "summary.json"):
+        return _run_report(folder, path, result)
+
+
+def _run_report(folder: Path, path: Path, result: Result) -> Path:
+    """Write the report of a run folder to ``path``."""
     summary = json.loads((folder / "summary.json").read_text())
     figures = [plots.los_survival(result), plots.census(result), plots.holds(result)]
     if result.scenario.uses_jem:

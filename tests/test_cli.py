@@ -158,8 +158,14 @@ def test_version_and_exit_codes_of_interruptions_and_os_errors(monkeypatch, caps
     def unwritable(args):
         raise PermissionError(13, "Permission denied", "/nowhere/summary.json")
 
+    def worker_lost(args):
+        from concurrent.futures.process import BrokenProcessPool
+
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
     for fail, code, said in ((interrupted, 130, "jailsim: interrupted"),
-                             (unwritable, 2, "jailsim: /nowhere/summary.json: Permission denied")):
+                             (unwritable, 2, "jailsim: /nowhere/summary.json: Permission denied"),
+                             (worker_lost, 2, "jailsim: a worker process died")):
         monkeypatch.setitem(cli.COMMANDS, "validate", fail)
         assert main(["validate", "scenarios/jem.yaml"]) == code
         err = capsys.readouterr().err.strip().splitlines()

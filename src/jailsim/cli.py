@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import warnings
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from jailsim import cli_budget, cli_calibrate, cli_explain
@@ -397,6 +398,10 @@ def main(argv: list[str] | None = None) -> int:
         print("jailsim: interrupted (finished replications are kept; rerun the same command "
               "to resume)", file=sys.stderr)
         return 130
+    except BrokenProcessPool:
+        print("jailsim: a worker process died (killed, or out of memory); finished "
+              "replications are kept: rerun the same command to resume", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

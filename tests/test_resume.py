@@ -141,3 +141,12 @@ def test_a_folder_holds_one_finished_output_or_none(tmp_path, monkeypatch):
     assert not (run / "summary.json").exists() and not killed.exists()
     with pytest.raises(ScenarioError, match="missing summary.json"):
         load_run(run)
+
+
+def test_writing_over_a_directory_names_the_directory(tmp_path):
+    from jailsim.atomic import atomic_write_text
+
+    with pytest.raises(IsADirectoryError) as exc:
+        atomic_write_text(tmp_path, "text")
+    assert exc.value.filename == str(tmp_path)  # not the hidden temporary file beside it
+    assert not list(tmp_path.parent.glob(f".{tmp_path.name}.*.tmp"))

@@ -5,6 +5,7 @@ A reader (or a crash) sees the previous file or the complete new one, never half
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from collections.abc import Callable
@@ -17,6 +18,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     The temporary file is created by ``write`` itself, with the usual permissions (umask).
     """
     path = Path(path)
+    if path.is_dir():  # said of the path given, not of the temporary file
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:

@@ -183,6 +183,10 @@ def test_missing_columns_are_one_line_errors(tmp_path):
                                "with --columns booked=COLUMN"]
     with pytest.raises(ScenarioError, match="column 'gone' \\(for released\\) not found"):
         read_export(path, columns={"booked": "when", "released": "gone"})
+    with pytest.raises(ScenarioError) as exc:
+        read_export(path, columns={"booked": "when", "released": "when"})
+    assert exc.value.lines == [f"{path}: column 'when' given for both booked and released; "
+                               "each role needs a column of its own"]
     ex = read_export(path, columns={"booked": "when", "released": "out"})
     assert ex.bookings["still_held"].all()
 

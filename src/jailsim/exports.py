@@ -236,11 +236,15 @@ def guess_columns(
 
 def _find_columns(frame: pd.DataFrame, given: dict[str, str], where: str) -> dict[str, str]:
     present = list(frame.columns)
-    problems = []
+    problems, roles = [], {}
     for role, name in given.items():
         if name not in present:
             problems.append(f"{where}: column {name!r} (for {role}) not found "
                             f"(columns: {', '.join(map(str, present))})")
+        elif name in roles:
+            problems.append(f"{where}: column {name!r} given for both {roles[name]} and {role}; "
+                            "each role needs a column of its own")
+        roles.setdefault(name, role)
     if problems:
         raise ScenarioError(problems)
     out = guess_columns(present, given, GUESSES)

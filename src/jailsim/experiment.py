@@ -423,6 +423,13 @@ def resumed_seed(scenario: Scenario, seed: int | None, folders: Iterable[Path]) 
     return None
 
 
+def points_seed(scenario: Scenario, seed: int | None, out: str | Path | None) -> int | None:
+    """:func:`resumed_seed` for a design of points (:func:`replicate_points` into ``out``)."""
+    if out is None:
+        return seed
+    return resumed_seed(scenario, seed, sorted((Path(out) / "checkpoints").glob("point-*")))
+
+
 def next_replications(n: int, worst: float, target: float, cap: int) -> int:
     """Replications for the next step: the estimate ``n (worst/target)^2``, at most ``2n``."""
     need = math.inf if not math.isfinite(worst) else math.ceil(n * (worst / target) ** 2)

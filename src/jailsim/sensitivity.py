@@ -36,7 +36,7 @@ from jailsim.atomic import atomic_write, begin_output
 from jailsim.context import Context
 from jailsim.engines import resolve_engine
 from jailsim.executors import Executor
-from jailsim.experiment import HEADLINE, Progress, Tally, replicate_points, resumed_seed
+from jailsim.experiment import HEADLINE, Progress, Tally, points_seed, replicate_points
 from jailsim.metrics import METRICS
 from jailsim.replication import prepare
 from jailsim.scenario.loading import ScenarioError, check_memory, dump_resolved, load
@@ -366,8 +366,7 @@ def analyze_sensitivity(
     sobol_sample, sobol_analyze, morris_sample, morris_analyze = _import_salib()
     base = load(str(scenario)) if isinstance(scenario, (str, Path)) else scenario
     where = str(scenario) if isinstance(scenario, (str, Path)) else "sensitivity"
-    if out is not None:  # rerun to resume: the seed of the checkpoints
-        seed = resumed_seed(base, seed, sorted((Path(out) / "checkpoints").glob("point-*")))
+    seed = points_seed(base, seed, out)  # a rerun resumes with its checkpoints' seed
     sc = prepare(base, seed=seed, replications=replications or DEFAULT_REPLICATIONS,
                  days=days, warmup_days=warmup_days, memory_check=False)
     check_memory(sc, 1)

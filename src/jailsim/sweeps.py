@@ -43,8 +43,8 @@ from jailsim.experiment import (
     DEFAULT_REPLICATIONS,
     Progress,
     Tally,
+    points_seed,
     replicate_points,
-    resumed_seed,
 )
 from jailsim.metrics import METRICS, summarize
 from jailsim.replication import prepare
@@ -306,8 +306,7 @@ def sweep(
                              "block)"])
     if replications is None and base.replications == 1:
         replications = DEFAULT_REPLICATIONS
-    if out is not None:  # rerun to resume: the seed of the checkpoints
-        seed = resumed_seed(base, seed, sorted((Path(out) / "checkpoints").glob("point-*")))
+    seed = points_seed(base, seed, out)  # a rerun resumes with its checkpoints' seed
     sc = prepare(base, seed=seed, replications=replications, days=days,
                  warmup_days=warmup_days, memory_check=False)
     check_memory(sc, 1)  # one replication's tables at a time; only metrics are kept

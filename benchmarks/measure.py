@@ -167,10 +167,10 @@ def run_jem(spec: dict, rec: Recorder, sizes: bool = True) -> dict:
     (run_replication frees them as it goes; the vector engine makes the same Timeline as des,
     faster); profiles leave it out.
     """
-    from jailsim.context import Context
     from jailsim.engines import ENGINES
-    from jailsim.population import Population
-    from jailsim.replication import run_replication
+    from jailsim.experiments.replication import run_replication
+    from jailsim.model.context import Context
+    from jailsim.model.population import Population
 
     sc, scaled = jem_scenario(spec["n"], spec["scenario"])
     ctx = Context.build(sc)
@@ -258,12 +258,12 @@ def _preimport(inner: dict) -> None:
     import peers  # noqa: F401
     import theory  # noqa: F401
 
-    import jailsim.census
-    import jailsim.context
     import jailsim.engines
-    import jailsim.metrics
-    import jailsim.population
-    import jailsim.records  # noqa: F401
+    import jailsim.model.context
+    import jailsim.model.population
+    import jailsim.results.census
+    import jailsim.results.metrics
+    import jailsim.results.records  # noqa: F401
 
     if inner.get("peer") == "simpy":
         import simpy  # noqa: F401

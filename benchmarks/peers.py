@@ -99,8 +99,8 @@ def run_jailsim(p: Subset, engine: str, seed: int, base_path: str):
     """The subset model through jailsim's pipeline (``run_replication``), stage by stage."""
     import contextlib
 
-    from jailsim.context import Context
-    from jailsim.replication import run_replication
+    from jailsim.experiments.replication import run_replication
+    from jailsim.model.context import Context
 
     sc = jailsim_scenario(p, base_path)
     ctx = Context.build(sc)

@@ -143,7 +143,7 @@ def _full(r: dict) -> list[str]:
             "else whose exit is not provably before day 0: `Population.sample(..., context=)`, "
             "which gives the very tables of the whole history, tested). Bookings/s = horizon "
             "bookings / total seconds of the four "
-            "stages of `jailsim.replication.run_replication` (sample: Population.sample; "
+            "stages of `jailsim.experiments.replication.run_replication` (sample: Population.sample; "
             "engine; records: detainer attribution's counterfactual and the bookings table; "
             "census+metrics), the function every run calls, timed through its `stage` hook; "
             "imports and `Context.build` excluded. Sizes of the Population and Timeline come "

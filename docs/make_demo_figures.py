@@ -13,8 +13,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import jailsim  # noqa: E402
-from jailsim import plots  # noqa: E402
-from jailsim.cli import DEMO_REPLICATIONS, DEMO_SEED  # noqa: E402
+from jailsim.cli.main import DEMO_REPLICATIONS, DEMO_SEED  # noqa: E402
+from jailsim.results import plots  # noqa: E402
 from jailsim.scenario.loading import shipped_scenarios_dir  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "figures"

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 import jailsim
-from jailsim.exports import to_export
+from jailsim.county.exports import to_export
 
 ZONE = "America/New_York"
 

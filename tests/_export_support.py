@@ -9,8 +9,8 @@ from scipy import special
 
 import jailsim
 from _support import base
-from jailsim.calibrate import COURT
-from jailsim.exports import to_export
+from jailsim.calibration.calibrate import COURT
+from jailsim.county.exports import to_export
 
 #: Truth of the round trip: pretrial release share, release delay and disposition time
 #: (lognormal median and 90th percentile, days) by charge.

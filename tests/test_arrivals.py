@@ -10,8 +10,13 @@ import pytest
 from scipy import stats
 
 from _support import base
-from jailsim.arrivals import expected_count, hour_of_week_weights, hourly_intensity, sample_arrivals
-from jailsim.calendar import Clock
+from jailsim.model.arrivals import (
+    expected_count,
+    hour_of_week_weights,
+    hourly_intensity,
+    sample_arrivals,
+)
+from jailsim.model.calendar import Clock
 
 MONDAY = dt.date(2025, 1, 6)
 WEDNESDAY = dt.date(2025, 1, 8)

@@ -63,9 +63,9 @@ def test_bond_effect_is_pre_release_and_nonnegative_in_total():
     ],
 )
 def test_counterfactual_taken_from_the_factual_run_where_no_detainer_reaches(path, change):
-    from jailsim.context import Context
     from jailsim.engines import vector
-    from jailsim.population import Population
+    from jailsim.model.context import Context
+    from jailsim.model.population import Population
 
     sc = jailsim.load(path).with_({"horizon": "200d", "warmup": "20d", **change})
     ctx = Context.build(sc)

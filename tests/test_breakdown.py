@@ -9,7 +9,9 @@ import pytest
 from scipy import stats
 
 import jailsim
-from jailsim.breakdown import (
+from jailsim.cli.explain import add_parsers
+from jailsim.model.context import Context
+from jailsim.results.breakdown import (
     breakdown,
     compare_groups,
     group_metrics,
@@ -17,9 +19,7 @@ from jailsim.breakdown import (
     metrics_by_period,
     period_metrics,
 )
-from jailsim.cli_explain import add_parsers
-from jailsim.context import Context
-from jailsim.metrics import ADDITIVE, METRICS
+from jailsim.results.metrics import ADDITIVE, METRICS
 
 COUNTS = [m for m in ADDITIVE if METRICS[m][0] == "count"]
 

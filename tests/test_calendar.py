@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.tseries.holiday import USFederalHolidayCalendar
 
-from jailsim.calendar import Clock, CourtCalendar, HoldCalendar, TransportSchedule, WeeklyStep
+from jailsim.model.calendar import Clock, CourtCalendar, HoldCalendar, TransportSchedule, WeeklyStep
 from jailsim.scenario.schema import Court, Hold, Shift, Staffing, Transport
 
 H = 1 / 24

@@ -17,11 +17,11 @@ from scipy import special, stats
 
 import jailsim
 from _export_support import AS_OF, RATE, TREND, TRUTH, theta, truth_scenario, write_export
-from jailsim.backtest import simulate_window
-from jailsim.calibrate import calibrate
-from jailsim.cli_calibrate import COMMANDS, add_parsers
-from jailsim.exports import read_export
-from jailsim.stayfit import FAMILIES, SESSION_WAIT, Stays, _mean, fit_stays
+from jailsim.calibration.backtest import simulate_window
+from jailsim.calibration.calibrate import calibrate
+from jailsim.calibration.stayfit import FAMILIES, SESSION_WAIT, Stays, _mean, fit_stays
+from jailsim.cli.calibrate import COMMANDS, add_parsers
+from jailsim.county.exports import read_export
 
 Z = 4.0
 
@@ -217,9 +217,9 @@ def test_dataframe_without_charge_or_hold_columns(tmp_path):
 
 def test_free_hour_of_week_profile_chosen_when_days_differ_by_hour(tmp_path):
     """Weekend nights busier than weekday nights: not hour x day separable, AIC sees it."""
-    from jailsim.arrivalfit import fit_arrivals
-    from jailsim.arrivals import sample_arrivals
-    from jailsim.calendar import Clock
+    from jailsim.calibration.arrivalfit import fit_arrivals
+    from jailsim.model.arrivals import sample_arrivals
+    from jailsim.model.calendar import Clock
 
     w = np.ones(168)
     w[24 * 5 + 20: 24 * 7] = 3.0  # Saturday 20:00 to Sunday midnight

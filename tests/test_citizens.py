@@ -9,7 +9,7 @@ import pytest
 
 import jailsim
 from _support import infinite_server
-from jailsim.population import BAIL, JAIL, PRISON, Population
+from jailsim.model.population import BAIL, JAIL, PRISON, Population
 
 
 def _everyone_foreign_born(citizen_share: float, **extra):

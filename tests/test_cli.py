@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jailsim.cli import main
-from jailsim.metrics import METRICS
+from jailsim.cli.main import main
+from jailsim.results.metrics import METRICS
 
 SMALL = ["--days", "120", "--warmup-days", "20", "--quiet"]
 
@@ -145,8 +145,8 @@ def test_compare_independent_streams_and_chosen_metrics(tmp_path, capsys):
 
 
 def test_version_and_exit_codes_of_interruptions_and_os_errors(monkeypatch, capsys):
-    from jailsim import cli
     from jailsim._version import __version__
+    from jailsim.cli import main as cli
 
     with pytest.raises(SystemExit) as exc:
         main(["--version"])

@@ -12,9 +12,9 @@ from scipy import stats
 
 import jailsim
 from _support import infinite_server
-from jailsim.cli import main
-from jailsim.comparison import COLUMNS, independent_seed, paired_differences
-from jailsim.metrics import METRICS
+from jailsim.cli.main import main
+from jailsim.experiments.comparison import COLUMNS, independent_seed, paired_differences
+from jailsim.results.metrics import METRICS
 
 PAIR = ["scenarios/jem.yaml", "scenarios/wso.yaml"]
 SMALL = ["--days", "120", "--warmup-days", "20", "--engine", "vector", "--quiet"]

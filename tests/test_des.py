@@ -9,10 +9,10 @@ import pytest
 import simpy
 
 from _support import infinite_server
-from jailsim.calendar import WeeklyStep
-from jailsim.context import Context
 from jailsim.engines import des
-from jailsim.population import Population
+from jailsim.model.calendar import WeeklyStep
+from jailsim.model.context import Context
+from jailsim.model.population import Population
 
 HOUR = 1.0 / 24.0
 

@@ -16,31 +16,31 @@ REPO = Path(__file__).resolve().parents[1]
 #: the package itself, and the reference and report generators.
 MODULES = [
     "jailsim",
-    "jailsim.backtest",
-    "jailsim.breakdown",
-    "jailsim.calibrate",
-    "jailsim.comparison",
-    "jailsim.costs",
-    "jailsim.explain",
-    "jailsim.population",
-    "jailsim.reference",
-    "jailsim.report",
-    "jailsim.result",
+    "jailsim.calibration.backtest",
+    "jailsim.results.breakdown",
+    "jailsim.calibration.calibrate",
+    "jailsim.experiments.comparison",
+    "jailsim.money.costs",
+    "jailsim.results.explain",
+    "jailsim.model.population",
+    "jailsim.scenario.reference",
+    "jailsim.present.report",
+    "jailsim.results.result",
     "jailsim.scenario.errors",
     "jailsim.scenario.loading",
     "jailsim.scenario.schema",
-    "jailsim.sensitivity",
-    "jailsim.simulate",
-    "jailsim.sweeps",
+    "jailsim.experiments.sensitivity",
+    "jailsim.experiments.simulate",
+    "jailsim.experiments.sweeps",
 ]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_run(name, monkeypatch):
-    if name in ("jailsim.sensitivity", "jailsim.reference"):
-        pytest.importorskip({"jailsim.sensitivity": "SALib",
-                             "jailsim.reference": "ruamel.yaml"}[name])
+    if name in ("jailsim.experiments.sensitivity", "jailsim.scenario.reference"):
+        pytest.importorskip({"jailsim.experiments.sensitivity": "SALib",
+                             "jailsim.scenario.reference": "ruamel.yaml"}[name])
     monkeypatch.chdir(REPO)  # some examples name scenarios/*.yaml
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=FLAGS, raise_on_error=False, verbose=False)
@@ -69,4 +69,4 @@ def test_every_public_function_and_class_has_an_example(name):
 
 def test_the_examples_cover_every_module_listed():
     defined = {inspect.getmodule(obj).__name__ for _, obj in _public()}
-    assert defined - {"jailsim.population"} <= set(MODULES)
+    assert defined - {"jailsim.model.population"} <= set(MODULES)

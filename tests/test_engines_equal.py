@@ -7,10 +7,10 @@ import pytest
 
 import jailsim
 from _support import SHIPPED
-from jailsim.context import Context
 from jailsim.engines import des, vector
-from jailsim.population import Population
-from jailsim.timeline import CODE_FIELDS, TIME_FIELDS
+from jailsim.model.context import Context
+from jailsim.model.population import Population
+from jailsim.model.timeline import CODE_FIELDS, TIME_FIELDS
 
 
 def assert_same_timeline(a, b, tol=1e-9):

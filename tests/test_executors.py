@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import jailsim
-from jailsim.executors import ProcessExecutor, SerialExecutor, make_executor
-from jailsim.experiment import _check_version
-from jailsim.replication import ReplicationOutput
+from jailsim.experiments.executors import ProcessExecutor, SerialExecutor, make_executor
+from jailsim.experiments.experiment import _check_version
+from jailsim.experiments.replication import ReplicationOutput
 from jailsim.scenario.loading import ScenarioError
 
 RUN = {"seed": 6, "replications": 4, "days": 150, "warmup_days": 30, "engine": "vector"}

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 import jailsim
-from jailsim.cli import _Bar
-from jailsim.executors import SerialExecutor
-from jailsim.experiment import DEFAULT_MAX_REPLICATIONS, next_replications, run
-from jailsim.metrics import summarize
+from jailsim.cli.main import _Bar
+from jailsim.experiments.executors import SerialExecutor
+from jailsim.experiments.experiment import DEFAULT_MAX_REPLICATIONS, next_replications, run
+from jailsim.results.metrics import summarize
 from jailsim.scenario.loading import ScenarioError
 
 SMALL = {"days": 120, "warmup_days": 20, "engine": "vector"}

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 import jailsim
-from jailsim.cli_explain import add_parsers
-from jailsim.context import Context
+from jailsim.cli.explain import add_parsers
 from jailsim.engines import des, vector
-from jailsim.explain import TIME_FORMAT, explain, explain_row, format_time
-from jailsim.population import BAIL, ROR, TIME_SERVED, Population
-from jailsim.records import bookings_frame
+from jailsim.model.context import Context
+from jailsim.model.population import BAIL, ROR, TIME_SERVED, Population
+from jailsim.results.explain import TIME_FORMAT, explain, explain_row, format_time
+from jailsim.results.records import bookings_frame
 
 H = 1 / 24
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from jailsim.calendar import WeeklyStep
 from jailsim.engines import kernels
+from jailsim.model.calendar import WeeklyStep
 
 
 def _queue(rng: np.random.Generator, n: int):

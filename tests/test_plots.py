@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import jailsim
-from jailsim import plots
+from jailsim.results import plots
 
 matplotlib.use("Agg")
 

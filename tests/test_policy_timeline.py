@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 
 import jailsim
-from jailsim.breakdown import metrics_by_period, period_metrics
-from jailsim.calendar import Clock, WeeklyStep
-from jailsim.context import Context
 from jailsim.engines import des, vector
-from jailsim.metrics import METRICS, replication_metrics
-from jailsim.policy import DatedStep, Periods
-from jailsim.population import Population
+from jailsim.model.calendar import Clock, WeeklyStep
+from jailsim.model.context import Context
+from jailsim.model.policy import DatedStep, Periods
+from jailsim.model.population import Population
+from jailsim.model.timeline import CODE_FIELDS, TIME_FIELDS
+from jailsim.results.breakdown import metrics_by_period, period_metrics
+from jailsim.results.metrics import METRICS, replication_metrics
 from jailsim.scenario.loading import ScenarioError, validate
-from jailsim.timeline import CODE_FIELDS, TIME_FIELDS
 
 DAY = 60  # the change: 2025-03-07, day 60 of a run starting Mon 6 Jan 2025
 DATE = "2025-03-07"
@@ -87,7 +87,7 @@ def test_periods_count_an_event_at_a_change_instant_once():
     """Under business_48h a hold begun on a weekend lapses exactly at a midnight; a change
     applies from the midnight its date starts. Count metrics over the periods add up to the
     whole window's, the event at the boundary counted in the period it starts."""
-    from jailsim.metrics import ADDITIVE
+    from jailsim.results.metrics import ADDITIVE
 
     base = jailsim.load("scenarios/regulation_hold.yaml").with_(
         {"horizon": "200d", "warmup": "10d"})
@@ -197,7 +197,7 @@ def test_dated_step_is_the_timetable_in_force():
 def test_periods_command(tmp_path, capsys):
     import argparse
 
-    from jailsim.cli_explain import add_parsers
+    from jailsim.cli.explain import add_parsers
 
     res = jailsim.simulate("scenarios/sb8_wso.yaml", seed=1, replications=2, days=200,
                            warmup_days=0, engine="vector")

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 import jailsim
-from jailsim.census import daily_census, presence, step_integral
-from jailsim.context import Context
 from jailsim.engines import ENGINES, des
-from jailsim.population import Population
-from jailsim.records import bookings_frame
+from jailsim.model.context import Context
+from jailsim.model.population import Population
+from jailsim.results.census import daily_census, presence, step_integral
+from jailsim.results.records import bookings_frame
 
 EXITS = {"released", "ice_transfer", "lapsed", "prison", "censored"}
 
@@ -67,7 +67,7 @@ def test_outcomes_decided_after_the_horizon_are_pending():
 
 def test_a_stay_ratio_over_zero_days_is_nan(jem_run):
     """Tables read back or made by hand may hold zero-day stays: no division by zero."""
-    from jailsim.metrics import replication_metrics
+    from jailsim.results.metrics import replication_metrics
 
     b = jem_run.bookings
     b = b[(b.replication == 0) & b.exit_at.notna() & (b.booked_at > jem_run.scenario.warmup)]
@@ -153,7 +153,7 @@ def test_bookings_table_columns(jem_run):
 def test_the_table_built_while_releasing_its_inputs_is_the_same_table():
     """run_replication builds the table from Recorded with release=True (to save memory):
     the same table as bookings_frame, with the Timeline and Recorded emptied as it goes."""
-    from jailsim.records import Recorded, table
+    from jailsim.results.records import Recorded, table
 
     sc = jailsim.load("scenarios/jem_wso.yaml").with_(horizon="200d", warmup="20d")
     ctx = Context.build(sc)
@@ -170,7 +170,7 @@ def test_the_table_built_while_releasing_its_inputs_is_the_same_table():
 def test_census_from_sorted_bookings_merges_exits_into_the_entries():
     """daily_census sorts only the exits when the bookings are in booking order: the same
     integrals as sorting every event, ties between entries and exits included."""
-    from jailsim.census import _integrals, _presence_steps, _steps
+    from jailsim.results.census import _integrals, _presence_steps, _steps
 
     rng = np.random.default_rng(5)
     enter = np.sort(np.round(rng.uniform(-5, 30, 5000), 1))  # many ties

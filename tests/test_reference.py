@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("ruamel.yaml")
 
-from jailsim import reference  # noqa: E402
+from jailsim.scenario import reference  # noqa: E402
 from jailsim.scenario.schema import Scenario  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ import stat
 import pytest
 
 import jailsim
-from jailsim.report import write_report
+from jailsim.present.report import write_report
 from jailsim.scenario.loading import ScenarioError
 
 
@@ -66,8 +66,8 @@ def sweep_folder(tmp_path_factory):
 def test_sweep_folder_report(sweep_folder):
     import pandas as pd
 
-    from jailsim.experiment import HEADLINE
-    from jailsim.report import _fmt, _interval
+    from jailsim.experiments.experiment import HEADLINE
+    from jailsim.present.report import _fmt, _interval
 
     page = write_report(sweep_folder).read_text()
     assert page.startswith("<!doctype html>") and "jailsim sweep: JEM" in page
@@ -98,7 +98,7 @@ def test_sweep_report_says_where_each_metric_is_lowest(sweep_folder):
 
 
 def test_cli_sweep_writes_its_report(tmp_path, capsys):
-    from jailsim.cli import main
+    from jailsim.cli.main import main
 
     out = tmp_path / "sw"
     code = main(["sweep", "scenarios/jem.yaml", "--vary", "jem.officers=1,2", "--replications",
@@ -125,7 +125,7 @@ def test_sensitivity_folder_report(tmp_path):
 
 
 def test_sweep_over_a_null_value_has_a_report(tmp_path, capsys):
-    from jailsim.cli import main
+    from jailsim.cli.main import main
 
     out = tmp_path / "sw"
     code = main(["sweep", "scenarios/jem.yaml", "--vary", "ice.transport.seats=null,5",
@@ -138,7 +138,7 @@ def test_sweep_over_a_null_value_has_a_report(tmp_path, capsys):
 
 def test_sensitivity_with_every_metric_skipped_has_a_report(tmp_path):
     pytest.importorskip("SALib")
-    from jailsim.cli import main
+    from jailsim.cli.main import main
 
     out = tmp_path / "se"
     code = main(["sensitivity", "scenarios/jem.yaml", "--param", "hold.cap=24h:72h",

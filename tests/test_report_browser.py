@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 import jailsim
-from jailsim.report import write_report
+from jailsim.present.report import write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PROBE = """<script>

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import jailsim
-from jailsim.population import Population
+from jailsim.model.population import Population
 
 
 def test_same_seed_same_bookings():
@@ -43,11 +43,11 @@ def test_changing_pickup_delay_moves_only_pickup_draws():
 
 @pytest.mark.parametrize("path", ["scenarios/jem.yaml", "scenarios/task_force.yaml"])
 def test_results_do_not_depend_on_the_chunk_size(path, monkeypatch):
-    """Long arrays are worked through in chunks (jailsim.chunks): draws (generators advanced
+    """Long arrays are worked through in chunks (jailsim.base.chunks): draws (generators advanced
     to each chunk), court dates and the counterfactual must not see the chunk size."""
-    from jailsim import chunks
-    from jailsim.context import Context
-    from jailsim.replication import run_replication
+    from jailsim.base import chunks
+    from jailsim.experiments.replication import run_replication
+    from jailsim.model.context import Context
 
     sc = jailsim.load(path).with_(horizon="100d", warmup="0d")
     ctx = Context.build(sc)

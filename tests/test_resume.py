@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jailsim.cli import main
+from jailsim.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 # The SimPy engine (~0.7 s per replication here) so the run lasts a few seconds.
@@ -22,7 +22,7 @@ ARGS = ["run", "scenarios/jem.yaml", "--seed", "7", "-r", "4", "--days", "120",
 
 
 def _jailsim(*args: str) -> list[str]:
-    return [sys.executable, "-m", "jailsim.cli", *args]
+    return [sys.executable, "-m", "jailsim.cli.main", *args]
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
@@ -63,8 +63,8 @@ def test_kill_9_then_rerun_gives_the_bytes_of_an_uninterrupted_run(tmp_path):
 def test_cli_refuses_a_changed_scenario_in_a_folder_with_checkpoints(tmp_path, capsys):
     out = tmp_path / "run"
     # leave a checkpoint of JEM as an interrupted run would
-    from jailsim.experiment import Checkpoints
-    from jailsim.replication import ReplicationOutput, prepare
+    from jailsim.experiments.experiment import Checkpoints
+    from jailsim.experiments.replication import ReplicationOutput, prepare
 
     sc = prepare("scenarios/jem.yaml", seed=1, days=120, warmup_days=20)
     ckpt = Checkpoints(out / "checkpoints", sc, "vector", where=str(out))
@@ -96,7 +96,7 @@ def test_a_run_without_a_seed_resumes_with_the_seed_of_its_checkpoints(tmp_path,
     assert sc.seed is None
     small = {"replications": 3, "days": 60, "warmup_days": 10, "engine": "vector"}
     call = {
-        "run": lambda **kw: jailsim.experiment.run(sc, **kw),
+        "run": lambda **kw: jailsim.experiments.experiment.run(sc, **kw),
         "compare": lambda **kw: jailsim.compare([sc, "scenarios/wso.yaml"], **kw),
         "sweep": lambda **kw: jailsim.sweep(sc, {"jem.officers": [1, 2]}, **kw),
     }[how]
@@ -117,8 +117,8 @@ def test_a_folder_holds_one_finished_output_or_none(tmp_path, monkeypatch):
     sweep over a comparison's folder is reported as a sweep, and a run whose writing fails
     leaves no summary.json (no folder that mixes two runs), nor its killed temp files."""
     import jailsim
-    from jailsim import outputs
-    from jailsim.report import load_run, write_report
+    from jailsim.present.report import load_run, write_report
+    from jailsim.results import rundir as outputs
     from jailsim.scenario.loading import ScenarioError
 
     small = {"seed": 1, "replications": 2, "days": 40, "warmup_days": 5, "engine": "vector"}
@@ -144,7 +144,7 @@ def test_a_folder_holds_one_finished_output_or_none(tmp_path, monkeypatch):
 
 
 def test_writing_over_a_directory_names_the_directory(tmp_path):
-    from jailsim.atomic import atomic_write_text
+    from jailsim.base.atomic import atomic_write_text
 
     with pytest.raises(IsADirectoryError) as exc:
         atomic_write_text(tmp_path, "text")

@@ -13,12 +13,12 @@ from scipy import stats
 
 import jailsim
 from _support import infinite_server
-from jailsim.cli import main
-from jailsim.context import Context
+from jailsim.cli.main import main
 from jailsim.engines import des, vector
-from jailsim.population import Population
-from jailsim.replication import run_replication
-from jailsim.roster import RosterWarning
+from jailsim.engines.roster import RosterWarning
+from jailsim.experiments.replication import run_replication
+from jailsim.model.context import Context
+from jailsim.model.population import Population
 from jailsim.scenario import ScenarioError
 from jailsim.scenario.loading import dump_resolved
 from test_engines_equal import assert_same_timeline

@@ -9,7 +9,7 @@ import numpy as np
 
 import jailsim
 from _support import infinite_server
-from jailsim.population import Population
+from jailsim.model.population import Population
 
 WARM = {"kind": "steady_state", "history": "120d"}
 

@@ -8,19 +8,19 @@
 """
 
 from jailsim._version import __version__
-from jailsim.backtest import Backtest, backtest
-from jailsim.breakdown import breakdown, metrics_by_period
-from jailsim.calibrate import Calibration, calibrate
-from jailsim.comparison import Comparison, compare
-from jailsim.costs import budget_difference, budget_table
-from jailsim.explain import explain
-from jailsim.metrics import METRICS
-from jailsim.population import Population
-from jailsim.result import Result
+from jailsim.calibration.backtest import Backtest, backtest
+from jailsim.calibration.calibrate import Calibration, calibrate
+from jailsim.experiments.comparison import Comparison, compare
+from jailsim.experiments.sensitivity import Sensitivity, analyze_sensitivity
+from jailsim.experiments.simulate import simulate
+from jailsim.experiments.sweeps import Sweep, sweep
+from jailsim.model.population import Population
+from jailsim.money.costs import budget_difference, budget_table
+from jailsim.results.breakdown import breakdown, metrics_by_period
+from jailsim.results.explain import explain
+from jailsim.results.metrics import METRICS
+from jailsim.results.result import Result
 from jailsim.scenario import Scenario, ScenarioError, load
-from jailsim.sensitivity import Sensitivity, analyze_sensitivity
-from jailsim.simulate import simulate
-from jailsim.sweeps import Sweep, sweep
 
 __all__ = [
     "METRICS",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jailsim.context import Context
 from jailsim.engines import des, vector
-from jailsim.population import Population
-from jailsim.timeline import Timeline
+from jailsim.model.context import Context
+from jailsim.model.population import Population
+from jailsim.model.timeline import Timeline
 
 ENGINES: dict[str, Callable[[Context, Population], Timeline]] = {
     "des": des.run,

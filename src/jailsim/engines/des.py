@@ -22,13 +22,13 @@ its instant: a person whose deadline (release, hold cap) is that instant has lef
 as in the vector engine's rule that service must start before the deadline.
 
 Every random quantity comes from the Population; this engine draws nothing. Each booking is
-followed to its exit, past the horizon if need be; :mod:`jailsim.records` censors afterwards.
+followed to its exit, past the horizon if need be; :mod:`jailsim.results.records` censors afterwards.
 
 What happens at the end of a shift: officers finish the screening (or warrant service) they
 have started (overtime), then go off duty; nobody new is started until the number busy is
 below the number on duty. Nothing is pre-empted.
 
-Dated policy changes (:mod:`jailsim.policy`): JEM screens people booked while it is in force;
+Dated policy changes (:mod:`jailsim.model.policy`): JEM screens people booked while it is in force;
 the honor policy, hold cap, WSO warrant service and ICE pickup are those in force when the
 person would otherwise be released; officer timetables and transport runs those in force at
 each instant.
@@ -45,10 +45,10 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from jailsim.context import Context
-from jailsim.policy import HONOR_CODES
-from jailsim.population import BAIL, DENIED, JAIL, PRISON, ROR, TIME_SERVED, Population
-from jailsim.timeline import (
+from jailsim.model.context import Context
+from jailsim.model.policy import HONOR_CODES
+from jailsim.model.population import BAIL, DENIED, JAIL, PRISON, ROR, TIME_SERVED, Population
+from jailsim.model.timeline import (
     BOND_DENIED,
     BOND_NOT_POSTED,
     BOND_POSTED,
@@ -60,8 +60,8 @@ from jailsim.timeline import (
     REMOTE,
     Timeline,
 )
-from jailsim.timeline import PRISON as EXIT_PRISON
-from jailsim.timeline import RELEASED as EXIT_RELEASED
+from jailsim.model.timeline import PRISON as EXIT_PRISON
+from jailsim.model.timeline import RELEASED as EXIT_RELEASED
 
 _NONE, _FELONY_ONLY = HONOR_CODES["none"], HONOR_CODES["felony_only"]
 #: Priority of timetable changes: after every other event of the same instant.
@@ -470,7 +470,7 @@ def run_logged(ctx: Context, pop: Population) -> tuple[Timeline, np.ndarray]:
     """Simulate one replication; return its Timeline and the census log rows (time, +1/-1).
 
     The log is the engine's own record of every entry and exit, kept as an independent check
-    on the census that :mod:`jailsim.census` rebuilds from the bookings table.
+    on the census that :mod:`jailsim.results.census` rebuilds from the bookings table.
 
     Python's cyclic garbage collector is off during the run (its state is restored after):
     events are freed by reference counting, so a collection would only re-scan the live

@@ -19,19 +19,19 @@ soon as it is used; everyone's milestones are float64 (NaN = never), codes int8.
 
 Dated policy changes apply as in the SimPy engine: JEM by booking time; honor policy, hold
 cap, WSO and ICE pickup by the time the person would otherwise leave; officer timetables and
-transport runs by the instant (:mod:`jailsim.policy`).
+transport runs by the instant (:mod:`jailsim.model.policy`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from jailsim.chunks import spans
-from jailsim.context import Context
+from jailsim.base.chunks import spans
 from jailsim.engines.kernels import board_transport, fcfs_shift_queue
-from jailsim.policy import HONOR_CODES
-from jailsim.population import BAIL, DENIED, JAIL, PRISON, ROR, TIME_SERVED, Population
-from jailsim.timeline import (
+from jailsim.model.context import Context
+from jailsim.model.policy import HONOR_CODES
+from jailsim.model.population import BAIL, DENIED, JAIL, PRISON, ROR, TIME_SERVED, Population
+from jailsim.model.timeline import (
     BOND_DENIED,
     BOND_NOT_POSTED,
     BOND_POSTED,
@@ -43,8 +43,8 @@ from jailsim.timeline import (
     REMOTE,
     Timeline,
 )
-from jailsim.timeline import PRISON as EXIT_PRISON
-from jailsim.timeline import RELEASED as EXIT_RELEASED
+from jailsim.model.timeline import PRISON as EXIT_PRISON
+from jailsim.model.timeline import RELEASED as EXIT_RELEASED
 
 _INF = np.inf
 _ALL = slice(None)

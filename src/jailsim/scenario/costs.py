@@ -6,7 +6,7 @@ for a rate that changes on a date (``[{to: 2025-09-30, usd: 84}, {from: 2025-10-
 both ends inclusive, days outside every range count at $0). A designated-officer program can
 start or end inside the horizon (``start:``/``end:``). The numbers themselves, each with its
 source, are in ``scenarios/base_county.yaml``; the schema holds only structural defaults ($0,
-off). :mod:`jailsim.costs` turns a run and this block into a budget.
+off). :mod:`jailsim.money.costs` turns a run and this block into a budget.
 
 This module must not import :mod:`jailsim.scenario.schema` (which imports it), so it has its
 own small base class with the same configuration as the schema's ``Frozen``.

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from jailsim.atomic import atomic_write_text
+from jailsim.base.atomic import atomic_write_text
 from jailsim.scenario.errors import ScenarioError, format_validation_error, short
 from jailsim.scenario.schema import ROSTER_SOURCE_KEYS, Scenario, expand_warm_start
 
@@ -291,7 +291,7 @@ def _rebase_csv(node: Any, folder: Path) -> None:
 
 
 def _rebase_roster(data: dict, folder: Path) -> None:
-    """Make a relative roster path of ``warm_start`` (``jailsim.roster``) absolute."""
+    """Make a relative roster path of ``warm_start`` (``jailsim.engines.roster``) absolute."""
     ws = data.get("warm_start")
     if isinstance(ws, str) and ws.strip() not in ("none", "steady_state"):
         data["warm_start"] = str(folder / ws.strip())

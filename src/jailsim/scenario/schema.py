@@ -438,7 +438,7 @@ class WarmStart(Frozen):
     this is the equilibrium exactly (a Poisson number of people with equilibrium residual
     stays), and it also fills the officer queues. ``roster``: the people of a roster CSV
     (``roster``, relative to the scenario file; ``warm_start: roster.csv`` for short), each
-    with a stay sampled given the time already served (:mod:`jailsim.roster`); the file is read
+    with a stay sampled given the time already served (:mod:`jailsim.engines.roster`); the file is read
     into ``people``, which the resolved scenario keeps (and then does not read the file again).
     """
 
@@ -495,7 +495,7 @@ class Change(Frozen):
     """A dated change of policy: ``{from: 2026-03-01, set: {program: jem, jem.officers: 3}}``.
 
     From 00:00 of ``from`` the dotted paths in ``set`` take the values given, until a later
-    change; only the parameters of :data:`jailsim.policy.ALLOWED_PATHS` may change (those the
+    change; only the parameters of :data:`jailsim.model.policy.ALLOWED_PATHS` may change (those the
     engines can apply at the time of the decision they govern).
     """
 
@@ -507,7 +507,7 @@ class Change(Frozen):
     @field_validator("values")
     @classmethod
     def _allowed(cls, v):
-        from jailsim.policy import path_problems
+        from jailsim.model.policy import path_problems
 
         problems = path_problems(v)
         if problems:
@@ -595,7 +595,7 @@ class Scenario(Frozen):
         start, charges = info.data.get("start_date"), info.data.get("charges")
         if v.kind != "roster" or start is None:
             return v
-        from jailsim.roster import resolve
+        from jailsim.engines.roster import resolve
 
         names = tuple(charges) if charges is not None else None
         return resolve(v, start, names, (info.context or {}).get("base_dir"))
@@ -606,7 +606,7 @@ class Scenario(Frozen):
         start, horizon = info.data.get("start_date"), info.data.get("horizon")
         if start is None or horizon is None:
             return v
-        from jailsim.policy import date_problems
+        from jailsim.model.policy import date_problems
 
         problems = date_problems(v, start, horizon)
         if problems:
@@ -633,7 +633,7 @@ class Scenario(Frozen):
                     f"(allowed: {sorted(self.charges)})"
                 )
         if not problems and self.changes:
-            from jailsim.policy import period_problems
+            from jailsim.model.policy import period_problems
 
             problems = period_problems(self)  # each period is a whole scenario: check it
         if problems:

@@ -1,0 +1,292 @@
+"""The fit report: evidence that a calibrated scenario reproduces the export it came from.
+
+The calibrated scenario is simulated over the export's own window (starting empty, censored
+at the same time, :func:`jailsim.calibration.backtest.simulate_window`), so observed and simulated records
+are cut off alike and can be compared directly:
+
+* stay: Kaplan–Meier survival curves, the largest gap between them, and a two-sample
+  Kolmogorov–Smirnov test on the stays as recorded (time served so far for people still held;
+  the simulation censors its records the same way), overall and by charge group;
+* arrivals: bookings per clock hour by hour of the week and per day by weekday, observed vs
+  the scenario's intensity (:mod:`jailsim.model.arrivals`), and the correlation of the two profiles;
+* daily census: observed vs the simulation's band.
+
+Figures are PNG files drawn in black and greys (observed: black; model: grey, dashed; band:
+light grey), with units on the axes and a source line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from jailsim.calibration.backtest import compare_census, simulate_window
+from jailsim.calibration.stayfit import Stays
+from jailsim.model.arrivals import hourly_intensity
+from jailsim.model.calendar import Clock
+
+__all__ = ["FitReport", "fit_report", "plot_census", "plot_monthly"]
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _figure(width=8.0, height=4.5, rows=1, cols=1):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots(rows, cols, squeeze=False)
+
+
+def _finish(fig, path: Path, title: str, source: str) -> Path:
+    import textwrap
+
+    width, height = fig.get_size_inches()
+    lines = textwrap.wrap(source, int(width * 17))
+    fig.suptitle(title)
+    fig.text(0.01, 0.01, "\n".join(lines), fontsize=7, color="0.35", ha="left", va="bottom")
+    bottom = (0.03 + 0.13 * len(lines)) / height
+    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
+    fig.savefig(path, dpi=120)
+    return path
+
+
+def plot_census(census: pd.DataFrame, path, source: str, level: float, title: str) -> Path:
+    """Daily census: observed line over the simulation's mean and band."""
+    fig, ax = _figure()
+    ax = ax[0, 0]
+    ax.fill_between(census["date"], census["sim_low"], census["sim_high"], color="0.82",
+                    label=f"simulated, central {level:.0%} of replications")
+    ax.plot(census["date"], census["sim_mean"], color="0.45", ls="--", lw=1.2,
+            label="simulated, mean")
+    ax.plot(census["date"], census["observed"], color="black", lw=1.0, label="export")
+    ax.set_xlabel("date")
+    ax.set_ylabel("people in jail (daily average)")
+    ax.legend(loc="lower right", frameon=False)
+    ax.grid(color="0.92")
+    return _finish(fig, Path(path), title, source)
+
+
+def plot_monthly(monthly: pd.DataFrame, path, source: str, level: float) -> Path:
+    """Bookings per calendar month: observed points over the simulated band."""
+    fig, ax = _figure()
+    ax = ax[0, 0]
+    x = monthly["month"].dt.to_timestamp()
+    ax.fill_between(x, monthly["sim_low"], monthly["sim_high"], step="mid", color="0.82",
+                    label=f"simulated, central {level:.0%} of replications")
+    ax.step(x, monthly["sim_mean"], where="mid", color="0.45", ls="--", label="simulated, mean")
+    ax.plot(x, monthly["observed"], "o", color="black", ms=4, label="export")
+    ax.set_xlabel("month (first and last may be partial)")
+    ax.set_ylabel("bookings per month")
+    ax.legend(loc="lower right", frameon=False)
+    ax.grid(color="0.92")
+    return _finish(fig, Path(path), "Monthly admissions: export vs simulation", source)
+
+
+@dataclass(frozen=True, eq=False)
+class FitReport:
+    """Distances between the export and its calibrated scenario, and the files written."""
+
+    distances: dict
+    tables: dict
+    files: list = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The distances as text (printed by ``jailsim calibrate --report``)."""
+        d = self.distances
+        out = []
+        for group, s in d["stay"].items():
+            out.append(f"stay [{group}]: KS D = {s['ks_d']:.4f}, p = {s['ks_p']:.3f} "
+                       f"({s['n_observed']:,} observed vs {s['n_simulated']:,} simulated "
+                       f"stays, censored alike); largest Kaplan-Meier gap {s['km_gap']:.4f}")
+        a = d["arrivals"]
+        out.append(f"arrivals: hour-of-week profile correlation r = "
+                   f"{a['hour_of_week_correlation']:.3f}; bookings/day observed "
+                   f"{a['observed_per_day']:.2f}, scenario {a['expected_per_day']:.2f}; "
+                   f"largest weekday gap {a['weekday_max_rel_gap']:.1%}")
+        c = d["census"]
+        out.append(f"daily census: observed mean {c['observed_mean']:.1f}, simulated mean "
+                   f"{c['simulated_mean']:.1f}; {c['days_inside_band']:.0%} of days inside the "
+                   f"{c['level']:.0%} band")
+        return out
+
+
+def _stay_distances(export, bookings, groups: dict[str, pd.Series]) -> tuple[dict, pd.DataFrame]:
+    b = export.bookings
+    grid = np.exp(np.linspace(np.log(1 / 1440), np.log(max(export.as_of_days, 2.0)), 300))
+    dist, curves = {}, {"days": grid}
+    for name, (obs_sel, sim_sel) in groups.items():
+        observed = Stays(*(b[c].to_numpy()[obs_sel] for c in ("stay_lo", "stay_hi",
+                                                              "stay_shift")))
+        s = bookings[sim_sel]
+        slo = s["los_days"].to_numpy()
+        shi = np.where(s["exit_reason"].astype(str) == "censored", np.inf, slo)
+        if observed.n < 5 or len(slo) < 5:
+            continue
+        obs_km = observed.km().sf.evaluate(grid)
+        sim_km = Stays(slo, shi).km().sf.evaluate(grid)
+        ks = stats.ks_2samp(observed.point, slo)
+        dist[name] = {"ks_d": float(ks.statistic), "ks_p": float(ks.pvalue),
+                      "km_gap": float(np.max(np.abs(obs_km - sim_km))),
+                      "n_observed": observed.n, "n_simulated": int(len(slo))}
+        curves[f"{name}_observed"] = obs_km
+        curves[f"{name}_simulated"] = sim_km
+    return dist, pd.DataFrame(curves)
+
+
+def _arrival_tables(export, scenario, bookings, reps):
+    b = export.bookings
+    timed = ~b["booked_date_only"].to_numpy()
+    offset = 24 * export.start.weekday()
+    hours = int(round(export.window_days * 24))
+    cls_h = (np.arange(hours) + offset) % 168
+    exposure = np.bincount(cls_h, minlength=168)
+    if timed.sum() >= 0.5 * len(b):
+        h = np.clip((b["t_booked"].to_numpy()[timed] * 24).astype(np.int64), 0, hours - 1)
+        obs = np.bincount(cls_h[h], minlength=168) * (len(b) / max(timed.sum(), 1))
+    else:  # booking hours unknown: each day's bookings spread evenly over its hours
+        d = np.clip(np.floor(b["t_booked"].to_numpy() * 24).astype(np.int64), 0, hours - 1)
+        obs = np.repeat(np.bincount(cls_h[d] // 24, minlength=7) / 24, 24)
+    knots, rates = hourly_intensity(scenario.arrivals.bookings, Clock(scenario.start_date),
+                                    export.window_days)
+    expected = np.bincount(cls_h, rates[:hours] / 24, minlength=168)
+    sh = np.clip((bookings["booked_at"].to_numpy() * 24).astype(np.int64), 0, hours - 1)
+    sim = np.bincount(cls_h[sh], minlength=168) / reps
+    how = pd.DataFrame({"hour_of_week": np.arange(168), "day": [DAY_NAMES[i // 24]
+                                                                 for i in range(168)],
+                        "hour": np.arange(168) % 24, "clock_hours": exposure,
+                        "observed_per_hour": obs / exposure, "scenario_per_hour":
+                        expected / exposure, "simulated_per_hour": sim / exposure})
+    day_cls = np.arange(168) // 24
+    days = np.bincount(day_cls, exposure, 7) / 24
+    wk = pd.DataFrame({"weekday": DAY_NAMES,
+                       "observed_per_day": np.bincount(day_cls, obs, 7) / days,
+                       "scenario_per_day": np.bincount(day_cls, expected, 7) / days,
+                       "simulated_per_day": np.bincount(day_cls, sim, 7) / days})
+    return how, wk
+
+
+def _plot_stays(curves: pd.DataFrame, path, source):
+    names = [c[: -len("_observed")] for c in curves.columns if c.endswith("_observed")]
+    cols, rows = min(len(names), 3), -(-len(names) // 3)
+    fig, axes = _figure(4.2 * cols, 3.8 * rows + 0.6, rows, cols)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        ax.step(curves["days"], curves[f"{name}_observed"], where="post", color="black",
+                label="export (Kaplan-Meier)")
+        ax.step(curves["days"], curves[f"{name}_simulated"], where="post", color="0.5",
+                ls="--", label="simulated (Kaplan-Meier)")
+        ax.set_xscale("log")
+        ax.set_xticks([1 / 24, 1, 7, 30, 365])
+        ax.set_xticklabels(["1h", "1d", "1w", "1mo", "1y"])
+        ax.set_xlabel("time since booking (log scale)")
+        ax.set_ylabel("share still in jail")
+        ax.set_title(name)
+        ax.grid(color="0.92")
+        ax.legend(loc="lower left", frameon=False, fontsize=8)
+    return _finish(fig, Path(path), "Length of stay: survival curves, export vs calibrated model",
+                   source)
+
+
+def _plot_hour_of_week(how: pd.DataFrame, r: float, path, source):
+    fig, ax = _figure(9, 4)
+    ax = ax[0, 0]
+    x = how["hour_of_week"] + 0.5
+    ax.plot(x, how["observed_per_hour"], color="black", lw=1, label="export")
+    ax.plot(x, how["scenario_per_hour"], color="0.5", ls="--", lw=1.5, label="calibrated model")
+    ax.set_xticks(np.arange(0, 169, 24), [*DAY_NAMES, ""])
+    ax.set_xlim(0, 168)
+    ax.set_xlabel("hour of the week (ticks at midnight starting each day)")
+    ax.set_ylabel("bookings per clock hour")
+    ax.set_ylim(0, float(how[["observed_per_hour", "scenario_per_hour"]].max().max()) * 1.3)
+    ax.legend(loc="upper left", ncols=2, frameon=False,
+              title=f"profile correlation r = {r:.3f}")
+    ax.grid(color="0.92")
+    return _finish(fig, Path(path), "Arrivals by hour of the week", source)
+
+
+def _plot_weekday(wk: pd.DataFrame, path, source):
+    fig, ax = _figure(6, 4)
+    ax = ax[0, 0]
+    x = np.arange(7)
+    ax.bar(x - 0.2, wk["observed_per_day"], 0.4, color="black", label="export")
+    ax.bar(x + 0.2, wk["scenario_per_day"], 0.4, color="0.7", hatch="//", edgecolor="0.3",
+           label="calibrated model")
+    ax.set_xticks(x, DAY_NAMES)
+    ax.set_xlabel("weekday")
+    ax.set_ylabel("bookings per day (average)")
+    top = float(max(wk["observed_per_day"].max(), wk["scenario_per_day"].max()))
+    ax.set_ylim(0, top * 1.25)
+    ax.legend(loc="upper center", ncols=2, frameon=False)
+    return _finish(fig, Path(path), "Arrivals by weekday", source)
+
+
+def fit_report(cal, folder, *, replications: int = 20, seed: int = 1) -> FitReport:
+    """Simulate the calibrated scenario over the export's window and write the report folder.
+
+    Files: ``stay_survival.png``, ``arrivals_hour_of_week.png``, ``arrivals_weekday.png``,
+    ``daily_census.png``, ``fit.json`` (distances), ``fit.txt`` (the printed lines) and the
+    tables behind them as CSV (plus the cleaning log and the model-choice tables).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    export = cal.export
+    sc, bookings = simulate_window(cal.scenario(), export, replications=replications, seed=seed)
+    source = (f"Data: {Path(export.source).name}, {len(export.bookings):,} bookings, "
+              f"{export.start:%Y-%m-%d} to {export.as_of:%Y-%m-%d}. Simulated: calibrated "
+              f"scenario, jailsim, {replications} replications, seed {seed}, starting empty.")
+    b = export.bookings
+    groups = {"all": (np.ones(len(b), bool), np.ones(len(bookings), bool))}
+    if len(cal.stays) > 1:
+        for g in cal.stays:
+            groups[g] = ((cal.groups == g).to_numpy(),
+                         (bookings["charge"].astype(str) == g).to_numpy())
+    if b["hold"].any():
+        groups["with hold"] = (b["hold"].to_numpy(), bookings["detainer_at"].notna().to_numpy())
+    stay, curves = _stay_distances(export, bookings, groups)
+    how, wk = _arrival_tables(export, sc, bookings, replications)
+    r = float(np.corrcoef(how["observed_per_hour"], how["scenario_per_hour"])[0, 1])
+    census = compare_census(export, bookings, 0.9)
+    distances = {
+        "stay": stay,
+        "arrivals": {
+            "hour_of_week_correlation": r,
+            "observed_per_day": float(len(b) / export.window_days),
+            "expected_per_day": float(how["scenario_per_hour"].mul(how["clock_hours"]).sum()
+                                      / export.window_days),
+            "weekday_max_rel_gap": float(np.max(np.abs(wk["observed_per_day"]
+                                                       / wk["scenario_per_day"] - 1))),
+        },
+        "census": {"observed_mean": float(census["observed"].mean()),
+                   "simulated_mean": float(census["sim_mean"].mean()),
+                   "days_inside_band": float(census["inside"].mean()), "level": 0.9},
+        "replications": replications, "seed": seed,
+    }
+    tables = {"stay_survival": curves, "arrivals_hour_of_week": how, "arrivals_weekday": wk,
+              "daily_census": census}
+    report = FitReport(distances, tables)
+    files = report.files
+    for name, table in tables.items():
+        table.to_csv(folder / f"{name}.csv", index=False)
+        files.append(folder / f"{name}.csv")
+    cal.log.to_frame().to_csv(folder / "cleaning_log.csv", index=False)
+    pd.concat([f.table().assign(group=g) for g, f in cal.stays.items()]).to_csv(
+        folder / "stay_models.csv", index=False)
+    cal.arrivals.candidates.to_csv(folder / "arrival_models.csv", index=False)
+    files += [folder / "cleaning_log.csv", folder / "stay_models.csv",
+              folder / "arrival_models.csv"]
+    files.append(_plot_stays(curves, folder / "stay_survival.png", source))
+    files.append(_plot_hour_of_week(how, r, folder / "arrivals_hour_of_week.png", source))
+    files.append(_plot_weekday(wk, folder / "arrivals_weekday.png", source))
+    files.append(plot_census(census, folder / "daily_census.png", source, 0.9,
+                             "Daily census: export vs calibrated model"))
+    (folder / "fit.json").write_text(json.dumps(distances, indent=2) + "\n")
+    lines = cal.summary_lines() + report.lines()
+    (folder / "fit.txt").write_text("\n".join(lines) + "\n")
+    files += [folder / "fit.json", folder / "fit.txt"]
+    return report

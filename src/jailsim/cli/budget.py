@@ -1,0 +1,158 @@
+"""``jailsim budget``: the yearly county budget of one or more scenarios, with intervals.
+
+    jailsim budget scenarios/no_287g.yaml scenarios/jem.yaml -r 20 --seed 1 --xlsx b.xlsx
+
+Every scenario runs with the same seed and replications, so replication ``r`` of each shares
+its random streams and each later scenario's difference from the first is a paired
+comparison. Wire it into ``jailsim.cli.main`` with :func:`add_parsers` and :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from jailsim.cli.args import nonnegative_days as _days
+from jailsim.cli.args import positive_int as _positive_int
+from jailsim.cli.args import seed as _seed
+from jailsim.engines import ENGINE_CHOICES
+from jailsim.experiments.simulate import simulate
+from jailsim.money.costs import LINES, PER
+from jailsim.money.workbook import Budget, build_budget, write_csv, write_xlsx
+from jailsim.results.tables import cell
+from jailsim.scenario.loading import ScenarioError, load
+
+__all__ = [
+    "COMMANDS",
+    "DEFAULT_REPLICATIONS",
+    "add_parsers",
+    "cmd_budget",
+    "format_budget",
+]
+
+#: Replications when neither ``--replications`` nor the scenario asks for more than one.
+DEFAULT_REPLICATIONS = 20
+
+
+
+
+
+def add_parsers(subparsers) -> None:
+    """Add the ``budget`` command to ``jailsim``'s subparsers."""
+    p = subparsers.add_parser(
+        "budget",
+        help="yearly county budget (bed-days and dollars) of scenarios, with paired differences",
+        description=__doc__.splitlines()[0],
+    )
+    p.add_argument("scenarios", nargs="+", type=Path, help="scenario files; the first is A")
+    p.add_argument("--replications", "-r", type=_positive_int,
+                   help="replications (default: the scenario's if more than 1, else "
+                        f"{DEFAULT_REPLICATIONS})")
+    p.add_argument("--seed", type=_seed,
+                   help="master seed shared by every scenario (default: the first scenario's, "
+                        "or new)")
+    p.add_argument("--days", type=_days, help="horizon in days (overrides the scenarios)")
+    p.add_argument("--warmup-days", type=_days, help="warm-up in days (overrides the scenarios)")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
+                   help="des (SimPy), vector (numpy) or auto (default)")
+    p.add_argument("--per", choices=PER, default="year",
+                   help="year: per year (default); window: totals over the measured window")
+    p.add_argument("--xlsx", type=Path, help="write an Excel workbook (budget, comparison, "
+                                             "inputs, notes)")
+    p.add_argument("--csv", type=Path, help="write every table as one tidy CSV")
+    p.set_defaults(func=cmd_budget)
+
+
+def _cell(row) -> str:
+    spread = row["ci_high"] - row["ci_low"]
+    if abs(spread) <= 1e-9 * max(1.0, abs(row["mean"])):  # a fixed cost, or zero: mean alone
+        return "0" if row["mean"] == 0 else cell({**row, "ci_low": float("nan")})
+    return cell(row)
+
+
+def format_budget(budget: Budget, lines: list[str] | None = None) -> str:
+    """Scenarios and their differences side by side: ``mean ± half-width`` per line."""
+    columns = {**budget.tables, **budget.differences}
+    names = lines or list(LINES)
+    first = next(iter(budget.tables.values()))
+    rows = [["line", "unit", *columns]]
+    for name in names:
+        rows.append([name, str(first.loc[name, "unit"]),
+                     *(_cell(t.loc[name]) for t in columns.values())])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    group = None
+    for k, r in enumerate(rows):
+        if k and LINES[r[0]][0] != group:
+            group = LINES[r[0]][0]
+            out.append(f"[{group}]")
+        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])]
+        cells += [c.rjust(w) for c, w in zip(r[2:], widths[2:], strict=True)]
+        out.append("  ".join(cells).rstrip())
+        if k == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def _replications(args, first) -> int:
+    if args.replications is not None:
+        return args.replications
+    return first.replications if first.replications > 1 else DEFAULT_REPLICATIONS
+
+
+def cmd_budget(args) -> int:
+    """Run every scenario with one seed, print the budget, write the files asked for."""
+    try:
+        scenarios = [load(path) for path in args.scenarios]
+        missing = [
+            f"{path}: costs: missing; add a costs: block (docs/budget.md) or extend "
+            "base_county.yaml"
+            for path, sc in zip(args.scenarios, scenarios, strict=True)
+            if sc.costs is None
+        ]
+        if missing:
+            raise ScenarioError(missing)
+        seed = args.seed
+        if seed is None:
+            first_seed = scenarios[0].seed
+            seed = first_seed if first_seed is not None else int(
+                np.random.SeedSequence().entropy % 2**63
+            )
+        reps = _replications(args, scenarios[0])
+        results = [
+            simulate(sc, seed=seed, replications=reps, days=args.days,
+                     warmup_days=args.warmup_days, engine=args.engine)
+            for sc in scenarios
+        ]
+        budget = build_budget(results, per=args.per)
+    except ScenarioError as exc:
+        print("\n".join(exc.lines), file=sys.stderr)
+        return 2
+    per = "per year" if args.per == "year" else "totals over the window"
+    print(f"jailsim budget: {len(results)} scenario(s), {reps} replications, seed {seed}, "
+          f"{per}; mean ± 95% half-width\n")
+    print(format_budget(budget))
+    print()
+    for note in budget.notes:
+        if "measurement window" in note:
+            print(f"note: {note}")
+    for note in budget.notes:
+        if note.startswith("warning: "):
+            print(note, file=sys.stderr)
+    if reps < 2:
+        print("warning: one replication: no intervals", file=sys.stderr)
+    try:
+        if args.csv:
+            print(f"wrote {write_csv(budget, args.csv)}")
+        if args.xlsx:
+            print(f"wrote {write_xlsx(budget, args.xlsx)}")
+    except OSError as exc:
+        print(f"jailsim budget: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+#: Command name -> function, for ``jailsim.cli.main.main``'s dispatch.
+COMMANDS = {"budget": cmd_budget}

@@ -1,0 +1,183 @@
+"""``jailsim explain``, ``jailsim breakdown`` and ``jailsim periods``: read a run folder back.
+
+    jailsim explain out/jem 1234 [--replication 0]
+    jailsim breakdown out/jem --by foreign_born [--metrics adp,detainers] [--csv by.csv]
+    jailsim periods out/sb8_wso [--csv periods.csv]
+
+Each reads the folder ``jailsim run`` wrote (``bookings.parquet``, ``census.parquet``,
+``scenario.resolved.yaml``) and simulates nothing. Wire them into ``jailsim.cli.main`` with
+:func:`add_parsers` and :data:`COMMANDS`. Bad input exits with code 2 and one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from jailsim.cli.args import nonnegative_int as _nonnegative_int
+from jailsim.model.context import Context
+from jailsim.results.breakdown import breakdown, metrics_by_period
+from jailsim.results.explain import explain
+from jailsim.results.metrics import METRICS, summarize
+from jailsim.results.tables import side_by_side
+from jailsim.scenario.loading import RESOLVED_NAME, ScenarioError, load
+from jailsim.scenario.schema import Scenario
+
+__all__ = ["COMMANDS", "RunFolder", "add_parsers", "cmd_breakdown", "cmd_explain", "cmd_periods",
+           "read_run"]
+
+
+@dataclass(frozen=True, eq=False)
+class RunFolder:
+    """The tables of a run read back from its output folder."""
+
+    scenario: Scenario
+    bookings: pd.DataFrame
+    census: pd.DataFrame
+    folder: Path
+
+    def summary(self) -> pd.DataFrame | None:
+        """The run's summary from ``replications.csv``, if the folder has it."""
+        path = self.folder / "replications.csv"
+        return summarize(pd.read_csv(path)) if path.is_file() else None
+
+
+def read_run(folder: Path) -> RunFolder:
+    """Read a run folder.
+
+    Raises
+    ------
+    ScenarioError
+        With one line when the folder or one of its files is missing or unreadable.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ScenarioError([f"{folder}: no such run folder (write one with jailsim run --out)"])
+    needed = ["bookings.parquet", "census.parquet", RESOLVED_NAME]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise ScenarioError([f"{folder}: not a run folder (missing {', '.join(missing)})"])
+    try:
+        bookings = pd.read_parquet(folder / "bookings.parquet")
+        census = pd.read_parquet(folder / "census.parquet")
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise ScenarioError([f"{folder}: cannot read the tables ({exc})"]) from None
+    return RunFolder(load(folder / RESOLVED_NAME), bookings, census, folder)
+
+
+def _metric_list(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in METRICS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown metric(s) {', '.join(unknown) or '(none given)'}; see the README's list"
+        )
+    return names
+
+
+
+def add_parsers(subparsers) -> None:
+    """Add ``explain``, ``breakdown`` and ``periods`` to ``jailsim``'s subparsers."""
+    p = subparsers.add_parser(
+        "explain", help="one booking's stay as dated sentences, and what its detainer cost"
+    )
+    p.add_argument("folder", type=Path, help="a run folder (jailsim run --out)")
+    p.add_argument("booking_id", type=_nonnegative_int)
+    p.add_argument("--replication", "-r", type=_nonnegative_int, default=0)
+    p.set_defaults(func=cmd_explain)
+
+    p = subparsers.add_parser(
+        "breakdown", help="every metric by a booking attribute (charge, foreign_born, ...)"
+    )
+    p.add_argument("folder", type=Path, help="a run folder (jailsim run --out)")
+    p.add_argument("--by", required=True,
+                   help="a column of bookings.parquet: charge, felony, foreign_born, status, "
+                        "citizen, stream, period, detainer_source, exit_reason, ...")
+    p.add_argument("--metrics", type=_metric_list, help="comma-separated metrics (default all)")
+    p.add_argument("--csv", type=Path, help="write the table (tidy) to this CSV file")
+    p.set_defaults(func=cmd_breakdown)
+
+    p = subparsers.add_parser(
+        "periods", help="every metric per policy period (between dated changes)"
+    )
+    p.add_argument("folder", type=Path, help="a run folder (jailsim run --out)")
+    p.add_argument("--metrics", type=_metric_list, help="comma-separated metrics (default all)")
+    p.add_argument("--csv", type=Path, help="write the table (tidy) to this CSV file")
+    p.set_defaults(func=cmd_periods)
+
+
+def _fail(lines: list[str]) -> int:
+    print("\n".join(lines), file=sys.stderr)
+    return 2
+
+
+def cmd_explain(args) -> int:
+    """Print the explanation of one booking."""
+    try:
+        run = read_run(args.folder)
+        print(explain(run, args.booking_id, args.replication))
+    except ScenarioError as exc:
+        return _fail(exc.lines)
+    except ValueError as exc:
+        return _fail([f"jailsim explain: {exc}"])
+    return 0
+
+
+def _columns(table: pd.DataFrame, label: str) -> dict[str, pd.DataFrame]:
+    return {f"{label}={value}": table.xs(value, level=0) for value in table.index.unique(0)}
+
+
+def cmd_breakdown(args) -> int:
+    """Print every metric for each value of ``--by`` beside the run's totals."""
+    try:
+        run = read_run(args.folder)
+        table = breakdown(run, args.by)
+    except ScenarioError as exc:
+        return _fail(exc.lines)
+    except ValueError as exc:
+        return _fail([f"jailsim breakdown: {exc}"])
+    columns = _columns(table, args.by)
+    total = run.summary()
+    if total is not None:
+        columns["all"] = total
+    reps = run.bookings["replication"].nunique()
+    print(f"{run.scenario.name}: metrics by {args.by} ({reps} replications; mean ± 95% "
+          "half-width); counts and bed-days add up to 'all'\n")
+    print(side_by_side(columns, args.metrics))
+    if args.csv:
+        table.to_csv(args.csv)
+        print(f"\nwrote {args.csv}")
+    return 0
+
+
+def cmd_periods(args) -> int:
+    """Print every metric per policy period."""
+    try:
+        run = read_run(args.folder)
+        table = metrics_by_period(run)
+    except ScenarioError as exc:
+        return _fail(exc.lines)
+    sc = run.scenario
+    policy = Context.build(sc).policy
+    days = {
+        label: policy.window(k, sc.warmup, sc.horizon) for k, label in enumerate(policy.labels)
+    }
+    columns = {
+        f"from {label} ({days[label][1] - days[label][0]:g} d)": table.xs(label, level=0)
+        for label in table.index.unique(0)
+    }
+    print(f"{sc.name}: metrics per policy period, over the days of each period measured "
+          f"({len(sc.changes)} dated changes; mean ± 95% half-width)\n")
+    print(side_by_side(columns, args.metrics))
+    if args.csv:
+        table.to_csv(args.csv)
+        print(f"\nwrote {args.csv}")
+    return 0
+
+
+#: Command name -> function, for ``jailsim.cli.main.main``.
+COMMANDS = {"explain": cmd_explain, "breakdown": cmd_breakdown, "periods": cmd_periods}

@@ -1,0 +1,410 @@
+"""The ``jailsim`` command: a thin layer over the Python API.
+
+Exit codes: 0 success, 2 bad input (one line per problem on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from jailsim._version import __version__
+from jailsim.cli import budget as cli_budget
+from jailsim.cli import calibrate as cli_calibrate
+from jailsim.cli import explain as cli_explain
+from jailsim.cli.args import Parser as _Parser
+from jailsim.cli.args import days as _days
+from jailsim.cli.args import positive_int as _positive_int
+from jailsim.cli.args import seed as _seed
+from jailsim.cli.args import share as _share
+from jailsim.engines import ENGINE_CHOICES
+from jailsim.experiments.comparison import compare
+from jailsim.experiments.experiment import DEFAULT_MAX_REPLICATIONS, HEADLINE, run
+from jailsim.experiments.sensitivity import METHODS, analyze_sensitivity, parse_params
+from jailsim.experiments.sweeps import load_sweep, parse_vary, sweep
+from jailsim.results.metrics import METRICS
+from jailsim.results.tables import side_by_side
+from jailsim.scenario.loading import ScenarioError, shipped_scenarios_dir
+
+#: Metrics in the demo's table.
+DEMO_METRICS = [
+    "mean_los_days",
+    "median_los_days",
+    "mean_los_days_detainer",
+    "mean_los_days_no_detainer",
+    "adp",
+    "bed_days",
+    "hold_bed_days",
+    "detainers",
+    "ice_transfers",
+    "lapsed_detainers",
+    "screening_coverage",
+    "officer_utilization",
+    "bookings_per_day",
+    "releases_per_day",
+]
+#: Replications of the demo unless ``--replications`` says otherwise.
+DEMO_REPLICATIONS = 20
+#: Seed of the demo unless ``--seed`` says otherwise.
+DEMO_SEED = 2025
+#: Metrics in a sweep's printed table unless ``--metrics`` says otherwise.
+SWEEP_METRICS = ["adp", "mean_los_days", "hold_bed_days", "ice_transfers"]
+
+
+
+
+
+
+
+def _metrics(text: str) -> list[str]:
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in names if m not in METRICS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown metric(s) {unknown or text!r}; see README")
+    return names
+
+
+def _run_options(p: argparse.ArgumentParser, replications_help: str) -> None:
+    p.add_argument("--seed", type=_seed, help="master seed (default: the scenario's, or new)")
+    p.add_argument("--replications", "-r", type=_positive_int, help=replications_help)
+    p.add_argument("--days", type=_days, help="horizon in days (overrides the scenario)")
+    p.add_argument("--warmup-days", type=_days, help="warm-up in days (overrides the scenario)")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
+                   help="des (SimPy), vector (numpy) or auto (default)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    g = p.add_argument_group("where replications run (results are identical either way)")
+    g.add_argument("--workers", "-j", type=_positive_int,
+                   help="local worker processes (or Dask workers with --dask)")
+    g.add_argument("--dask", action="store_true",
+                   help="start a Dask LocalCluster of --workers processes")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a running Dask cluster, e.g. tcp://10.0.0.5:8786")
+
+
+def _vary_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--vary", action="append", default=[], metavar="PATH=V1,V2,...",
+                   help="vary a dotted scenario path over values (repeat: full factorial)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = _Parser(prog="jailsim", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"jailsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="check scenario files and report every problem")
+    p.add_argument("scenarios", nargs="+", type=Path)
+
+    p = sub.add_parser("run", help="run a scenario and write its output folder")
+    p.add_argument("scenario", type=Path)
+    _run_options(p, "number of replications (with --precision: the first batch, at least 3)")
+    p.add_argument("--out", type=Path, help="output folder (default: out/<scenario file name>)")
+    p.add_argument("--precision", type=_share, metavar="SHARE",
+                   help="add replications until every headline metric's 95%% half-width is "
+                        "at most SHARE of its mean (e.g. 0.02)")
+    p.add_argument("--max-replications", type=_positive_int,
+                   help=f"cap for --precision (default {DEFAULT_MAX_REPLICATIONS})")
+    p.add_argument("--precision-metrics", type=_metrics, metavar="M1,M2",
+                   help=f"metrics --precision watches (default {','.join(HEADLINE)})")
+    _vary_option(p)
+
+    p = sub.add_parser("compare", help="paired comparison of scenarios on common random numbers")
+    p.add_argument("scenarios", nargs="+", type=Path, help="two or more; the first is A")
+    _run_options(p, "replications of each scenario (default: the scenarios', else 20)")
+    p.add_argument("--independent", action="store_true",
+                   help="independent random streams per scenario instead of common ones")
+    p.add_argument("--out", type=Path, help="output folder (default: out/A_vs_B)")
+    p.add_argument("--metrics", type=_metrics, metavar="M1,M2", help="metrics to print")
+
+    p = sub.add_parser("sweep", help="run a scenario over a full-factorial design of values")
+    p.add_argument("scenario", type=Path)
+    _vary_option(p)
+    _run_options(p, "replications per design point (default: the scenario's, else 20)")
+    p.add_argument("--out", type=Path, help="output folder (default: out/<name>-sweep)")
+    p.add_argument("--metrics", type=_metrics, metavar="M1,M2",
+                   help=f"metrics to print (default {','.join(SWEEP_METRICS)}; all are saved)")
+
+    p = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity indices (SALib)")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--param", action="append", default=[], metavar="PATH=LOW:HIGH",
+                   required=True, help="an input and its range, e.g. hold.cap=24h:72h (repeat)")
+    p.add_argument("--method", choices=list(METHODS), default="sobol")
+    p.add_argument("--samples", "-N", type=_positive_int,
+                   help="SALib's N: sobol base samples, a power of 2 (default 64); morris "
+                        "trajectories (default 10)")
+    p.add_argument("--metrics", type=_metrics, metavar="M1,M2",
+                   help=f"metrics to analyse (default {','.join(HEADLINE)})")
+    _run_options(p, "replications per sample point (default 3)")
+    p.add_argument("--out", type=Path, help="output folder (default: out/<name>-sensitivity)")
+
+    p = sub.add_parser("report", help="one self-contained HTML file from an output folder")
+    p.add_argument("folder", type=Path,
+                   help="output folder of `jailsim run`, `compare`, `sweep` or `sensitivity`")
+    p.add_argument("--out", type=Path, help="HTML file to write (default: FOLDER/report.html)")
+
+    p = sub.add_parser("demo", help="the default county under JEM and WSO: paired comparison")
+    _run_options(p, f"replications (default {DEMO_REPLICATIONS})")
+    p.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder")
+
+    cli_budget.add_parsers(sub)
+    cli_calibrate.add_parsers(sub)
+    cli_explain.add_parsers(sub)
+    return parser
+
+
+class _Bar:
+    """A tqdm progress bar fed by ``progress(done, total)``; silent when not a terminal."""
+
+    def __init__(self, label: str, quiet: bool):
+        self.label = label
+        self.on = not quiet and sys.stderr.isatty()
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.on:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc=self.label, total=total, initial=done, unit="rep",
+                            file=sys.stderr, leave=False, delay=0.5, dynamic_ncols=True)
+            return
+        self.bar.total = total
+        self.bar.update(done - self.bar.n)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _executor_options(args) -> dict:
+    if args.scheduler is not None and args.workers is not None:
+        raise ScenarioError(
+            ["--workers does not apply with --scheduler (the cluster has its own workers)"]
+        )
+    return {"workers": args.workers, "dask": bool(args.dask), "scheduler": args.scheduler}
+
+
+def _common(args) -> dict:
+    return {
+        "seed": args.seed,
+        "replications": args.replications,
+        "days": args.days,
+        "warmup_days": args.warmup_days,
+        "engine": args.engine,
+        **_executor_options(args),
+    }
+
+
+def _resumed(tally, out: Path) -> None:
+    if tally.resumed:
+        print(f"resumed {tally.resumed} replications from {out}/ checkpoints; "
+              f"computed {tally.computed}")
+
+
+def _stem(path: Path) -> str:
+    """``scenarios/jem.yaml`` and ``jailsim:jem.yaml`` -> ``jem``."""
+    return Path(str(path).rpartition(":")[2]).stem
+
+
+def cmd_validate(args) -> int:
+    """Validate each file; print one line per file or per problem."""
+    status = 0
+    for path in args.scenarios:
+        try:
+            sc, factors = load_sweep(path)
+        except ScenarioError as exc:
+            print("\n".join(exc.lines), file=sys.stderr)
+            status = 2
+        else:
+            extra = f", sweep of {len(factors)} factor(s)" if factors else ""
+            print(f"{path}: ok ({sc.name!r}, program {sc.program}{extra})")
+    return status
+
+
+def cmd_run(args) -> int:
+    """Run one scenario, write its folder, print its summary (a sweep with ``--vary``)."""
+    scenario, factors = load_sweep(args.scenario)
+    if args.vary or factors:
+        if args.precision is not None:
+            raise ScenarioError(["--precision applies to one scenario, not to a sweep"])
+        return cmd_sweep(args)
+    out = args.out or Path("out") / _stem(args.scenario)
+    with _Bar(_stem(args.scenario), args.quiet) as bar:
+        done = run(scenario, out=out, progress=bar, precision=args.precision,
+                   max_replications=args.max_replications,
+                   precision_metrics=args.precision_metrics, **_common(args))
+    result = done.result
+    print(side_by_side({result.scenario.name: result.summary()}))
+    print()
+    p = done.precision
+    if p is not None:
+        verdict = "reached" if p.met else "NOT reached (cap)"
+        print(f"precision {p.target:.1%} {verdict}: largest relative half-width "
+              f"{p.achieved:.2%} ({p.metric}) after {p.replications} replications"
+              + (f"; not watched (mean 0): {', '.join(p.ignored)}" if p.ignored else ""))
+    _resumed(done.tally, out)
+    print(f"wrote {out}/ (seed {result.seed}, {result.scenario.replications} replications, "
+          f"engine {result.engine}, {done.executor})")
+    return 0
+
+
+def _compare_out(paths: list[Path]) -> Path:
+    return Path("out") / "_vs_".join(_stem(p) for p in paths)
+
+
+def cmd_compare(args) -> int:
+    """Paired comparison of two or more scenarios; print and write the differences."""
+    if len(args.scenarios) < 2:
+        raise ScenarioError(["compare: give two or more scenario files"])
+    out = args.out or _compare_out(args.scenarios)
+    with _Bar("compare", args.quiet) as bar:
+        comp = compare(args.scenarios, independent=args.independent, out=out, progress=bar,
+                       **_common(args))
+    _print_comparison(comp, args.metrics or list(METRICS), out)
+    return 0
+
+
+def _print_comparison(comp, metrics: list[str], out: Path) -> None:
+    first = comp.results[comp.baseline]
+    sc = first.scenario
+    if comp.crn:
+        streams, seed = "common random numbers", f"seed {comp.seed}"
+    else:
+        streams = "independent streams (--independent)"
+        seed = f"seed {comp.seed}, each scenario its own derived seed"
+    print(f"paired comparison, {streams}: {sc.replications} replications, "
+          f"{sc.horizon:g} days with {sc.warmup:g} days warm-up, engine {first.engine}, "
+          f"{seed}; mean ± 95% half-width\n")
+    print(comp.table(metrics))
+    print()
+    _resumed(comp.tally, out)
+    print(f"wrote {out}/comparison.json, comparison.csv and "
+          + ", ".join(f"{f}/" for f in comp.folders.values()))
+
+
+def cmd_sweep(args) -> int:
+    """Full-factorial sweep; print a table per design point, write the tidy table."""
+    out = args.out or Path("out") / f"{_stem(args.scenario)}-sweep"
+    factors = parse_vary(args.vary)
+    with _Bar("sweep", args.quiet) as bar:
+        result = sweep(args.scenario, factors, out=out, progress=bar, **_common(args))
+    sc = result.scenario
+    n_points = len(result.design)
+    print(f"sweep of {sc.name!r}: {n_points} design points x {sc.replications} replications, "
+          f"common random numbers, seed {sc.seed}, engine {result.engine}; "
+          "mean ± 95% half-width\n")
+    print(result.wide(getattr(args, "metrics", None) or SWEEP_METRICS))
+    print()
+    _resumed(result.tally, out)
+    print(f"wrote {out}/sweep.csv (one row per design point and metric), replications.csv, "
+          "sweep.json")
+    from jailsim.present.report import write_report
+
+    print(f"report: {write_report(out)}")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    """Sensitivity indices of metrics to scenario inputs."""
+    out = args.out or Path("out") / f"{_stem(args.scenario)}-sensitivity"
+    with _Bar("sensitivity", args.quiet) as bar:
+        result = analyze_sensitivity(args.scenario, parse_params(args.param),
+                                     method=args.method, samples=args.samples,
+                                     metrics=args.metrics, out=out, progress=bar,
+                                     **_common(args))
+    sc = result.scenario
+    print(f"{args.method} sensitivity of {sc.name!r}: {len(result.points)} sample points x "
+          f"{sc.replications} replications (N = {result.samples}), seed {sc.seed}, engine "
+          f"{result.engine}; index ± 95% half-width (bootstrap)\n")
+    print(result.table())
+    if result.skipped:
+        print(f"\nnot analysed (undefined at some point): {', '.join(result.skipped)}")
+    print()
+    _resumed(result.tally, out)
+    print(f"wrote {out}/sensitivity.csv, samples.csv, sensitivity.json")
+    from jailsim.present.report import write_report
+
+    print(f"report: {write_report(out)}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """JEM and WSO on the default county: paired comparison with intervals."""
+    if args.replications is None:
+        args.replications = DEMO_REPLICATIONS
+    if args.seed is None:
+        args.seed = DEMO_SEED
+    folder = shipped_scenarios_dir()
+    with _Bar("demo", args.quiet) as bar:
+        comp = compare([folder / "jem.yaml", folder / "wso.yaml"], out=args.out, progress=bar,
+                       **_common(args))
+    print(f"jailsim {__version__}: the default county under JEM and under WSO, on the same "
+          "bookings (common random numbers)")
+    _print_comparison(comp, DEMO_METRICS, args.out)
+    from jailsim.present.report import write_report
+
+    print(f"report: {write_report(args.out)}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    """Write the HTML report of an output folder and print its path."""
+    from jailsim.present.report import write_report
+
+    print(write_report(args.folder, args.out))
+    return 0
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "report": cmd_report,
+    "run": cmd_run,
+    "compare": cmd_compare,
+    "sweep": cmd_sweep,
+    "sensitivity": cmd_sensitivity,
+    "demo": cmd_demo,
+    **cli_budget.COMMANDS,
+    **cli_calibrate.COMMANDS,
+    **cli_explain.COMMANDS,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``jailsim`` console script."""
+    args = build_parser().parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")  # the command line writes figures to files, never to a window
+    # warnings (a roster's repaired rows, ...) as plain lines, not as jailsim's source lines
+    warnings.formatwarning = lambda message, category, *_: f"jailsim: warning: {message}\n"
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as exc:
+        print("\n".join(exc.lines), file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        sys.stdout = open(os.devnull, "w")  # no flush error at exit
+        return 0
+    except OSError as exc:
+        print(f"jailsim: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("jailsim: interrupted (finished replications are kept; rerun the same command "
+              "to resume)", file=sys.stderr)
+        return 130
+    except BrokenProcessPool:
+        print("jailsim: a worker process died (killed, or out of memory); finished "
+              "replications are kept: rerun the same command to resume", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

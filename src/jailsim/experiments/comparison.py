@@ -1,0 +1,394 @@
+"""Paired comparisons: the difference each scenario makes against a baseline, with intervals.
+
+Replication ``r`` of every scenario runs on the same random streams (common random numbers,
+CRN: same seed, streams keyed by replication, source and purpose), so the same people are
+booked with the same charges and court draws under each configuration, and the difference
+``B_r - A_r`` of a metric has far less noise than either. Its mean over replications gets a
+t-interval (paired t); the percent change ``100 (mean B / mean A - 1)`` gets a delta-method
+interval from the residuals ``B_r - R A_r`` (the ratio estimator). ``independent=True`` gives
+each scenario its own streams instead (the same formulas stay valid: pairs are still
+independent of each other), to see what CRN buys.
+
+Output folder::
+
+    comparison.json  comparison.csv  <label>/ (the run folder of each scenario)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from jailsim._version import __version__
+from jailsim.base.atomic import atomic_write, begin_output
+from jailsim.engines import resolve_engine
+from jailsim.experiments.executors import Executor
+from jailsim.experiments.experiment import (
+    DEFAULT_REPLICATIONS,
+    Arm,
+    Checkpoints,
+    Progress,
+    Tally,
+    executor_from,
+    replicate,
+    resumed_seed,
+)
+from jailsim.experiments.replication import prepare
+from jailsim.model.context import Context
+from jailsim.results.metrics import METRICS
+from jailsim.results.result import Result
+from jailsim.results.tables import _fmt, cell
+from jailsim.scenario.loading import ScenarioError, check_memory, load
+from jailsim.scenario.schema import Scenario
+
+__all__ = ["Comparison", "compare", "independent_seed", "paired_differences"]
+
+#: Columns of ``comparison.csv`` (and of ``Comparison.differences``).
+COLUMNS = [
+    "scenario", "baseline", "metric", "unit", "baseline_mean", "scenario_mean",
+    "diff", "diff_ci_low", "diff_ci_high", "pct", "pct_ci_low", "pct_ci_high", "n",
+]
+
+
+def independent_seed(seed: int, index: int) -> int:
+    """The seed of scenario ``index`` under ``--independent``: its own streams.
+
+    ``SeedSequence([seed, index])`` hashes the pair into fresh entropy (the first 63 bits of
+    its state), so each scenario's streams are as unrelated to the others' as two seeds can
+    be, and each is still reproducible from its folder's ``scenario.resolved.yaml``.
+    """
+    state = np.random.SeedSequence([int(seed), int(index)]).generate_state(2, np.uint32)
+    return int((int(state[0]) << 31) | (int(state[1]) >> 1))
+
+
+def paired_differences(
+    a: pd.DataFrame, b: pd.DataFrame, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Difference ``b - a`` of every metric with its t-interval, and percent change.
+
+    ``a`` and ``b`` hold one row per replication (matched by the ``replication`` column) and
+    one column per metric. Replications where either value is undefined (NaN) are left out of
+    that metric; ``n`` counts the pairs used.
+    """
+    a = a.set_index("replication")
+    b = b.set_index("replication").loc[a.index]
+    rows = {}
+    for name in METRICS:
+        x, y = a[name].to_numpy(dtype=float), b[name].to_numpy(dtype=float)
+        ok = ~(np.isnan(x) | np.isnan(y))
+        x, y = x[ok], y[ok]
+        n = len(x)
+        nan = float("nan")
+        mx = float(x.mean()) if n else nan
+        my = float(y.mean()) if n else nan
+        diff, half, pct, pct_half = my - mx, nan, nan, nan
+        t = stats.t.ppf(0.5 + confidence / 2, n - 1) if n >= 2 else nan
+        if n >= 2:
+            half = float(t * np.std(y - x, ddof=1) / math.sqrt(n))
+        if n and mx != 0:
+            ratio = my / mx
+            pct = 100.0 * (ratio - 1.0)
+            if n >= 2:
+                resid = y - ratio * x
+                pct_half = float(100.0 * t * np.std(resid, ddof=1) / math.sqrt(n) / abs(mx))
+        rows[name] = {
+            "baseline_mean": mx,
+            "scenario_mean": my,
+            "diff": diff,
+            "diff_ci_low": diff - half,
+            "diff_ci_high": diff + half,
+            "pct": pct,
+            "pct_ci_low": pct - pct_half,
+            "pct_ci_high": pct + pct_half,
+            "n": n,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _labels(scenarios: Sequence[Scenario], paths: Sequence[str | None]) -> list[str]:
+    labels = [sc.name for sc in scenarios]
+    if len(set(labels)) < len(labels):
+        stems = [Path(p).stem if p else sc.name for sc, p in zip(scenarios, paths, strict=True)]
+        labels = stems if len(set(stems)) == len(stems) else labels
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
+def folder_name(label: str) -> str:
+    """A file-system-safe folder name for a scenario label."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._") or "scenario"
+
+
+def _folders(labels: Sequence[str]) -> list[str]:
+    names, seen = [], set()
+    for label in labels:
+        name, k = folder_name(label), 1
+        while name.lower() in seen:
+            k += 1
+            name = f"{folder_name(label)}_{k}"
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """What :func:`compare` returns.
+
+    Attributes
+    ----------
+    results
+        The Result of each scenario, by label, baseline first.
+    differences
+        One row per (scenario other than the baseline, metric): see :data:`COLUMNS`.
+    crn
+        Whether the scenarios shared random streams (common random numbers).
+    folders
+        Folder name of each label inside the output folder.
+    tally
+        Replications computed now and resumed from checkpoints.
+    seed
+        The master seed (each scenario's own seed is in its Result).
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> c = jailsim.compare(["jailsim:jem.yaml", "jailsim:wso.yaml"], seed=1,
+    ...                     replications=2, days=60)
+    >>> c.crn, c.seed, list(c.results)
+    (True, 1, ['JEM', 'WSO'])
+    >>> row = c.differences.set_index("metric").loc["bookings_per_day"]
+    >>> row["scenario"], row["baseline"], float(row["diff"])  # same bookings under both
+    ('WSO', 'JEM', 0.0)
+    """
+
+    results: dict[str, Result]
+    differences: pd.DataFrame
+    crn: bool
+    folders: dict[str, str]
+    tally: Tally
+    seed: int
+
+    @property
+    def baseline(self) -> str:
+        """Label of the baseline (the first scenario)."""
+        return next(iter(self.results))
+
+    def summaries(self) -> dict[str, pd.DataFrame]:
+        """``Result.summary()`` of every scenario, by label."""
+        return {label: res.summary() for label, res in self.results.items()}
+
+    def to_dict(self) -> dict:
+        """The content of ``comparison.json``."""
+        first = self.results[self.baseline]
+        sc = first.scenario
+
+        def clean(x):
+            return None if isinstance(x, float) and math.isnan(x) else x
+
+        diffs: dict[str, dict] = {}
+        for row in self.differences.to_dict("records"):
+            diffs.setdefault(row["scenario"], {})[row["metric"]] = {
+                k: clean(row[k]) for k in COLUMNS[3:]
+            }
+        return {
+            "jailsim_version": __version__,
+            "baseline": self.baseline,
+            "common_random_numbers": self.crn,
+            "seed": self.seed,
+            "replications": sc.replications,
+            "engine": first.engine,
+            "confidence": 0.95,
+            "scenarios": [
+                {"label": label, "name": res.scenario.name, "folder": self.folders[label],
+                 "seed": res.seed}
+                for label, res in self.results.items()
+            ],
+            "differences": diffs,
+        }
+
+    def save(self, out: str | Path) -> Path:
+        """Write each scenario's run folder, then ``comparison.json`` and ``comparison.csv``."""
+        out = begin_output(out)
+        for label, res in self.results.items():
+            res.save(out / self.folders[label])
+        atomic_write(out / "comparison.csv",
+                     lambda p: self.differences.to_csv(p, index=False))
+        text = json.dumps(self.to_dict(), indent=2)
+        atomic_write(out / "comparison.json", lambda p: p.write_text(text))  # last: the marker
+        return out
+
+    def table(self, metrics: Sequence[str] | None = None) -> str:
+        """Plain-text table: each scenario's mean ± half-width, then each difference."""
+        names = list(metrics or METRICS)
+        summaries = self.summaries()
+        others = list(self.results)[1:]
+        header = ["metric", "unit", *summaries]
+        for label in others:
+            header += [f"{label} − {self.baseline}", "%"]
+        rows = [header]
+        d = self.differences.set_index(["scenario", "metric"])
+        for name in names:
+            row = [name, METRICS[name][0], *(cell(s.loc[name]) for s in summaries.values())]
+            for label in others:
+                r = d.loc[(label, name)]
+                row.append(_interval(r["diff"], r["diff_ci_low"], r["diff_ci_high"]))
+                row.append(_interval(r["pct"], r["pct_ci_low"], r["pct_ci_high"], pct=True))
+            rows.append(row)
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+        lines = []
+        for k, r in enumerate(rows):
+            cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])]
+            cells += [c.rjust(w) for c, w in zip(r[2:], widths[2:], strict=True)]
+            lines.append("  ".join(cells))
+            if k == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+
+def _interval(mean: float, lo: float, hi: float, pct: bool = False) -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "-"
+    if mean == 0 and not hi - lo > 0:  # identical in every replication (same draws)
+        return "0%" if pct else "0"
+    sign = "+" if mean > 0 else ""
+    text = f"{sign}{mean:.1f}%" if pct else f"{sign}{_fmt(mean)}"
+    if isinstance(lo, float) and not math.isnan(lo):
+        half = (hi - lo) / 2
+        text += f" ± {half:.1f}" if pct else f" ± {_fmt(half)}"
+    return text
+
+
+def compare(
+    scenarios: Sequence[Scenario | str | Path],
+    *,
+    seed: int | None = None,
+    replications: int | None = None,
+    days: float | None = None,
+    warmup_days: float | None = None,
+    engine: str = "auto",
+    independent: bool = False,
+    labels: Sequence[str] | None = None,
+    out: str | Path | None = None,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    dask: bool = False,
+    scheduler: str | None = None,
+) -> Comparison:
+    """Run two or more scenarios on common random numbers; differences against the first.
+
+    Parameters
+    ----------
+    scenarios
+        Scenarios or paths; the first is the baseline ``A``, each other one is ``B`` in
+        ``B - A``.
+    seed
+        Master seed (default: the first scenario's, or new). Every scenario runs with it
+        unless ``independent``, when scenario ``i`` runs with :func:`independent_seed`.
+    replications
+        Replications of each scenario (default: the largest any scenario asks for, or
+        :data:`~jailsim.experiments.experiment.DEFAULT_REPLICATIONS` if none asks for more than one).
+    days, warmup_days, engine, progress, executor, workers, dask, scheduler
+        As for :func:`jailsim.simulate` (the engine defaults to ``"auto"`` here).
+    labels
+        Names in tables and folder names (default: scenario names, or file names when those
+        repeat).
+    out
+        Output folder: each scenario's run folder ``out/<label>/`` (with checkpoints while
+        running), ``comparison.json`` and ``comparison.csv``.
+
+    Returns
+    -------
+    Comparison
+        Results of each scenario and the paired differences.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> c = jailsim.compare(["scenarios/jem.yaml", "scenarios/wso.yaml"], seed=1,
+    ...                     replications=3, days=120, warmup_days=20)
+    >>> c.baseline, list(c.results)
+    ('JEM', ['JEM', 'WSO'])
+    """
+    if len(scenarios) < 2:
+        raise ScenarioError(["compare: give two or more scenarios"])
+    paths = [str(s) if isinstance(s, (str, Path)) else None for s in scenarios]
+    loaded = [load(str(s)) if isinstance(s, (str, Path)) else s for s in scenarios]
+    if labels is None:
+        labels = _labels(loaded, paths)
+    elif len(labels) != len(loaded) or len(set(labels)) != len(labels):
+        raise ScenarioError(["compare: give one distinct label per scenario"])
+    folders = dict(zip(labels, _folders(labels), strict=True))
+    base = Path(out) if out is not None else None
+    if base is not None:  # rerun to resume: the seed of the checkpoints
+        seed = resumed_seed(loaded[0], seed, [base / f / "checkpoints" for f in folders.values()])
+    if seed is None:
+        seed = loaded[0].seed
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % 2**63)
+    if replications is None:
+        replications = max(sc.replications for sc in loaded)
+        if replications == 1:
+            replications = DEFAULT_REPLICATIONS
+    prepared = []
+    for i, sc in enumerate(loaded):
+        s = independent_seed(seed, i) if independent else seed
+        try:
+            p = prepare(sc, seed=s, replications=replications, days=days,
+                        warmup_days=warmup_days, memory_check=False)
+        except ScenarioError as exc:
+            where = paths[i] or labels[i]
+            raise ScenarioError([f"{where}: {line}" for line in exc.lines]) from None
+        prepared.append(p)
+    check_memory(prepared[0], replications * len(prepared))  # every table is kept
+    arms = []
+    for label, sc in zip(labels, prepared, strict=True):
+        eng = resolve_engine(engine, Context.build(sc))
+        ckpt = None
+        if base is not None:
+            where = str(base / folders[label])
+            ckpt = Checkpoints(base / folders[label] / "checkpoints", sc, eng, where=where,
+                               run_seed=seed)
+        arms.append(Arm(label, sc, eng, tables=True, checkpoints=ckpt))
+    ex, owned = executor_from(executor, workers=workers, dask=dask, scheduler=scheduler)
+    try:
+        tally = replicate(arms, replications, ex, progress=progress)
+    finally:
+        if owned:
+            ex.close()
+    results = {arm.label: arm.result(replications) for arm in arms}
+    baseline = arms[0]
+    parts = []
+    for arm in arms[1:]:
+        d = paired_differences(baseline.metrics(replications), arm.metrics(replications))
+        d.insert(0, "unit", [METRICS[m][0] for m in d.index])
+        d.insert(0, "metric", d.index)
+        d.insert(0, "baseline", baseline.label)
+        d.insert(0, "scenario", arm.label)
+        parts.append(d.reset_index(drop=True))
+    comparison = Comparison(
+        results=results,
+        differences=pd.concat(parts, ignore_index=True)[COLUMNS],
+        crn=not independent,
+        folders=folders,
+        tally=tally,
+        seed=int(seed),
+    )
+    if base is not None:
+        comparison.save(base)
+        for arm in arms:
+            arm.checkpoints.clear()
+    return comparison

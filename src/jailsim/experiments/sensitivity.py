@@ -1,0 +1,440 @@
+"""Global sensitivity: how much each uncertain input drives each metric (SALib, Sobol or Morris).
+
+Each parameter is a dotted scenario path with a range, ``jem.officers=1:8`` or
+``hold.cap=24h:72h`` (both ends in the same unit). SALib draws the sample (Saltelli's scheme
+for Sobol indices, ``N (D + 2)`` points for ``D`` parameters; Morris trajectories,
+``N (D + 1)`` points); every point is the scenario with those values, run for ``R``
+replications on one seed (common random numbers, so the noise moves little from point to
+point); the model output at a point is the mean over its replications. SALib's analysis gives
+the indices with bootstrap 95% intervals: first-order ``S1`` and total ``ST`` (Sobol), or
+``mu_star`` and ``sigma`` (Morris). A parameter whose current value is a whole number (a
+count of officers) is sampled uniformly over the whole numbers of its range.
+
+Output folder::
+
+    sensitivity.csv  samples.csv  sensitivity.json  scenario.resolved.yaml
+
+``jailsim sensitivity`` adds ``report.html`` (:func:`jailsim.present.report.write_report`): the
+indices with their intervals, as a table and a figure.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from jailsim._version import __version__
+from jailsim.base.atomic import atomic_write, begin_output
+from jailsim.engines import resolve_engine
+from jailsim.experiments.executors import Executor
+from jailsim.experiments.experiment import HEADLINE, Progress, Tally, points_seed, replicate_points
+from jailsim.experiments.replication import prepare
+from jailsim.model.context import Context
+from jailsim.results.metrics import METRICS
+from jailsim.scenario.loading import ScenarioError, check_memory, dump_resolved, load
+from jailsim.scenario.schema import Scenario
+
+__all__ = [
+    "METHODS",
+    "Parameter",
+    "Sensitivity",
+    "analyze_sensitivity",
+    "parameters",
+    "parse_params",
+]
+
+#: Methods and their default sample size ``N`` (Sobol: base samples, a power of 2; Morris:
+#: trajectories).
+METHODS = {"sobol": 64, "morris": 10}
+#: Replications per sample point unless told otherwise.
+DEFAULT_REPLICATIONS = 3
+#: Grid levels of the Morris method.
+MORRIS_LEVELS = 4
+
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
+
+
+def _import_salib():
+    try:
+        from SALib.analyze import morris as morris_analyze
+        from SALib.analyze import sobol as sobol_analyze
+        from SALib.sample import morris as morris_sample
+        from SALib.sample import sobol as sobol_sample
+    except ImportError:
+        raise ScenarioError(
+            ["sensitivity needs SALib: pip install 'jailsim[sensitivity]'"]
+        ) from None
+    return sobol_sample, sobol_analyze, morris_sample, morris_analyze
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One uncertain input: a dotted path, its range and how values are written.
+
+    Attributes
+    ----------
+    path
+        Dotted scenario path.
+    low, high
+        The range, as numbers in ``unit``.
+    unit
+        Suffix written after the number (``"h"``, ``"/day"``, or ``""``).
+    integer
+        Whether values are whole numbers (sampled uniformly over ``low..high``).
+    """
+
+    path: str
+    low: float
+    high: float
+    unit: str = ""
+    integer: bool = False
+
+    @property
+    def bounds(self) -> list[float]:
+        """The range SALib samples (whole numbers: widened by 0.5 each side, then rounded)."""
+        if self.integer:
+            return [self.low - 0.5, self.high + 0.5]
+        return [self.low, self.high]
+
+    def value(self, x: float) -> Any:
+        """The scenario value for SALib's draw ``x``."""
+        if self.integer:
+            return int(min(self.high, max(self.low, round(x))))
+        return f"{x:.6g}{self.unit}" if self.unit else float(x)
+
+
+def parse_params(items: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """``["jem.officers=1:8"]`` to ``{"jem.officers": ("1", "8")}``."""
+    out: dict[str, tuple[str, str]] = {}
+    problems = []
+    for item in items:
+        path, eq, rng = item.partition("=")
+        low, colon, high = rng.partition(":")
+        if not eq or not colon or not path.strip() or not low.strip() or not high.strip():
+            problems.append(f"--param {item}: expected PATH=LOW:HIGH")
+        elif path.strip() in out:
+            problems.append(f"--param {item}: {path.strip()} given twice")
+        else:
+            out[path.strip()] = (low.strip(), high.strip())
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _current(data: dict, path: str) -> Any:
+    node: Any = data
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def parameters(base: Scenario, ranges: Mapping[str, tuple[Any, Any] | str]) -> list[Parameter]:
+    """Parameters from ``path -> (low, high)`` or ``path -> "low:high"``, checked.
+
+    Raises
+    ------
+    ScenarioError
+        One line per range that is not two numbers in one unit with ``low < high``.
+    """
+    data = base.to_dict()
+    params, problems = [], []
+    for path, rng in ranges.items():
+        if isinstance(rng, str):
+            rng = tuple(rng.split(":", 1)) if ":" in rng else (rng,)
+        if len(rng) != 2:
+            problems.append(f"--param {path}: expected LOW:HIGH")
+            continue
+        parts = [_NUMBER.match(str(v)) for v in rng]
+        if not all(parts):
+            problems.append(f"--param {path}={rng[0]}:{rng[1]}: expected two numbers with the "
+                            "same unit, e.g. 24h:72h")
+            continue
+        (lo, u1), (hi, u2) = (p.groups() for p in parts)
+        if u1 != u2:
+            problems.append(f"--param {path}={rng[0]}:{rng[1]}: both ends need the same unit")
+            continue
+        lo_f, hi_f = float(lo), float(hi)
+        if not lo_f < hi_f:
+            problems.append(f"--param {path}={rng[0]}:{rng[1]}: low must be below high")
+            continue
+        current = _current(data, path)
+        integer = (isinstance(current, int) and not isinstance(current, bool) and not u1
+                   and lo_f.is_integer() and hi_f.is_integer())
+        params.append(Parameter(path, lo_f, hi_f, u1, integer))
+    if problems:
+        raise ScenarioError(problems)
+    if not params:
+        raise ScenarioError(["sensitivity: give at least one --param PATH=LOW:HIGH"])
+    return params
+
+
+@dataclass(frozen=True, eq=False)
+class Sensitivity:
+    """What :func:`analyze_sensitivity` returns.
+
+    Attributes
+    ----------
+    scenario
+        The base scenario as run.
+    engine
+        Engine used.
+    method
+        ``"sobol"`` or ``"morris"``.
+    samples
+        Base sample size ``N``.
+    parameters
+        The inputs varied.
+    points
+        One row per sample point: ``point``, each parameter's value, each metric's mean over
+        the point's replications.
+    indices
+        Tidy: ``metric``, ``parameter``, ``index`` (``S1``, ``ST``; or ``mu_star``, ``mu``,
+        ``sigma``), ``value``, ``ci_low``, ``ci_high`` (NaN where SALib gives no interval).
+    skipped
+        Metrics left out because they are undefined at some point (e.g. JEM screening
+        metrics under WSO).
+    tally
+        Replications computed now and resumed from checkpoints.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> sc = jailsim.load("jailsim:jem.yaml").with_({"warm_start.kind": "none"})
+    >>> s = jailsim.analyze_sensitivity(sc, {"jem.officers": "1:4"}, method="morris",
+    ...                                 samples=2, replications=1, days=30, seed=1,
+    ...                                 metrics=["detainers"])
+    >>> s.method, s.samples, len(s.points)  # Morris: N (D + 1) points
+    ('morris', 2, 4)
+    >>> sorted(s.indices["index"].unique())
+    ['mu', 'mu_star', 'sigma']
+    """
+
+    scenario: Scenario
+    engine: str
+    method: str
+    samples: int
+    parameters: tuple[Parameter, ...]
+    points: pd.DataFrame
+    indices: pd.DataFrame
+    skipped: tuple[str, ...]
+    tally: Tally
+
+    def to_dict(self) -> dict:
+        """The content of ``sensitivity.json``: settings and where each number came from."""
+        sc = self.scenario
+        return {
+            "jailsim_version": __version__,
+            "scenario": sc.name,
+            "method": self.method,
+            "samples": self.samples,
+            "points": len(self.points),
+            "replications_per_point": sc.replications,
+            "seed": sc.seed,
+            "engine": self.engine,
+            "confidence": 0.95,
+            "parameters": [
+                {"path": p.path, "low": p.low, "high": p.high, "unit": p.unit,
+                 "integer": p.integer}
+                for p in self.parameters
+            ],
+            "skipped_metrics": list(self.skipped),
+        }
+
+    def save(self, out: str | Path) -> Path:
+        """Write ``sensitivity.csv``, ``samples.csv``, ``sensitivity.json``, the scenario."""
+        out = begin_output(out)
+        atomic_write(out / "sensitivity.csv", lambda p: self.indices.to_csv(p, index=False))
+        atomic_write(out / "samples.csv", lambda p: self.points.to_csv(p, index=False))
+        dump_resolved(self.scenario, out / "scenario.resolved.yaml", seed=self.scenario.seed,
+                      version=__version__)
+        text = json.dumps(self.to_dict(), indent=2)
+        atomic_write(out / "sensitivity.json", lambda p: p.write_text(text))  # last: the marker
+        return out
+
+    def table(self) -> str:
+        """Plain text: one row per metric and parameter, each index with its interval."""
+        idx = self.indices
+        names = ["S1", "ST"] if self.method == "sobol" else ["mu_star", "sigma"]
+        header = ["metric", "parameter", *names]
+        rows = [header]
+        for (metric, param), g in idx.groupby(["metric", "parameter"], sort=False):
+            g = g.set_index("index")
+            cells = []
+            for name in names:
+                v, lo, hi = g.loc[name, ["value", "ci_low", "ci_high"]]
+                text = _num(v)
+                if not math.isnan(lo):
+                    text += f" ± {_num((hi - lo) / 2)}"
+                cells.append(text)
+            rows.append([metric, param, *cells])
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+        lines = []
+        for k, r in enumerate(rows):
+            cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])]
+            cells += [c.rjust(w) for c, w in zip(r[2:], widths[2:], strict=True)]
+            lines.append("  ".join(cells))
+            if k == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    if math.isnan(x):
+        return "-"
+    return f"{x:.3f}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def analyze_sensitivity(
+    scenario: Scenario | str | Path,
+    params: Mapping[str, tuple[Any, Any] | str],
+    *,
+    method: str = "sobol",
+    samples: int | None = None,
+    metrics: Sequence[str] | None = None,
+    seed: int | None = None,
+    replications: int | None = None,
+    days: float | None = None,
+    warmup_days: float | None = None,
+    engine: str = "auto",
+    out: str | Path | None = None,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    dask: bool = False,
+    scheduler: str | None = None,
+) -> Sensitivity:
+    """Sobol or Morris sensitivity indices of metrics to scenario inputs (SALib).
+
+    Parameters
+    ----------
+    scenario
+        A Scenario or a path.
+    params
+        Dotted path -> ``(low, high)`` or ``"low:high"``; values with a unit carry it on
+        both ends (``"24h:72h"``).
+    method
+        ``"sobol"`` (first-order and total indices) or ``"morris"`` (elementary effects).
+    samples
+        SALib's ``N``: base samples for Sobol (a power of 2; default 64), trajectories for
+        Morris (default 10).
+    metrics
+        Metrics to analyse (default :data:`~jailsim.experiments.experiment.HEADLINE`).
+    replications
+        Replications per sample point (default 3).
+    seed, days, warmup_days, engine, out, progress, executor, workers, dask, scheduler
+        As for :func:`jailsim.sweep`; ``seed`` also seeds SALib's sampling and bootstrap.
+
+    Returns
+    -------
+    Sensitivity
+        The sample with each point's metric means, and the indices with intervals.
+
+    Examples
+    --------
+    Morris elementary effects of the number of JEM officers on detainers, on a tiny design
+    (an empty jail at day 0, 30 days, 2 trajectories):
+
+    >>> import jailsim
+    >>> sc = jailsim.load("jailsim:jem.yaml").with_({"warm_start.kind": "none"})
+    >>> s = jailsim.analyze_sensitivity(sc, {"jem.officers": "1:4"}, method="morris",
+    ...                                 samples=2, replications=1, days=30, seed=1,
+    ...                                 metrics=["detainers"])
+    >>> list(s.indices.columns)
+    ['metric', 'parameter', 'index', 'value', 'ci_low', 'ci_high']
+    """
+    if method not in METHODS:
+        raise ScenarioError([f"--method {method}: expected one of {', '.join(METHODS)}"])
+    n_base = int(samples or METHODS[method])
+    if n_base < 2 or (method == "sobol" and n_base & (n_base - 1)):
+        raise ScenarioError([f"--samples {n_base}: expected a power of 2 (at least 2) for sobol"
+                             if method == "sobol" else
+                             f"--samples {n_base}: expected 2 or more trajectories"])
+    names = list(metrics or HEADLINE)
+    unknown = [m for m in names if m not in METRICS]
+    if unknown:
+        raise ScenarioError([f"--metrics: unknown {unknown}"])
+    sobol_sample, sobol_analyze, morris_sample, morris_analyze = _import_salib()
+    base = load(str(scenario)) if isinstance(scenario, (str, Path)) else scenario
+    where = str(scenario) if isinstance(scenario, (str, Path)) else "sensitivity"
+    seed = points_seed(base, seed, out)  # a rerun resumes with its checkpoints' seed
+    sc = prepare(base, seed=seed, replications=replications or DEFAULT_REPLICATIONS,
+                 days=days, warmup_days=warmup_days, memory_check=False)
+    check_memory(sc, 1)
+    plist = parameters(sc, params)
+    problem = {
+        "num_vars": len(plist),
+        "names": [p.path for p in plist],
+        "bounds": [p.bounds for p in plist],
+    }
+    salib_seed = int(sc.seed % 2**32)
+    if method == "sobol":
+        x = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=salib_seed)
+    else:
+        x = morris_sample.sample(problem, n_base, num_levels=MORRIS_LEVELS, seed=salib_seed)
+    values = [[p.value(v) for p, v in zip(plist, row, strict=True)] for row in x]
+    scenarios, problems = [], []
+    for k, row in enumerate(values):
+        point = {p.path: v for p, v in zip(plist, row, strict=True)}
+        try:
+            scenarios.append(sc.with_(point))
+        except ScenarioError as exc:
+            problems += [line.replace("<with_>", f"{where}: sample point {k}")
+                         for line in exc.lines]
+            break  # one bad point shows the problem; the rest would repeat it
+    if problems:
+        raise ScenarioError(problems)
+    eng = resolve_engine(engine, Context.build(sc))
+    folder = Path(out) if out is not None else None
+    n = sc.replications
+    arms, tally = replicate_points(
+        scenarios, eng, n, out=folder, kind="sample point", progress=progress, executor=executor,
+        workers=workers, dask=dask, scheduler=scheduler,
+    )
+    means = pd.DataFrame([arm.metrics(n)[list(METRICS)].mean() for arm in arms])
+    points = pd.DataFrame(values, columns=[p.path for p in plist])
+    points.insert(0, "point", range(len(points)))
+    points = pd.concat([points, means[names].reset_index(drop=True)], axis=1)
+    rows, skipped = [], []
+    for name in names:
+        y = means[name].to_numpy(dtype=float)
+        if np.isnan(y).any():
+            skipped.append(name)
+            continue
+        if method == "sobol":
+            res = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=0.95,
+                                        seed=salib_seed)
+            found = {"S1": ("S1", "S1_conf"), "ST": ("ST", "ST_conf")}
+        else:
+            res = morris_analyze.analyze(problem, x, y, conf_level=0.95,
+                                         num_levels=MORRIS_LEVELS, seed=salib_seed)
+            found = {"mu_star": ("mu_star", "mu_star_conf"), "mu": ("mu", None),
+                     "sigma": ("sigma", None)}
+        for i, p in enumerate(plist):
+            for index, (key, conf) in found.items():
+                v = float(res[key][i])
+                half = float(res[conf][i]) if conf is not None else float("nan")
+                rows.append({"metric": name, "parameter": p.path, "index": index, "value": v,
+                             "ci_low": v - half, "ci_high": v + half})
+    indices = pd.DataFrame(rows, columns=["metric", "parameter", "index", "value", "ci_low",
+                                          "ci_high"])
+    result = Sensitivity(sc, eng, method, n_base, tuple(plist), points, indices,
+                         tuple(skipped), tally)
+    if folder is not None:
+        result.save(folder)
+        for arm in arms:
+            arm.checkpoints.clear()
+        try:
+            (folder / "checkpoints").rmdir()
+        except OSError:
+            pass
+    return result

@@ -1,0 +1,361 @@
+"""Sweeps: a scenario run at every combination of values of some of its fields (full factorial).
+
+Factors are dotted scenario paths with lists of values, given as ``--vary PATH=V1,V2,...``
+(values in YAML flow syntax, as in a scenario file: ``jem.officers=1,2,4``,
+``hold.cap=24h,48h``) or in a ``sweep:`` block of the scenario file::
+
+    extends: jem.yaml
+    sweep:
+      jem.officers: [1, 2, 4, 8]
+      bond.detainer_factor: [0.3, 0.6]
+
+Design point ``p`` is the scenario with ``with_()`` of one value per factor (the last factor
+varies fastest). Every point runs on the same seed, so points differ only by what was varied
+(common random numbers). The result is one tidy table, one row per design point and metric
+with the mean and its 95% interval; only metrics are kept (no bookings tables).
+
+Output folder::
+
+    sweep.csv  replications.csv  sweep.json  scenario.resolved.yaml
+
+``jailsim sweep`` adds ``report.html`` (:func:`jailsim.present.report.write_report`): the headline
+metrics at every design point and a figure of them against each varied parameter.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from jailsim._version import __version__
+from jailsim.base.atomic import atomic_write, begin_output
+from jailsim.engines import resolve_engine
+from jailsim.experiments.executors import Executor
+from jailsim.experiments.experiment import (
+    DEFAULT_REPLICATIONS,
+    Progress,
+    Tally,
+    points_seed,
+    replicate_points,
+)
+from jailsim.experiments.replication import prepare
+from jailsim.model.context import Context
+from jailsim.results.metrics import METRICS, summarize
+from jailsim.results.tables import cell
+from jailsim.scenario.errors import short
+from jailsim.scenario.loading import (
+    SHIPPED_PREFIX,
+    ScenarioError,
+    check_memory,
+    dump_resolved,
+    read_yaml,
+    shipped_scenarios_dir,
+    validate,
+)
+from jailsim.scenario.schema import Scenario
+
+__all__ = ["Sweep", "design_points", "load_sweep", "parse_vary", "sweep"]
+
+Factors = dict[str, list[Any]]
+
+
+def parse_vary(items: Sequence[str]) -> Factors:
+    """``["jem.officers=1,2,4", ...]`` to ``{"jem.officers": [1, 2, 4], ...}``.
+
+    The values after ``=`` are read as a YAML flow list, so numbers are numbers, ``48h``
+    stays text and lists or mappings may be written in brackets.
+
+    Raises
+    ------
+    ScenarioError
+        One line per malformed item.
+    """
+    factors: Factors = {}
+    problems = []
+    for item in items:
+        path, eq, values = item.partition("=")
+        path = path.strip()
+        if not eq or not path or not values.strip():
+            problems.append(f"--vary {item}: expected PATH=VALUE1,VALUE2,...")
+            continue
+        try:
+            parsed = yaml.safe_load(f"[{values}]")
+        except yaml.YAMLError as exc:
+            problems.append(f"--vary {item}: cannot read the values ({_first_line(exc)})")
+            continue
+        if path in factors:
+            problems.append(f"--vary {item}: {path} is varied twice")
+            continue
+        factors[path] = parsed
+    if problems:
+        raise ScenarioError(problems)
+    return factors
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]
+
+
+def _check_factors(factors: Mapping[str, Any], where: str) -> Factors:
+    problems = []
+    out: Factors = {}
+    if not isinstance(factors, Mapping):
+        raise ScenarioError([f"{where}: expected a mapping of dotted paths to lists of values"])
+    for path, values in factors.items():
+        if not isinstance(path, str) or not path:
+            problems.append(f"{where}: {short(path)}: expected a dotted path")
+        elif path in ("seed", "replications"):
+            problems.append(f"{where}.{path}: cannot be varied (every design point runs the "
+                            "same seed and replications)")
+        elif not isinstance(values, list) or not values:
+            problems.append(f"{where}.{path}: expected a list of one or more values, "
+                            f"got {short(values)}")
+        else:
+            out[path] = values
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def load_sweep(path: str | Path) -> tuple[Scenario, Factors]:
+    """Load a scenario file that may hold a ``sweep:`` block: the scenario and its factors."""
+    text = str(path)
+    if text.startswith(SHIPPED_PREFIX):  # "jailsim:NAME.yaml", a shipped scenario
+        data = read_yaml(text)
+        folder = shipped_scenarios_dir()
+        text = str(folder / text[len(SHIPPED_PREFIX):])
+    else:
+        data = read_yaml(path)
+        folder = Path(path).parent
+    block = data.pop("sweep", None)
+    sc = validate(data, source=text, base_dir=folder)
+    factors = _check_factors(block, f"{path}: sweep") if block is not None else {}
+    return sc, factors
+
+
+def design_points(factors: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every combination of factor values (full factorial), the last factor fastest."""
+    paths = list(factors)
+    return [dict(zip(paths, combo, strict=True)) for combo in
+            itertools.product(*(factors[p] for p in paths))]
+
+
+def _show(value: Any) -> Any:
+    """A factor value as a table cell: scalars as they are, the rest as compact YAML."""
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+
+
+def point_label(point: Mapping[str, Any]) -> str:
+    """``jem.officers=2, hold.cap=48h``."""
+    return ", ".join(f"{k}={_show(v)}" for k, v in point.items())
+
+
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """What :func:`sweep` returns.
+
+    Attributes
+    ----------
+    scenario
+        The base scenario as run (seed, replications, horizon fixed).
+    engine
+        Engine used.
+    factors
+        Dotted path -> values.
+    design
+        One row per design point: ``point`` and one column per factor.
+    replications
+        One row per design point and replication: factors, ``replication``, every metric.
+    table
+        The tidy result: one row per design point and metric, with ``unit``, ``mean``,
+        ``ci_low``, ``ci_high``, ``n``.
+    tally
+        Replications computed now and resumed from checkpoints.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> s = jailsim.sweep("jailsim:jem.yaml", {"jem.officers": [1, 2]}, seed=1,
+    ...                   replications=2, days=30)
+    >>> s.design
+       point  jem.officers
+    0      0             1
+    1      1             2
+    >>> list(s.table.columns)
+    ['point', 'jem.officers', 'metric', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
+    """
+
+    scenario: Scenario
+    engine: str
+    factors: Factors
+    design: pd.DataFrame
+    replications: pd.DataFrame
+    table: pd.DataFrame
+    tally: Tally
+
+    def to_dict(self) -> dict:
+        """The content of ``sweep.json``: settings and the design."""
+        sc = self.scenario
+        return {
+            "jailsim_version": __version__,
+            "scenario": sc.name,
+            "seed": sc.seed,
+            "replications": sc.replications,
+            "engine": self.engine,
+            "common_random_numbers": True,
+            "factors": self.factors,
+            "points": design_points(self.factors),
+        }
+
+    def save(self, out: str | Path) -> Path:
+        """Write ``sweep.csv``, ``replications.csv``, ``sweep.json``, the resolved scenario."""
+        out = begin_output(out)
+        atomic_write(out / "sweep.csv", lambda p: self.table.to_csv(p, index=False))
+        atomic_write(out / "replications.csv",
+                     lambda p: self.replications.to_csv(p, index=False))
+        dump_resolved(self.scenario, out / "scenario.resolved.yaml", seed=self.scenario.seed,
+                      version=__version__)
+        text = json.dumps(self.to_dict(), indent=2, default=str)
+        atomic_write(out / "sweep.json", lambda p: p.write_text(text))  # last: the marker
+        return out
+
+    def wide(self, metrics: Sequence[str]) -> str:
+        """Plain-text table: one row per design point, factors then ``mean ± half-width``."""
+        paths = list(self.factors)
+        header = ["point", *paths, *metrics]
+        rows = [header]
+        t = self.table.set_index(["point", "metric"])
+        for d in self.design.to_dict("records"):
+            p = int(d["point"])
+            row = [str(p), *(str(d[k]) for k in paths)]
+            row += [cell(t.loc[(p, m)]) for m in metrics]
+            rows.append(row)
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+        lines = []
+        for k, r in enumerate(rows):
+            lines.append("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
+            if k == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+
+def sweep(
+    scenario: Scenario | str | Path,
+    factors: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    seed: int | None = None,
+    replications: int | None = None,
+    days: float | None = None,
+    warmup_days: float | None = None,
+    engine: str = "auto",
+    out: str | Path | None = None,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    dask: bool = False,
+    scheduler: str | None = None,
+) -> Sweep:
+    """Run a scenario at every design point of ``factors`` (full factorial).
+
+    Parameters
+    ----------
+    scenario
+        A Scenario, or a path (whose ``sweep:`` block, if any, gives factors; ``factors``
+        adds to it and wins on the same path).
+    factors
+        Dotted path -> list of values (YAML text form: ``"48h"``, ``"30/day"``, numbers).
+    replications
+        Replications per design point (default: the scenario's, or
+        :data:`~jailsim.experiments.experiment.DEFAULT_REPLICATIONS` if it asks for one).
+    seed, days, warmup_days, engine, progress, executor, workers, dask, scheduler
+        As for :func:`jailsim.compare`.
+    out
+        Output folder (checkpoints per design point while running).
+
+    Returns
+    -------
+    Sweep
+        The design and the tidy table of means with intervals.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> s = jailsim.sweep("jailsim:jem.yaml", {"jem.officers": [1, 2]}, seed=1,
+    ...                   replications=2, days=30)
+    >>> t = s.table.set_index(["point", "metric"])
+    >>> int(t.loc[(0, "detainers"), "n"]), len(s.replications)
+    (2, 4)
+    """
+    where = str(scenario) if isinstance(scenario, (str, Path)) else "sweep"
+    if isinstance(scenario, (str, Path)):
+        base, from_file = load_sweep(scenario)
+    else:
+        base, from_file = scenario, {}
+    merged = {**from_file, **_check_factors(dict(factors or {}), "factors")}
+    if not merged:
+        raise ScenarioError([f"{where}: nothing to vary (give --vary PATH=V1,V2 or a sweep: "
+                             "block)"])
+    if replications is None and base.replications == 1:
+        replications = DEFAULT_REPLICATIONS
+    seed = points_seed(base, seed, out)  # a rerun resumes with its checkpoints' seed
+    sc = prepare(base, seed=seed, replications=replications, days=days,
+                 warmup_days=warmup_days, memory_check=False)
+    check_memory(sc, 1)  # one replication's tables at a time; only metrics are kept
+    points = design_points(merged)
+    problems, scenarios = [], []
+    for p, point in enumerate(points):
+        try:
+            scenarios.append(sc.with_(point))
+        except ScenarioError as exc:
+            label = f"{where}: design point {p} ({point_label(point)})"
+            problems += [line.replace("<with_>", label) for line in exc.lines]
+    if problems:
+        raise ScenarioError(problems)
+    eng = resolve_engine(engine, Context.build(sc))
+    folder = Path(out) if out is not None else None
+    n = sc.replications
+    arms, tally = replicate_points(
+        scenarios, eng, n, out=folder, kind="design point", progress=progress, executor=executor,
+        workers=workers, dask=dask, scheduler=scheduler,
+    )
+    paths = list(merged)
+    rows = [{"point": p, **{k: _show(v) for k, v in point.items()}}
+            for p, point in enumerate(points)]
+    design = pd.DataFrame(rows, columns=["point", *paths])
+    per_rep, tidy = [], []
+    for keys, arm in zip(rows, arms, strict=True):
+        m = arm.metrics(n)
+        per_rep.append(m.assign(**{k: [v] * len(m) for k, v in keys.items()}))
+        summary = summarize(m)
+        for name, row in summary.iterrows():
+            tidy.append({**keys, "metric": name, "unit": METRICS[name][0],
+                         "mean": row["mean"], "ci_low": row["ci_low"],
+                         "ci_high": row["ci_high"], "n": int(row["n"])})
+    replications_df = pd.concat(per_rep, ignore_index=True)[
+        ["point", *paths, "replication", *METRICS]
+    ]
+    table = pd.DataFrame(tidy, columns=["point", *paths, "metric", "unit", "mean", "ci_low",
+                                        "ci_high", "n"])
+    result = Sweep(sc, eng, merged, design, replications_df, table, tally)
+    if folder is not None:
+        result.save(folder)
+        for arm in arms:
+            arm.checkpoints.clear()
+        _remove_empty(folder / "checkpoints")
+    return result
+
+
+def _remove_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass

@@ -1,0 +1,405 @@
+"""Policy timelines: dated changes of program, staffing, honor policy, hold rule and ICE pickup.
+
+A scenario's ``changes:`` list cuts time into *periods*. Period 0 runs from the beginning
+(including a warm-start history) to the first change; each change starts a period at 00:00 of
+its ``from`` date and sets dotted parameters until the next one. Each period is a whole
+:class:`~jailsim.scenario.schema.Scenario`, validated like any other.
+
+Only parameters whose change the engines can honor at the moment of the decision they govern
+may change (:data:`ALLOWED_PATHS`), and each has one moment that decides which period applies:
+
+- ``program``, JEM side: screening applies to people *booked* in a period with JEM;
+- ``program``, WSO side, ``honor.*``, ``hold.*``, ``ice.p_pickup``, ``ice.pickup_delay``: the
+  period in force when the person would otherwise be released (the start of a hold);
+- ``jem.officers|shifts``, ``wso.officers|shifts``: the officer timetable in force at each
+  instant (:class:`DatedStep`); no officers in a period without the program;
+- ``ice.transport``: the transport runs in force at each instant (:class:`DatedTransport`).
+
+Every random draw is made whatever the period, so a change on a date leaves the timeline of
+everything before that date exactly as in a run without the change.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from jailsim.model.calendar import Clock, HoldCalendar, TransportSchedule, WeeklyStep
+
+#: Parameters a dated change may set, with when each one applies.
+ALLOWED_PATHS: dict[str, str] = {
+    "program": "JEM for bookings booked in the period; WSO for holds starting in it",
+    "jem.officers": "officers on duty at each time",
+    "jem.shifts": "officers on duty at each time",
+    "wso.officers": "officers on duty at each time",
+    "wso.shifts": "officers on duty at each time",
+    "honor.policy": "at the hold decision (when the person would otherwise leave)",
+    "honor.refusal_probability": "at the hold decision",
+    "hold.rule": "at the start of the hold",
+    "hold.cap": "at the start of the hold",
+    "ice.p_pickup": "at the start of the hold",
+    "ice.pickup_delay": "at the start of the hold",
+    "ice.transport": "transport runs in force at each time",
+}
+HONOR_CODES = {"all": 0, "none": 1, "felony_only": 2}
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation (called from the schema)
+
+
+def path_problems(values: dict[str, Any]) -> list[str]:
+    """Problems with the dotted paths of one change's ``set`` mapping."""
+    allowed = ", ".join(ALLOWED_PATHS)
+    bad = [
+        path
+        for path in values
+        if not any(path == a or path.startswith(a + ".") for a in ALLOWED_PATHS)
+    ]
+    return [f"cannot change {path!r} on a date (allowed: {allowed})" for path in bad]
+
+
+def _day(date: dt.date, start: dt.date) -> int:
+    return (date - start).days
+
+
+def date_problems(changes: Sequence, start: dt.date, horizon: float) -> list[str]:
+    """Problems with the dates of ``changes``: inside the run, strictly increasing."""
+    problems = []
+    last = None
+    for k, change in enumerate(changes):
+        day = _day(change.start, start)
+        where = f"[{k}] from {change.start.isoformat()}"
+        if not 0 < day < horizon:
+            end = start + dt.timedelta(days=math.ceil(horizon) - 1)
+            problems.append(
+                f"{where}: must be after start_date {start.isoformat()} and before the end of "
+                f"the run ({end.isoformat()})"
+            )
+        if last is not None and change.start <= last:
+            problems.append(f"{where}: dates must increase (the one before is {last.isoformat()})")
+        last = change.start
+    return problems
+
+
+def _period_data(scenario) -> list[dict]:
+    data = scenario.to_dict()
+    data.pop("changes", None)
+    out = [copy.deepcopy(data)]
+    from jailsim.scenario.loading import set_dotted
+
+    for change in scenario.changes:
+        for path, value in change.values.items():
+            set_dotted(data, path, copy.deepcopy(value))
+        out.append(copy.deepcopy(data))
+    return out
+
+
+def period_problems(scenario) -> list[str]:
+    """Problems of each period's scenario (a change must leave a valid scenario)."""
+    from jailsim.scenario.loading import ScenarioError, validate
+
+    problems = []
+    for k, data in enumerate(_period_data(scenario)[1:]):
+        where = f"changes[{k}] (from {scenario.changes[k].start.isoformat()})"
+        try:
+            validate(data, source=where)
+        except ScenarioError as exc:
+            # one line each: the schema splits a scenario-level message at "; "
+            problems.extend(
+                line.replace(": (top level):", ":").replace("; ", ", ") for line in exc.lines
+            )
+    return problems
+
+
+def period_scenarios(scenario) -> tuple:
+    """The scenario in force in each period (period 0 first); one when there are no changes."""
+    if not scenario.changes:
+        return (scenario,)
+    from jailsim.scenario.loading import validate
+
+    return tuple(validate(d, source="<period>") for d in _period_data(scenario))
+
+
+def distinct(values: Sequence) -> tuple[list, np.ndarray]:
+    """Distinct values (first-seen order, compared with ``==``) and each value's index."""
+    uniques: list = []
+    index = []
+    for v in values:
+        for j, u in enumerate(uniques):
+            if u == v:
+                index.append(j)
+                break
+        else:
+            uniques.append(v)
+            index.append(len(uniques) - 1)
+    return uniques, np.array(index, dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods
+
+
+class Periods:
+    """Period boundaries: ``starts[0] = -inf``, then each change's date in engine days."""
+
+    def __init__(self, starts: Sequence[float]):
+        self.starts = np.array(starts, dtype=float)
+        self._list = self.starts.tolist()
+        self.n = len(self._list)
+
+    def of(self, t):
+        """Index of the period in force at time(s) ``t`` (a change applies from its instant)."""
+        if isinstance(t, (float, int, np.floating, np.integer)):
+            return bisect_right(self._list, float(t)) - 1
+        return np.searchsorted(self.starts, np.asarray(t, dtype=float), side="right") - 1
+
+    def end(self, k: int) -> float:
+        """End of period ``k`` (``inf`` for the last)."""
+        return self._list[k + 1] if k + 1 < self.n else math.inf
+
+
+@dataclass(frozen=True, eq=False)
+class Policy:
+    """The scenario of every period and what the engines look up per period."""
+
+    periods: Periods
+    scenarios: tuple
+    labels: tuple[str, ...]  # ISO date each period starts (period 0: the start date)
+    jem_on: np.ndarray  # bool per period: JEM screens bookings booked in it
+    wso_on: np.ndarray  # bool per period: WSO serves warrants on holds starting in it
+    honor: np.ndarray  # HONOR_CODES per period
+    refusal: np.ndarray  # honor.refusal_probability per period
+    p_pickup: np.ndarray  # ice.p_pickup per period
+    delay_row: np.ndarray  # row of Population.pickup_delay per period
+
+    @classmethod
+    def build(cls, scenario) -> Policy:
+        """Resolve the periods of ``scenario``."""
+        scs = period_scenarios(scenario)
+        start = scenario.start_date
+        periods = Periods([-math.inf, *(_day(c.start, start) for c in scenario.changes)])
+        _, rows = distinct([s.ice.pickup_delay for s in scs])
+        return cls(
+            periods=periods,
+            scenarios=scs,
+            labels=(start.isoformat(), *(c.start.isoformat() for c in scenario.changes)),
+            jem_on=np.array([s.uses_jem for s in scs]),
+            wso_on=np.array([s.uses_wso for s in scs]),
+            honor=np.array([HONOR_CODES[s.honor.policy] for s in scs], dtype=np.int8),
+            refusal=np.array([s.honor.refusal_probability for s in scs]),
+            p_pickup=np.array([s.ice.p_pickup for s in scs]),
+            delay_row=rows,
+        )
+
+    def in_force(self, values: np.ndarray, t):
+        """``values`` (one per period) of the period in force at each time ``t``."""
+        return values[0] if self.periods.n == 1 else values[self.periods.of(t)]
+
+    @property
+    def dated(self) -> bool:
+        """Whether anything changes on a date."""
+        return self.periods.n > 1
+
+    @property
+    def uses_jem(self) -> bool:
+        """Whether JEM is in force in any period."""
+        return bool(self.jem_on.any())
+
+    @property
+    def uses_wso(self) -> bool:
+        """Whether WSO is in force in any period."""
+        return bool(self.wso_on.any())
+
+    def at(self, t) -> Any:
+        """The scenario in force at time ``t``."""
+        return self.scenarios[self.periods.of(t)]
+
+    def window(self, k: int, lo: float, hi: float) -> tuple[float, float]:
+        """Period ``k`` clipped to [lo, hi] (empty when lo >= hi)."""
+        return max(lo, self.periods._list[k]), min(hi, self.periods.end(k))
+
+    # -------------------------------------------------------------- calendars in force
+    def staff(self, clock: Clock, block: str):
+        """Officers on duty over time for ``block`` ('jem' or 'wso'), or None if never used."""
+        on = self.jem_on if block == "jem" else self.wso_on
+        if not on.any():
+            return None
+        steps = [
+            WeeklyStep.from_staffing(getattr(s, block), clock) if used else WeeklyStep.constant(0)
+            for s, used in zip(self.scenarios, on, strict=True)
+        ]
+        return steps[0] if not self.dated else DatedStep(self.periods, steps)
+
+    def hold_calendar(self, clock: Clock, horizon: float):
+        """Hold caps by the period the hold starts in."""
+        blocks, rows = distinct([s.hold for s in self.scenarios])
+        cals = [HoldCalendar(b, clock, horizon) for b in blocks]
+        return cals[0] if len(cals) == 1 else DatedHold(self.periods, [cals[r] for r in rows])
+
+    def transport(self, clock: Clock) -> DatedTransport:
+        """ICE transport runs in force over time (one schedule when nothing changes)."""
+        scheds = [TransportSchedule(s.ice.transport, clock) for s in self.scenarios]
+        return DatedTransport(self.periods, scheds)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dated calendars: one weekly calendar per period
+
+
+class DatedStep:
+    """Officers on duty when the weekly timetable itself changes on dates.
+
+    Behaves like :class:`~jailsim.model.calendar.WeeklyStep` (``at``, ``next_change``, ``changes``,
+    ``integral``, ``max``); a period boundary counts as a change time.
+    """
+
+    def __init__(self, periods: Periods, steps: list[WeeklyStep]):
+        self.periods, self.steps = periods, steps
+
+    def __repr__(self) -> str:
+        return f"DatedStep({self.periods.n} periods, max {self.max()!r})"
+
+    def at(self, t):
+        """Officers on duty at time(s) ``t``."""
+        k = self.periods.of(t)
+        if np.ndim(k) == 0:
+            return self.steps[int(k)].at(t)
+        t = np.asarray(t, dtype=float)
+        out = np.zeros(t.shape, dtype=np.int64)
+        for j, step in enumerate(self.steps):
+            sel = k == j
+            if sel.any():
+                out[sel] = step.at(t[sel])
+        return out
+
+    def next_change(self, t: float) -> float:
+        """First change time strictly after ``t`` (a period boundary is one)."""
+        k = self.periods.of(t)
+        return min(self.steps[k].next_change(t), self.periods.end(k))
+
+    def changes(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        """Every change time in [t0, t1) and the value from then on."""
+        times, values = [], []
+        for k in range(self.periods.of(t0), self.periods.n):
+            a, b = max(t0, self.periods._list[k]), min(t1, self.periods.end(k))
+            if a >= t1:
+                break
+            if a >= b:
+                continue
+            ct, cv = self.steps[k].changes(a, b)
+            if a > t0 and (len(ct) == 0 or ct[0] > a):  # the boundary itself
+                times.append([a])
+                values.append([self.steps[k].at(a)])
+            times.append(ct)
+            values.append(cv)
+        if not times:
+            return np.array([], dtype=float), np.array([], dtype=np.int64)
+        return np.concatenate(times).astype(float), np.concatenate(values).astype(np.int64)
+
+    def integral(self, t0: float, t1: float) -> float:
+        """Officer-days on duty between ``t0`` and ``t1`` (``t0 <= t1``)."""
+        total = 0.0
+        for k in range(self.periods.of(t0), self.periods.n):
+            a, b = max(t0, self.periods._list[k]), min(t1, self.periods.end(k))
+            if a >= t1:
+                break
+            if b > a:
+                total += float(self.steps[k].integral(a, b))
+        return total
+
+    def max(self):
+        """Most officers ever on duty."""
+        return max(step.max() for step in self.steps)
+
+
+class DatedHold:
+    """Hold caps by the period in which the hold starts."""
+
+    def __init__(self, periods: Periods, calendars: list[HoldCalendar]):
+        self.periods, self.calendars = periods, calendars
+
+    def cap(self, t):
+        """Latest release time for holds starting at ``t``."""
+        k = self.periods.of(t)
+        if np.ndim(k) == 0:
+            return self.calendars[int(k)].cap(t)
+        t = np.asarray(t, dtype=float)
+        out = np.array(t, dtype=float, copy=True)
+        for j, cal in enumerate(self.calendars):
+            sel = (k == j) & np.isfinite(t)
+            if sel.any():
+                out[sel] = cal.cap(t[sel])
+        return out
+
+    def calendar_at(self, t: float) -> HoldCalendar:
+        """The hold calendar for a hold starting at ``t``."""
+        return self.calendars[self.periods.of(t)]
+
+
+class DatedTransport:
+    """ICE transport when the schedule changes on dates.
+
+    Boardings are the scheduled runs of each period, inside the period, plus the start of
+    every continuous period (everyone waiting is taken then: unlimited seats). Within a
+    continuous period ICE comes as soon as a person is ready.
+    """
+
+    def __init__(self, periods: Periods, schedules: list[TransportSchedule]):
+        self.periods, self.schedules = periods, schedules
+        #: ICE comes as soon as ready at all times (no runs to board).
+        self.is_continuous = all(s.is_continuous for s in schedules)
+        self._flags = np.array([s.is_continuous for s in schedules])
+
+    def continuous_at(self, t):
+        """Whether ICE comes at once at time(s) ``t`` (a continuous period)."""
+        k = self.periods.of(t)
+        return bool(self._flags[k]) if np.ndim(k) == 0 else self._flags[k]
+
+    def _seats(self, k: int) -> float:
+        seats = self.schedules[k].seats
+        return math.inf if seats is None else float(seats)
+
+    def next_boarding(self, t: float) -> tuple[float, float]:
+        """(time, seats) of the first boarding at or after ``t``; (inf, 0) if none."""
+        first = self.periods.of(t)
+        for k in range(first, self.periods.n):
+            sched, start = self.schedules[k], self.periods._list[k]
+            if sched.is_continuous:
+                if k > 0 and start >= t:
+                    return start, math.inf
+            else:
+                run = float(sched.next_run(max(t, start)))
+                if run < self.periods.end(k):
+                    return run, self._seats(k)
+        return math.inf, 0.0
+
+    def boardings(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        """Every boarding in [t0, t1): times (sorted) and seats."""
+        times, seats = [], []
+        for k in range(self.periods.of(t0), self.periods.n):
+            start = self.periods._list[k]
+            a, b = max(t0, start), min(t1, self.periods.end(k))
+            if a >= t1:
+                break
+            if a >= b:
+                continue
+            sched = self.schedules[k]
+            if sched.is_continuous:
+                if k > 0 and start >= t0:
+                    times.append([start])
+                    seats.append([math.inf])
+            else:
+                runs = sched.runs(a, b)
+                times.append(runs)
+                seats.append(np.full(len(runs), self._seats(k)))
+        if not times:
+            return np.array([], dtype=float), np.array([], dtype=float)
+        return np.concatenate(times).astype(float), np.concatenate(seats).astype(float)

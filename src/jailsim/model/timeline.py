@@ -1,0 +1,75 @@
+"""The Timeline: what an engine computes for each booking of one replication.
+
+Engines fill one Timeline per Population: every milestone time (float days since the start,
+NaN where a milestone never happens) and the coded outcomes. A Timeline is complete: the
+engines follow everyone to their exit, even past the horizon; :mod:`jailsim.results.records` then
+censors it at the horizon for output. Two engines agree when their Timelines agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+# Detainer source.
+NO_DETAINER, REMOTE, JEM = 0, 1, 2
+DETAINER_SOURCES = ("none", "remote", "jem")
+# Bond outcome.
+BOND_ROR, BOND_POSTED, BOND_NOT_POSTED, BOND_DENIED = 0, 1, 2, 3
+BOND_OUTCOMES = ("ror", "posted", "not_posted", "denied")
+# Exit reason (censored is added by the records).
+RELEASED, ICE_TRANSFER, LAPSED, PRISON = 0, 1, 2, 3
+EXIT_REASONS = ("released", "ice_transfer", "lapsed", "prison")
+
+TIME_FIELDS = (
+    "screen_ready_at",
+    "screen_start_at",
+    "screen_end_at",
+    "officer_free_at",
+    "detainer_at",
+    "initial_appearance_at",
+    "bond_decided_at",
+    "disposition_at",
+    "release_eligible_at",
+    "hold_start_at",
+    "warrant_start_at",
+    "warrant_served_at",
+    "exit_at",
+)
+CODE_FIELDS = ("pretrial", "detainer_source", "bond_outcome", "exit_reason")
+
+
+@dataclass(eq=False)
+class Timeline:
+    """Per-booking milestone times (float64, NaN = never) and outcome codes (int8)."""
+
+    screen_ready_at: np.ndarray
+    screen_start_at: np.ndarray
+    screen_end_at: np.ndarray
+    officer_free_at: np.ndarray  # officer done with this person (screening + NTA work)
+    detainer_at: np.ndarray
+    initial_appearance_at: np.ndarray
+    bond_decided_at: np.ndarray
+    disposition_at: np.ndarray
+    release_eligible_at: np.ndarray
+    hold_start_at: np.ndarray
+    warrant_start_at: np.ndarray
+    warrant_served_at: np.ndarray
+    exit_at: np.ndarray
+    pretrial: np.ndarray  # decision at initial appearance (population codes ROR/BAIL/DENIED)
+    detainer_source: np.ndarray
+    bond_outcome: np.ndarray
+    exit_reason: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Timeline:
+        """A Timeline of ``n`` bookings with nothing happened yet."""
+        times = {f: np.full(n, np.nan) for f in TIME_FIELDS}
+        codes = {f: np.full(n, -1, dtype=np.int8) for f in CODE_FIELDS}
+        codes["detainer_source"][:] = NO_DETAINER
+        return cls(**times, **codes)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The fields as a name -> array mapping."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -1,0 +1,548 @@
+"""Costs: a run's bed-days priced day by day into a county budget, with intervals.
+
+Every line is a sum over the days of the measurement window [warm-up, horizon] of a daily
+quantity (bed-days, hold days, officer hours) times the rate in force on that day's date, so a
+per-diem that changes on a date, or a program that starts mid-horizon, is priced exactly.
+Lines are per year (x 365.25 / window days) or window totals. Within a replication the
+identities hold exactly: a line priced at one rate is that rate times its bed-day line, and
+``net_cost_usd = attributable_cost_usd - reimbursements_usd + program_cost_usd``. Across
+replications each line gets a mean and a t-interval; between two scenarios run with the same
+seed (common random numbers) replication ``r`` of one is paired with replication ``r`` of the
+other, and the interval of the difference is a paired t-interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from jailsim.model.policy import Policy
+from jailsim.results.census import presence, step_integral
+from jailsim.results.metrics import mean_interval
+from jailsim.results.result import Result
+from jailsim.scenario.costs import Costs, OfficerProgram, schedule_by_day
+from jailsim.scenario.loading import ScenarioError
+from jailsim.scenario.schema import Scenario
+
+__all__ = [
+    "LINES",
+    "PER",
+    "budget_difference",
+    "budget_lines",
+    "budget_notes",
+    "budget_table",
+    "replication_budget",
+]
+
+#: Bases of a budget: a year (window totals x 365.25 / window days) or the whole window.
+PER = ("year", "window")
+DAYS_PER_YEAR = 365.25
+
+#: Every budget line: name -> (group, unit over the window, meaning). Order is table order.
+LINES: dict[str, tuple[str, str, str]] = {
+    "bed_days": ("bed-days", "bed-days", "occupied bed-days, in the jail or boarded out"),
+    "in_house_bed_days": ("bed-days", "bed-days", "bed-days up to rated capacity"),
+    "boarded_out_bed_days": ("bed-days", "bed-days", "bed-days above rated capacity"),
+    "detainer_bed_days": (
+        "bed-days",
+        "bed-days",
+        "bed-days of people with a detainer lodged, from the detainer on (the Texas TCJS "
+        "convention behind the Bell County figures)",
+    ),
+    "attributable_bed_days": (
+        "bed-days",
+        "bed-days",
+        "bed-days caused by detainers (vs the same people without detainer effects)",
+    ),
+    "attributable_bed_days_pre_release": (
+        "bed-days", "bed-days", "part of attributable_bed_days before release (bail not posted)"
+    ),
+    "attributable_bed_days_hold": (
+        "bed-days", "bed-days", "part of attributable_bed_days held for ICE past release"
+    ),
+    "hold_bed_days": ("bed-days", "bed-days", "bed-days held for ICE past release"),
+    "paid_hold_bed_days": (
+        "bed-days",
+        "bed-days",
+        "hold bed-days paid per hold day (hold days not paid under an IGSA)",
+    ),
+    "igsa_bed_days": (
+        "bed-days", "bed-days", "hold bed-days after a WSO served the ICE warrant (IGSA days)"
+    ),
+    "detainers": ("counts", "count", "detainers lodged on people in custody"),
+    "detainer_person_months": (
+        "counts",
+        "count",
+        "people in custody with a detainer in each calendar month, summed over months (how a "
+        "monthly report such as Texas TCJS's counts them)",
+    ),
+    "holds": ("counts", "count", "holds for ICE that started"),
+    "warrants_served": ("counts", "count", "ICE warrants served by WSO officers"),
+    "ice_transfers": ("counts", "count", "people transferred to ICE"),
+    "jail_cost_usd": (
+        "cost", "USD", "in_house_bed_days x average bed-day cost (the county's jail cost)"
+    ),
+    "boarding_cost_usd": (
+        "cost", "USD", "boarded_out_bed_days x per-diem paid to other jails"
+    ),
+    "total_jail_cost_usd": ("cost", "USD", "jail_cost_usd + boarding_cost_usd"),
+    "detainer_cost_usd": ("cost", "USD", "detainer_bed_days x average bed-day cost"),
+    "attributable_cost_usd": (
+        "cost", "USD", "attributable_bed_days x average bed-day cost"
+    ),
+    "attributable_cost_marginal_usd": (
+        "cost", "USD", "attributable_cost_usd x marginal_cost_share"
+    ),
+    "ice_hold_day_usd": (
+        "reimbursements", "USD", "paid_hold_bed_days x ICE payment per hold day"
+    ),
+    "ice_per_hold_usd": ("reimbursements", "USD", "holds x ICE flat payment per hold (BOA)"),
+    "igsa_usd": ("reimbursements", "USD", "igsa_bed_days x IGSA per-diem"),
+    "scaap_usd": (
+        "reimbursements",
+        "USD",
+        "SCAAP: paid_share x eligible_cost_share x cost of the eligible detainer bed-days",
+    ),
+    "reimbursements_usd": (
+        "reimbursements", "USD", "ice_hold_day_usd + ice_per_hold_usd + igsa_usd + scaap_usd"
+    ),
+    "program_staff_usd": (
+        "program", "USD", "designated officers' salary, benefits and overtime"
+    ),
+    "program_training_usd": (
+        "program", "USD", "backfill and travel for initial, replacement and refresher training"
+    ),
+    "program_supervision_usd": ("program", "USD", "supervision of the program"),
+    "program_cost_usd": (
+        "program",
+        "USD",
+        "program_staff_usd + program_training_usd + program_supervision_usd",
+    ),
+    "net_cost_usd": (
+        "net", "USD", "attributable_cost_usd - reimbursements_usd + program_cost_usd"
+    ),
+    "net_cost_marginal_usd": (
+        "net", "USD", "attributable_cost_marginal_usd - reimbursements_usd + program_cost_usd"
+    ),
+}
+
+
+def unit(line: str, per: str = "year") -> str:
+    """The unit of a line on a basis: ``"USD/yr"``, ``"bed-days"``, ..."""
+    base = LINES[line][1]
+    return f"{base}/yr" if per == "year" else base
+
+
+# ---------------------------------------------------------------------------------------------
+# One replication
+
+
+def _costs_of(scenario: Scenario) -> Costs:
+    if scenario.costs is None:
+        raise ScenarioError(
+            [
+                f"{scenario.name}: costs: missing; add a costs: block (see docs/budget.md) or "
+                "extend a scenario that has one (base_county.yaml)"
+            ]
+        )
+    return scenario.costs
+
+
+def _price(rates: np.ndarray, amounts: np.ndarray) -> float:
+    """Sum of ``rates x amounts``, grouped by rate: one rate gives ``rate * amounts.sum()``."""
+    values = np.unique(rates)
+    if len(values) == 1:
+        return float(values[0]) * float(amounts.sum())
+    return float(sum(float(v) * float(amounts[rates == v].sum()) for v in values))
+
+
+class _Days:
+    """The days of one replication's census, with their share of the window and their dates."""
+
+    def __init__(self, scenario: Scenario, census: pd.DataFrame, scale: float):
+        lo, hi = scenario.warmup, scenario.horizon
+        day = census["day"].to_numpy(dtype=float)
+        self.edges = np.append(day, min(day[-1] + 1.0, hi)) if len(day) else np.zeros(1)
+        self.width = np.diff(self.edges)
+        inside = np.clip(np.minimum(day + 1, hi) - np.maximum(day, lo), 0.0, None)
+        self.weight = inside * scale  # window days of each day, times the basis scale
+        self.dates = census["date"].to_numpy().astype("datetime64[D]")
+        self.start = np.datetime64(scenario.start_date, "D")
+        self.lo, self.hi, self.scale = lo, hi, scale
+        policy = Policy.build(scenario)
+        period = policy.periods.of(day)
+        #: Whether each model is in force on each day, by the scenario's policy timeline.
+        self.running = {"jem": policy.jem_on[period], "wso": policy.wso_on[period]}
+
+    def amounts(self, daily_average: np.ndarray) -> np.ndarray:
+        """Bed-days (or any daily average) of each day, weighted into the window and basis."""
+        return np.asarray(daily_average, dtype=float) * self.weight
+
+    def occupancy(self, enter: np.ndarray, leave: np.ndarray) -> np.ndarray:
+        """Daily average number present from ``enter`` to ``leave`` (NaN leave = still in)."""
+        t, d = presence(np.asarray(enter, dtype=float), np.asarray(leave, dtype=float))
+        return step_integral(t, d, self.edges) / self.width
+
+    def events(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Events in the window: their dates and their weight (the basis scale each)."""
+        t = np.asarray(times, dtype=float)
+        t = t[(t >= self.lo) & (t <= self.hi)]
+        dates = self.start + np.floor(t).astype("timedelta64[D]")
+        return dates, np.full(len(t), self.scale)
+
+    def person_months(self, enter: np.ndarray, leave: np.ndarray) -> float:
+        """Calendar months each person is present in the window, summed (times the scale)."""
+        enter, leave = np.asarray(enter, dtype=float), np.asarray(leave, dtype=float)
+        has = ~np.isnan(enter)
+        s = np.maximum(enter[has], self.lo)
+        e = np.minimum(np.where(np.isnan(leave[has]), self.hi, leave[has]), self.hi)
+        s, e = s[s < e], e[s < e]
+        first = (self.start + np.floor(s).astype("timedelta64[D]")).astype("datetime64[M]")
+        last_day = np.floor(np.nextafter(e, -np.inf)).astype("timedelta64[D]")
+        last = (self.start + last_day).astype("datetime64[M]")
+        return float(((last - first).astype(int) + 1).sum()) * self.scale
+
+    def active(self, model: str, program: OfficerProgram) -> np.ndarray:
+        """1.0 on the days the program is paid for, else 0.0.
+
+        Those are the days the scenario runs ``model`` (its ``program``, and the dated
+        ``changes:``) within the cost block's ``start``..``end`` (inclusive).
+        """
+        on = self.running[model].astype(float)
+        if program.start is not None:
+            on *= self.dates >= np.datetime64(program.start, "D")
+        if program.end is not None:
+            on *= self.dates <= np.datetime64(program.end, "D")
+        return on
+
+
+def _program_lines(
+    model: str, program: OfficerProgram, days: _Days, busy: Callable[[], np.ndarray]
+) -> dict[str, float]:
+    """Staff, training and supervision dollars of one designated-officer program."""
+    on = days.active(model, program)
+    salary = schedule_by_day(program.salary_usd_per_year, days.dates)
+    loaded = 1.0 + program.benefits_share + program.overtime_share
+    hourly = salary / program.hours_per_year
+    if program.salary_basis == "full_time":
+        staff_per_day = program.officers * salary / DAYS_PER_YEAR * loaded * on
+    else:  # hours the simulation kept the officers busy (average busy officers x 24 h)
+        staff_per_day = busy() * 24.0 * hourly * loaded * on
+    per_training = program.training_hours * hourly * program.backfill_share
+    per_training = per_training + program.travel_usd_per_training
+    training_per_day = program.officers * program.turnover_share_per_year / DAYS_PER_YEAR
+    training_per_day = training_per_day * per_training * on
+    if program.refresher_every is not None:
+        refresher = program.refresher_hours * hourly * program.backfill_share
+        refresher = refresher + program.travel_usd_per_training * (program.refresher_hours > 0)
+        training_per_day = training_per_day + (
+            program.officers * refresher / program.refresher_every * on
+        )
+    training = float(days.amounts(training_per_day).sum())
+    # Initial training, a one-off on each day the program starts inside the window: a
+    # cost-block start, or a dated change that puts the model in force. A program in force
+    # from the first day with no start given is taken to exist already (trained before).
+    starts = np.flatnonzero(np.diff(on, prepend=0.0) > 0)
+    given = np.datetime64(program.start, "D") if program.start is not None else None
+    for i in starts:
+        first = days.dates[i]
+        t0 = float((first - days.start) / np.timedelta64(1, "D"))
+        if (i > 0 or first == given) and days.lo <= t0 < days.hi:
+            rate = schedule_by_day(program.salary_usd_per_year, np.array([first]))[0]
+            one = program.training_hours * rate / program.hours_per_year * program.backfill_share
+            training += program.officers * (one + program.travel_usd_per_training) * days.scale
+    supervision = schedule_by_day(program.supervision_usd_per_year, days.dates) / DAYS_PER_YEAR
+    return {
+        "program_staff_usd": float(days.amounts(staff_per_day).sum()),
+        "program_training_usd": training,
+        "program_supervision_usd": float(days.amounts(supervision * on).sum()),
+    }
+
+
+def replication_budget(
+    scenario: Scenario, bookings: pd.DataFrame, census: pd.DataFrame, per: str = "year"
+) -> dict[str, float]:
+    """Every line of ``LINES`` for one replication's bookings and daily census.
+
+    Parameters
+    ----------
+    scenario
+        The scenario as run; its ``costs`` block prices the days.
+    bookings, census
+        One replication's rows of ``Result.bookings`` and ``Result.census``.
+    per
+        ``"year"`` (window totals x 365.25 / window days) or ``"window"``.
+
+    Returns
+    -------
+    dict
+        Line name -> value, in the order of ``LINES``.
+    """
+    if per not in PER:
+        raise ValueError(f"per must be one of {PER}, got {per!r}")
+    costs = _costs_of(scenario)
+    window = scenario.horizon - scenario.warmup
+    days = _Days(scenario, census, DAYS_PER_YEAR / window if per == "year" else 1.0)
+    b = bookings
+    col = {k: b[k].to_numpy(dtype=float) for k in (
+        "booked_at", "los_days", "counterfactual_los_days", "attributable_days_hold",
+        "detainer_at", "hold_start_at", "exit_at", "warrant_served_at", "warrant_start_at",
+        "screened_at", "officer_free_at",
+    )}
+    end = col["booked_at"] + col["los_days"]
+    end_without = col["booked_at"] + col["counterfactual_los_days"]
+
+    total = days.amounts(census["census"].to_numpy())
+    boarded = days.amounts(census["boarded_out"].to_numpy())
+    in_house = days.amounts(census["census"].to_numpy() - census["boarded_out"].to_numpy())
+    detainer = days.amounts(census["with_detainer"].to_numpy())
+    on_hold = days.amounts(census["on_hold"].to_numpy())
+    attributable = days.amounts(
+        days.occupancy(col["booked_at"], end) - days.occupancy(col["booked_at"], end_without)
+    )
+    attr_hold = days.amounts(days.occupancy(end - col["attributable_days_hold"], end))
+    served = days.amounts(days.occupancy(col["warrant_served_at"], col["exit_at"]))
+
+    bed_rate = schedule_by_day(costs.bed_day_cost_usd_per_day, days.dates)
+    board_rate = schedule_by_day(costs.boarded_out_usd_per_day, days.dates)
+    ice = costs.ice_payments
+    igsa_rate = schedule_by_day(ice.igsa_usd_per_day, days.dates)
+    hold_rate = schedule_by_day(ice.per_hold_day_usd_per_day, days.dates)
+    paid_hold = on_hold - served * (igsa_rate > 0)
+
+    hold_dates, hold_weight = days.events(col["hold_start_at"])
+    flat = schedule_by_day(ice.per_hold_usd, hold_dates)
+
+    def count(times: np.ndarray) -> float:
+        return float(days.events(times)[1].sum())
+
+    m: dict[str, float] = {
+        "bed_days": float(total.sum()),
+        "in_house_bed_days": float(in_house.sum()),
+        "boarded_out_bed_days": float(boarded.sum()),
+        "detainer_bed_days": float(detainer.sum()),
+        "attributable_bed_days": float(attributable.sum()),
+        "attributable_bed_days_pre_release": float((attributable - attr_hold).sum()),
+        "attributable_bed_days_hold": float(attr_hold.sum()),
+        "hold_bed_days": float(on_hold.sum()),
+        "paid_hold_bed_days": float(paid_hold.sum()),
+        "igsa_bed_days": float(served.sum()),
+        "detainers": count(col["detainer_at"]),
+        "detainer_person_months": days.person_months(col["detainer_at"], col["exit_at"]),
+        "holds": float(hold_weight.sum()),
+        "warrants_served": count(col["warrant_served_at"]),
+        "ice_transfers": count(col["exit_at"][b["exit_reason"].to_numpy() == "ice_transfer"]),
+        "jail_cost_usd": _price(bed_rate, in_house),
+        "boarding_cost_usd": _price(board_rate, boarded),
+        "detainer_cost_usd": _price(bed_rate, detainer),
+        "attributable_cost_usd": _price(bed_rate, attributable),
+        "ice_hold_day_usd": _price(hold_rate, paid_hold),
+        "ice_per_hold_usd": _price(flat, hold_weight) if len(flat) else 0.0,
+        "igsa_usd": _price(igsa_rate, served),
+        "scaap_usd": 0.0,
+    }
+    m["total_jail_cost_usd"] = m["jail_cost_usd"] + m["boarding_cost_usd"]
+    m["attributable_cost_marginal_usd"] = m["attributable_cost_usd"] * costs.marginal_cost_share
+    if costs.scaap is not None:
+        eligible = detainer
+        if costs.scaap.felony_only:
+            fel = b["felony"].to_numpy(dtype=bool)
+            eligible = days.amounts(days.occupancy(col["detainer_at"][fel], col["exit_at"][fel]))
+        share = costs.scaap.paid_share * costs.scaap.eligible_cost_share
+        m["scaap_usd"] = share * _price(bed_rate, eligible)
+    m["reimbursements_usd"] = (
+        m["ice_hold_day_usd"] + m["ice_per_hold_usd"] + m["igsa_usd"] + m["scaap_usd"]
+    )
+
+    program = dict.fromkeys(("program_staff_usd", "program_training_usd",
+                             "program_supervision_usd"), 0.0)
+    busy_of = {
+        "jem": lambda: days.occupancy(col["screened_at"], col["officer_free_at"]),
+        "wso": lambda: days.occupancy(col["warrant_start_at"], col["warrant_served_at"]),
+    }
+    for model, block in (("jem", costs.program.jem), ("wso", costs.program.wso)):
+        if block is not None and days.running[model].any():
+            for k, v in _program_lines(model, block, days, busy_of[model]).items():
+                program[k] += v
+    m.update(program)
+    m["program_cost_usd"] = (
+        m["program_staff_usd"] + m["program_training_usd"] + m["program_supervision_usd"]
+    )
+    m["net_cost_usd"] = m["attributable_cost_usd"] - m["reimbursements_usd"] + m["program_cost_usd"]
+    m["net_cost_marginal_usd"] = (
+        m["attributable_cost_marginal_usd"] - m["reimbursements_usd"] + m["program_cost_usd"]
+    )
+    return {k: float(m[k]) for k in LINES}
+
+
+# ---------------------------------------------------------------------------------------------
+# Replications, tables and differences
+
+
+def budget_lines(result: Result, per: str = "year") -> pd.DataFrame:
+    """One row per replication (index ``replication``), one column per line of ``LINES``."""
+    sc = result.scenario
+    _costs_of(sc)
+    census = dict(tuple(result.census.groupby("replication", sort=True)))
+    bookings = dict(tuple(result.bookings.groupby("replication", sort=True, observed=True)))
+    rows = {}
+    for r, c in census.items():
+        b = bookings.get(r, result.bookings.iloc[:0])
+        rows[int(r)] = replication_budget(sc, b, c.reset_index(drop=True), per)
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "replication"
+    return frame
+
+
+def _t_table(frame: pd.DataFrame, per: str, confidence: float) -> pd.DataFrame:
+    rows = {}
+    for line in LINES:
+        mean, half, n = mean_interval(frame[line].to_numpy(dtype=float), confidence)
+        rows[line] = {
+            "group": LINES[line][0],
+            "unit": unit(line, per),
+            "mean": mean,
+            "ci_low": mean - half,
+            "ci_high": mean + half,
+            "n": n,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "line"
+    return table
+
+
+def _window(sc: Scenario) -> tuple[dt.date, dt.date]:
+    first = sc.start_date + dt.timedelta(days=sc.warmup)
+    last = sc.start_date + dt.timedelta(days=sc.horizon)
+    return first, last
+
+
+def budget_table(result: Result, per: str = "year", confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and t-interval of each budget line across replications (rows: ``LINES``).
+
+    Columns ``group``, ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``. ``attrs`` holds the
+    scenario name, the basis, the seed and the window's dates. With one replication the
+    interval is NaN.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, replications=2, days=60)
+    >>> t = jailsim.budget_table(res)
+    >>> list(t.columns)
+    ['group', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
+    >>> t.loc["bed_days", "unit"], int(t.loc["bed_days", "n"])
+    ('bed-days/yr', 2)
+    """
+    table = _t_table(budget_lines(result, per), per, confidence)
+    first, last = _window(result.scenario)
+    table.attrs.update(
+        scenario=result.scenario.name,
+        per=per,
+        seed=result.seed,
+        replications=result.scenario.replications,
+        window=(first.isoformat(), last.isoformat()),
+        confidence=confidence,
+    )
+    return table
+
+
+def budget_difference(
+    result_a: Result, result_b: Result, per: str = "year", confidence: float = 0.95
+) -> pd.DataFrame:
+    """Paired differences B - A of every budget line, with t-intervals over replications.
+
+    Replication ``r`` of B is paired with replication ``r`` of A. Run with the same seed, the
+    two share their random streams (common random numbers) and the interval is much narrower
+    than for independent runs; with different seeds the pairs are independent and the
+    interval is still valid, only wider.
+
+    Raises
+    ------
+    ValueError
+        When the two results do not have the same replications.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> c = jailsim.compare(["jailsim:jem.yaml", "jailsim:wso.yaml"], seed=1,
+    ...                     replications=2, days=60)
+    >>> d = jailsim.budget_difference(c.results["JEM"], c.results["WSO"])
+    >>> list(d.columns)
+    ['group', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
+    >>> bool(d.loc["bed_days", "mean"] < 0)  # WSO holds fewer people than JEM
+    True
+    """
+    a, b = budget_lines(result_a, per), budget_lines(result_b, per)
+    if list(a.index) != list(b.index):
+        raise ValueError(
+            f"cannot pair {result_b.scenario.name!r} with {result_a.scenario.name!r}: "
+            f"replications {list(b.index)[:5]}... vs {list(a.index)[:5]}...; run both with "
+            "the same --replications and --seed"
+        )
+    table = _t_table(b - a, per, confidence)
+    table.attrs.update(
+        a=result_a.scenario.name,
+        b=result_b.scenario.name,
+        per=per,
+        paired=result_a.seed == result_b.seed,
+        confidence=confidence,
+    )
+    return table
+
+
+def budget_notes(result: Result, per: str = "year") -> list[str]:
+    """What a reader of the budget should know about this run, one sentence each.
+
+    Notes that may signal a mistake in the inputs start with ``"warning: "``.
+    """
+    sc = result.scenario
+    costs = _costs_of(sc)
+    first, last = _window(sc)
+    window = sc.horizon - sc.warmup
+    notes = [
+        f"{sc.name}: measurement window of {window:g} days from {first} (after {sc.warmup:g} "
+        f"days of warm-up, to the horizon on {last}); {sc.replications} replications, seed "
+        f"{result.seed}, engine {result.engine}.",
+        (
+            f"{sc.name}: figures are per year (window totals x 365.25 / {window:g})."
+            if per == "year"
+            else f"{sc.name}: figures are totals over the {window:g}-day window."
+        ),
+    ]
+    dates = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D"))
+    uncovered = int((schedule_by_day(costs.bed_day_cost_usd_per_day, dates) == 0).sum())
+    if uncovered:
+        notes.append(
+            f"warning: {sc.name}: the bed-day cost is $0 on {uncovered} days of the window "
+            "(no dated value covers them); check costs.bed_day_cost_usd_per_day."
+        )
+    policy = Policy.build(sc)
+    for model, block in (("jem", costs.program.jem), ("wso", costs.program.wso)):
+        on = getattr(policy, f"{model}_on")
+        if not on.any():
+            continue
+        if block is None:
+            notes.append(
+                f"warning: {sc.name}: the scenario runs {model.upper()} but "
+                f"costs.program.{model} is missing: no program cost counted for it."
+            )
+            continue
+        if not on.all():
+            spans = ", ".join(f"from {label}" if flag else f"not from {label}"
+                              for label, flag in zip(policy.labels, on, strict=True))
+            notes.append(
+                f"{sc.name}: {model.upper()} program costs follow the dated changes ({spans}), "
+                "with initial training on each day the program starts."
+            )
+        if block.start or block.end:
+            first_day, last_day = block.start or "the start", block.end or "the end"
+            notes.append(
+                f"warning: {sc.name}: the {model.upper()} program is costed from {first_day} to "
+                f"{last_day}; these dates change the dollars only: the jail is simulated with "
+                "the program whenever the scenario runs it (program, changes:)."
+            )
+    return notes

@@ -1,0 +1,215 @@
+"""Budget outputs: the tables of one or more runs assembled, and written as CSV and Excel.
+
+A :class:`Budget` holds, for runs of one or more scenarios made with the same seed, each
+scenario's budget table, the paired difference of every later scenario from the first, every
+cost input with its value, unit and source, and notes. It is written as one tidy CSV (one row
+per table, scenario and line) or as an Excel workbook with four sheets: ``budget``,
+``comparison``, ``inputs`` and ``notes``. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from jailsim._version import __version__
+from jailsim.base.atomic import atomic_write
+from jailsim.money.costs import LINES, budget_difference, budget_notes, budget_table
+from jailsim.results.result import Result
+from jailsim.scenario.costs import input_rows
+
+__all__ = ["SHEETS", "Budget", "build_budget", "long_table", "write_csv", "write_xlsx"]
+
+#: Sheets of the workbook, in order.
+SHEETS = ("budget", "comparison", "inputs", "notes")
+_STAT_COLUMNS = ("mean", "ci_low", "ci_high", "n")
+
+
+@dataclass(frozen=True, eq=False)
+class Budget:
+    """Budget tables of runs, ready to print or write.
+
+    Attributes
+    ----------
+    tables
+        Label -> :func:`jailsim.money.costs.budget_table` of that run.
+    differences
+        ``"B - A"`` label -> :func:`jailsim.money.costs.budget_difference` (each later run minus the
+        first).
+    inputs
+        One row per scenario and cost input: ``scenario``, ``input``, ``value``, ``unit``,
+        ``used``, ``source``.
+    notes
+        Sentences a reader needs (window, basis, pairing, caveats).
+    per
+        ``"year"`` or ``"window"``.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    differences: dict[str, pd.DataFrame]
+    inputs: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    per: str = "year"
+
+
+def _labels(results: list[Result]) -> list[str]:
+    names = [r.scenario.name for r in results]
+    out = []
+    for i, name in enumerate(names):
+        out.append(name if names.count(name) == 1 else f"{name} ({i + 1})")
+    return out
+
+
+def _used(path: str, result: Result) -> str:
+    sc = result.scenario
+    if path.startswith("program."):
+        model = path.split(".")[1]
+        if model not in sc.program.split("+"):
+            return f"no (program {sc.program})"
+    if path.startswith("ice_payments.igsa") and not sc.uses_wso:
+        return "no (no WSO: no warrants served)"
+    return "yes"
+
+
+def build_budget(
+    results: list[Result], labels: list[str] | None = None, per: str = "year",
+    confidence: float = 0.95,
+) -> Budget:
+    """Tables, paired differences (each later result minus the first), inputs and notes.
+
+    Parameters
+    ----------
+    results
+        Runs of one or more scenarios, each with a ``costs:`` block, with the same
+        replications (and, for common random numbers, the same seed).
+    labels
+        Names of the runs in the tables (default: scenario names, made unique).
+    per
+        ``"year"`` or ``"window"``.
+    confidence
+        Level of the t-intervals.
+    """
+    labels = labels or _labels(results)
+    tables = {lab: budget_table(r, per, confidence) for lab, r in zip(labels, results, strict=True)}
+    differences = {
+        f"{lab} - {labels[0]}": budget_difference(results[0], r, per, confidence)
+        for lab, r in zip(labels[1:], results[1:], strict=True)
+    }
+    rows = []
+    for lab, r in zip(labels, results, strict=True):
+        for row in input_rows(r.scenario.costs):
+            rows.append({"scenario": lab, **row, "used": _used(row["input"], r)})
+    inputs = pd.DataFrame(rows, columns=["scenario", "input", "value", "unit", "used", "source"])
+    notes = [f"jailsim {__version__} budget of {', '.join(labels)}."]
+    for r in results:
+        notes += budget_notes(r, per)
+    if differences:
+        seeds = {r.seed for r in results}
+        notes.append(
+            "comparison: each row is scenario B minus scenario A, replication by replication; "
+            + (
+                f"all runs used seed {seeds.pop()}, so replication r of each shares its random "
+                "streams (common random numbers) and the interval is a paired t-interval."
+                if len(seeds) == 1
+                else "the runs used different seeds: the pairs are independent, so the paired "
+                "interval is valid but wider than with common random numbers."
+            )
+        )
+    notes += [
+        f"intervals: {confidence:.0%} t-intervals over replications (mean +- t x sd / sqrt(n)); "
+        "NaN with one replication.",
+        "identities (exact within each replication): each priced line = its bed-days x the rate "
+        "in force on each day; total_jail_cost_usd = jail_cost_usd + boarding_cost_usd; "
+        "reimbursements_usd = ice_hold_day_usd + ice_per_hold_usd + igsa_usd + scaap_usd; "
+        "program_cost_usd = program_staff_usd + program_training_usd + program_supervision_usd; "
+        "net_cost_usd = attributable_cost_usd - reimbursements_usd + program_cost_usd.",
+        "detainer_cost_usd prices every jail day of people with a detainer (the convention of "
+        "the Texas jail commission's reports and of most published county figures); "
+        "attributable_cost_usd prices only the days detainers cause (longer pretrial stays and "
+        "holds), which is what the net cost uses.",
+        "boarded-out bed-days are priced at the boarding per-diem in total_jail_cost_usd; the "
+        "attributable cost prices attributable days at the jail's own rate. Compare scenarios "
+        "to see a program's effect on boarding.",
+        "dollars are as entered (no inflation adjustment); SCAAP, where used, is paid after the "
+        "year from a capped appropriation, so its line is an expectation, not a cash flow.",
+    ]
+    notes += [f"line {name} ({LINES[name][1]}): {LINES[name][2]}." for name in LINES]
+    return Budget(tables, differences, inputs, notes, per)
+
+
+def long_table(budget: Budget) -> pd.DataFrame:
+    """Every table in one tidy frame, one row per table, scenario and line.
+
+    Columns ``table`` (``budget`` or ``comparison``), ``scenario``, ``line``, ``group``,
+    ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``.
+    """
+    parts = []
+    for table_name, tables in (("budget", budget.tables), ("comparison", budget.differences)):
+        for label, t in tables.items():
+            part = t.reset_index()
+            part.insert(0, "scenario", label)
+            part.insert(0, "table", table_name)
+            parts.append(part)
+    columns = ["table", "scenario", "line", "group", "unit", *_STAT_COLUMNS]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def write_csv(budget: Budget, path: str | Path) -> Path:
+    """Write :func:`long_table` as CSV (atomically); return the path."""
+    path = Path(path)
+    frame = long_table(budget)
+    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+    return path
+
+
+def _wide(tables: dict[str, pd.DataFrame], what: str) -> pd.DataFrame:
+    """Rows: lines; columns: group, line, unit, then mean / 95% low / 95% high per label."""
+    first = next(iter(tables.values()))
+    out = pd.DataFrame({"group": first["group"], "line": first.index, "unit": first["unit"]})
+    for label, t in tables.items():
+        out[f"{label}: mean"] = t["mean"].to_numpy()
+        out[f"{label}: {what} low"] = t["ci_low"].to_numpy()
+        out[f"{label}: {what} high"] = t["ci_high"].to_numpy()
+    out["meaning"] = [LINES[line][2] for line in first.index]
+    return out.reset_index(drop=True)
+
+
+def _format_sheet(ws, money_columns: range) -> None:
+    """Readable widths, a frozen header, thousands separators on numbers."""
+    for col in ws.columns:
+        letter = col[0].column_letter
+        longest = max(len(str(c.value)) if c.value is not None else 0 for c in col[:200])
+        ws.column_dimensions[letter].width = min(max(10, longest + 2), 60)
+    ws.freeze_panes = "A2"
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if cell.column in money_columns and isinstance(cell.value, int | float):
+                cell.number_format = "#,##0.00" if abs(cell.value) < 100 else "#,##0"
+
+
+def write_xlsx(budget: Budget, path: str | Path) -> Path:
+    """Write the workbook (sheets ``SHEETS``) atomically; return the path."""
+    path = Path(path)
+    level = f"{round(100 * next(iter(budget.tables.values())).attrs.get('confidence', 0.95))}%"
+    sheets = {"budget": _wide(budget.tables, level)}
+    if budget.differences:
+        sheets["comparison"] = _wide(budget.differences, level)
+    else:
+        sheets["comparison"] = pd.DataFrame(
+            {"note": ["one scenario: give two or more to compare (B - A, paired)"]}
+        )
+    sheets["inputs"] = budget.inputs
+    sheets["notes"] = pd.DataFrame({"note": budget.notes})
+
+    def write(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name in SHEETS:
+                sheets[name].to_excel(writer, sheet_name=name, index=False)
+                n_cols = sheets[name].shape[1]
+                stats = range(4, n_cols) if name in ("budget", "comparison") else range(0)
+                _format_sheet(writer.sheets[name], stats)
+
+    atomic_write(path, write)
+    return path

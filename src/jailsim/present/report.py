@@ -1,0 +1,360 @@
+"""One self-contained HTML file from an output folder: inputs, headline table, figures.
+
+The folder may be a run's (``jailsim run``), a comparison's (``jailsim compare``, ``demo``),
+a sweep's (``jailsim sweep``) or a sensitivity analysis's (``jailsim sensitivity``). The
+report reads only what the command wrote (for a run ``summary.json``,
+``scenario.resolved.yaml``, ``bookings.parquet``, ``census.parquet``; for a sweep
+``sweep.json``, ``sweep.csv``; for a sensitivity analysis ``sensitivity.json``,
+``sensitivity.csv``), so it can be made at any time after the run, on any machine. Figures
+are embedded as base64 PNG and the page uses no scripts, fonts or styles from the network:
+it opens offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from jailsim.base.atomic import atomic_write_text
+from jailsim.experiments.experiment import HEADLINE as EXPERIMENT_HEADLINE
+from jailsim.results import plots
+from jailsim.results.metrics import METRICS
+from jailsim.results.result import Result
+from jailsim.scenario.loading import ScenarioError, load
+
+REPORT_NAME = "report.html"
+
+_CSS = """
+body{font-family:Georgia,serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}
+h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #999}
+table{border-collapse:collapse;font-size:.85rem;width:100%}
+td,th{border-bottom:1px solid #ddd;padding:.2rem .4rem;text-align:right;overflow-wrap:anywhere}
+td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
+img{max-width:100%;height:auto;display:block;margin:1rem 0}
+pre{background:#f4f4f4;padding:.6rem;overflow-x:auto;font-size:.75rem;max-height:30rem}
+.note{color:#444;font-size:.85rem}
+"""
+
+
+@contextlib.contextmanager
+def _as_written(path: Path):
+    """Within it, a file that does not read as jailsim wrote it is a one-line error on ``path``.
+
+    (A damaged or hand-edited output: bad JSON, a truncated Parquet file, missing keys or
+    columns.)
+    """
+    try:
+        yield
+    except ScenarioError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise ScenarioError([f"{path}: not as jailsim writes it ({type(exc).__name__}: {exc}); "
+                             "rerun the command that wrote it"]) from None
+
+
+def load_run(folder: str | Path) -> Result:
+    """Rebuild a Result from a run's output folder (one-line error if it is not one)."""
+    folder = Path(folder)
+    missing = [n for n in ("summary.json", "scenario.resolved.yaml", "bookings.parquet",
+                           "census.parquet") if not (folder / n).exists()]
+    if missing:
+        raise ScenarioError([f"{folder}: not a jailsim run folder (missing {', '.join(missing)}; "
+                             "nor a comparison, sweep or sensitivity folder)"])
+    with _as_written(folder / "summary.json"):
+        engine = json.loads((folder / "summary.json").read_text()).get("engine", "?")
+    metrics_path = folder / "replications.csv"
+    with _as_written(metrics_path):
+        metrics = pd.read_csv(metrics_path) if metrics_path.exists() else pd.DataFrame()
+    tables = {}
+    for name in ("bookings", "census"):
+        with _as_written(folder / f"{name}.parquet"):
+            tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+    return Result(scenario=load(folder / "scenario.resolved.yaml"), engine=engine,
+                  metrics=metrics, **tables)
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plots.plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+
+
+def _fmt(x) -> str:
+    if x is None or (isinstance(x, float) and x != x):
+        return "–"
+    return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def _headline(summary: dict) -> str:
+    rows = []
+    for name, m in summary["metrics"].items():
+        unit, meaning = METRICS.get(name, ("", ""))
+        ci = (f"{_fmt(m['ci_low'])} – {_fmt(m['ci_high'])}"
+              if m.get("ci_low") is not None else "–")
+        rows.append(f"<tr><td><code>{name}</code></td><td>{html.escape(meaning)}</td>"
+                    f"<td>{_fmt(m['mean'])}</td><td>{ci}</td><td>{html.escape(unit)}</td></tr>")
+    return ("<table><tr><th>metric</th><th>meaning</th><th>mean</th><th>95% interval</th>"
+            "<th>unit</th></tr>" + "".join(rows) + "</table>")
+
+
+def _plain_summary(summary: dict, result: Result) -> str:
+    m = {k: v["mean"] for k, v in summary["metrics"].items()}
+    sc = result.scenario
+    text = (
+        f"Under scenario <b>{html.escape(sc.name)}</b> (program {sc.program}), the jail held "
+        f"on average {_fmt(m['adp'])} people and booked {_fmt(m['bookings_per_day'])} a day. "
+        f"People with a detainer stayed {_fmt(m['mean_los_days_detainer'])} days on average, "
+        f"against {_fmt(m['mean_los_days_no_detainer'])} days for others. Detainers caused "
+        f"{_fmt(m['attributable_bed_days'])} bed-days over the "
+        f"{_fmt(sc.horizon - sc.warmup)}-day window, of which "
+        f"{_fmt(m['attributable_bed_days_hold'])} in holds past release and the rest before "
+        f"release (bail not posted because of the detainer)."
+    )
+    return f"<p>{text}</p>"
+
+
+HEADLINE = ["adp", "mean_los_days", "mean_los_days_detainer", "bed_days", "hold_bed_days",
+            "attributable_bed_days", "detainers", "ice_transfers", "lapsed_detainers",
+            "citizen_detainers"]
+
+
+def _page(title: str, body: list[str]) -> str:
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
+            f"<body>{''.join(body)}</body></html>")
+
+
+def _comparison_body(folder: Path) -> tuple[str, list[str]]:
+    """Title and body of the report of a ``jailsim compare`` folder."""
+    comp = json.loads((folder / "comparison.json").read_text())
+    runs = {s["label"]: load_run(folder / s["folder"]) for s in comp["scenarios"]}
+    base = comp["baseline"]
+    sentences, tables, figures = [], [], []
+    for label, diffs in comp["differences"].items():
+        for name in HEADLINE:
+            d = diffs.get(name)
+            if d is None or d["diff"] is None:
+                continue
+            unit = d["unit"]
+            sentences.append(
+                f"<li><b>{html.escape(METRICS.get(name, ('', name))[1])}</b>: "
+                f"{_fmt(d['scenario_mean'])} under {html.escape(label)} against "
+                f"{_fmt(d['baseline_mean'])} under {html.escape(base)}, a difference of "
+                f"{_fmt(d['diff'])} {html.escape(unit)} (95% interval {_fmt(d['diff_ci_low'])} "
+                f"to {_fmt(d['diff_ci_high'])}).</li>")
+        rows = "".join(
+            f"<tr><td><code>{k}</code></td><td>{html.escape(v['unit'])}</td>"
+            f"<td>{_fmt(v['baseline_mean'])}</td><td>{_fmt(v['scenario_mean'])}</td>"
+            f"<td>{_fmt(v['diff'])} [{_fmt(v['diff_ci_low'])}, {_fmt(v['diff_ci_high'])}]</td>"
+            f"</tr>" for k, v in diffs.items())
+        tables.append(f"<h3>{html.escape(label)} − {html.escape(base)}</h3><table><tr>"
+                      f"<th>metric</th><th>unit</th><th>{html.escape(base)}</th>"
+                      f"<th>{html.escape(label)}</th><th>difference [95% interval]</th></tr>"
+                      f"{rows}</table>")
+        frame = pd.DataFrame(diffs).T
+        keep = [m for m in HEADLINE if m in frame.index and pd.notna(frame.loc[m, "pct"])]
+        figures.append(_png(plots.differences(
+            frame.loc[keep, ["pct", "pct_ci_low", "pct_ci_high"]].astype(float),
+            title=f"{label} compared with {base}: paired differences",
+            source=f"jailsim — seed {comp['seed']}, {comp['replications']} replications, "
+                   f"engine {comp['engine']}")))
+    figures.insert(0, _png(plots.los_survival(runs)))
+    figures += [_png(plots.census(r)) for r in runs.values()]
+    crn = "common random numbers" if comp["common_random_numbers"] else "independent streams"
+    body = [
+        f"<h1>jailsim comparison: {html.escape(' vs '.join(runs))}</h1>",
+        f"<p class='note'>seed {comp['seed']}, {comp['replications']} replications per "
+        f"scenario on {crn}, engine {comp['engine']}, jailsim {comp['jailsim_version']}. "
+        "Differences are paired by replication, with 95% t-intervals.</p>",
+        "<h2>In plain words</h2><ul>", *sentences, "</ul>",
+        "<h2>Differences</h2>", *tables,
+        "<h2>Figures</h2>", *figures,
+        "<h2>Inputs (the resolved scenarios, as run)</h2>",
+        *(f"<h3>{html.escape(k)}</h3><pre>"
+          f"{html.escape((folder / s['folder'] / 'scenario.resolved.yaml').read_text())}</pre>"
+          for k, s in zip(runs, comp["scenarios"], strict=True)),
+    ]
+    return f"jailsim: {' vs '.join(runs)}", body
+
+
+def _interval(lo, hi) -> str:
+    return f"{_fmt(lo)} – {_fmt(hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
+
+
+def _cell(value) -> str:
+    return html.escape(_fmt(value) if isinstance(value, float) else str(value))
+
+
+def _inputs(folder: Path) -> list[str]:
+    return ["<h2>Inputs (the resolved scenario, as run)</h2>",
+            "<p class='note'>Sources of the default numbers are the comments of "
+            "<code>scenarios/base_county.yaml</code> (see docs/scenario_reference.md).</p>",
+            f"<pre>{html.escape((folder / 'scenario.resolved.yaml').read_text())}</pre>"]
+
+
+def _sweep_body(folder: Path) -> tuple[str, list[str]]:
+    """Title and body of the report of a ``jailsim sweep`` folder."""
+    from jailsim.scenario.reference import field_unit
+
+    info = json.loads((folder / "sweep.json").read_text())
+    factors = list(info["factors"])
+    # a factor's value "null" (e.g. no seat limit) is a value, not a missing one
+    table = pd.read_csv(folder / "sweep.csv", keep_default_na=False,
+                        na_values={c: ["", "nan", "NaN"] for c in ("mean", "ci_low", "ci_high")})
+    table[factors] = table[factors].replace("", "null")  # the CSV writes null as ""
+    metrics = [m for m in EXPERIMENT_HEADLINE if m in set(table["metric"])]
+    points = table.drop_duplicates("point")[["point", *factors]]
+    source = (f"jailsim — sweep of scenario '{info['scenario']}', seed {info['seed']}, "
+              f"{info['replications']} replications per design point, engine {info['engine']}")
+    sentences, tables = [], []
+    for metric in metrics:
+        unit, meaning = METRICS[metric]
+        t = table[table["metric"] == metric].reset_index(drop=True)
+        if t["mean"].isna().all():
+            continue
+        low, high = t.loc[t["mean"].idxmin()], t.loc[t["mean"].idxmax()]
+
+        def where(row) -> str:
+            return html.escape(", ".join(f"{f}={row[f]}" for f in factors))
+
+        if low["mean"] == high["mean"]:
+            sentences.append(f"<li><b>{html.escape(meaning)}</b> ({html.escape(unit)}): "
+                             f"{_fmt(low['mean'])} at every design point.</li>")
+        else:
+            sentences.append(
+                f"<li><b>{html.escape(meaning)}</b> ({html.escape(unit)}): lowest "
+                f"{_fmt(low['mean'])} (95% interval {_interval(low['ci_low'], low['ci_high'])})"
+                f" at {where(low)}; highest {_fmt(high['mean'])} "
+                f"({_interval(high['ci_low'], high['ci_high'])}) at {where(high)}.</li>")
+        head = "".join(f"<th>{html.escape(f)}</th>" for f in factors)
+        rows = "".join(
+            f"<tr><td>{int(r['point'])}</td>"
+            + "".join(f"<td>{_cell(r[f])}</td>" for f in factors)
+            + f"<td>{_fmt(r['mean'])}</td><td>{_interval(r['ci_low'], r['ci_high'])}</td></tr>"
+            for _, r in t.iterrows())
+        tables.append(f"<h3><code>{metric}</code>: {html.escape(meaning)} "
+                      f"({html.escape(unit)})</h3><table><tr><th>point</th>{head}"
+                      f"<th>mean</th><th>95% interval</th></tr>{rows}</table>")
+    figures = [_png(plots.sweep_metrics(table, f, metrics, factor_unit=field_unit(f),
+                                        source=source)) for f in factors]
+    design = "".join(f"<li><code>{html.escape(f)}</code>: "
+                     f"{html.escape(', '.join(str(v) for v in vals))}</li>"
+                     for f, vals in info["factors"].items())
+    crn = "common random numbers" if info.get("common_random_numbers") else "independent"
+    paired = (" Replication <i>r</i> of every point uses the same random streams, so the "
+              "difference between two points is known more precisely than their two intervals "
+              "suggest (<code>replications.csv</code> has the pairs)."
+              if info.get("common_random_numbers") else "")
+    body = [
+        f"<h1>jailsim sweep: {html.escape(info['scenario'])}</h1>",
+        f"<p class='note'>{len(points)} design point{'s' if len(points) != 1 else ''} "
+        "(full factorial) x "
+        f"{info['replications']} replications, seed {info['seed']} at every point "
+        f"({crn}), engine {info['engine']}, jailsim {info['jailsim_version']}. Means with "
+        f"95% t-intervals over replications.{paired}</p>",
+        "<h2>In plain words</h2><ul>", *sentences, "</ul>",
+        "<h2>Figures</h2>", *figures,
+        "<h2>Headline metrics at each design point</h2>", *tables,
+        "<p class='note'>Every metric of every design point is in <code>sweep.csv</code>; "
+        "every replication in <code>replications.csv</code>.</p>",
+        "<h2>What was varied</h2><ul>", design, "</ul>",
+        *_inputs(folder),
+    ]
+    return f"jailsim sweep: {info['scenario']}", body
+
+
+def _sensitivity_body(folder: Path) -> tuple[str, list[str]]:
+    """Title and body of the report of a ``jailsim sensitivity`` folder."""
+    info = json.loads((folder / "sensitivity.json").read_text())
+    indices = pd.read_csv(folder / "sensitivity.csv")
+    metrics = list(dict.fromkeys(indices["metric"]))
+    source = (f"jailsim — {info['method']} sensitivity of scenario '{info['scenario']}', "
+              f"seed {info['seed']}, {info['points']} points x {info['replications_per_point']}"
+              f" replications, engine {info['engine']}")
+    rows = "".join(
+        f"<tr><td><code>{html.escape(r['metric'])}</code></td>"
+        f"<td><code>{html.escape(r['parameter'])}</code></td><td>{html.escape(r['index'])}</td>"
+        f"<td>{_fmt(r['value'])}</td><td>{_interval(r['ci_low'], r['ci_high'])}</td></tr>"
+        for _, r in indices.iterrows())
+    params = "".join(
+        f"<li><code>{html.escape(p['path'])}</code>: "
+        f"{p['low']:g}{html.escape(p.get('unit') or '')} to "
+        f"{p['high']:g}{html.escape(p.get('unit') or '')}"
+        f"{' (whole numbers)' if p.get('integer') else ''}</li>" for p in info["parameters"])
+    skipped = info.get("skipped_metrics") or []
+    body = [
+        f"<h1>jailsim sensitivity: {html.escape(info['scenario'])}</h1>",
+        f"<p class='note'>{info['method']} method, N = {info['samples']}: {info['points']} "
+        f"sample points x {info['replications_per_point']} replications, seed {info['seed']}, "
+        f"engine {info['engine']}, jailsim {info['jailsim_version']}. Indices with 95% "
+        "bootstrap intervals (SALib).</p>",
+        *(["<h2>Figures</h2>", _png(plots.sensitivity_indices(indices, metrics, source=source))]
+          if metrics else []),
+        "<h2>Indices</h2><table><tr><th>metric</th><th>parameter</th><th>index</th>"
+        f"<th>value</th><th>95% interval</th></tr>{rows}</table>",
+        *([f"<p class='note'>Not analysed (undefined at some point): "
+           f"{html.escape(', '.join(skipped))}.</p>"] if skipped else []),
+        "<h2>What was varied</h2><ul>", params, "</ul>",
+        *_inputs(folder),
+    ]
+    return f"jailsim sensitivity: {info['scenario']}", body
+
+
+def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
+    """Write ``report.html`` for an output folder (or to ``out``); return its path.
+
+    The folder is that of a run, a comparison, a sweep or a sensitivity analysis.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import jailsim
+    >>> from jailsim.present.report import write_report
+    >>> folder = tempfile.mkdtemp()
+    >>> s = jailsim.sweep("jailsim:jem.yaml", {"jem.officers": [1, 2]}, seed=1,
+    ...                   replications=2, days=30, out=folder)
+    >>> write_report(folder).name
+    'report.html'
+    """
+    folder = Path(folder)
+    path = Path(out) if out else folder / REPORT_NAME
+    for marker, make in (("comparison.json", _comparison_body), ("sweep.json", _sweep_body),
+                         ("sensitivity.json", _sensitivity_body)):
+        if (folder / marker).exists():
+            with _as_written(folder / marker):
+                title, body = make(folder)
+            return atomic_write_text(path, _page(title, body))
+    result = load_run(folder)
+    with _as_written(folder / "summary.json"):
+        return _run_report(folder, path, result)
+
+
+def _run_report(folder: Path, path: Path, result: Result) -> Path:
+    """Write the report of a run folder to ``path``."""
+    summary = json.loads((folder / "summary.json").read_text())
+    figures = [plots.los_survival(result), plots.census(result), plots.holds(result)]
+    if result.scenario.uses_jem:
+        figures.append(plots.screening(result))
+    body = [
+        f"<h1>jailsim report: {html.escape(result.scenario.name)}</h1>",
+        f"<p class='note'>seed {summary['seed']}, {summary['replications']} replications, "
+        f"engine {summary['engine']}, jailsim {summary['jailsim_version']}; measurement "
+        f"window days {summary['window_days'][0]:g}–{summary['window_days'][1]:g} from "
+        f"{summary['start_date']}.</p>",
+        "<h2>In plain words</h2>",
+        _plain_summary(summary, result),
+        "<h2>Headline metrics</h2>",
+        _headline(summary),
+        "<h2>Figures</h2>",
+        *(_png(f) for f in figures),
+        *_inputs(folder),
+    ]
+    return atomic_write_text(path, _page(f"jailsim: {result.scenario.name}", body))

@@ -1,0 +1,292 @@
+"""Metrics: the headline numbers of one replication, and their summary across replications.
+
+Every metric is computed over the measurement window [warm-up, horizon] (or any other window,
+e.g. a policy period) from the censored bookings table and the daily census, so both engines
+report identically. Counts and bed-days are sums over bookings: computed on a subset of the
+bookings (a group, with its own census) they add up to the totals
+(:mod:`jailsim.results.breakdown`). Names are stable:
+they are the keys of ``summary.json`` and are documented in ``METRICS`` (name -> meaning with
+unit), which the README reproduces.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from jailsim.model.calendar import WeeklyStep
+from jailsim.model.context import Context
+
+#: Every metric: name -> (unit, meaning). Order is the order of tables and reports.
+METRICS: dict[str, tuple[str, str]] = {
+    "bookings_per_day": ("per day", "bookings (both streams) booked in the window, per day"),
+    "releases_per_day": ("per day", "exits of any kind in the window, per day"),
+    "adp": ("people", "average daily population: time-average census over the window"),
+    "expected_los_days": ("days", "BJS expected length of stay: adp / bookings_per_day"),
+    "mean_los_days": ("days", "mean length of stay of people who left in the window"),
+    "median_los_days": ("days", "median length of stay of people who left in the window"),
+    "mean_los_days_detainer": ("days", "mean stay of people who left with a detainer"),
+    "mean_los_days_no_detainer": ("days", "mean stay of people who left without a detainer"),
+    "los_ratio_detainer": ("ratio", "mean_los_days_detainer / mean_los_days_no_detainer"),
+    "bed_days": ("bed-days", "occupied bed-days in the window"),
+    "bed_days_per_year": ("bed-days/yr", "bed_days scaled to 365.25 days"),
+    "hold_bed_days": ("bed-days", "bed-days spent held for ICE past release, in the window"),
+    "detainer_bed_days": ("bed-days", "bed-days of people with a detainer lodged, in the window"),
+    "boarded_out_bed_days": ("bed-days", "bed-days above rated capacity, in the window"),
+    "attributable_bed_days": (
+        "bed-days",
+        "bed-days in the window caused by detainers (vs the same draws without detainer effects)",
+    ),
+    "attributable_bed_days_pre_release": (
+        "bed-days",
+        "part of attributable_bed_days before release (bail not posted because of a detainer)",
+    ),
+    "attributable_bed_days_hold": (
+        "bed-days", "part of attributable_bed_days spent held for ICE past release"
+    ),
+    "peak_census": ("people", "highest daily average census in the window"),
+    "detainers": ("count", "detainers lodged in the window on people in custody"),
+    "detainers_per_1000_bookings": ("per 1,000", "detainers / bookings in the window x 1000"),
+    "detainers_jem": ("count", "detainers in the window first lodged by a JEM screening"),
+    "holds": ("count", "holds for ICE that started in the window"),
+    "mean_hold_hours": ("hours", "mean hold length of holds that ended in the window"),
+    "ice_transfers": ("count", "people transferred to ICE in the window"),
+    "lapsed_detainers": ("count", "holds that ended at the cap without ICE in the window"),
+    "declined_detainers": ("count", "people released in the window with a detainer not held"),
+    "citizen_detainers": (
+        "count", "detainers lodged in the window on U.S. citizens (database or screening errors)"
+    ),
+    "citizen_holds": ("count", "holds for ICE of U.S. citizens that started in the window"),
+    "citizen_detainer_bed_days": (
+        "bed-days", "bed-days of U.S. citizens with a detainer lodged, in the window"
+    ),
+    "citizen_attributable_bed_days": (
+        "bed-days", "bed-days in the window caused by detainers lodged on U.S. citizens"
+    ),
+    "screening_coverage": ("share", "foreign-born bookings screened by JEM before leaving"),
+    "mean_screening_wait_hours": ("hours", "mean wait from ready to interview, JEM"),
+    "officer_utilization": ("share", "JEM officer busy time / scheduled officer time"),
+    "warrants_served": ("count", "ICE warrants served by WSO officers in the window"),
+    "wso_officer_utilization": ("share", "WSO officer busy time / scheduled officer time"),
+}
+
+
+def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
+    """Total length of [start, end) intervals inside [lo, hi); NaN ``end`` means still open."""
+    has = ~np.isnan(start)
+    s, e = start[has], end[has]  # copies, worked on in place
+    e[np.isnan(e)] = hi
+    np.minimum(e, hi, out=e)
+    np.subtract(e, np.maximum(s, lo, out=s), out=e)
+    return float(np.maximum(e, 0.0, out=e).sum())
+
+
+def _is(col: pd.Series, value: str) -> np.ndarray:
+    """``col == value`` as a bool array; on a categorical column, by its codes (no strings)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        if value not in cats:
+            return np.zeros(len(col), dtype=bool)
+        return col.cat.codes.to_numpy() == cats.get_loc(value)
+    return (col == value).to_numpy(dtype=bool, na_value=False)
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if len(x) else float("nan")
+
+
+def _utilization(start, free, staff: WeeklyStep | None, lo: float, hi: float) -> float:
+    if staff is None:
+        return float("nan")
+    scheduled = staff.integral(lo, hi)
+    return _overlap(start, free, lo, hi) / scheduled if scheduled > 0 else float("nan")
+
+
+def _attributable(b: pd.DataFrame, lo: float, hi: float) -> dict[str, float]:
+    """Window bed-days of the factual stays minus those of the counterfactual stays."""
+    booked = b["booked_at"].to_numpy()
+    end = booked + b["los_days"].to_numpy()
+    end_without = booked + b["counterfactual_los_days"].to_numpy()
+    total = _overlap(booked, end, lo, hi) - _overlap(booked, end_without, lo, hi)
+    hold_days = b["attributable_days_hold"].to_numpy()
+    hold = _overlap(end - hold_days, end, lo, hi)
+    return {
+        "attributable_bed_days": total,
+        "attributable_bed_days_pre_release": total - hold,
+        "attributable_bed_days_hold": hold,
+    }
+
+
+#: Metrics that are sums over bookings (counts, bed-days, officer time): over a partition of
+#: the bookings they add up to the total.
+ADDITIVE = (
+    "bookings_per_day",
+    "releases_per_day",
+    "adp",
+    "bed_days",
+    "bed_days_per_year",
+    "hold_bed_days",
+    "detainer_bed_days",
+    "boarded_out_bed_days",
+    "attributable_bed_days",
+    "attributable_bed_days_pre_release",
+    "attributable_bed_days_hold",
+    "detainers",
+    "detainers_jem",
+    "holds",
+    "ice_transfers",
+    "lapsed_detainers",
+    "declined_detainers",
+    "citizen_detainers",
+    "citizen_holds",
+    "citizen_detainer_bed_days",
+    "citizen_attributable_bed_days",
+    "officer_utilization",
+    "warrants_served",
+    "wso_officer_utilization",
+)
+
+
+def _citizen_metrics(b: pd.DataFrame, within, lo: float, hi: float) -> dict[str, float]:
+    """Detainers on U.S. citizens and the bed-days they cost, in the window."""
+    citizen = b["citizen"].to_numpy()
+    c = b[citizen & ~_is(b["detainer_source"], "none")]  # their own detainers only
+    return {
+        "citizen_detainers": int((within("detainer_at") & citizen).sum()),
+        "citizen_holds": int((within("hold_start_at") & citizen).sum()),
+        "citizen_detainer_bed_days": _overlap(
+            c["detainer_at"].to_numpy(), c["exit_at"].to_numpy(), lo, hi
+        ),
+        "citizen_attributable_bed_days": _attributable(c, lo, hi)["attributable_bed_days"],
+    }
+
+
+def replication_metrics(
+    ctx: Context,
+    b: pd.DataFrame,
+    census: pd.DataFrame,
+    window: tuple[float, float] | None = None,
+) -> dict[str, float]:
+    """Every metric of ``METRICS`` for one replication's bookings and daily census.
+
+    ``window`` (days) defaults to [warm-up, horizon]. A window that ends before the horizon
+    leaves out its end: an event at that instant belongs to the window that starts there (as
+    a dated change applies from its instant), so consecutive windows count it once. ``b`` may
+    be any subset of the bookings with ``census`` rebuilt from that subset.
+    """
+    sc = ctx.scenario
+    lo, hi = window if window is not None else (sc.warmup, sc.horizon)
+    length = hi - lo
+    closed = hi >= sc.horizon
+
+    def within(col: str) -> np.ndarray:
+        v = b[col].to_numpy()
+        return (v >= lo) & ((v <= hi) if closed else (v < hi))
+
+    booked = within("booked_at")
+    left = within("exit_at")
+    los = b["los_days"].to_numpy()
+    detained = ~_is(b["detainer_source"], "none")
+    reason = b["exit_reason"]
+    exit_ = b["exit_at"].to_numpy()
+    held = ~np.isnan(b["hold_start_at"].to_numpy())
+
+    # Census integrals over the window (days are whole; a partial last day is weighted).
+    day = census["day"].to_numpy(dtype=float)
+    width = np.clip(np.minimum(day + 1, hi) - np.maximum(day, lo), 0.0, None)
+    bed_days = float((census["census"].to_numpy() * width).sum())
+
+    n_booked = int(booked.sum())
+    detainers = int(within("detainer_at").sum())
+    m: dict[str, float] = {
+        "bookings_per_day": n_booked / length,
+        "releases_per_day": int(left.sum()) / length,
+        "adp": bed_days / length,
+        "mean_los_days": _mean(los[left]),
+        "median_los_days": float(np.median(los[left])) if left.any() else float("nan"),
+        "mean_los_days_detainer": _mean(los[left & detained]),
+        "mean_los_days_no_detainer": _mean(los[left & ~detained]),
+        "bed_days": bed_days,
+        "bed_days_per_year": bed_days / length * 365.25,
+        "hold_bed_days": _overlap(b["hold_start_at"].to_numpy(), exit_, lo, hi),
+        "detainer_bed_days": _overlap(b["detainer_at"].to_numpy(), exit_, lo, hi),
+        "boarded_out_bed_days": float((census["boarded_out"].to_numpy() * width).sum()),
+        **_attributable(b, lo, hi),
+        "peak_census": float(census["census"].to_numpy()[width > 0].max(initial=0.0)),
+        "detainers": detainers,
+        "detainers_per_1000_bookings": 1000 * detainers / n_booked if n_booked else float("nan"),
+        "detainers_jem": int((within("detainer_at") & _is(b["detainer_source"], "jem")).sum()),
+        "holds": int(within("hold_start_at").sum()),
+        "mean_hold_hours": _mean(b["hold_hours"].to_numpy()[left & held]),
+        "ice_transfers": int((left & _is(reason, "ice_transfer")).sum()),
+        "lapsed_detainers": int((left & _is(reason, "lapsed")).sum()),
+        "declined_detainers": int(
+            (left & detained & _is(reason, "released") & ~held).sum()
+        ),
+        **_citizen_metrics(b, within, lo, hi),
+    }
+    m["expected_los_days"] = m["adp"] / m["bookings_per_day"] if n_booked else float("nan")
+    without = m["mean_los_days_no_detainer"]
+    m["los_ratio_detainer"] = m["mean_los_days_detainer"] / without if without else float("nan")
+
+    nan = float("nan")
+    m.update(
+        screening_coverage=nan,
+        mean_screening_wait_hours=nan,
+        officer_utilization=nan,
+        warrants_served=nan,
+        wso_officer_utilization=nan,
+    )
+    if ctx.jem_staff is not None:
+        policy = ctx.policy
+        in_force = policy.jem_on[policy.periods.of(b["booked_at"].to_numpy())]
+        eligible = booked & b["foreign_born"].to_numpy() & in_force
+        started = b["screened_at"].notna().to_numpy()
+        resolved = eligible & (started | b["exit_at"].notna().to_numpy())
+        m["screening_coverage"] = (
+            float(started[resolved].mean()) if resolved.any() else nan
+        )
+        ready_in = within("screen_ready_at") & started
+        wait = b["screened_at"].to_numpy() - b["screen_ready_at"].to_numpy()
+        m["mean_screening_wait_hours"] = _mean(wait[ready_in]) * 24.0
+        m["officer_utilization"] = _utilization(
+            b["screened_at"].to_numpy(), b["officer_free_at"].to_numpy(), ctx.jem_staff, lo, hi
+        )
+    if ctx.wso_staff is not None:
+        m["warrants_served"] = int(within("warrant_served_at").sum())
+        m["wso_officer_utilization"] = _utilization(
+            b["warrant_start_at"].to_numpy(),
+            b["warrant_served_at"].to_numpy(),
+            ctx.wso_staff,
+            lo,
+            hi,
+        )
+    return {k: float(m[k]) for k in METRICS}
+
+
+def summarize(per_replication: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and t-interval of each metric across replications (rows: metrics).
+
+    Columns ``mean``, ``ci_low``, ``ci_high``, ``n`` (replications where the metric is
+    defined). With one replication the interval is NaN (no spread to estimate).
+    """
+    rows = {}
+    for name in METRICS:
+        mean, half, n = mean_interval(per_replication[name].to_numpy(dtype=float), confidence)
+        rows[name] = {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": n}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def mean_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float, int]:
+    """Mean, t-interval half-width and count of the non-NaN values of ``x``.
+
+    The half-width is NaN with fewer than two values (no spread to estimate).
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    mean = float(x.mean()) if n else float("nan")
+    if n < 2:
+        return mean, float("nan"), n
+    return mean, float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)), n

@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 
 import jailsim  # noqa: E402
 from jailsim.cli.main import DEMO_REPLICATIONS, DEMO_SEED  # noqa: E402
+from jailsim.present import figures  # noqa: E402
 from jailsim.results import plots  # noqa: E402
 from jailsim.scenario.loading import shipped_scenarios_dir  # noqa: E402
 
@@ -31,7 +32,7 @@ def main() -> None:
     source = (f"jailsim demo — scenarios 'JEM' and 'WSO', seed {DEMO_SEED}, "
               f"{DEMO_REPLICATIONS} paired replications, engine {jem.engine}")
     OUT.mkdir(exist_ok=True)
-    fig = plots.differences(comp.differences.set_index("metric"), SHOWN, source=source,
+    fig = figures.differences(comp.differences.set_index("metric"), SHOWN, source=source,
                             title="WSO compared with JEM on the same bookings (95% intervals)")
     fig.savefig(OUT / "demo_differences.png", dpi=110)
     fig = plots.los_survival(comp.results)

@@ -16,7 +16,7 @@ from jailsim.model.arrivals import (
     hourly_intensity,
     sample_arrivals,
 )
-from jailsim.model.calendar import Clock
+from jailsim.model.clock import Clock
 
 MONDAY = dt.date(2025, 1, 6)
 WEDNESDAY = dt.date(2025, 1, 8)

@@ -12,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.tseries.holiday import USFederalHolidayCalendar
 
-from jailsim.model.calendar import Clock, CourtCalendar, HoldCalendar, TransportSchedule, WeeklyStep
-from jailsim.scenario.schema import Court, Hold, Shift, Staffing, Transport
+from jailsim.model.calendars import CourtCalendar, HoldCalendar
+from jailsim.model.clock import Clock
+from jailsim.model.timetable import TransportSchedule, WeeklyStep
+from jailsim.scenario.blocks import Court, Hold, Shift, Staffing, Transport
 
 H = 1 / 24
 MONDAY = dt.date(2025, 1, 6)

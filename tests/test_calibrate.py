@@ -219,7 +219,7 @@ def test_free_hour_of_week_profile_chosen_when_days_differ_by_hour(tmp_path):
     """Weekend nights busier than weekday nights: not hour x day separable, AIC sees it."""
     from jailsim.calibration.arrivalfit import fit_arrivals
     from jailsim.model.arrivals import sample_arrivals
-    from jailsim.model.calendar import Clock
+    from jailsim.model.clock import Clock
 
     w = np.ones(168)
     w[24 * 5 + 20: 24 * 7] = 3.0  # Saturday 20:00 to Sunday midnight

@@ -9,7 +9,10 @@ import pytest
 
 import jailsim
 from _support import infinite_server
-from jailsim.model.population import BAIL, JAIL, PRISON, Population
+from jailsim.model.codes import BAIL
+from jailsim.model.codes import SENTENCE_JAIL as JAIL
+from jailsim.model.codes import SENTENCE_PRISON as PRISON
+from jailsim.model.population import Population
 
 
 def _everyone_foreign_born(citizen_share: float, **extra):

@@ -11,8 +11,8 @@ from scipy import stats
 
 import jailsim
 from _support import SCENARIOS
+from jailsim.base.errors import ScenarioError
 from jailsim.money.costs import LINES, budget_difference, budget_lines, budget_notes, budget_table
-from jailsim.scenario import ScenarioError
 from jailsim.scenario.costs import input_paths, input_rows
 from jailsim.scenario.loading import validate
 

@@ -10,9 +10,9 @@ import simpy
 
 from _support import infinite_server
 from jailsim.engines import des
-from jailsim.model.calendar import WeeklyStep
 from jailsim.model.context import Context
 from jailsim.model.population import Population
+from jailsim.model.timetable import WeeklyStep
 
 HOUR = 1.0 / 24.0
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 import jailsim
+from jailsim.base.errors import ScenarioError
+from jailsim.experiments.arms import check_version as _check_version
 from jailsim.experiments.executors import ProcessExecutor, SerialExecutor, make_executor
-from jailsim.experiments.experiment import _check_version
 from jailsim.experiments.replication import ReplicationOutput
-from jailsim.scenario.loading import ScenarioError
 
 RUN = {"seed": 6, "replications": 4, "days": 150, "warmup_days": 30, "engine": "vector"}
 FILES = ["bookings.parquet", "census.parquet", "summary.json", "replications.csv"]

@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 
 import jailsim
+from jailsim.base.errors import ScenarioError
 from jailsim.cli.main import _Bar
 from jailsim.experiments.executors import SerialExecutor
-from jailsim.experiments.experiment import DEFAULT_MAX_REPLICATIONS, next_replications, run
+from jailsim.experiments.precision import DEFAULT_MAX_REPLICATIONS, next_replications
+from jailsim.experiments.simulate import run
 from jailsim.results.metrics import summarize
-from jailsim.scenario.loading import ScenarioError
 
 SMALL = {"days": 120, "warmup_days": 20, "engine": "vector"}
 FILES = ["bookings.parquet", "census.parquet", "summary.json", "summary.csv",

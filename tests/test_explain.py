@@ -11,10 +11,12 @@ import pytest
 import jailsim
 from jailsim.cli.explain import add_parsers
 from jailsim.engines import des, vector
+from jailsim.experiments.replication import bookings_frame
+from jailsim.model.codes import BAIL, ROR
+from jailsim.model.codes import SENTENCE_TIME_SERVED as TIME_SERVED
 from jailsim.model.context import Context
-from jailsim.model.population import BAIL, ROR, TIME_SERVED, Population
+from jailsim.model.population import Population
 from jailsim.results.explain import TIME_FORMAT, explain, explain_row, format_time
-from jailsim.results.records import bookings_frame
 
 H = 1 / 24
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from jailsim.engines import kernels
-from jailsim.model.calendar import WeeklyStep
+from jailsim.model.timetable import WeeklyStep
 
 
 def _queue(rng: np.random.Generator, n: int):

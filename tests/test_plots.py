@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import jailsim
+from jailsim.present import figures
 from jailsim.results import plots
 
 matplotlib.use("Agg")
@@ -32,12 +33,12 @@ def test_figure_contract(run, name, tmp_path):
 def test_differences_and_budget_plots(tmp_path):
     table = pd.DataFrame({"pct": [10.0, -5.0], "pct_ci_low": [5.0, -9.0],
                           "pct_ci_high": [15.0, -1.0]}, index=["adp", "mean_los_days"])
-    fig = plots.differences(table, source="jailsim — seed 3")
+    fig = figures.differences(table, source="jailsim — seed 3")
     assert fig.axes[0].get_xlabel()
     assert [t.get_text() for t in fig.texts] == ["jailsim — seed 3"]
     costs = pd.DataFrame({"bed_day_cost_usd": [1e6, 1.2e6], "program_cost_usd": [0, 3e5],
                           "net_cost_usd": [1e6, 1.5e6]}, index=["WSO", "JEM"])
-    fig = plots.budget(costs, source="jailsim — seed 3")
+    fig = figures.budget(costs, source="jailsim — seed 3")
     assert fig.axes[0].get_ylabel() == "USD per year"
     assert [t.get_text() for t in fig.texts] == ["jailsim — seed 3"]
     fig.savefig(tmp_path / "b.png")
@@ -57,7 +58,7 @@ def _sweep_table():
 
 def test_sweep_figure_contract(tmp_path):
     table = _sweep_table()
-    fig = plots.sweep_metrics(table, "hold.cap", ["adp", "hold_bed_days"],
+    fig = figures.sweep_metrics(table, "hold.cap", ["adp", "hold_bed_days"],
                               factor_unit="duration", source="jailsim — seed 9")
     axes = [a for a in fig.axes if a.get_visible()]
     assert len(axes) == 2
@@ -78,7 +79,7 @@ def test_sweep_figure_contract(tmp_path):
 
 
 def test_sweep_figure_with_a_numeric_parameter():
-    fig = plots.sweep_metrics(_sweep_table(), "jem.officers", ["adp"], factor_unit="count")
+    fig = figures.sweep_metrics(_sweep_table(), "jem.officers", ["adp"], factor_unit="count")
     ax = fig.axes[0]
     line = ax.containers[0].lines[0]
     # numbers to scale (nudged sideways a little per series), means as in the table
@@ -93,7 +94,7 @@ def test_sensitivity_figure_contract():
         "metric": ["adp"] * 4, "parameter": ["a", "a", "b", "b"],
         "index": ["S1", "ST", "S1", "ST"], "value": [0.6, 0.7, 0.2, 0.3],
         "ci_low": [0.5, 0.6, 0.1, 0.2], "ci_high": [0.7, 0.8, 0.3, 0.4]})
-    fig = plots.sensitivity_indices(indices, ["adp"], source="jailsim — seed 3")
+    fig = figures.sensitivity_indices(indices, ["adp"], source="jailsim — seed 3")
     ax = fig.axes[0]
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     widths = sorted(round(p.get_width(), 6) for p in ax.patches)

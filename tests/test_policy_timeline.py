@@ -10,15 +10,17 @@ import numpy as np
 import pytest
 
 import jailsim
+from jailsim.base.errors import ScenarioError
 from jailsim.engines import des, vector
-from jailsim.model.calendar import Clock, WeeklyStep
+from jailsim.model.clock import Clock
 from jailsim.model.context import Context
 from jailsim.model.policy import DatedStep, Periods
 from jailsim.model.population import Population
 from jailsim.model.timeline import CODE_FIELDS, TIME_FIELDS
+from jailsim.model.timetable import WeeklyStep
 from jailsim.results.breakdown import metrics_by_period, period_metrics
 from jailsim.results.metrics import METRICS, replication_metrics
-from jailsim.scenario.loading import ScenarioError, validate
+from jailsim.scenario.loading import validate
 
 DAY = 60  # the change: 2025-03-07, day 60 of a run starting Mon 6 Jan 2025
 DATE = "2025-03-07"

@@ -9,8 +9,8 @@ import stat
 import pytest
 
 import jailsim
+from jailsim.base.errors import ScenarioError
 from jailsim.present.report import write_report
-from jailsim.scenario.loading import ScenarioError
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +66,8 @@ def sweep_folder(tmp_path_factory):
 def test_sweep_folder_report(sweep_folder):
     import pandas as pd
 
-    from jailsim.experiments.experiment import HEADLINE
     from jailsim.present.report import _fmt, _interval
+    from jailsim.results.metrics import HEADLINE
 
     page = write_report(sweep_folder).read_text()
     assert page.startswith("<!doctype html>") and "jailsim sweep: JEM" in page

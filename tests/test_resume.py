@@ -63,11 +63,12 @@ def test_kill_9_then_rerun_gives_the_bytes_of_an_uninterrupted_run(tmp_path):
 def test_cli_refuses_a_changed_scenario_in_a_folder_with_checkpoints(tmp_path, capsys):
     out = tmp_path / "run"
     # leave a checkpoint of JEM as an interrupted run would
-    from jailsim.experiments.experiment import Checkpoints
-    from jailsim.experiments.replication import ReplicationOutput, prepare
+    from jailsim.experiments.checkpoints import Checkpoints
+    from jailsim.experiments.prepared import PreparedRun, prepare
+    from jailsim.experiments.replication import ReplicationOutput
 
     sc = prepare("scenarios/jem.yaml", seed=1, days=120, warmup_days=20)
-    ckpt = Checkpoints(out / "checkpoints", sc, "vector", where=str(out))
+    ckpt = Checkpoints(out / "checkpoints", PreparedRun.build(sc, "vector"), where=str(out))
     ckpt.open()
     ckpt.save(ReplicationOutput(0, {"adp": 1.0}))
     code = main(["run", "scenarios/wso.yaml", "--seed", "1", "--days", "120",
@@ -96,7 +97,7 @@ def test_a_run_without_a_seed_resumes_with_the_seed_of_its_checkpoints(tmp_path,
     assert sc.seed is None
     small = {"replications": 3, "days": 60, "warmup_days": 10, "engine": "vector"}
     call = {
-        "run": lambda **kw: jailsim.experiments.experiment.run(sc, **kw),
+        "run": lambda **kw: jailsim.experiments.simulate.run(sc, **kw),
         "compare": lambda **kw: jailsim.compare([sc, "scenarios/wso.yaml"], **kw),
         "sweep": lambda **kw: jailsim.sweep(sc, {"jem.officers": [1, 2]}, **kw),
     }[how]
@@ -117,9 +118,9 @@ def test_a_folder_holds_one_finished_output_or_none(tmp_path, monkeypatch):
     sweep over a comparison's folder is reported as a sweep, and a run whose writing fails
     leaves no summary.json (no folder that mixes two runs), nor its killed temp files."""
     import jailsim
+    from jailsim.base.errors import ScenarioError
     from jailsim.present.report import load_run, write_report
     from jailsim.results import rundir as outputs
-    from jailsim.scenario.loading import ScenarioError
 
     small = {"seed": 1, "replications": 2, "days": 40, "warmup_days": 5, "engine": "vector"}
     jailsim.compare(["scenarios/jem.yaml", "scenarios/wso.yaml"], out=tmp_path, **small)

@@ -13,13 +13,12 @@ from scipy import stats
 
 import jailsim
 from _support import infinite_server
+from jailsim.base.errors import ScenarioError
 from jailsim.cli.main import main
 from jailsim.engines import des, vector
 from jailsim.engines.roster import RosterWarning
-from jailsim.experiments.replication import run_replication
+from jailsim.experiments.replication import run_replication, sample_population
 from jailsim.model.context import Context
-from jailsim.model.population import Population
-from jailsim.scenario import ScenarioError
 from jailsim.scenario.loading import dump_resolved
 from test_engines_equal import assert_same_timeline
 
@@ -168,7 +167,7 @@ def test_engines_agree_with_a_roster(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RosterWarning)
         for rep in range(2):
-            pop = Population.sample(sc, seed=3, replication=rep)
+            pop = sample_population(ctx, seed=3, replication=rep)
             assert (pop.booked_at < 0).sum() == n
             tl = vector.run(ctx, pop)
             assert_same_timeline(des.run(ctx, pop), tl)

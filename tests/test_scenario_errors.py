@@ -10,7 +10,8 @@ import textwrap
 
 import pytest
 
-from jailsim.scenario import ScenarioError, load
+from jailsim.base.errors import ScenarioError
+from jailsim.scenario import load
 from jailsim.scenario.loading import validate
 
 

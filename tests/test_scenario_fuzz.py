@@ -18,7 +18,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jailsim.scenario import Scenario, ScenarioError, load
+from jailsim.base.errors import ScenarioError
+from jailsim.scenario import Scenario, load
 from jailsim.scenario.loading import read_yaml
 
 SHIPPED = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))

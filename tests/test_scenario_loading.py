@@ -10,20 +10,23 @@ import pytest
 import yaml
 
 import jailsim
-from jailsim.scenario import Scenario, ScenarioError, load
+from jailsim.base.errors import ScenarioError
+from jailsim.scenario import Scenario, load
 from jailsim.scenario.loading import (
-    BYTES_PER_BOOKING,
     RESOLVED_NAME,
-    check_memory,
     deep_merge,
     dump_resolved,
-    estimate_memory_bytes,
-    expected_bookings,
     read_yaml,
-    set_dotted,
     shipped_scenarios_dir,
     validate,
 )
+from jailsim.scenario.memory import (
+    BYTES_PER_BOOKING,
+    check_memory,
+    estimate_memory_bytes,
+    expected_bookings,
+)
+from jailsim.scenario.paths import set_dotted
 from jailsim.scenario.units import parse_duration, parse_rate
 
 SHIPPED = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from _support import infinite_server
+from jailsim.base.errors import ScenarioError
 from jailsim.cli.main import main
 from jailsim.experiments.sensitivity import Parameter, analyze_sensitivity, parameters, parse_params
-from jailsim.scenario.loading import ScenarioError
 
 pytest.importorskip("SALib")
 

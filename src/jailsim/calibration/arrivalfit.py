@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from jailsim.base.errors import ScenarioError
 from jailsim.calibration.stayfit import jacobian
 from jailsim.county.exports import Export
-from jailsim.scenario.loading import ScenarioError
 
 __all__ = ["ArrivalFit", "fit_arrivals"]
 

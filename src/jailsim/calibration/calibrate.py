@@ -34,7 +34,8 @@ from jailsim.base.atomic import atomic_write_text
 from jailsim.calibration.arrivalfit import ArrivalFit, fit_arrivals
 from jailsim.calibration.stayfit import SELECTION, Stays, fit_stays, format_days
 from jailsim.county.exports import Export, read_export
-from jailsim.scenario.loading import load, set_dotted, validate
+from jailsim.scenario.loading import load, validate
+from jailsim.scenario.paths import set_dotted
 from jailsim.scenario.schema import Scenario
 
 __all__ = ["ArrivalFit", "Calibration", "HoldFit", "calibrate", "fit_arrivals", "fit_holds"]

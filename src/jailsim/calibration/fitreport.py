@@ -28,7 +28,7 @@ from scipy import stats
 from jailsim.calibration.backtest import compare_census, simulate_window
 from jailsim.calibration.stayfit import Stays
 from jailsim.model.arrivals import hourly_intensity
-from jailsim.model.calendar import Clock
+from jailsim.model.clock import Clock
 
 __all__ = ["FitReport", "fit_report", "plot_census", "plot_monthly"]
 

@@ -10,19 +10,17 @@ comparison. Wire it into ``jailsim.cli.main`` with :func:`add_parsers` and :data
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
-from jailsim.cli.args import nonnegative_days as _days
-from jailsim.cli.args import positive_int as _positive_int
-from jailsim.cli.args import seed as _seed
-from jailsim.engines import ENGINE_CHOICES
+from jailsim.base.errors import ScenarioError
+from jailsim.cli.args import add_run_options
+from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions
 from jailsim.experiments.simulate import simulate
 from jailsim.money.costs import LINES, PER
 from jailsim.money.workbook import Budget, build_budget, write_csv, write_xlsx
 from jailsim.results.tables import cell
-from jailsim.scenario.loading import ScenarioError, load
+from jailsim.scenario.loading import load
 
 __all__ = [
     "COMMANDS",
@@ -32,8 +30,6 @@ __all__ = [
     "format_budget",
 ]
 
-#: Replications when neither ``--replications`` nor the scenario asks for more than one.
-DEFAULT_REPLICATIONS = 20
 
 
 
@@ -47,16 +43,9 @@ def add_parsers(subparsers) -> None:
         description=__doc__.splitlines()[0],
     )
     p.add_argument("scenarios", nargs="+", type=Path, help="scenario files; the first is A")
-    p.add_argument("--replications", "-r", type=_positive_int,
-                   help="replications (default: the scenario's if more than 1, else "
-                        f"{DEFAULT_REPLICATIONS})")
-    p.add_argument("--seed", type=_seed,
-                   help="master seed shared by every scenario (default: the first scenario's, "
-                        "or new)")
-    p.add_argument("--days", type=_days, help="horizon in days (overrides the scenarios)")
-    p.add_argument("--warmup-days", type=_days, help="warm-up in days (overrides the scenarios)")
-    p.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
-                   help="des (SimPy), vector (numpy) or auto (default)")
+    add_run_options(p, "replications (default: the scenario's if more than 1, else "
+                       f"{DEFAULT_REPLICATIONS}); every scenario runs with the same seed",
+                    executors=False)
     p.add_argument("--per", choices=PER, default="year",
                    help="year: per year (default); window: totals over the measured window")
     p.add_argument("--xlsx", type=Path, help="write an Excel workbook (budget, comparison, "
@@ -114,18 +103,13 @@ def cmd_budget(args) -> int:
         ]
         if missing:
             raise ScenarioError(missing)
-        seed = args.seed
-        if seed is None:
-            first_seed = scenarios[0].seed
-            seed = first_seed if first_seed is not None else int(
-                np.random.SeedSequence().entropy % 2**63
-            )
         reps = _replications(args, scenarios[0])
-        results = [
-            simulate(sc, seed=seed, replications=reps, days=args.days,
-                     warmup_days=args.warmup_days, engine=args.engine)
-            for sc in scenarios
-        ]
+        options = RunOptions(seed=args.seed, replications=reps, days=args.days,
+                             warmup_days=args.warmup_days, engine=args.engine)
+        first = simulate(scenarios[0], options=options)
+        seed = first.seed  # every scenario on the first one's seed (paired)
+        results = [first, *(simulate(sc, options=replace(options, seed=seed))
+                            for sc in scenarios[1:])]
         budget = build_budget(results, per=args.per)
     except ScenarioError as exc:
         print("\n".join(exc.lines), file=sys.stderr)

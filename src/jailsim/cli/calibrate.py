@@ -2,7 +2,7 @@
 
 :func:`add_parsers` adds both subcommands to the ``jailsim`` parser and :data:`COMMANDS`
 maps their names to the functions that run them; errors in the input are raised as
-:class:`~jailsim.scenario.loading.ScenarioError`, which the main command prints on one line
+:class:`~jailsim.base.errors.ScenarioError`, which the main command prints on one line
 per problem and turns into exit code 2.
 """
 

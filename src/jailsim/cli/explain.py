@@ -4,8 +4,8 @@
     jailsim breakdown out/jem --by foreign_born [--metrics adp,detainers] [--csv by.csv]
     jailsim periods out/sb8_wso [--csv periods.csv]
 
-Each reads the folder ``jailsim run`` wrote (``bookings.parquet``, ``census.parquet``,
-``scenario.resolved.yaml``) and simulates nothing. Wire them into ``jailsim.cli.main`` with
+Each reads the folder ``jailsim run`` wrote (:mod:`jailsim.results.rundir`) and simulates
+nothing. Wire them into ``jailsim.cli.main`` with
 :func:`add_parsers` and :data:`COMMANDS`. Bad input exits with code 2 and one line.
 """
 
@@ -13,60 +13,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from jailsim.base.errors import ScenarioError
 from jailsim.cli.args import nonnegative_int as _nonnegative_int
-from jailsim.model.context import Context
 from jailsim.results.breakdown import breakdown, metrics_by_period
 from jailsim.results.explain import explain
-from jailsim.results.metrics import METRICS, summarize
+from jailsim.results.metrics import METRICS
+from jailsim.results.result import Result
 from jailsim.results.tables import side_by_side
-from jailsim.scenario.loading import RESOLVED_NAME, ScenarioError, load
-from jailsim.scenario.schema import Scenario
 
-__all__ = ["COMMANDS", "RunFolder", "add_parsers", "cmd_breakdown", "cmd_explain", "cmd_periods",
-           "read_run"]
-
-
-@dataclass(frozen=True, eq=False)
-class RunFolder:
-    """The tables of a run read back from its output folder."""
-
-    scenario: Scenario
-    bookings: pd.DataFrame
-    census: pd.DataFrame
-    folder: Path
-
-    def summary(self) -> pd.DataFrame | None:
-        """The run's summary from ``replications.csv``, if the folder has it."""
-        path = self.folder / "replications.csv"
-        return summarize(pd.read_csv(path)) if path.is_file() else None
-
-
-def read_run(folder: Path) -> RunFolder:
-    """Read a run folder.
-
-    Raises
-    ------
-    ScenarioError
-        With one line when the folder or one of its files is missing or unreadable.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ScenarioError([f"{folder}: no such run folder (write one with jailsim run --out)"])
-    needed = ["bookings.parquet", "census.parquet", RESOLVED_NAME]
-    missing = [name for name in needed if not (folder / name).is_file()]
-    if missing:
-        raise ScenarioError([f"{folder}: not a run folder (missing {', '.join(missing)})"])
-    try:
-        bookings = pd.read_parquet(folder / "bookings.parquet")
-        census = pd.read_parquet(folder / "census.parquet")
-    except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise ScenarioError([f"{folder}: cannot read the tables ({exc})"]) from None
-    return RunFolder(load(folder / RESOLVED_NAME), bookings, census, folder)
+__all__ = ["COMMANDS", "add_parsers", "cmd_breakdown", "cmd_explain", "cmd_periods"]
 
 
 def _metric_list(text: str) -> list[str]:
@@ -118,7 +77,7 @@ def _fail(lines: list[str]) -> int:
 def cmd_explain(args) -> int:
     """Print the explanation of one booking."""
     try:
-        run = read_run(args.folder)
+        run = Result.load(args.folder)
         print(explain(run, args.booking_id, args.replication))
     except ScenarioError as exc:
         return _fail(exc.lines)
@@ -134,16 +93,14 @@ def _columns(table: pd.DataFrame, label: str) -> dict[str, pd.DataFrame]:
 def cmd_breakdown(args) -> int:
     """Print every metric for each value of ``--by`` beside the run's totals."""
     try:
-        run = read_run(args.folder)
+        run = Result.load(args.folder)
         table = breakdown(run, args.by)
     except ScenarioError as exc:
         return _fail(exc.lines)
     except ValueError as exc:
         return _fail([f"jailsim breakdown: {exc}"])
     columns = _columns(table, args.by)
-    total = run.summary()
-    if total is not None:
-        columns["all"] = total
+    columns["all"] = run.summary()
     reps = run.bookings["replication"].nunique()
     print(f"{run.scenario.name}: metrics by {args.by} ({reps} replications; mean ± 95% "
           "half-width); counts and bed-days add up to 'all'\n")
@@ -157,12 +114,12 @@ def cmd_breakdown(args) -> int:
 def cmd_periods(args) -> int:
     """Print every metric per policy period."""
     try:
-        run = read_run(args.folder)
+        run = Result.load(args.folder)
         table = metrics_by_period(run)
     except ScenarioError as exc:
         return _fail(exc.lines)
     sc = run.scenario
-    policy = Context.build(sc).policy
+    policy = run.context.policy
     days = {
         label: policy.window(k, sc.warmup, sc.horizon) for k, label in enumerate(policy.labels)
     }

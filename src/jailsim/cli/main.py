@@ -12,23 +12,26 @@ import warnings
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from tqdm import tqdm
+
 from jailsim._version import __version__
+from jailsim.base.errors import ScenarioError
 from jailsim.cli import budget as cli_budget
 from jailsim.cli import calibrate as cli_calibrate
 from jailsim.cli import explain as cli_explain
 from jailsim.cli.args import Parser as _Parser
-from jailsim.cli.args import days as _days
+from jailsim.cli.args import add_run_options
 from jailsim.cli.args import positive_int as _positive_int
-from jailsim.cli.args import seed as _seed
 from jailsim.cli.args import share as _share
-from jailsim.engines import ENGINE_CHOICES
 from jailsim.experiments.comparison import compare
-from jailsim.experiments.experiment import DEFAULT_MAX_REPLICATIONS, HEADLINE, run
+from jailsim.experiments.options import RunOptions
+from jailsim.experiments.precision import DEFAULT_MAX_REPLICATIONS
 from jailsim.experiments.sensitivity import METHODS, analyze_sensitivity, parse_params
+from jailsim.experiments.simulate import run
 from jailsim.experiments.sweeps import load_sweep, parse_vary, sweep
-from jailsim.results.metrics import METRICS
+from jailsim.results.metrics import HEADLINE, METRICS
 from jailsim.results.tables import side_by_side
-from jailsim.scenario.loading import ScenarioError, shipped_scenarios_dir
+from jailsim.scenario.loading import shipped_scenarios_dir
 
 #: Metrics in the demo's table.
 DEMO_METRICS = [
@@ -68,23 +71,6 @@ def _metrics(text: str) -> list[str]:
     return names
 
 
-def _run_options(p: argparse.ArgumentParser, replications_help: str) -> None:
-    p.add_argument("--seed", type=_seed, help="master seed (default: the scenario's, or new)")
-    p.add_argument("--replications", "-r", type=_positive_int, help=replications_help)
-    p.add_argument("--days", type=_days, help="horizon in days (overrides the scenario)")
-    p.add_argument("--warmup-days", type=_days, help="warm-up in days (overrides the scenario)")
-    p.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
-                   help="des (SimPy), vector (numpy) or auto (default)")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    g = p.add_argument_group("where replications run (results are identical either way)")
-    g.add_argument("--workers", "-j", type=_positive_int,
-                   help="local worker processes (or Dask workers with --dask)")
-    g.add_argument("--dask", action="store_true",
-                   help="start a Dask LocalCluster of --workers processes")
-    g.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run on a running Dask cluster, e.g. tcp://10.0.0.5:8786")
-
-
 def _vary_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vary", action="append", default=[], metavar="PATH=V1,V2,...",
                    help="vary a dotted scenario path over values (repeat: full factorial)")
@@ -101,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a scenario and write its output folder")
     p.add_argument("scenario", type=Path)
-    _run_options(p, "number of replications (with --precision: the first batch, at least 3)")
+    add_run_options(p, "number of replications (with --precision: the first batch, at least 3)")
     p.add_argument("--out", type=Path, help="output folder (default: out/<scenario file name>)")
     p.add_argument("--precision", type=_share, metavar="SHARE",
                    help="add replications until every headline metric's 95%% half-width is "
@@ -114,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="paired comparison of scenarios on common random numbers")
     p.add_argument("scenarios", nargs="+", type=Path, help="two or more; the first is A")
-    _run_options(p, "replications of each scenario (default: the scenarios', else 20)")
+    add_run_options(p, "replications of each scenario (default: the scenarios', else 20)")
     p.add_argument("--independent", action="store_true",
                    help="independent random streams per scenario instead of common ones")
     p.add_argument("--out", type=Path, help="output folder (default: out/A_vs_B)")
@@ -123,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="run a scenario over a full-factorial design of values")
     p.add_argument("scenario", type=Path)
     _vary_option(p)
-    _run_options(p, "replications per design point (default: the scenario's, else 20)")
+    add_run_options(p, "replications per design point (default: the scenario's, else 20)")
     p.add_argument("--out", type=Path, help="output folder (default: out/<name>-sweep)")
     p.add_argument("--metrics", type=_metrics, metavar="M1,M2",
                    help=f"metrics to print (default {','.join(SWEEP_METRICS)}; all are saved)")
@@ -138,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "trajectories (default 10)")
     p.add_argument("--metrics", type=_metrics, metavar="M1,M2",
                    help=f"metrics to analyse (default {','.join(HEADLINE)})")
-    _run_options(p, "replications per sample point (default 3)")
+    add_run_options(p, "replications per sample point (default 3)")
     p.add_argument("--out", type=Path, help="output folder (default: out/<name>-sensitivity)")
 
     p = sub.add_parser("report", help="one self-contained HTML file from an output folder")
@@ -147,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="HTML file to write (default: FOLDER/report.html)")
 
     p = sub.add_parser("demo", help="the default county under JEM and WSO: paired comparison")
-    _run_options(p, f"replications (default {DEMO_REPLICATIONS})")
+    add_run_options(p, f"replications (default {DEMO_REPLICATIONS})")
     p.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder")
 
     cli_budget.add_parsers(sub)
@@ -168,8 +154,6 @@ class _Bar:
         if not self.on:
             return
         if self.bar is None:
-            from tqdm import tqdm
-
             self.bar = tqdm(desc=self.label, total=total, initial=done, unit="rep",
                             file=sys.stderr, leave=False, delay=0.5, dynamic_ncols=True)
             return
@@ -184,23 +168,16 @@ class _Bar:
             self.bar.close()
 
 
-def _executor_options(args) -> dict:
+def _options(args, out: Path | None, progress) -> RunOptions:
+    """The run options the command line gives (see ``_run_options``)."""
     if args.scheduler is not None and args.workers is not None:
         raise ScenarioError(
             ["--workers does not apply with --scheduler (the cluster has its own workers)"]
         )
-    return {"workers": args.workers, "dask": bool(args.dask), "scheduler": args.scheduler}
-
-
-def _common(args) -> dict:
-    return {
-        "seed": args.seed,
-        "replications": args.replications,
-        "days": args.days,
-        "warmup_days": args.warmup_days,
-        "engine": args.engine,
-        **_executor_options(args),
-    }
+    return RunOptions(seed=args.seed, replications=args.replications, days=args.days,
+                      warmup_days=args.warmup_days, engine=args.engine, out=out,
+                      progress=progress, workers=args.workers, dask=bool(args.dask),
+                      scheduler=args.scheduler)
 
 
 def _resumed(tally, out: Path) -> None:
@@ -238,9 +215,9 @@ def cmd_run(args) -> int:
         return cmd_sweep(args)
     out = args.out or Path("out") / _stem(args.scenario)
     with _Bar(_stem(args.scenario), args.quiet) as bar:
-        done = run(scenario, out=out, progress=bar, precision=args.precision,
+        done = run(scenario, _options(args, out, bar), precision=args.precision,
                    max_replications=args.max_replications,
-                   precision_metrics=args.precision_metrics, **_common(args))
+                   precision_metrics=args.precision_metrics)
     result = done.result
     print(side_by_side({result.scenario.name: result.summary()}))
     print()
@@ -266,8 +243,8 @@ def cmd_compare(args) -> int:
         raise ScenarioError(["compare: give two or more scenario files"])
     out = args.out or _compare_out(args.scenarios)
     with _Bar("compare", args.quiet) as bar:
-        comp = compare(args.scenarios, independent=args.independent, out=out, progress=bar,
-                       **_common(args))
+        comp = compare(args.scenarios, independent=args.independent,
+                       options=_options(args, out, bar))
     _print_comparison(comp, args.metrics or list(METRICS), out)
     return 0
 
@@ -295,7 +272,7 @@ def cmd_sweep(args) -> int:
     out = args.out or Path("out") / f"{_stem(args.scenario)}-sweep"
     factors = parse_vary(args.vary)
     with _Bar("sweep", args.quiet) as bar:
-        result = sweep(args.scenario, factors, out=out, progress=bar, **_common(args))
+        result = sweep(args.scenario, factors, options=_options(args, out, bar))
     sc = result.scenario
     n_points = len(result.design)
     print(f"sweep of {sc.name!r}: {n_points} design points x {sc.replications} replications, "
@@ -318,8 +295,7 @@ def cmd_sensitivity(args) -> int:
     with _Bar("sensitivity", args.quiet) as bar:
         result = analyze_sensitivity(args.scenario, parse_params(args.param),
                                      method=args.method, samples=args.samples,
-                                     metrics=args.metrics, out=out, progress=bar,
-                                     **_common(args))
+                                     metrics=args.metrics, options=_options(args, out, bar))
     sc = result.scenario
     print(f"{args.method} sensitivity of {sc.name!r}: {len(result.points)} sample points x "
           f"{sc.replications} replications (N = {result.samples}), seed {sc.seed}, engine "
@@ -344,8 +320,8 @@ def cmd_demo(args) -> int:
         args.seed = DEMO_SEED
     folder = shipped_scenarios_dir()
     with _Bar("demo", args.quiet) as bar:
-        comp = compare([folder / "jem.yaml", folder / "wso.yaml"], out=args.out, progress=bar,
-                       **_common(args))
+        comp = compare([folder / "jem.yaml", folder / "wso.yaml"],
+                       options=_options(args, args.out, bar))
     print(f"jailsim {__version__}: the default county under JEM and under WSO, on the same "
           "bookings (common random numbers)")
     _print_comparison(comp, DEMO_METRICS, args.out)

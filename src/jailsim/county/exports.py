@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jailsim.base.errors import ScenarioError
 from jailsim.county.timestamps import (
     _LABEL_RE,
     instants_days,
@@ -30,7 +31,6 @@ from jailsim.county.timestamps import (
     resolve_zone,
     to_local,
 )
-from jailsim.scenario.loading import ScenarioError
 
 __all__ = ["ROLES", "CleaningLog", "Export", "parse_columns", "read_export", "to_export"]
 

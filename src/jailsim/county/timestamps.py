@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from jailsim.scenario.loading import ScenarioError
+from jailsim.base.errors import ScenarioError
 
 __all__ = ["LABEL_ZONES", "Parsed", "instants_days", "parse_times", "resolve_zone", "to_local"]
 

@@ -1,4 +1,9 @@
-"""Engines turn a Population into a Timeline: ``des`` (SimPy, the reference) and ``vector``."""
+"""Engines turn a Population into a Timeline: ``des`` (SimPy, the reference) and ``vector``.
+
+Both apply the static rules of :mod:`jailsim.model.rules`; each writes the dynamic part (who
+waits for whom, in what order things happen) on its own, and for the same Population they give
+the same Timeline. :mod:`jailsim.engines.roster` samples a roster warm start by running one.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +19,11 @@ ENGINES: dict[str, Callable[[Context, Population], Timeline]] = {
     "vector": vector.run,
 }
 ENGINE_CHOICES = ("des", "vector", "auto")
+#: The engine every entry point runs unless told otherwise.
+DEFAULT_ENGINE = "auto"
 
 
-def resolve_engine(name: str, ctx: Context) -> str:
+def resolve_engine(name: str) -> str:
     """The engine to use for ``name``; ``auto`` picks ``vector`` (it models every feature)."""
     if name not in ENGINE_CHOICES:
         raise ValueError(f"engine {name!r} is not one of {', '.join(ENGINE_CHOICES)}")

@@ -21,17 +21,23 @@ the model's arithmetic. A change of an officer timetable is taken after every ot
 its instant: a person whose deadline (release, hold cap) is that instant has left the line,
 as in the vector engine's rule that service must start before the deadline.
 
-Every random quantity comes from the Population; this engine draws nothing. Each booking is
-followed to its exit, past the horizon if need be; :mod:`jailsim.results.records` censors afterwards.
+Every random quantity comes from the Population; this engine draws nothing. What a booking's
+own draws decide (court dates, bail with and without a detainer, the time of leaving on each
+path, who JEM screens, whether the jail holds a person for ICE and whether ICE comes) is
+computed by the rules of :mod:`jailsim.model.rules`, shared with the vector engine; what
+depends on other people (the officer lines, the order of events, transport seats) is this
+engine's own, written apart from the vector engine's on purpose: the engine-equality tests
+compare the two. Each booking is followed to its exit, past the horizon if need be;
+:mod:`jailsim.results.records` censors afterwards.
 
 What happens at the end of a shift: officers finish the screening (or warrant service) they
 have started (overtime), then go off duty; nobody new is started until the number busy is
 below the number on duty. Nothing is pre-empted.
 
-Dated policy changes (:mod:`jailsim.model.policy`): JEM screens people booked while it is in force;
-the honor policy, hold cap, WSO warrant service and ICE pickup are those in force when the
-person would otherwise be released; officer timetables and transport runs those in force at
-each instant.
+Dated policy changes (:mod:`jailsim.model.policy`): JEM screens people booked while it is in
+force; the honor policy, hold cap, WSO warrant service and ICE pickup are those in force when
+the person would otherwise be released; officer timetables and transport runs those in force
+at each instant.
 """
 
 from __future__ import annotations
@@ -45,25 +51,27 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from jailsim.model.context import Context
-from jailsim.model.policy import HONOR_CODES
-from jailsim.model.population import BAIL, DENIED, JAIL, PRISON, ROR, TIME_SERVED, Population
-from jailsim.model.timeline import (
+from jailsim.model import rules
+from jailsim.model.codes import (
+    BAIL,
     BOND_DENIED,
     BOND_NOT_POSTED,
     BOND_POSTED,
     BOND_ROR,
-    ICE_TRANSFER,
-    JEM,
-    LAPSED,
-    NO_DETAINER,
-    REMOTE,
-    Timeline,
+    DETAINER_JEM,
+    DETAINER_NONE,
+    DETAINER_REMOTE,
+    EXIT_ICE_TRANSFER,
+    EXIT_LAPSED,
+    EXIT_PRISON,
+    EXIT_RELEASED,
+    ROR,
+    SENTENCE_PRISON,
 )
-from jailsim.model.timeline import PRISON as EXIT_PRISON
-from jailsim.model.timeline import RELEASED as EXIT_RELEASED
+from jailsim.model.context import Context
+from jailsim.model.population import Population
+from jailsim.model.timeline import Timeline
 
-_NONE, _FELONY_ONLY = HONOR_CODES["none"], HONOR_CODES["felony_only"]
 #: Priority of timetable changes: after every other event of the same instant.
 LATE = NORMAL + 1
 # Where a booking stands with JEM screening.
@@ -166,24 +174,25 @@ class _Jail:
         # Warm-start history bookings come before day 0: start the clock at the first one.
         first = float(pop.booked_at[0]) if n else 0.0
         self.env = simpy.Environment(initial_time=min(first, 0.0))
-        # The draws of the court path as Python lists (indexing a list is several times faster
-        # than indexing an array), less those no booking can need (say, jail sentences when
-        # everyone is released at disposition). Draws for holds are read from the arrays.
-        bail = bool((pop.pretrial == BAIL).any() or pop.ror_lost.any())
-        for name, needed in {
-            "booked_at": True, "pretrial": True, "ror_lost": True, "sentence": True,
-            "time_to_disposition": True, "release_processing": True, "remote_lodge": True,
-            "jem_lodge": True, "screening_time": True,
-            "remote_delay": bool(pop.remote_lodge.any()), "nta_time": bool(pop.jem_lodge.any()),
-            "charge": bail, "u_post": bail, "post_delay": bail,
-            "jail_days": bool((pop.sentence == JAIL).any()),
-            "prison_delay": bool((pop.sentence == PRISON).any()),
-        }.items():  # fmt: skip
-            setattr(self, name, getattr(pop, name).tolist() if needed else None)
-        # Calendar look-ups for every booking at once: court date, JEM in force at booking.
-        self.ia = ctx.court.next_session(pop.booked_at + sc.court.min_time_to_appearance)
-        self.ia = self.ia.tolist()
-        self.p_post = [sc.charges[c].pretrial.post for c in sc.charge_names]
+        # What each booking's own draws decide (jailsim.model.rules), for everyone at once, as
+        # Python lists (indexing a list is several times faster than indexing an array); the
+        # events below choose among them by what happened before (a detainer lodged or not).
+        path = rules.CourtPath(ctx, pop)
+        self.booked_at = pop.booked_at.tolist()
+        self.remote_at = rules.remote_detainer_at(pop).tolist()  # inf: no remote detainer
+        self.jem_lodge = pop.jem_lodge.tolist()
+        self.ia = path.appearance.tolist()
+        self.disposition = path.disposition.tolist()
+        self.post_at = path.post_at.tolist()
+        self.bail_in_time = path.bail_in_time().tolist()
+        self.pretrial = pop.pretrial.tolist()  # without a detainer by the appearance
+        self.pretrial_detained = rules.pretrial_decision(pop.pretrial, pop.ror_lost, True).tolist()
+        self.posts = path.posts(False).tolist()
+        self.posts_detained = path.posts(True).tolist()
+        self.leave_ror = path.leave_ror().tolist()
+        self.leave_disposed = path.leave_disposed().tolist()
+        self.sent_to_prison = (pop.sentence == SENTENCE_PRISON).tolist()
+        del path
         self.t = Timeline.empty(n)
         # Each booking's state.
         self.exited = [False] * n
@@ -200,8 +209,11 @@ class _Jail:
         if ctx.jem_staff:
             self.jem = Officers(self.env, ctx.jem_staff, self._screen_start)
             self.queue_delay = sc.jem.queue_delay
-            jem_on = policy.in_force(policy.jem_on, pop.booked_at)
-            self.screened = (pop.foreign_born & jem_on).tolist()
+            self.screened = rules.jem_screens(policy, pop.foreign_born, pop.booked_at).tolist()
+            self.ready_at = rules.screen_ready_at(sc, pop.booked_at).tolist()
+            self.screening_time = pop.screening_time.tolist()
+            self.work = rules.officer_work(pop.screening_time, pop.nta_time, pop.jem_lodge)
+            self.work = self.work.tolist()
         self.wso = Officers(self.env, ctx.wso_staff, self._warrant_start) if ctx.wso_staff else None
         self.warrant_granted: dict[int, simpy.Event] = {}
         self.transport_queue: list[tuple[int, simpy.Event]] | None = None
@@ -220,7 +232,7 @@ class _Jail:
         While a detainer may still be lodged before it, the decision is an event at its time;
         otherwise it is taken at once (it is already settled).
         """
-        if self.pending[i] and self.t.detainer_source[i] == NO_DETAINER:
+        if self.pending[i] and self.t.detainer_source[i] == DETAINER_NONE:
             _Step(self.env, when, self._stage, i).stage = stage
         else:
             stage(i)
@@ -247,7 +259,7 @@ class _Jail:
 
     def lodge(self, i: int, source: int) -> None:
         t = self.t
-        if not self.exited[i] and t.detainer_source[i] == NO_DETAINER:
+        if not self.exited[i] and t.detainer_source[i] == DETAINER_NONE:
             t.detainer_at[i] = self.env.now
             t.detainer_source[i] = source
 
@@ -259,18 +271,18 @@ class _Jail:
         self.log_delta.append(+1)
         if i + 1 < len(booked):
             _Step(env, booked[i + 1], self._arrive, i + 1)
-        if self.remote_lodge[i]:
+        if self.remote_at[i] < math.inf:
             self.pending[i] += 1
-            _Step(env, booked[i] + self.remote_delay[i], self._remote_detainer, i)
+            _Step(env, self.remote_at[i], self._remote_detainer, i)
         if self.screened[i]:
             self.screen[i] = _WAITING
             if self.jem_lodge[i]:
                 self.pending[i] += 1
             if self.queue_delay > 0:
-                _Step(env, booked[i] + self.queue_delay, self._screen_ready, i)
+                _Step(env, self.ready_at[i], self._screen_ready, i)
             else:
                 self._ready(i)
-        if self.pretrial[i] == ROR and self.ror_lost[i]:
+        if self.pretrial[i] != self.pretrial_detained[i]:
             self._then(self.ia[i], self._appearance, i)
         else:
             self._appearance(i)  # decided whatever happens before it
@@ -279,54 +291,38 @@ class _Jail:
         """The initial appearance: pretrial release, bail or detention."""
         t, ia = self.t, self.ia[i]
         t.initial_appearance_at[i] = ia
-        pretrial = self.pretrial[i]
-        if pretrial == ROR and self.ror_lost[i] and t.detainer_source[i] != NO_DETAINER:
-            pretrial = BAIL  # a detainer by now: bail is set instead of release on recognizance
+        detained = t.detainer_source[i] != DETAINER_NONE
+        pretrial = self.pretrial_detained[i] if detained else self.pretrial[i]
         t.pretrial[i] = pretrial
         if pretrial == ROR:
             t.bond_outcome[i], t.bond_decided_at[i] = BOND_ROR, ia
-            self._release(i, ia + self.release_processing[i], False)
+            self._release(i, self.leave_ror[i], False)
         elif pretrial == BAIL:
-            post_at = ia + self.post_delay[i]
-            if post_at < self._disposition(i):
-                self._then(post_at, self._bail, i)
+            if self.bail_in_time[i]:
+                self._then(self.post_at[i], self._bail, i)
             else:
-                t.bond_outcome[i], t.bond_decided_at[i] = BOND_NOT_POSTED, self._disposition(i)
+                t.bond_outcome[i], t.bond_decided_at[i] = BOND_NOT_POSTED, self.disposition[i]
                 self._dispose(i)
         else:
-            assert pretrial == DENIED
             t.bond_outcome[i], t.bond_decided_at[i] = BOND_DENIED, ia
             self._dispose(i)
-
-    def _disposition(self, i: int) -> float:
-        return max(self.ia[i], self.booked_at[i] + self.time_to_disposition[i])
 
     def _bail(self, i: int) -> None:
         """The bail decision when it comes before disposition: posted or not."""
         t = self.t
-        post_at = self.ia[i] + self.post_delay[i]
-        t.bond_decided_at[i] = post_at
-        p = self.p_post[self.charge[i]]
-        if t.detainer_source[i] != NO_DETAINER:
-            p *= self.sc.bond.detainer_factor
-        if self.u_post[i] < p:
+        t.bond_decided_at[i] = self.post_at[i]
+        detained = t.detainer_source[i] != DETAINER_NONE
+        if self.posts_detained[i] if detained else self.posts[i]:
             t.bond_outcome[i] = BOND_POSTED
-            self._release(i, post_at, False)
+            self._release(i, self.post_at[i], False)
         else:
             t.bond_outcome[i] = BOND_NOT_POSTED
             self._dispose(i)
 
     def _dispose(self, i: int) -> None:
         """Disposition: time served, a jail sentence, or prison."""
-        disposition = self._disposition(i)
-        self.t.disposition_at[i] = disposition
-        sentence = self.sentence[i]
-        if sentence == TIME_SERVED:
-            self._release(i, disposition + self.release_processing[i], False)
-        elif sentence == JAIL:
-            self._release(i, disposition + self.jail_days[i], False)
-        else:
-            self._release(i, disposition + self.prison_delay[i], True)
+        self.t.disposition_at[i] = self.disposition[i]
+        self._release(i, self.leave_disposed[i], self.sent_to_prison[i])
 
     def _release(self, i: int, when: float, to_prison: bool) -> None:
         self.release_at[i], self.to_prison[i] = when, to_prison
@@ -351,21 +347,16 @@ class _Jail:
         release_at = self.release_at[i]
         if self.to_prison[i]:
             self.exit(i, EXIT_PRISON, now)
-        elif self.t.detainer_source[i] == NO_DETAINER or not self.honored(i, release_at):
+        elif self.t.detainer_source[i] == DETAINER_NONE or not rules.held_for_ice(
+            self.policy, release_at, self.pop.felony[i], self.pop.u_refuse[i]
+        ):
             self.exit(i, EXIT_RELEASED, now)
         else:
             self.env.process(self.hold(i, release_at))
 
-    def honored(self, i: int, release_at: float) -> bool:
-        k = self.policy.periods.of(release_at)
-        policy = self.policy.honor[k]
-        if policy == _NONE or (policy == _FELONY_ONLY and not self.pop.felony[i]):
-            return False
-        return not self.pop.u_refuse[i] < self.policy.refusal[k]
-
     def _remote_detainer(self, ev: _Step) -> None:
         self.pending[ev.i] -= 1
-        self.lodge(ev.i, REMOTE)
+        self.lodge(ev.i, DETAINER_REMOTE)
 
     # ---------------------------------------------------------------- JEM screening
     def _screen_ready(self, ev: _Step) -> None:
@@ -373,7 +364,7 @@ class _Jail:
 
     def _ready(self, i: int) -> None:
         """Ready for screening: join the officers' line unless already released."""
-        self.t.screen_ready_at[i] = self.booked_at[i] + self.queue_delay
+        self.t.screen_ready_at[i] = self.ready_at[i]
         if self.gone[i]:
             self.screen[i] = _NOT_QUEUED
         else:
@@ -392,12 +383,11 @@ class _Jail:
         lodges = self.jem_lodge[i]
         if lodges:
             self.pending[i] -= 1
-            self.lodge(i, JEM)
+            self.lodge(i, DETAINER_JEM)
         if self.gone[i]:  # released during the interview: leaves now
             self._out(i, now)
-        if lodges:  # summed as the vector engine sums it
-            free = t.screen_start_at[i] + (self.screening_time[i] + self.nta_time[i])
-            _Step(self.env, free, self._officer_free, i)
+        if lodges:  # the Notice to Appear keeps the officer busy
+            _Step(self.env, t.screen_start_at[i] + self.work[i], self._officer_free, i)
         else:
             t.officer_free_at[i] = now
             self.jem.release()
@@ -415,7 +405,7 @@ class _Jail:
         t.hold_start_at[i] = release_at
         k = self.policy.periods.of(release_at)
         deadline = float(self.ctx.hold.cap(release_at))
-        ready = release_at + float(p.pickup_delay[self.policy.delay_row[k], i])
+        ready = float(rules.ice_ready_at(self.policy, k, release_at, p, i))
         if self.wso is not None and self.policy.wso_on[k]:
             granted = self.warrant_granted[i] = env.event()
             self.wso.request(i)
@@ -424,21 +414,21 @@ class _Jail:
             if granted not in got:
                 if not self.wso.cancel(i):
                     self.wso.release()  # an officer came at the deadline: too late
-                self.exit(i, LAPSED)
+                self.exit(i, EXIT_LAPSED)
                 return
             t.warrant_start_at[i] = env.now
             yield env.timeout(float(p.service_time[i]))
             t.warrant_served_at[i] = env.now
             self.wso.release()
-            deadline = env.now + self.sc.wso.custody_cap
+            deadline = rules.warrant_custody_until(self.sc, env.now)
         eligible = max(ready, env.now)
-        if not p.u_pickup[i] < self.policy.p_pickup[k] or eligible > deadline:
+        if not rules.ice_comes(self.policy, k, p.u_pickup[i]) or eligible > deadline:
             yield self.until(deadline)
-            self.exit(i, LAPSED)
+            self.exit(i, EXIT_LAPSED)
             return
         yield self.until(eligible)
         if self.ctx.transport.continuous_at(eligible):  # ICE comes as soon as it is ready
-            self.exit(i, ICE_TRANSFER)
+            self.exit(i, EXIT_ICE_TRANSFER)
             return
         boarded = env.event()
         entry = (i, boarded)
@@ -446,9 +436,9 @@ class _Jail:
         got = yield boarded | self.until(deadline)
         if boarded not in got:
             self.transport_queue.remove(entry)
-            self.exit(i, LAPSED)
+            self.exit(i, EXIT_LAPSED)
         else:
-            self.exit(i, ICE_TRANSFER)
+            self.exit(i, EXIT_ICE_TRANSFER)
 
     def _transport_runs(self):
         env, sched = self.env, self.ctx.transport

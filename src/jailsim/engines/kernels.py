@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from jailsim.model.calendar import WeeklyStep
+from jailsim.model.timetable import WeeklyStep
 
 #: Shorter queues run the Python loop even with numba installed: importing numba and loading
 #: the cached compiled loops (about 0.3 s a process) would cost more than the Python loop

@@ -1,9 +1,12 @@
 """The vector engine: every booking's timeline computed with numpy over whole arrays.
 
 It consumes the same Population as the SimPy engine and computes the same Timeline, but by
-passes over arrays instead of events: court dates from the court calendar, the release path
-from the pretrial and disposition draws, the JEM screening queue and the WSO warrant queue in
-the sequential kernels of :mod:`jailsim.engines.kernels`, then holds and ICE pickup.
+passes over arrays instead of events: the court path of every booking by the static rules of
+:mod:`jailsim.model.rules` (:class:`~jailsim.model.rules.CourtPath`), the JEM screening queue
+and the WSO warrant queue in the sequential kernels of :mod:`jailsim.engines.kernels`, then
+holds and ICE pickup. The queues, the order in which things happen and transport seats are
+this engine's own (the SimPy engine has its own on purpose: the engine-equality tests compare
+two independent versions of the dynamic part).
 
 The one feedback loop of the model (a JEM detainer lowers the chance of posting bail, and the
 screening queue depends on who has left) is cut by an ordering argument: a person leaves the
@@ -28,93 +31,31 @@ import numpy as np
 
 from jailsim.base.chunks import spans
 from jailsim.engines.kernels import board_transport, fcfs_shift_queue
-from jailsim.model.context import Context
-from jailsim.model.policy import HONOR_CODES
-from jailsim.model.population import BAIL, DENIED, JAIL, PRISON, ROR, TIME_SERVED, Population
-from jailsim.model.timeline import (
+from jailsim.model import rules
+from jailsim.model.codes import (
     BOND_DENIED,
     BOND_NOT_POSTED,
     BOND_POSTED,
     BOND_ROR,
-    ICE_TRANSFER,
-    JEM,
-    LAPSED,
-    NO_DETAINER,
-    REMOTE,
-    Timeline,
+    DENIED,
+    DETAINER_JEM,
+    DETAINER_NONE,
+    DETAINER_REMOTE,
+    EXIT_ICE_TRANSFER,
+    EXIT_LAPSED,
+    EXIT_PRISON,
+    EXIT_RELEASED,
+    ROR,
+    SENTENCE_PRISON,
 )
-from jailsim.model.timeline import PRISON as EXIT_PRISON
-from jailsim.model.timeline import RELEASED as EXIT_RELEASED
-
-_INF = np.inf
-_ALL = slice(None)
+from jailsim.model.context import Context
+from jailsim.model.population import Population
+from jailsim.model.rules import CourtPath
+from jailsim.model.timeline import Timeline
 
 
 def _f64(a: np.ndarray) -> np.ndarray:
     return a.astype(np.float64)
-
-
-class _Paths:
-    """The court path of every booking, given when each one's detainer is lodged.
-
-    Holds the initial appearance, disposition and bail-posting times; the rest is computed
-    for the rows asked (``rows``: an index array, or every booking).
-    """
-
-    def __init__(self, ctx: Context, pop: Population):
-        sc = ctx.scenario
-        self.pop = pop
-        # float64 + float32 widens the float32 exactly: the same sums as with float64 copies.
-        booked = pop.booked_at
-        self.ia = ctx.court.next_session(booked + sc.court.min_time_to_appearance)
-        self.disposition = np.maximum(self.ia, booked + pop.time_to_disposition)
-        self.post_at = self.ia + pop.post_delay
-        self.post = np.array([sc.charges[c].pretrial.post for c in sc.charge_names])
-        self.factor = sc.bond.detainer_factor
-
-    def decide(
-        self, detainer_at: np.ndarray | None, rows: np.ndarray | slice = _ALL
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pretrial decision, bail posted in time, and who posts, given detainer times.
-
-        A detainer by the initial appearance turns some releases on recognizance into bail;
-        one lodged by the posting time lowers the chance of posting. ``None``: no detainer
-        has any effect. ``rows``: only these bookings (``detainer_at`` given for them alone).
-        Each booking's answer depends on its own detainer time only.
-        """
-        pop = self.pop
-        post_at, p_post = self.post_at[rows], self.post[pop.charge[rows]]
-        if detainer_at is None:
-            pretrial = pop.pretrial[rows].copy()
-            p = p_post
-        else:
-            lost = pop.ror_lost[rows] & (detainer_at <= self.ia[rows])
-            pretrial = np.where(lost, np.int8(BAIL), pop.pretrial[rows])
-            p = np.where(detainer_at <= post_at, p_post * self.factor, p_post)
-        bail_in_time = (pretrial == BAIL) & (post_at < self.disposition[rows])
-        posts = bail_in_time & (pop.u_post[rows] < p)
-        return pretrial.astype(np.int8, copy=False), bail_in_time, posts
-
-    def leave(
-        self, pretrial: np.ndarray, posts: np.ndarray, rows: np.ndarray | slice = _ALL
-    ) -> np.ndarray:
-        """When each person would leave: release-eligible time or transfer to prison.
-
-        Released on recognizance: the appearance plus release processing; bail posted: the
-        posting time; otherwise after disposition, by sentence.
-        """
-        pop = self.pop
-        sentence, proc = pop.sentence[rows], pop.release_processing[rows]
-        after = np.where(
-            sentence == TIME_SERVED,
-            proc,
-            np.where(sentence == JAIL, pop.jail_days[rows], pop.prison_delay[rows]),
-        )
-        out = self.disposition[rows] + after
-        out[posts] = self.post_at[rows][posts]
-        ror = np.flatnonzero(pretrial == ROR)
-        out[ror] = self.ia[rows][ror] + proc[ror]
-        return out
 
 
 def _nan(n: int) -> np.ndarray:
@@ -125,26 +66,22 @@ class _Screening:
     """The JEM screening queue of foreign-born bookings, given when each would leave.
 
     ``idx`` are the bookings that queue, in queue order; ``start`` their interview start (NaN:
-    left before one), ``screen`` and ``work`` the interview and the officer's whole job.
-    ``done`` are those interviewed (indices into the bookings) and ``done_end`` the end of
-    their interviews; ``lodged`` those whose interview lodges a detainer, at ``lodged_at``.
+    left before one), ``end`` its end and ``work`` the officer's whole job; ``lodged`` those
+    whose interview lodges a detainer (indices into the bookings), at ``lodged_at``.
     """
 
     def __init__(self, ctx: Context, pop: Population, leave: np.ndarray):
         booked = pop.booked_at
-        idx = np.flatnonzero(pop.foreign_born & ctx.policy.in_force(ctx.policy.jem_on, booked))
-        ready = booked[idx] + ctx.scenario.jem.queue_delay
+        idx = np.flatnonzero(rules.jem_screens(ctx.policy, pop.foreign_born, booked))
+        ready = rules.screen_ready_at(ctx.scenario, booked[idx])
         order = np.argsort(ready, kind="stable")
         self.idx, self.ready = idx[order], ready[order]
         idx = self.idx
-        self.screen = _f64(pop.screening_time[idx])
         lodge = pop.jem_lodge[idx]
-        self.work = self.screen + np.where(lodge, _f64(pop.nta_time[idx]), 0.0)
+        self.work = rules.officer_work(pop.screening_time[idx], pop.nta_time[idx], lodge)
         self.start = fcfs_shift_queue(self.ready, self.work, leave[idx], ctx.jem_staff)
-        self.end = self.start + self.screen
-        done = ~np.isnan(self.start)
-        self.done, self.done_end = idx[done], self.end[done]
-        lodged = done & lodge
+        self.end = self.start + _f64(pop.screening_time[idx])
+        lodged = ~np.isnan(self.start) & lodge
         self.lodged, self.lodged_at = idx[lodged], self.end[lodged]
 
     def finish(self, leave: np.ndarray) -> np.ndarray:
@@ -152,7 +89,7 @@ class _Screening:
 
         Writes into ``leave`` and returns it.
         """
-        leave[self.done] = np.maximum(leave[self.done], self.done_end)
+        leave[self.idx] = rules.walks_out_at(leave[self.idx], self.start, self.end)
         return leave
 
 
@@ -185,7 +122,7 @@ def _court_exit(ctx: Context, pop: Population) -> np.ndarray:
     """When each booking leaves by its court path alone (no detainer, no interview)."""
     leave = np.empty(pop.n)
     for a, b in spans(pop.n):  # each booking's own: done in chunks
-        paths = _Paths(ctx, pop.rows(slice(a, b)))
+        paths = CourtPath(ctx, pop.rows(slice(a, b)))
         pretrial, _, posts = paths.decide(None)
         leave[a:b] = paths.leave(pretrial, posts)
     return leave
@@ -194,8 +131,8 @@ def _court_exit(ctx: Context, pop: Population) -> np.ndarray:
 def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Timeline:
     """Compute one replication's Timeline from its Population."""
     n = pop.n
-    paths = _Paths(ctx, pop)
-    remote_at = np.where(pop.remote_lodge, pop.booked_at + pop.remote_delay, _INF)
+    paths = CourtPath(ctx, pop)
+    remote_at = rules.remote_detainer_at(pop)
 
     # Pass 1: the court path with remote detainers only; the screening queue is left then.
     pretrial, bail_in_time, posts = paths.decide(remote_at if detainer_effects else None)
@@ -230,13 +167,15 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
     bond_outcome[is_denied] = BOND_DENIED
     bond_outcome[is_ror] = BOND_ROR
     bond_decided_at = np.where(
-        is_ror | is_denied, paths.ia, np.where(bail_in_time, paths.post_at, paths.disposition)
+        is_ror | is_denied,
+        paths.appearance,
+        np.where(bail_in_time, paths.post_at, paths.disposition),
     )
     disposed = ~is_ror & ~posts
     del is_ror, is_denied, bail_in_time, posts
     disposition_at = np.where(disposed, paths.disposition, np.nan)
-    to_prison = disposed & (pop.sentence == PRISON)
-    initial_appearance_at = paths.ia
+    to_prison = disposed & (pop.sentence == SENTENCE_PRISON)
+    initial_appearance_at = paths.appearance
     del paths, disposed  # the rest of the court path is no longer needed: free it
 
     # Leaving: a screening in progress is finished first. Detainers lodged by then count.
@@ -248,9 +187,9 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         detainer_at[q.lodged] = np.minimum(remote_at[q.lodged], q.lodged_at)
     has = detainer_at <= decide
     detainer_at[~has] = np.nan
-    source = np.where(has, np.int8(REMOTE), np.int8(NO_DETAINER))
+    source = np.where(has, np.int8(DETAINER_REMOTE), np.int8(DETAINER_NONE))
     if q is not None:
-        source[jem_first[has[jem_first]]] = JEM
+        source[jem_first[has[jem_first]]] = DETAINER_JEM
     release_eligible_at = np.where(to_prison, np.nan, leave)
 
     policy = ctx.policy
@@ -271,11 +210,8 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         exit_reason=np.where(to_prison, np.int8(EXIT_PRISON), np.int8(EXIT_RELEASED)),
     )
     if detainer_effects:
-        honor = policy.in_force(policy.honor, leave)
-        honored = has & ~to_prison & ~(pop.u_refuse < policy.in_force(policy.refusal, leave))
-        honored &= (honor == HONOR_CODES["all"]) | (
-            (honor == HONOR_CODES["felony_only"]) & pop.felony
-        )
+        honored = has & ~to_prison
+        honored &= rules.held_for_ice(policy, leave, pop.felony, pop.u_refuse)
         _holds(ctx, pop, t, np.flatnonzero(honored), leave, decide)
     return t
 
@@ -289,7 +225,7 @@ def _holds(ctx, pop, t, h, release_at, decide) -> None:
     t.hold_start_at[h] = r
     k = policy.periods.of(r)  # the policy in force when the hold starts
     deadline = ctx.hold.cap(r)
-    ready = r + _f64(pop.pickup_delay[policy.delay_row[k], h])
+    ready = rules.ice_ready_at(policy, k, r, pop, h)
     now = decide[h]  # when the hold really begins (after a screening in progress)
     lapsed = np.zeros(len(h), dtype=bool)
     if ctx.wso_staff is not None:
@@ -303,9 +239,9 @@ def _holds(ctx, pop, t, h, release_at, decide) -> None:
         t.warrant_served_at[h[served]] = start[served] + service[served]
         lapsed[w] = ~served[w]
         now = np.where(served, start + service, now)
-        deadline = np.where(served, now + sc.wso.custody_cap, deadline)
+        deadline = np.where(served, rules.warrant_custody_until(sc, now), deadline)
     eligible = np.maximum(ready, now)
-    comes = (pop.u_pickup[h] < policy.p_pickup[k]) & ~lapsed
+    comes = rules.ice_comes(policy, k, pop.u_pickup[h]) & ~lapsed
     pickup = np.full(len(h), np.nan)
     at_once = comes & ctx.transport.continuous_at(eligible)
     pickup[at_once] = eligible[at_once]
@@ -317,4 +253,4 @@ def _holds(ctx, pop, t, h, release_at, decide) -> None:
         pickup[order] = board_transport(eligible[order], deadline[order], runs, seats)
     transfer = ~np.isnan(pickup) & (pickup <= deadline)
     t.exit_at[h] = np.where(transfer, pickup, deadline)
-    t.exit_reason[h] = np.where(transfer, ICE_TRANSFER, LAPSED).astype(np.int8)
+    t.exit_reason[h] = np.where(transfer, EXIT_ICE_TRANSFER, EXIT_LAPSED).astype(np.int8)

@@ -22,31 +22,25 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from jailsim._version import __version__
-from jailsim.base.atomic import atomic_write, begin_output
-from jailsim.engines import resolve_engine
-from jailsim.experiments.executors import Executor
-from jailsim.experiments.experiment import (
-    DEFAULT_REPLICATIONS,
-    Arm,
-    Checkpoints,
-    Progress,
-    Tally,
-    executor_from,
-    replicate,
-    resumed_seed,
-)
-from jailsim.experiments.replication import prepare
-from jailsim.model.context import Context
+from jailsim.base.atomic import atomic_write
+from jailsim.base.errors import ScenarioError
+from jailsim.experiments.arms import Arm, Tally, replicate
+from jailsim.experiments.checkpoints import Checkpoints, resumed_seed
+from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions, options_from
+from jailsim.experiments.prepared import PreparedRun, prepare
 from jailsim.results.metrics import METRICS
 from jailsim.results.result import Result
+from jailsim.results.rundir import begin_output
 from jailsim.results.tables import _fmt, cell
-from jailsim.scenario.loading import ScenarioError, check_memory, load
+from jailsim.scenario.loading import load
+from jailsim.scenario.memory import check_memory
 from jailsim.scenario.schema import Scenario
 
 __all__ = ["Comparison", "compare", "independent_seed", "paired_differences"]
@@ -274,19 +268,10 @@ def _interval(mean: float, lo: float, hi: float, pct: bool = False) -> str:
 def compare(
     scenarios: Sequence[Scenario | str | Path],
     *,
-    seed: int | None = None,
-    replications: int | None = None,
-    days: float | None = None,
-    warmup_days: float | None = None,
-    engine: str = "auto",
     independent: bool = False,
     labels: Sequence[str] | None = None,
-    out: str | Path | None = None,
-    progress: Progress | None = None,
-    executor: Executor | None = None,
-    workers: int | None = None,
-    dask: bool = False,
-    scheduler: str | None = None,
+    options: RunOptions | None = None,
+    **fields: Any,
 ) -> Comparison:
     """Run two or more scenarios on common random numbers; differences against the first.
 
@@ -295,19 +280,18 @@ def compare(
     scenarios
         Scenarios or paths; the first is the baseline ``A``, each other one is ``B`` in
         ``B - A``.
-    seed
-        Master seed (default: the first scenario's, or new). Every scenario runs with it
-        unless ``independent``, when scenario ``i`` runs with :func:`independent_seed`.
-    replications
-        Replications of each scenario (default: the largest any scenario asks for, or
-        :data:`~jailsim.experiments.experiment.DEFAULT_REPLICATIONS` if none asks for more than one).
-    days, warmup_days, engine, progress, executor, workers, dask, scheduler
-        As for :func:`jailsim.simulate` (the engine defaults to ``"auto"`` here).
+    independent
+        Give scenario ``i`` its own streams (seed :func:`independent_seed`) instead of
+        common random numbers.
     labels
         Names in tables and folder names (default: scenario names, or file names when those
         repeat).
-    out
-        Output folder: each scenario's run folder ``out/<label>/`` (with checkpoints while
+    options, **fields
+        As for :func:`jailsim.simulate` (:class:`~jailsim.experiments.options.RunOptions`).
+        ``seed`` defaults to the first scenario's (or new); ``replications`` of each scenario
+        to the largest any scenario asks for, or
+        :data:`~jailsim.experiments.options.DEFAULT_REPLICATIONS` if none asks for more than
+        one; ``out`` holds each scenario's run folder ``out/<label>/`` (with checkpoints while
         running), ``comparison.json`` and ``comparison.csv``.
 
     Returns
@@ -323,6 +307,7 @@ def compare(
     >>> c.baseline, list(c.results)
     ('JEM', ['JEM', 'WSO'])
     """
+    opts = options_from(options, fields, "compare")
     if len(scenarios) < 2:
         raise ScenarioError(["compare: give two or more scenarios"])
     paths = [str(s) if isinstance(s, (str, Path)) else None for s in scenarios]
@@ -332,13 +317,14 @@ def compare(
     elif len(labels) != len(loaded) or len(set(labels)) != len(labels):
         raise ScenarioError(["compare: give one distinct label per scenario"])
     folders = dict(zip(labels, _folders(labels), strict=True))
-    base = Path(out) if out is not None else None
+    base, seed = opts.folder, opts.seed
     if base is not None:  # rerun to resume: the seed of the checkpoints
         seed = resumed_seed(loaded[0], seed, [base / f / "checkpoints" for f in folders.values()])
     if seed is None:
         seed = loaded[0].seed
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**63)
+    replications = opts.replications
     if replications is None:
         replications = max(sc.replications for sc in loaded)
         if replications == 1:
@@ -347,28 +333,22 @@ def compare(
     for i, sc in enumerate(loaded):
         s = independent_seed(seed, i) if independent else seed
         try:
-            p = prepare(sc, seed=s, replications=replications, days=days,
-                        warmup_days=warmup_days, memory_check=False)
+            p = prepare(sc, opts, seed=s, replications=replications, memory_check=False)
         except ScenarioError as exc:
             where = paths[i] or labels[i]
             raise ScenarioError([f"{where}: {line}" for line in exc.lines]) from None
-        prepared.append(p)
-    check_memory(prepared[0], replications * len(prepared))  # every table is kept
+        prepared.append(PreparedRun.build(p, opts.engine))
+    check_memory(prepared[0].scenario, replications * len(prepared))  # every table is kept
     arms = []
-    for label, sc in zip(labels, prepared, strict=True):
-        eng = resolve_engine(engine, Context.build(sc))
+    for label, run in zip(labels, prepared, strict=True):
         ckpt = None
         if base is not None:
             where = str(base / folders[label])
-            ckpt = Checkpoints(base / folders[label] / "checkpoints", sc, eng, where=where,
+            ckpt = Checkpoints(base / folders[label] / "checkpoints", run, where=where,
                                run_seed=seed)
-        arms.append(Arm(label, sc, eng, tables=True, checkpoints=ckpt))
-    ex, owned = executor_from(executor, workers=workers, dask=dask, scheduler=scheduler)
-    try:
-        tally = replicate(arms, replications, ex, progress=progress)
-    finally:
-        if owned:
-            ex.close()
+        arms.append(Arm(label, run, tables=True, checkpoints=ckpt))
+    with opts.running() as ex:
+        tally = replicate(arms, replications, ex, progress=opts.progress)
     results = {arm.label: arm.result(replications) for arm in arms}
     baseline = arms[0]
     parts = []

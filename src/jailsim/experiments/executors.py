@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
-from jailsim.scenario.loading import ScenarioError
+from jailsim.base.errors import ScenarioError
 
 __all__ = [
     "DaskExecutor",

@@ -32,14 +32,18 @@ import numpy as np
 import pandas as pd
 
 from jailsim._version import __version__
-from jailsim.base.atomic import atomic_write, begin_output
+from jailsim.base.atomic import atomic_write
+from jailsim.base.errors import ScenarioError
 from jailsim.engines import resolve_engine
-from jailsim.experiments.executors import Executor
-from jailsim.experiments.experiment import HEADLINE, Progress, Tally, points_seed, replicate_points
-from jailsim.experiments.replication import prepare
-from jailsim.model.context import Context
-from jailsim.results.metrics import METRICS
-from jailsim.scenario.loading import ScenarioError, check_memory, dump_resolved, load
+from jailsim.experiments.arms import Tally, replicate_points
+from jailsim.experiments.checkpoints import points_seed
+from jailsim.experiments.options import RunOptions, options_from
+from jailsim.experiments.prepared import prepare
+from jailsim.results.metrics import HEADLINE, METRICS
+from jailsim.results.rundir import begin_output
+from jailsim.scenario.loading import dump_resolved, load
+from jailsim.scenario.memory import check_memory
+from jailsim.scenario.paths import get_dotted
 from jailsim.scenario.schema import Scenario
 
 __all__ = [
@@ -129,15 +133,6 @@ def parse_params(items: Sequence[str]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _current(data: dict, path: str) -> Any:
-    node: Any = data
-    for key in path.split("."):
-        if not isinstance(node, dict) or key not in node:
-            return None
-        node = node[key]
-    return node
-
-
 def parameters(base: Scenario, ranges: Mapping[str, tuple[Any, Any] | str]) -> list[Parameter]:
     """Parameters from ``path -> (low, high)`` or ``path -> "low:high"``, checked.
 
@@ -167,7 +162,7 @@ def parameters(base: Scenario, ranges: Mapping[str, tuple[Any, Any] | str]) -> l
         if not lo_f < hi_f:
             problems.append(f"--param {path}={rng[0]}:{rng[1]}: low must be below high")
             continue
-        current = _current(data, path)
+        current = get_dotted(data, path, None)
         integer = (isinstance(current, int) and not isinstance(current, bool) and not u1
                    and lo_f.is_integer() and hi_f.is_integer())
         params.append(Parameter(path, lo_f, hi_f, u1, integer))
@@ -301,17 +296,8 @@ def analyze_sensitivity(
     method: str = "sobol",
     samples: int | None = None,
     metrics: Sequence[str] | None = None,
-    seed: int | None = None,
-    replications: int | None = None,
-    days: float | None = None,
-    warmup_days: float | None = None,
-    engine: str = "auto",
-    out: str | Path | None = None,
-    progress: Progress | None = None,
-    executor: Executor | None = None,
-    workers: int | None = None,
-    dask: bool = False,
-    scheduler: str | None = None,
+    options: RunOptions | None = None,
+    **fields: Any,
 ) -> Sensitivity:
     """Sobol or Morris sensitivity indices of metrics to scenario inputs (SALib).
 
@@ -328,11 +314,11 @@ def analyze_sensitivity(
         SALib's ``N``: base samples for Sobol (a power of 2; default 64), trajectories for
         Morris (default 10).
     metrics
-        Metrics to analyse (default :data:`~jailsim.experiments.experiment.HEADLINE`).
-    replications
-        Replications per sample point (default 3).
-    seed, days, warmup_days, engine, out, progress, executor, workers, dask, scheduler
-        As for :func:`jailsim.sweep`; ``seed`` also seeds SALib's sampling and bootstrap.
+        Metrics to analyse (default :data:`~jailsim.results.metrics.HEADLINE`).
+    options, **fields
+        As for :func:`jailsim.sweep` (:class:`~jailsim.experiments.options.RunOptions`);
+        ``replications`` per sample point (default 3); ``seed`` also seeds SALib's sampling
+        and bootstrap.
 
     Returns
     -------
@@ -352,6 +338,7 @@ def analyze_sensitivity(
     >>> list(s.indices.columns)
     ['metric', 'parameter', 'index', 'value', 'ci_low', 'ci_high']
     """
+    opts = options_from(options, fields, "analyze_sensitivity")
     if method not in METHODS:
         raise ScenarioError([f"--method {method}: expected one of {', '.join(METHODS)}"])
     n_base = int(samples or METHODS[method])
@@ -366,9 +353,9 @@ def analyze_sensitivity(
     sobol_sample, sobol_analyze, morris_sample, morris_analyze = _import_salib()
     base = load(str(scenario)) if isinstance(scenario, (str, Path)) else scenario
     where = str(scenario) if isinstance(scenario, (str, Path)) else "sensitivity"
-    seed = points_seed(base, seed, out)  # a rerun resumes with its checkpoints' seed
-    sc = prepare(base, seed=seed, replications=replications or DEFAULT_REPLICATIONS,
-                 days=days, warmup_days=warmup_days, memory_check=False)
+    seed = points_seed(base, opts.seed, opts.out)  # a rerun resumes with its checkpoints' seed
+    sc = prepare(base, opts, seed=seed, replications=opts.replications or DEFAULT_REPLICATIONS,
+                 memory_check=False)
     check_memory(sc, 1)
     plist = parameters(sc, params)
     problem = {
@@ -393,13 +380,9 @@ def analyze_sensitivity(
             break  # one bad point shows the problem; the rest would repeat it
     if problems:
         raise ScenarioError(problems)
-    eng = resolve_engine(engine, Context.build(sc))
-    folder = Path(out) if out is not None else None
+    folder = opts.folder
     n = sc.replications
-    arms, tally = replicate_points(
-        scenarios, eng, n, out=folder, kind="sample point", progress=progress, executor=executor,
-        workers=workers, dask=dask, scheduler=scheduler,
-    )
+    arms, tally = replicate_points(scenarios, n, opts, kind="sample point")
     means = pd.DataFrame([arm.metrics(n)[list(METRICS)].mean() for arm in arms])
     points = pd.DataFrame(values, columns=[p.path for p in plist])
     points.insert(0, "point", range(len(points)))
@@ -427,8 +410,8 @@ def analyze_sensitivity(
                              "ci_low": v - half, "ci_high": v + half})
     indices = pd.DataFrame(rows, columns=["metric", "parameter", "index", "value", "ci_low",
                                           "ci_high"])
-    result = Sensitivity(sc, eng, method, n_base, tuple(plist), points, indices,
-                         tuple(skipped), tally)
+    result = Sensitivity(sc, resolve_engine(opts.engine), method, n_base, tuple(plist), points,
+                         indices, tuple(skipped), tally)
     if folder is not None:
         result.save(folder)
         for arm in arms:

@@ -1,71 +1,136 @@
-"""Running a scenario: replications of Population -> engine -> records -> metrics.
+"""Running one scenario: its replications, checkpointed, to a fixed number or a precision.
 
-:func:`simulate` is the notebook entry point; the work is done by :mod:`jailsim.experiments.experiment`
-(executors, checkpoints, the precision rule) on replications of :mod:`jailsim.experiments.replication`,
-whose :func:`prepare` and :func:`run_replication` are re-exported here.
+:func:`simulate` is the notebook entry point and gives a
+:class:`~jailsim.results.result.Result`; :func:`run` does the work (the scenario prepared once,
+its replications on an executor, checkpoints, the precision rule) and also says where the
+replications came from. Their options are those of
+:class:`~jailsim.experiments.options.RunOptions`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from jailsim.experiments.executors import Executor
-from jailsim.experiments.experiment import run
-from jailsim.experiments.replication import prepare, run_replication
+from jailsim.base.errors import ScenarioError
+from jailsim.experiments.arms import Arm, Tally, replicate
+from jailsim.experiments.checkpoints import Checkpoints, resumed_seed
+from jailsim.experiments.options import RunOptions, options_from
+from jailsim.experiments.precision import (
+    DEFAULT_MAX_REPLICATIONS,
+    Precision,
+    next_replications,
+    worst_half_width,
+)
+from jailsim.experiments.prepared import PreparedRun, prepare
+from jailsim.results.metrics import HEADLINE, METRICS
 from jailsim.results.result import Result
+from jailsim.scenario.loading import load
+from jailsim.scenario.memory import check_memory
 from jailsim.scenario.schema import Scenario
 
-__all__ = ["prepare", "run_replication", "simulate"]
+__all__ = ["Run", "run", "simulate"]
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """What :func:`run` returns: the Result, where it came from, and the precision reached."""
+
+    result: Result
+    tally: Tally
+    precision: Precision | None = None
+    executor: str = "serial"
+
+
+def run(
+    scenario: Scenario | str | Path,
+    options: RunOptions | None = None,
+    *,
+    precision: float | None = None,
+    max_replications: int | None = None,
+    precision_metrics: Sequence[str] | None = None,
+    **fields: Any,
+) -> Run:
+    """Replicate one scenario; see :func:`simulate` for the parameters.
+
+    ``fields`` (names of :class:`~jailsim.experiments.options.RunOptions`) change ``options``.
+    With an output folder, finished replications are checkpointed in ``out/checkpoints`` (and
+    resumed from there), the output folder is written, and the checkpoints are then removed.
+    """
+    options = options_from(options, fields, "run")
+    if precision is not None and not 0 < precision < 1:
+        raise ScenarioError([f"precision: expected a share between 0 and 1, got {precision!r}"])
+    watched = tuple(precision_metrics or HEADLINE)
+    unknown = [m for m in watched if m not in METRICS]
+    if unknown:
+        raise ScenarioError([f"precision metrics: unknown {unknown}; known: {list(METRICS)}"])
+    folder = options.folder
+    base = load(str(scenario)) if isinstance(scenario, (str, Path)) else scenario
+    if folder is not None:  # a rerun resumes with its checkpoints' seed
+        options = replace(options, seed=resumed_seed(base, options.seed,
+                                                     [folder / "checkpoints"]))
+    prepared = PreparedRun.build(prepare(base, options), options.engine)
+    sc = prepared.scenario
+    ckpt = (Checkpoints(folder / "checkpoints", prepared, where=str(folder))
+            if folder is not None else None)
+    arm = Arm(sc.name, prepared, tables=True, checkpoints=ckpt)
+    n = sc.replications
+    cap = None
+    if precision is not None:
+        cap = int(max_replications or DEFAULT_MAX_REPLICATIONS)
+        n = min(max(n, 3), cap)
+    tally = Tally()
+    reached = None
+    with options.running() as ex:
+        while True:
+            check_memory(sc, n)
+            replicate([arm], n, ex, progress=options.progress, tally=tally)
+            if precision is None:
+                break
+            worst, which, ignored = worst_half_width(arm.metrics(n), watched)
+            if worst <= precision or n >= cap:
+                reached = Precision(precision, worst, which, n, worst <= precision, ignored)
+                break
+            n = next_replications(n, worst, precision, cap)
+    result = arm.result(n)
+    if folder is not None:
+        result.save(folder)
+        ckpt.clear()
+    return Run(result, tally, reached, ex.name)
 
 
 def simulate(
     scenario: Scenario | str | Path,
     *,
-    seed: int | None = None,
-    replications: int | None = None,
-    days: float | None = None,
-    warmup_days: float | None = None,
-    engine: str = "des",
-    progress: Callable[[int, int], None] | None = None,
-    out: str | Path | None = None,
     precision: float | None = None,
     max_replications: int | None = None,
     precision_metrics: Sequence[str] | None = None,
-    workers: int | None = None,
-    dask: bool = False,
-    scheduler: str | None = None,
-    executor: Executor | None = None,
+    options: RunOptions | None = None,
+    **fields: Any,
 ) -> Result:
-    """Simulate ``replications`` independent replications of a scenario.
+    """Simulate the replications of a scenario.
 
     Parameters
     ----------
     scenario
         A Scenario, or the path of a scenario YAML file.
-    seed
-        Master seed; replication ``r`` uses streams spawned from it by ``r`` alone, so any
-        subset of replications can be rerun exactly, anywhere.
-    replications, days, warmup_days
-        Override the scenario's ``replications``, ``horizon`` and ``warmup``.
-    engine
-        ``"des"`` (SimPy), ``"vector"`` (numpy) or ``"auto"``.
-    progress
-        Called as ``progress(done, total)`` after each replication (and once at the start).
-    out
-        Output folder: each finished replication is checkpointed in ``out/checkpoints`` and
-        a rerun resumes from there; at the end the folder of DESIGN.md is written (as by
-        ``Result.save``) and the checkpoints removed.
     precision
         Add replications until every metric of ``precision_metrics`` (default
-        :data:`jailsim.experiments.experiment.HEADLINE`) has a 95% half-width at most ``precision`` times
-        its mean, starting from ``replications`` (at least 3), up to ``max_replications``
-        (default 100). Metrics whose mean is zero are not watched.
-    workers, dask, scheduler, executor
-        Where replications run: ``workers`` > 1 local processes; ``dask=True`` a Dask
-        LocalCluster of ``workers``; ``scheduler="tcp://HOST:PORT"`` a running Dask cluster;
-        or an :class:`~jailsim.experiments.executors.Executor` you manage. Results are the same bytes
-        whichever runs them.
+        :data:`jailsim.results.metrics.HEADLINE`) has a 95% half-width at most ``precision``
+        times its mean, starting from ``replications`` (at least 3), up to
+        ``max_replications`` (default 100). Metrics whose mean is zero are not watched.
+    options, **fields
+        The options of every run (:class:`~jailsim.experiments.options.RunOptions`), whole
+        or by name (``fields`` change ``options``):
+        ``seed``, ``replications``, ``days``, ``warmup_days``, ``engine`` (``"des"``,
+        ``"vector"`` or ``"auto"``, the default), ``out`` (an output folder: each finished
+        replication is checkpointed in ``out/checkpoints`` and a rerun resumes from there;
+        at the end the folder of DESIGN.md is written, as by ``Result.save``), ``progress``
+        (``progress(done, total)``), and ``workers``, ``dask``, ``scheduler`` or
+        ``executor`` (where replications run; results are the same bytes whichever runs
+        them).
 
     Returns
     -------
@@ -76,23 +141,9 @@ def simulate(
     --------
     >>> import jailsim
     >>> res = jailsim.simulate("scenarios/jem.yaml", seed=1, days=120, warmup_days=30)
-    >>> int(res.summary().loc["bookings_per_day", "n"])
-    1
+    >>> int(res.summary().loc["bookings_per_day", "n"]), res.engine
+    (1, 'vector')
     """
-    return run(
-        scenario,
-        seed=seed,
-        replications=replications,
-        days=days,
-        warmup_days=warmup_days,
-        engine=engine,
-        progress=progress,
-        out=out,
-        precision=precision,
-        max_replications=max_replications,
-        precision_metrics=precision_metrics,
-        workers=workers,
-        dask=dask,
-        scheduler=scheduler,
-        executor=executor,
-    ).result
+    options = options_from(options, fields, "simulate")
+    return run(scenario, options, precision=precision, max_replications=max_replications,
+               precision_metrics=precision_metrics).result

@@ -35,30 +35,25 @@ import pandas as pd
 import yaml
 
 from jailsim._version import __version__
-from jailsim.base.atomic import atomic_write, begin_output
+from jailsim.base.atomic import atomic_write
+from jailsim.base.errors import ScenarioError
 from jailsim.engines import resolve_engine
-from jailsim.experiments.executors import Executor
-from jailsim.experiments.experiment import (
-    DEFAULT_REPLICATIONS,
-    Progress,
-    Tally,
-    points_seed,
-    replicate_points,
-)
-from jailsim.experiments.replication import prepare
-from jailsim.model.context import Context
+from jailsim.experiments.arms import Tally, replicate_points
+from jailsim.experiments.checkpoints import points_seed
+from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions, options_from
+from jailsim.experiments.prepared import prepare
 from jailsim.results.metrics import METRICS, summarize
+from jailsim.results.rundir import begin_output
 from jailsim.results.tables import cell
-from jailsim.scenario.errors import short
 from jailsim.scenario.loading import (
     SHIPPED_PREFIX,
-    ScenarioError,
-    check_memory,
     dump_resolved,
     read_yaml,
     shipped_scenarios_dir,
     validate,
 )
+from jailsim.scenario.memory import check_memory
+from jailsim.scenario.messages import short
 from jailsim.scenario.schema import Scenario
 
 __all__ = ["Sweep", "design_points", "load_sweep", "parse_vary", "sweep"]
@@ -251,18 +246,8 @@ class Sweep:
 def sweep(
     scenario: Scenario | str | Path,
     factors: Mapping[str, Sequence[Any]] | None = None,
-    *,
-    seed: int | None = None,
-    replications: int | None = None,
-    days: float | None = None,
-    warmup_days: float | None = None,
-    engine: str = "auto",
-    out: str | Path | None = None,
-    progress: Progress | None = None,
-    executor: Executor | None = None,
-    workers: int | None = None,
-    dask: bool = False,
-    scheduler: str | None = None,
+    options: RunOptions | None = None,
+    **fields: Any,
 ) -> Sweep:
     """Run a scenario at every design point of ``factors`` (full factorial).
 
@@ -273,13 +258,11 @@ def sweep(
         adds to it and wins on the same path).
     factors
         Dotted path -> list of values (YAML text form: ``"48h"``, ``"30/day"``, numbers).
-    replications
-        Replications per design point (default: the scenario's, or
-        :data:`~jailsim.experiments.experiment.DEFAULT_REPLICATIONS` if it asks for one).
-    seed, days, warmup_days, engine, progress, executor, workers, dask, scheduler
-        As for :func:`jailsim.compare`.
-    out
-        Output folder (checkpoints per design point while running).
+    options, **fields
+        As for :func:`jailsim.simulate` (:class:`~jailsim.experiments.options.RunOptions`);
+        ``replications`` per design point (default: the scenario's, or
+        :data:`~jailsim.experiments.options.DEFAULT_REPLICATIONS` if it asks for one);
+        ``out`` is the output folder (checkpoints per design point while running).
 
     Returns
     -------
@@ -295,6 +278,7 @@ def sweep(
     >>> int(t.loc[(0, "detainers"), "n"]), len(s.replications)
     (2, 4)
     """
+    opts = options_from(options, fields, "sweep")
     where = str(scenario) if isinstance(scenario, (str, Path)) else "sweep"
     if isinstance(scenario, (str, Path)):
         base, from_file = load_sweep(scenario)
@@ -304,11 +288,11 @@ def sweep(
     if not merged:
         raise ScenarioError([f"{where}: nothing to vary (give --vary PATH=V1,V2 or a sweep: "
                              "block)"])
+    replications = opts.replications
     if replications is None and base.replications == 1:
         replications = DEFAULT_REPLICATIONS
-    seed = points_seed(base, seed, out)  # a rerun resumes with its checkpoints' seed
-    sc = prepare(base, seed=seed, replications=replications, days=days,
-                 warmup_days=warmup_days, memory_check=False)
+    seed = points_seed(base, opts.seed, opts.out)  # a rerun resumes with its checkpoints' seed
+    sc = prepare(base, opts, seed=seed, replications=replications, memory_check=False)
     check_memory(sc, 1)  # one replication's tables at a time; only metrics are kept
     points = design_points(merged)
     problems, scenarios = [], []
@@ -320,13 +304,9 @@ def sweep(
             problems += [line.replace("<with_>", label) for line in exc.lines]
     if problems:
         raise ScenarioError(problems)
-    eng = resolve_engine(engine, Context.build(sc))
-    folder = Path(out) if out is not None else None
+    folder = opts.folder
     n = sc.replications
-    arms, tally = replicate_points(
-        scenarios, eng, n, out=folder, kind="design point", progress=progress, executor=executor,
-        workers=workers, dask=dask, scheduler=scheduler,
-    )
+    arms, tally = replicate_points(scenarios, n, opts, kind="design point")
     paths = list(merged)
     rows = [{"point": p, **{k: _show(v) for k, v in point.items()}}
             for p, point in enumerate(points)]
@@ -345,7 +325,8 @@ def sweep(
     ]
     table = pd.DataFrame(tidy, columns=["point", *paths, "metric", "unit", "mean", "ci_low",
                                         "ci_high", "n"])
-    result = Sweep(sc, eng, merged, design, replications_df, table, tally)
+    result = Sweep(sc, resolve_engine(opts.engine), merged, design, replications_df, table,
+                   tally)
     if folder is not None:
         result.save(folder)
         for arm in arms:

@@ -15,8 +15,8 @@ import math
 import numpy as np
 
 from jailsim.base.chunks import spans
-from jailsim.model.calendar import Clock
-from jailsim.scenario.schema import Stream
+from jailsim.model.clock import Clock
+from jailsim.scenario.blocks import Stream
 
 __all__ = ["expected_count", "hourly_intensity", "hour_of_week_weights", "sample_arrivals"]
 

@@ -1,15 +1,18 @@
 """What the engines need besides the draws: calendars and timetables built once per scenario.
 
-With dated changes (:mod:`jailsim.model.policy`) the hold caps, transport runs and officer timetables
-are the ones in force at each time; without, they are the scenario's own.
+With dated changes (:mod:`jailsim.model.policy`) the hold caps, transport runs and officer
+timetables are the ones in force at each time; without, they are the scenario's own. A
+Context is built once per scenario of a run and shared by every replication.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jailsim.model.calendar import Clock, CourtCalendar, HoldCalendar, WeeklyStep
+from jailsim.model.calendars import CourtCalendar, HoldCalendar
+from jailsim.model.clock import Clock
 from jailsim.model.policy import DatedHold, DatedStep, DatedTransport, Policy
+from jailsim.model.timetable import WeeklyStep
 from jailsim.scenario.schema import Scenario
 
 
@@ -41,3 +44,9 @@ class Context:
             wso_staff=policy.staff(clock, "wso"),
             policy=policy,
         )
+
+    @classmethod
+    def of(cls, run) -> Context:
+        """The Context of a run: a Result's own, or one built from any ``run.scenario``."""
+        ctx = getattr(run, "context", None)
+        return ctx if isinstance(ctx, Context) else cls.build(run.scenario)

@@ -1,28 +1,18 @@
-"""Policy timelines: dated changes of program, staffing, honor policy, hold rule and ICE pickup.
+"""Policy periods: what the engines look up of the policy in force at a time.
 
-A scenario's ``changes:`` list cuts time into *periods*. Period 0 runs from the beginning
-(including a warm-start history) to the first change; each change starts a period at 00:00 of
-its ``from`` date and sets dotted parameters until the next one. Each period is a whole
-:class:`~jailsim.scenario.schema.Scenario`, validated like any other.
-
-Only parameters whose change the engines can honor at the moment of the decision they govern
-may change (:data:`ALLOWED_PATHS`), and each has one moment that decides which period applies:
-
-- ``program``, JEM side: screening applies to people *booked* in a period with JEM;
-- ``program``, WSO side, ``honor.*``, ``hold.*``, ``ice.p_pickup``, ``ice.pickup_delay``: the
-  period in force when the person would otherwise be released (the start of a hold);
-- ``jem.officers|shifts``, ``wso.officers|shifts``: the officer timetable in force at each
-  instant (:class:`DatedStep`); no officers in a period without the program;
-- ``ice.transport``: the transport runs in force at each instant (:class:`DatedTransport`).
-
-Every random draw is made whatever the period, so a change on a date leaves the timeline of
-everything before that date exactly as in a run without the change.
+A scenario's dated changes (:mod:`jailsim.scenario.changes`) cut time into periods, each with a
+whole scenario of its own (:meth:`~jailsim.scenario.schema.Scenario.periods`). A
+:class:`Policy` holds, per period, what the engines consult: whether JEM screens bookings
+booked in it, whether WSO serves warrants on holds starting in it, the honor policy, the
+jail's refusal rate, ICE's pickup probability and which row of pickup delays applies; and the
+calendars that change on dates: officer timetables (:class:`DatedStep`), hold caps
+(:class:`DatedHold`) and transport runs (:class:`DatedTransport`). Which period decides what
+is said in :mod:`jailsim.scenario.changes`; the rules that use them are in
+:mod:`jailsim.model.rules`.
 """
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
 import math
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -31,101 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from jailsim.model.calendar import Clock, HoldCalendar, TransportSchedule, WeeklyStep
-
-#: Parameters a dated change may set, with when each one applies.
-ALLOWED_PATHS: dict[str, str] = {
-    "program": "JEM for bookings booked in the period; WSO for holds starting in it",
-    "jem.officers": "officers on duty at each time",
-    "jem.shifts": "officers on duty at each time",
-    "wso.officers": "officers on duty at each time",
-    "wso.shifts": "officers on duty at each time",
-    "honor.policy": "at the hold decision (when the person would otherwise leave)",
-    "honor.refusal_probability": "at the hold decision",
-    "hold.rule": "at the start of the hold",
-    "hold.cap": "at the start of the hold",
-    "ice.p_pickup": "at the start of the hold",
-    "ice.pickup_delay": "at the start of the hold",
-    "ice.transport": "transport runs in force at each time",
-}
-HONOR_CODES = {"all": 0, "none": 1, "felony_only": 2}
+from jailsim.model.calendars import HoldCalendar
+from jailsim.model.clock import Clock
+from jailsim.model.codes import HONOR_CODES
+from jailsim.model.timetable import TransportSchedule, WeeklyStep
 
 
-# ---------------------------------------------------------------------------------------------
-# Validation (called from the schema)
-
-
-def path_problems(values: dict[str, Any]) -> list[str]:
-    """Problems with the dotted paths of one change's ``set`` mapping."""
-    allowed = ", ".join(ALLOWED_PATHS)
-    bad = [
-        path
-        for path in values
-        if not any(path == a or path.startswith(a + ".") for a in ALLOWED_PATHS)
-    ]
-    return [f"cannot change {path!r} on a date (allowed: {allowed})" for path in bad]
-
-
-def _day(date: dt.date, start: dt.date) -> int:
-    return (date - start).days
-
-
-def date_problems(changes: Sequence, start: dt.date, horizon: float) -> list[str]:
-    """Problems with the dates of ``changes``: inside the run, strictly increasing."""
-    problems = []
-    last = None
-    for k, change in enumerate(changes):
-        day = _day(change.start, start)
-        where = f"[{k}] from {change.start.isoformat()}"
-        if not 0 < day < horizon:
-            end = start + dt.timedelta(days=math.ceil(horizon) - 1)
-            problems.append(
-                f"{where}: must be after start_date {start.isoformat()} and before the end of "
-                f"the run ({end.isoformat()})"
-            )
-        if last is not None and change.start <= last:
-            problems.append(f"{where}: dates must increase (the one before is {last.isoformat()})")
-        last = change.start
-    return problems
-
-
-def _period_data(scenario) -> list[dict]:
-    data = scenario.to_dict()
-    data.pop("changes", None)
-    out = [copy.deepcopy(data)]
-    from jailsim.scenario.loading import set_dotted
-
-    for change in scenario.changes:
-        for path, value in change.values.items():
-            set_dotted(data, path, copy.deepcopy(value))
-        out.append(copy.deepcopy(data))
-    return out
-
-
-def period_problems(scenario) -> list[str]:
-    """Problems of each period's scenario (a change must leave a valid scenario)."""
-    from jailsim.scenario.loading import ScenarioError, validate
-
-    problems = []
-    for k, data in enumerate(_period_data(scenario)[1:]):
-        where = f"changes[{k}] (from {scenario.changes[k].start.isoformat()})"
-        try:
-            validate(data, source=where)
-        except ScenarioError as exc:
-            # one line each: the schema splits a scenario-level message at "; "
-            problems.extend(
-                line.replace(": (top level):", ":").replace("; ", ", ") for line in exc.lines
-            )
-    return problems
-
-
-def period_scenarios(scenario) -> tuple:
-    """The scenario in force in each period (period 0 first); one when there are no changes."""
-    if not scenario.changes:
-        return (scenario,)
-    from jailsim.scenario.loading import validate
-
-    return tuple(validate(d, source="<period>") for d in _period_data(scenario))
+def pickup_delays(scenario) -> list:
+    """The distinct ICE pickup-delay distributions over the periods (rows of the draws)."""
+    return distinct([s.ice.pickup_delay for s in scenario.periods()])[0]
 
 
 def distinct(values: Sequence) -> tuple[list, np.ndarray]:
@@ -183,9 +87,9 @@ class Policy:
     @classmethod
     def build(cls, scenario) -> Policy:
         """Resolve the periods of ``scenario``."""
-        scs = period_scenarios(scenario)
+        scs = scenario.periods()
         start = scenario.start_date
-        periods = Periods([-math.inf, *(_day(c.start, start) for c in scenario.changes)])
+        periods = Periods([-math.inf, *((c.start - start).days for c in scenario.changes)])
         _, rows = distinct([s.ice.pickup_delay for s in scs])
         return cls(
             periods=periods,
@@ -257,7 +161,7 @@ class Policy:
 class DatedStep:
     """Officers on duty when the weekly timetable itself changes on dates.
 
-    Behaves like :class:`~jailsim.model.calendar.WeeklyStep` (``at``, ``next_change``, ``changes``,
+    Behaves like :class:`~jailsim.model.timetable.WeeklyStep` (``at``, ``next_change``, ``changes``,
     ``integral``, ``max``); a period boundary counts as a change time.
     """
 

@@ -30,8 +30,8 @@ SOURCES: dict[str, int] = {"bookings": 0, "task_force": 1}
 #: Keys of the warm-start history of each source (bookings before day 0); they have streams of
 #: their own so that a warm start leaves every draw of the simulated period unchanged.
 HISTORY_KEYS: dict[str, int] = {"bookings": 2, "task_force": 3}
-#: Keys of the candidate draws for the people of a roster warm start (:mod:`jailsim.engines.roster`);
-#: a fourth spawn-key word numbers the sampling round.
+#: Keys of the candidate draws for the people of a roster warm start
+#: (:mod:`jailsim.engines.roster`); a fourth spawn-key word numbers the sampling round.
 ROSTER_KEYS: dict[str, int] = {"bookings": 4, "task_force": 5}
 
 

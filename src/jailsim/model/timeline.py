@@ -1,9 +1,10 @@
 """The Timeline: what an engine computes for each booking of one replication.
 
 Engines fill one Timeline per Population: every milestone time (float days since the start,
-NaN where a milestone never happens) and the coded outcomes. A Timeline is complete: the
-engines follow everyone to their exit, even past the horizon; :mod:`jailsim.results.records` then
-censors it at the horizon for output. Two engines agree when their Timelines agree.
+NaN where a milestone never happens) and the coded outcomes (:mod:`jailsim.model.codes`). A
+Timeline is complete: the engines follow everyone to their exit, even past the horizon;
+:mod:`jailsim.results.records` then censors it at the horizon for output. Two engines agree
+when their Timelines agree.
 """
 
 from __future__ import annotations
@@ -12,15 +13,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-# Detainer source.
-NO_DETAINER, REMOTE, JEM = 0, 1, 2
-DETAINER_SOURCES = ("none", "remote", "jem")
-# Bond outcome.
-BOND_ROR, BOND_POSTED, BOND_NOT_POSTED, BOND_DENIED = 0, 1, 2, 3
-BOND_OUTCOMES = ("ror", "posted", "not_posted", "denied")
-# Exit reason (censored is added by the records).
-RELEASED, ICE_TRANSFER, LAPSED, PRISON = 0, 1, 2, 3
-EXIT_REASONS = ("released", "ice_transfer", "lapsed", "prison")
+from jailsim.model.codes import DETAINER_NONE
 
 TIME_FIELDS = (
     "screen_ready_at",
@@ -57,17 +50,17 @@ class Timeline:
     warrant_start_at: np.ndarray
     warrant_served_at: np.ndarray
     exit_at: np.ndarray
-    pretrial: np.ndarray  # decision at initial appearance (population codes ROR/BAIL/DENIED)
-    detainer_source: np.ndarray
-    bond_outcome: np.ndarray
-    exit_reason: np.ndarray
+    pretrial: np.ndarray  # decision at the initial appearance (codes: ROR, BAIL, DENIED)
+    detainer_source: np.ndarray  # codes DETAINER_*
+    bond_outcome: np.ndarray  # codes BOND_*
+    exit_reason: np.ndarray  # codes EXIT_*
 
     @classmethod
     def empty(cls, n: int) -> Timeline:
         """A Timeline of ``n`` bookings with nothing happened yet."""
         times = {f: np.full(n, np.nan) for f in TIME_FIELDS}
         codes = {f: np.full(n, -1, dtype=np.int8) for f in CODE_FIELDS}
-        codes["detainer_source"][:] = NO_DETAINER
+        codes["detainer_source"][:] = DETAINER_NONE
         return cls(**times, **codes)
 
     def arrays(self) -> dict[str, np.ndarray]:

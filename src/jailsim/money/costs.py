@@ -19,12 +19,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from jailsim.base.errors import ScenarioError
 from jailsim.model.policy import Policy
 from jailsim.results.census import presence, step_integral
 from jailsim.results.metrics import mean_interval
 from jailsim.results.result import Result
 from jailsim.scenario.costs import Costs, OfficerProgram, schedule_by_day
-from jailsim.scenario.loading import ScenarioError
 from jailsim.scenario.schema import Scenario
 
 __all__ = [

@@ -13,7 +13,6 @@ it opens offline.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import io
 import json
@@ -22,11 +21,13 @@ from pathlib import Path
 import pandas as pd
 
 from jailsim.base.atomic import atomic_write_text
-from jailsim.experiments.experiment import HEADLINE as EXPERIMENT_HEADLINE
+from jailsim.base.errors import ScenarioError
+from jailsim.present.figures import differences, sensitivity_indices, sweep_metrics
 from jailsim.results import plots
+from jailsim.results.metrics import HEADLINE as EXPERIMENT_HEADLINE
 from jailsim.results.metrics import METRICS
 from jailsim.results.result import Result
-from jailsim.scenario.loading import ScenarioError, load
+from jailsim.results.rundir import as_written
 
 REPORT_NAME = "report.html"
 
@@ -42,41 +43,15 @@ pre{background:#f4f4f4;padding:.6rem;overflow-x:auto;font-size:.75rem;max-height
 """
 
 
-@contextlib.contextmanager
-def _as_written(path: Path):
-    """Within it, a file that does not read as jailsim wrote it is a one-line error on ``path``.
-
-    (A damaged or hand-edited output: bad JSON, a truncated Parquet file, missing keys or
-    columns.)
-    """
-    try:
-        yield
-    except ScenarioError:
-        raise
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise ScenarioError([f"{path}: not as jailsim writes it ({type(exc).__name__}: {exc}); "
-                             "rerun the command that wrote it"]) from None
-
-
 def load_run(folder: str | Path) -> Result:
     """Rebuild a Result from a run's output folder (one-line error if it is not one)."""
-    folder = Path(folder)
-    missing = [n for n in ("summary.json", "scenario.resolved.yaml", "bookings.parquet",
-                           "census.parquet") if not (folder / n).exists()]
-    if missing:
-        raise ScenarioError([f"{folder}: not a jailsim run folder (missing {', '.join(missing)}; "
-                             "nor a comparison, sweep or sensitivity folder)"])
-    with _as_written(folder / "summary.json"):
-        engine = json.loads((folder / "summary.json").read_text()).get("engine", "?")
-    metrics_path = folder / "replications.csv"
-    with _as_written(metrics_path):
-        metrics = pd.read_csv(metrics_path) if metrics_path.exists() else pd.DataFrame()
-    tables = {}
-    for name in ("bookings", "census"):
-        with _as_written(folder / f"{name}.parquet"):
-            tables[name] = pd.read_parquet(folder / f"{name}.parquet")
-    return Result(scenario=load(folder / "scenario.resolved.yaml"), engine=engine,
-                  metrics=metrics, **tables)
+    try:
+        return Result.load(folder)
+    except ScenarioError as exc:
+        if "not a jailsim run folder" in exc.lines[0]:
+            raise ScenarioError([exc.lines[0].rstrip(")") + "; nor a comparison, sweep or "
+                                 "sensitivity folder)"]) from None
+        raise
 
 
 def _png(fig) -> str:
@@ -161,7 +136,7 @@ def _comparison_body(folder: Path) -> tuple[str, list[str]]:
                       f"{rows}</table>")
         frame = pd.DataFrame(diffs).T
         keep = [m for m in HEADLINE if m in frame.index and pd.notna(frame.loc[m, "pct"])]
-        figures.append(_png(plots.differences(
+        figures.append(_png(differences(
             frame.loc[keep, ["pct", "pct_ci_low", "pct_ci_high"]].astype(float),
             title=f"{label} compared with {base}: paired differences",
             source=f"jailsim — seed {comp['seed']}, {comp['replications']} replications, "
@@ -243,7 +218,7 @@ def _sweep_body(folder: Path) -> tuple[str, list[str]]:
         tables.append(f"<h3><code>{metric}</code>: {html.escape(meaning)} "
                       f"({html.escape(unit)})</h3><table><tr><th>point</th>{head}"
                       f"<th>mean</th><th>95% interval</th></tr>{rows}</table>")
-    figures = [_png(plots.sweep_metrics(table, f, metrics, factor_unit=field_unit(f),
+    figures = [_png(sweep_metrics(table, f, metrics, factor_unit=field_unit(f),
                                         source=source)) for f in factors]
     design = "".join(f"<li><code>{html.escape(f)}</code>: "
                      f"{html.escape(', '.join(str(v) for v in vals))}</li>"
@@ -296,7 +271,7 @@ def _sensitivity_body(folder: Path) -> tuple[str, list[str]]:
         f"sample points x {info['replications_per_point']} replications, seed {info['seed']}, "
         f"engine {info['engine']}, jailsim {info['jailsim_version']}. Indices with 95% "
         "bootstrap intervals (SALib).</p>",
-        *(["<h2>Figures</h2>", _png(plots.sensitivity_indices(indices, metrics, source=source))]
+        *(["<h2>Figures</h2>", _png(sensitivity_indices(indices, metrics, source=source))]
           if metrics else []),
         "<h2>Indices</h2><table><tr><th>metric</th><th>parameter</th><th>index</th>"
         f"<th>value</th><th>95% interval</th></tr>{rows}</table>",
@@ -329,11 +304,11 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     for marker, make in (("comparison.json", _comparison_body), ("sweep.json", _sweep_body),
                          ("sensitivity.json", _sensitivity_body)):
         if (folder / marker).exists():
-            with _as_written(folder / marker):
+            with as_written(folder / marker):
                 title, body = make(folder)
             return atomic_write_text(path, _page(title, body))
     result = load_run(folder)
-    with _as_written(folder / "summary.json"):
+    with as_written(folder / "summary.json"):
         return _run_report(folder, path, result)
 
 

@@ -7,18 +7,19 @@ detainer alone. It splits into the hold (time held after the moment the person w
 otherwise have walked out) and the rest, which comes before release (bail not posted).
 
 The counterfactual is one more pass of the vector engine, whichever engine produced the
-timeline (the engines agree booking by booking). Rarely, a person's counterfactual differs
-through someone else's detainer (the screening queue moves when others leave earlier), so an
-individual figure can be slightly negative; totals are what the metrics report.
+timeline (the engines agree booking by booking); the replication step runs it
+(:mod:`jailsim.experiments.replication`) and hands its exit times here. Rarely, a person's
+counterfactual differs through someone else's detainer (the screening queue moves when others
+leave earlier), so an individual figure can be slightly negative; totals are what the metrics
+report.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from jailsim.engines import vector
+from jailsim.model import rules
 from jailsim.model.context import Context
-from jailsim.model.population import Population
 from jailsim.model.timeline import Timeline
 
 #: The per-booking columns of :func:`attribute` that the bookings table publishes as they are.
@@ -28,41 +29,29 @@ ATTRIBUTABLE = (
 
 
 def leave_decided_at(tl: Timeline, rows: np.ndarray | None = None) -> np.ndarray:
-    """When each person would walk out: release-eligible, or later if an interview ran over.
+    """When each person would walk out (the start of a hold): see ``rules.walks_out_at``.
 
     ``rows``: only these bookings (indices), in that order; default all.
     """
-    ready, start = tl.release_eligible_at, tl.screen_start_at
-    out = ready.copy() if rows is None else ready[rows]
-    late = np.flatnonzero((start if rows is None else start[rows]) < out)  # interview ran on
-    out[late] = np.fmax(out[late], tl.screen_end_at[late if rows is None else rows[late]])
-    return out
+    every = slice(None) if rows is None else rows
+    return rules.walks_out_at(
+        tl.release_eligible_at[every], tl.screen_start_at[every], tl.screen_end_at[every]
+    )
 
 
 def attribute(
-    ctx: Context,
-    pop: Population | None,
-    tl: Timeline,
-    rows: np.ndarray | None = None,
-    *,
-    exit_without: np.ndarray | None = None,
+    ctx: Context, tl: Timeline, exit_without: np.ndarray, rows: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
     """Per-booking days attributable to a detainer, censored at the horizon.
 
     Returns arrays ``attributable_days``, ``attributable_days_pre_release`` and
     ``attributable_days_hold`` (days; zero for people without a detainer), with
-    ``counterfactual_exit_at``. ``rows`` (indices): return them for these bookings only (the
-    counterfactual is still run on everyone, who share the queue). ``exit_without``: the
-    counterfactual's exit times if already computed
-    (:func:`jailsim.engines.vector.exit_without_detainers`), for the bookings ``rows`` only
-    (then ``pop`` is not used, and ``counterfactual_exit_at`` is this very array).
+    ``counterfactual_exit_at`` (``exit_without`` itself). ``exit_without``: the
+    counterfactual's exit times (:func:`jailsim.engines.vector.exit_without_detainers`), for
+    the bookings ``rows`` (indices; default all) only.
     """
     horizon = ctx.scenario.horizon
     every = slice(None) if rows is None else rows
-    if exit_without is None:
-        if pop is None:
-            raise ValueError("attribute needs the Population or the counterfactual exit times")
-        exit_without = vector.exit_without_detainers(ctx, pop)[every]
     total = np.minimum(exit_without, horizon)
     end_with = tl.exit_at.copy() if rows is None else tl.exit_at[rows]
     np.minimum(end_with, horizon, out=end_with)

@@ -125,7 +125,7 @@ def breakdown(result: Any, by: str, confidence: float = 0.95) -> pd.DataFrame:
     >>> bool(table.loc[(True, "detainers"), "mean"] == res.summary().loc["detainers", "mean"])
     True
     """
-    ctx = Context.build(result.scenario)
+    ctx = Context.of(result)
     per_rep = group_metrics(ctx, result.bookings, result.census, by)
     return _summaries(per_rep, by, confidence)
 
@@ -137,7 +137,7 @@ def compare_groups(a: Any, b: Any, by: str, confidence: float = 0.95) -> pd.Data
     difference is taken replication by replication, then summarised like a metric.
     """
     per = [
-        group_metrics(Context.build(x.scenario), x.bookings, x.census, by).set_index(
+        group_metrics(Context.of(x), x.bookings, x.census, by).set_index(
             ["replication", by]
         )
         for x in (a, b)
@@ -183,5 +183,5 @@ def metrics_by_period(result: Any, confidence: float = 0.95) -> pd.DataFrame:
     >>> t.index.get_level_values("period").unique().tolist()  # no changes: one period
     ['2025-01-06']
     """
-    per_rep = period_metrics(Context.build(result.scenario), result.bookings, result.census)
+    per_rep = period_metrics(Context.of(result), result.bookings, result.census)
     return _summaries(per_rep.drop(columns=["from_day", "to_day"]), "period", confidence)

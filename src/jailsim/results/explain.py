@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from jailsim.model import rules
+from jailsim.model.codes import HONOR_NONE
 from jailsim.model.context import Context
-from jailsim.model.policy import HONOR_CODES
 
 __all__ = ["TIME_FORMAT", "Event", "Explanation", "explain", "explain_row", "format_time"]
 
@@ -129,7 +130,7 @@ def explain(result: Any, booking_id: int, replication: int = 0) -> Explanation:
             f"booking {booking_id} is not in replication {replication} (ids {ids.min()}-"
             f"{ids.max()}; with a warm start, people who left before day 0 are not recorded)"
         )
-    return explain_row(Context.build(result.scenario), rows.iloc[0])
+    return explain_row(Context.of(result), rows.iloc[0])
 
 
 def explain_row(ctx: Context, row: pd.Series) -> Explanation:
@@ -218,7 +219,7 @@ class _Story:
         r = self.row
         if not r["foreign_born"] or self.ctx.jem_staff is None:
             return
-        if not self.policy.jem_on[self.policy.periods.of(float(r["booked_at"]))]:
+        if not rules.jem_screens(self.policy, True, float(r["booked_at"])):
             self.add("booked_at", "Not screened: JEM was not in force when they were booked.")
             return
         if _has(r, "screened_at"):
@@ -244,17 +245,17 @@ class _Story:
     def court(self) -> None:
         r, pt = self.row, self.pretrial
         decision = str(r["pretrial_decision"])
-        factor = self.sc.bond.detainer_ror_factor
+        ror_detained = float(rules.chance_of_ror(pt.ror, self.sc.bond.detainer_ror_factor, True))
         by_ia = self.lodged_by("initial_appearance_at")
         if decision == "ror":
             text = f"Initial appearance: released on recognizance (chance {_p(pt.ror)}"
-            text += f", {_p(pt.ror * factor)} with a detainer)." if by_ia else ")."
+            text += f", {_p(ror_detained)} with a detainer)." if by_ia else ")."
         elif decision == "bail":
             text = "Initial appearance: bail set"
-            if by_ia and factor < 1:
+            if by_ia and ror_detained < pt.ror:
                 text += (
                     f" (a detainer lowers release on recognizance from {_p(pt.ror)} to "
-                    f"{_p(pt.ror * factor)})"
+                    f"{_p(ror_detained)})"
                 )
             text += "."
         else:
@@ -262,10 +263,11 @@ class _Story:
         self.add("initial_appearance_at", text)
 
         outcome = str(r["bond_outcome"])
-        post, f = pt.post, self.sc.bond.detainer_factor
+        post = pt.post
+        post_detained = float(rules.chance_of_posting(post, self.sc.bond.detainer_factor, True))
         by_post = self.lodged_by("bond_decided_at")
         if outcome == "posted":
-            chance = f"{_p(post * f)} with the detainer" if by_post else _p(post)
+            chance = f"{_p(post_detained)} with the detainer" if by_post else _p(post)
             self.add(
                 "bond_decided_at",
                 f"Posted bail, {self.since('initial_appearance_at', 'bond_decided_at')} after "
@@ -274,11 +276,11 @@ class _Story:
         elif outcome == "not_posted":
             if _has(r, "disposition_at") and r["bond_decided_at"] == r["disposition_at"]:
                 pass  # the case ended before bail would have been posted: said at disposition
-            elif by_post and f < 1:
+            elif by_post and post_detained < post:
                 self.add(
                     "bond_decided_at",
                     f"Did not post bail (a detainer lowers posting from {_p(post)} to "
-                    f"{_p(post * f)}).",
+                    f"{_p(post_detained)}).",
                 )
             else:
                 self.add("bond_decided_at", f"Did not post bail (chance of posting {_p(post)}).")
@@ -333,15 +335,13 @@ class _Story:
 
     def declined(self) -> str:
         t = float(self.row["release_eligible_at"])
-        k = self.policy.periods.of(t)
-        code = self.policy.honor[k]
-        if code == HONOR_CODES["none"]:
-            return "the county does not hold people on detainers"
-        if code == HONOR_CODES["felony_only"] and not self.row["felony"]:
+        if not rules.jail_holds(self.policy, t, bool(self.row["felony"])):
+            if self.policy.in_force(self.policy.honor, t) == HONOR_NONE:
+                return "the county does not hold people on detainers"
             return "the county holds only people charged with a felony"
         return (
             f"the jail refused this detainer (it refuses "
-            f"{self.policy.refusal[k]:.0%} of detainers)"
+            f"{self.policy.in_force(self.policy.refusal, t):.0%} of detainers)"
         )
 
     # ------------------------------------------------------------------------ notes

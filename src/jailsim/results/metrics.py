@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from jailsim.model.calendar import WeeklyStep
+from jailsim.model import rules
 from jailsim.model.context import Context
+from jailsim.model.timetable import WeeklyStep
 
 #: Every metric: name -> (unit, meaning). Order is the order of tables and reports.
 METRICS: dict[str, tuple[str, str]] = {
@@ -70,6 +71,11 @@ METRICS: dict[str, tuple[str, str]] = {
     "warrants_served": ("count", "ICE warrants served by WSO officers in the window"),
     "wso_officer_utilization": ("share", "WSO officer busy time / scheduled officer time"),
 }
+
+
+#: The headline metrics: those the precision rule watches and a sensitivity analysis
+#: analyses unless told otherwise (the DESIGN's headline numbers).
+HEADLINE = ("adp", "mean_los_days", "bed_days", "hold_bed_days", "detainers", "ice_transfers")
 
 
 def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
@@ -239,9 +245,9 @@ def replication_metrics(
         wso_officer_utilization=nan,
     )
     if ctx.jem_staff is not None:
-        policy = ctx.policy
-        in_force = policy.jem_on[policy.periods.of(b["booked_at"].to_numpy())]
-        eligible = booked & b["foreign_born"].to_numpy() & in_force
+        screened = rules.jem_screens(ctx.policy, b["foreign_born"].to_numpy(),
+                                     b["booked_at"].to_numpy())
+        eligible = booked & screened
         started = b["screened_at"].notna().to_numpy()
         resolved = eligible & (started | b["exit_at"].notna().to_numpy())
         m["screening_coverage"] = (

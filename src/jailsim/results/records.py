@@ -19,17 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jailsim.engines import vector
-from jailsim.model.context import Context
-from jailsim.model.population import PRETRIAL_NAMES, SENTENCE_NAMES, Population
-from jailsim.model.streams import SOURCES
-from jailsim.model.timeline import (
+from jailsim.model.codes import (
     BOND_OUTCOMES,
     DETAINER_SOURCES,
     EXIT_REASONS,
-    TIME_FIELDS,
-    Timeline,
+    PRETRIAL_NAMES,
+    SENTENCE_NAMES,
 )
+from jailsim.model.context import Context
+from jailsim.model.population import Population
+from jailsim.model.streams import SOURCES
+from jailsim.model.timeline import TIME_FIELDS, Timeline
 from jailsim.results.attribution import ATTRIBUTABLE, attribute
 
 CENSORED = "censored"
@@ -61,9 +61,9 @@ class Recorded:
     """Who the bookings table holds: the rows kept, who they are, their counterfactual exits.
 
     Everything the table needs from a Population (:data:`PEOPLE`, ids, and the exit times of
-    detainer attribution's counterfactual, :func:`jailsim.results.attribution.attribute`), so the
-    Population can be freed before the table is built. ``rows``: the rows kept (indices), or
-    None for all; the arrays are for those rows.
+    detainer attribution's counterfactual, :func:`jailsim.results.attribution.attribute`), so
+    the Population can be freed before the table is built. ``rows``: the rows kept (indices),
+    or None for all; the arrays are for those rows.
     """
 
     replication: int
@@ -73,24 +73,19 @@ class Recorded:
     exit_without: np.ndarray
 
     @classmethod
-    def of(cls, ctx: Context, pop: Population, tl: Timeline) -> Recorded:
-        """The bookings of ``pop`` in the table (with a warm start, not those gone by day 0)."""
+    def of(cls, pop: Population, tl: Timeline, exit_without: np.ndarray) -> Recorded:
+        """The bookings of ``pop`` in the table (with a warm start, not those gone by day 0).
+
+        ``exit_without``: every booking's exit time on the same draws without any effect of a
+        detainer (the counterfactual, :func:`jailsim.engines.vector.exit_without_detainers`).
+        """
         before = tl.exit_at < 0
         rows = np.flatnonzero(~before) if before.any() else None
         people = {k: getattr(pop, k) for k in PEOPLE}
-        exit_without = vector.exit_without_detainers(ctx, pop, tl)
         if rows is not None:
             people = {k: a[rows] for k, a in people.items()}
             exit_without = exit_without[rows]
         return cls(pop.replication, rows, pop.ids(rows), people, exit_without)
-
-
-def bookings_frame(ctx: Context, pop: Population, tl: Timeline) -> pd.DataFrame:
-    """The censored bookings table of one replication, with detainer attribution.
-
-    With a warm start, bookings before day 0 who left before it never appear.
-    """
-    return table(ctx, Recorded.of(ctx, pop, tl), tl)
 
 
 def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -> pd.DataFrame:
@@ -103,7 +98,7 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
     """
     sc, horizon, rows = ctx.scenario, ctx.scenario.horizon, rec.rows
     people = rec.people if release else dict(rec.people)
-    extra = attribute(ctx, None, tl, rows, exit_without=rec.exit_without)
+    extra = attribute(ctx, tl, rec.exit_without, rows)
 
     def field(name: str) -> np.ndarray:
         a = getattr(tl, name)

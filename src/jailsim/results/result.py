@@ -1,12 +1,22 @@
-"""Result: the tables of a run (bookings, census, metrics) and their summary."""
+"""Result: the tables of a run (bookings, census, metrics), their summary, and their views.
+
+A Result is what a run gives back: the bookings table, the daily census and the metrics of
+every replication. Its summary, breakdowns, explanations and figures are computed from those
+tables; its folder is written and read by :mod:`jailsim.results.rundir`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
+from jailsim.model.context import Context
+from jailsim.results import breakdown as _breakdown
+from jailsim.results import explain as _explain
+from jailsim.results import rundir
 from jailsim.results.metrics import summarize
 from jailsim.scenario.schema import Scenario
 
@@ -51,6 +61,11 @@ class Result:
         """The master seed of the run."""
         return int(self.scenario.seed)
 
+    @cached_property
+    def context(self) -> Context:
+        """The scenario's calendars and policy periods (built once per Result)."""
+        return Context.build(self.scenario)
+
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Mean and t-interval of every metric across replications (rows: metric names)."""
         return summarize(self.metrics, confidence)
@@ -58,30 +73,27 @@ class Result:
     @property
     def plot(self):
         """Figures of this result: ``result.plot.los()``, ``.census()``, ``.holds()``..."""
-        from jailsim.results.plots import PlotAccessor
+        from jailsim.results.plots import PlotAccessor  # matplotlib, loaded when first asked
 
         return PlotAccessor(self)
 
     def explain(self, booking_id: int, replication: int = 0):
         """One booking's stay as dated sentences (see :mod:`jailsim.results.explain`)."""
-        from jailsim.results.explain import explain
-
-        return explain(self, booking_id, replication)
+        return _explain.explain(self, booking_id, replication)
 
     def breakdown(self, by: str, confidence: float = 0.95) -> pd.DataFrame:
         """Every metric by a bookings column (charge, foreign_born, stream...), with intervals."""
-        from jailsim.results.breakdown import breakdown
-
-        return breakdown(self, by, confidence)
+        return _breakdown.breakdown(self, by, confidence)
 
     def metrics_by_period(self, confidence: float = 0.95) -> pd.DataFrame:
         """Every metric per policy period of the scenario's ``changes:`` timeline."""
-        from jailsim.results.breakdown import metrics_by_period
-
-        return metrics_by_period(self, confidence)
+        return _breakdown.metrics_by_period(self, confidence)
 
     def save(self, out: str | Path) -> Path:
         """Write the output folder of DESIGN.md (atomically, file by file)."""
-        from jailsim.results.rundir import write_run
+        return rundir.write_run(self, Path(out))
 
-        return write_run(self, Path(out))
+    @classmethod
+    def load(cls, folder: str | Path) -> Result:
+        """The Result a run folder holds (one-line ScenarioError if it is not one)."""
+        return cls(**rundir.read_run(folder))

@@ -15,6 +15,7 @@ own small base class with the same configuration as the schema's ``Frozen``.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from typing import Annotated, Any, Literal
 
@@ -23,12 +24,12 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PlainSerializer,
     field_validator,
 )
 
+from jailsim.scenario.blocks import Frozen
 from jailsim.scenario.units import Duration
 
 __all__ = [
@@ -49,14 +50,6 @@ __all__ = [
 MAX_USD = 1e12
 #: Largest multiple of salary accepted for a share of salary (benefits, overtime, backfill).
 MAX_SALARY_SHARE = 5.0
-
-
-class _Block(BaseModel):
-    """Same configuration as ``schema.Frozen``: unknown keys are errors, values never change."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
-    )
 
 
 def _number(value: Any, what: str) -> float:
@@ -125,7 +118,7 @@ Officers = Annotated[int, BeforeValidator(_count)]
 # Dated values
 
 
-class Period(_Block):
+class Period(Frozen):
     """One dated value: ``usd`` from ``from`` to ``to`` (both inclusive; missing = open)."""
 
     from_: dt.date | None = Field(default=None, alias="from")
@@ -221,7 +214,7 @@ def schedule_text(periods: tuple[Period, ...]) -> str:
 # Blocks
 
 
-class IcePayments(_Block):
+class IcePayments(Frozen):
     """What ICE pays the county. Each hold day is paid once (IGSA after service, else per day)."""
 
     per_hold_day_usd_per_day: Schedule = (Period(usd=0.0),)
@@ -232,7 +225,7 @@ class IcePayments(_Block):
     """ICE pays per day held after a WSO serves the warrant (IGSA)."""
 
 
-class Scaap(_Block):
+class Scaap(Frozen):
     """DOJ's State Criminal Alien Assistance Program: a partial, after-the-fact reimbursement.
 
     The county submits the correctional-officer salary part (``eligible_cost_share``) of the
@@ -248,7 +241,7 @@ class Scaap(_Block):
     """Submit only people charged with a felony."""
 
 
-class OfficerProgram(_Block):
+class OfficerProgram(Frozen):
     """Designated officers of one 287(g) model: pay, training, supervision, dates.
 
     ``salary_basis: full_time`` counts every designated officer's whole salary (dedicated posts,
@@ -316,7 +309,7 @@ class OfficerProgram(_Block):
         return v
 
 
-class Programs(_Block):
+class Programs(Frozen):
     """Program costs of each 287(g) model; a block counts only when the scenario runs it."""
 
     jem: OfficerProgram | None = None
@@ -325,7 +318,7 @@ class Programs(_Block):
     """Costs of the WSO program."""
 
 
-class Costs(_Block):
+class Costs(Frozen):
     """Everything the budget needs. See docs/budget.md for each field, its unit and source."""
 
     bed_day_cost_usd_per_day: Schedule
@@ -349,8 +342,6 @@ class Costs(_Block):
         known = input_paths()
         bad = [k for k in v if k not in known]
         if bad:
-            import difflib
-
             hint = difflib.get_close_matches(bad[0], known, n=1, cutoff=0.6)
             also = f"; did you mean {hint[0]!r}?" if hint else f" (inputs: {', '.join(known)})"
             raise ValueError(f"names {bad[0]!r}, not an input of costs{also}")

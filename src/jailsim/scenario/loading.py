@@ -17,24 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
 from jailsim.base.atomic import atomic_write_text
-from jailsim.scenario.errors import ScenarioError, format_validation_error, short
-from jailsim.scenario.schema import ROSTER_SOURCE_KEYS, Scenario, expand_warm_start
+from jailsim.base.errors import ScenarioError
+from jailsim.scenario.messages import short
+from jailsim.scenario.schema import Scenario, from_data
+from jailsim.scenario.warm_start import ROSTER_SOURCE_KEYS, expand_warm_start
 
 __all__ = [
-    "BYTES_PER_BOOKING",
     "RESOLVED_NAME",
-    "ScenarioError",
-    "check_memory",
     "deep_merge",
     "dump_resolved",
-    "estimate_memory_bytes",
-    "expected_bookings",
     "load",
     "read_yaml",
-    "set_dotted",
     "shipped_scenarios_dir",
     "validate",
 ]
@@ -43,11 +38,6 @@ __all__ = [
 SHIPPED_PREFIX = "jailsim:"
 #: File name of the scenario a run actually used, written beside its results.
 RESOLVED_NAME = "scenario.resolved.yaml"
-#: Memory held per booking for the bookings table of a run, in bytes: about twenty 8-byte
-#: columns (milestone times, outcome and group codes) plus pandas/Arrow overhead.
-BYTES_PER_BOOKING = 200
-#: Share of physical memory left free for the interpreter, the OS and everything else.
-MEMORY_HEADROOM = 0.25
 #: Nesting and size limits: no scenario comes near them, a YAML alias bomb or a
 #: self-referencing alias (``a: &x [*x]``) does, and would otherwise hang validation.
 MAX_DEPTH = 100
@@ -93,17 +83,6 @@ def deep_merge(base: dict, override: dict) -> dict:
     return out
 
 
-def set_dotted(data: dict, path: str, value: Any) -> None:
-    """Set ``data["a"]["b"] = value`` for ``path == "a.b"``, creating mappings on the way."""
-    keys = path.split(".")
-    node = data
-    for key in keys[:-1]:
-        if not isinstance(node.get(key), dict):
-            node[key] = {}
-        node = node[key]
-    node[keys[-1]] = value
-
-
 def _check_shape(data: Any, source: str) -> None:
     """Refuse data nested deeper than MAX_DEPTH or holding more than MAX_VALUES values."""
     stack, seen = [(data, 0)], 0
@@ -142,9 +121,7 @@ def shipped_scenarios_dir() -> Path:
 
 
 def _shipped_dirs() -> list[Path]:
-    import jailsim
-
-    package = Path(jailsim.__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # the jailsim package
     return [package.parents[1] / "scenarios", package / "_scenarios"]
 
 
@@ -366,10 +343,7 @@ def validate(data: Any, source: str = "<data>", base_dir: Path | None = None) ->
         )
     _check_shape(data, source)
     data = _extend(data, base.resolve(), source, [(base.resolve() / source, source)])
-    try:
-        return Scenario.model_validate(data, context={"base_dir": base})
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, source, Scenario)) from None
+    return from_data(data, source, base)
 
 
 def load(path: str | Path) -> Scenario:
@@ -417,75 +391,3 @@ def dump_resolved(scenario: Scenario, path: str | Path, *, seed: int | None, ver
     )
     atomic_write_text(path, _HEADER.format(name=path.name, version=version) + body)
     return path
-
-
-# ---------------------------------------------------------------------------------------------
-# Memory guard
-
-
-def expected_bookings(scenario: Scenario) -> float:
-    """Bookings one replication is expected to hold, over the whole horizon (an upper bound).
-
-    Each stream's rate times the horizon in days, raised by a positive trend as if the rate
-    at the end of the horizon held throughout.
-    """
-    years = scenario.horizon / 365.25
-    total = 0.0
-    for stream in (scenario.arrivals.bookings, scenario.arrivals.task_force):
-        if stream is not None:
-            growth = 1.0 + max(0.0, stream.profile.trend_per_year) * years
-            total += stream.rate * scenario.horizon * growth
-    return total
-
-
-def estimate_memory_bytes(scenario: Scenario, replications: int | None = None) -> int:
-    """Memory the bookings tables of all replications need: bookings x reps x BYTES_PER_BOOKING.
-
-    ``replications`` defaults to the scenario's own. Absurd inputs give a huge number, never
-    an overflow.
-    """
-    reps = scenario.replications if replications is None else replications
-    need = expected_bookings(scenario) * reps * BYTES_PER_BOOKING
-    return int(min(need, 2.0**63))
-
-
-def physical_memory_bytes() -> int | None:
-    """Return the physical memory of this machine, or None where the OS does not say."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def check_memory(
-    scenario: Scenario,
-    replications: int | None = None,
-    *,
-    source: str = "<scenario>",
-    total_bytes: int | None = None,
-) -> None:
-    """Refuse a run whose bookings tables would not fit in memory (leaving 25% headroom).
-
-    ``total_bytes`` overrides the machine's physical memory (for tests); where it cannot be
-    known the check passes.
-
-    Raises
-    ------
-    ScenarioError
-        With one line saying how much the run needs and what to lower.
-    """
-    total = physical_memory_bytes() if total_bytes is None else total_bytes
-    if not total:
-        return
-    reps = scenario.replications if replications is None else replications
-    need = estimate_memory_bytes(scenario, reps)
-    usable = total * (1.0 - MEMORY_HEADROOM)
-    if need > usable:
-        raise ScenarioError(
-            [
-                f"{source}: run needs about {need / 1e9:,.1f} GB for "
-                f"{expected_bookings(scenario):,.0f} bookings x {reps} replications, more than the "
-                f"{usable / 1e9:,.1f} GB this machine has ({1 - MEMORY_HEADROOM:.0%} of "
-                f"{total / 1e9:,.1f} GB); lower horizon, rates or replications"
-            ]
-        )

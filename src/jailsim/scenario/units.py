@@ -1,8 +1,9 @@
-"""Quantities with units written in the text: durations ("15min", "48h", "2d") and rates ("30/day").
+"""Quantities written with their units: durations ("48h"), rates ("30/day"), times and days.
 
 Every duration and rate in a scenario carries its unit, so a reader never has to guess whether
 ``48`` means hours or days. They are parsed once, when the scenario is validated, into float
-days (durations) or events per day (rates); the engines only ever see days.
+days (durations) or events per day (rates); the engines only ever see days. Times of day
+(``"09:30"``) and weekdays (``"Mon-Fri"``) of timetables are parsed here too.
 """
 
 from __future__ import annotations
@@ -113,3 +114,41 @@ Rate = Annotated[
     BeforeValidator(parse_rate),
     PlainSerializer(format_rate, return_type=str),
 ]
+
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_TIME_RE = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+def parse_time_of_day(text: str) -> float:
+    """``"09:30"`` -> 0.3958 (fraction of a day). ``"24:00"`` is allowed as end of day."""
+    m = _TIME_RE.match(str(text).strip())
+    if not m or (int(m.group(1)) == 24 and m.group(2) != "00"):
+        raise ValueError(f"got {text!r}; expected a time of day 'HH:MM' from 00:00 to 24:00")
+    return (int(m.group(1)) * 60 + int(m.group(2))) / 1440
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    """``"Mon-Fri"``, ``"Sat,Sun"``, ``"daily"`` -> weekday numbers (Mon=0)."""
+    text = str(text).strip()
+    if text.lower() in ("daily", "all", "every day"):
+        return tuple(range(7))
+    out: list[int] = []
+    for part in re.split(r"[,\s]+", text):
+        if not part:
+            continue
+        ends = part.split("-")
+        try:
+            idx = [DAY_NAMES.index(e.strip()[:3].title()) for e in ends]
+        except ValueError:
+            raise ValueError(
+                f"got {text!r}; expected day names like 'Mon-Fri', 'Sat,Sun' or 'daily'"
+            ) from None
+        if len(idx) == 1:
+            out.append(idx[0])
+        elif len(idx) == 2:
+            a, b = idx
+            out.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+        else:
+            raise ValueError(f"got {text!r}; a day range is 'Mon-Fri'")
+    if not out:
+        raise ValueError(f"got {text!r}; expected at least one day")
+    return tuple(sorted(set(out)))

@@ -19,7 +19,10 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["ScenarioError", "format_validation_error", "one_line", "short"]
+from jailsim.base.errors import one_line
+from jailsim.scenario.distributions import DISTRIBUTIONS
+
+__all__ = ["format_validation_error", "short"]
 
 #: Longest repr of an input value shown in a message.
 MAX_REPR = 60
@@ -30,33 +33,6 @@ TOP_LEVEL = "(top level)"
 # pydantic's names for union members and dict keys in a loc: 'function-before[...]',
 # 'tuple[str, ...]', "literal['continuous']", 'tagged-union[...]', '[key]'.
 _TAG_RE = re.compile(r"^(?:[a-z][a-z-]*\[.*\]|\[key\])$", re.DOTALL)
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be used; ``lines`` holds one single-line message per problem.
-
-    Examples
-    --------
-    >>> import jailsim
-    >>> try:
-    ...     jailsim.load("jailsim:jem.yaml").with_({"hold.rule": "sometimes"})
-    ... except jailsim.ScenarioError as exc:
-    ...     print(exc.lines[0])
-    <with_>: hold.rule: got 'sometimes'; not an allowed value (allowed: calendar_48h, business_48h)
-    """
-
-    def __init__(self, lines: list[str]):
-        self.lines = [one_line(str(line)) for line in lines]
-        super().__init__("\n".join(self.lines))
-
-    def __reduce__(self):
-        # Keep ``lines`` intact when the error crosses a process boundary (pickling).
-        return (type(self), (self.lines,))
-
-
-def one_line(text: str) -> str:
-    """Join every kind of line break in ``text`` into single spaces."""
-    return " ".join(part.strip() for part in str(text).splitlines()) if text else ""
 
 
 def short(value: Any, limit: int = MAX_REPR) -> str:
@@ -243,8 +219,6 @@ def _names(values) -> str:
 
 
 def _dist_names() -> str:
-    from jailsim.scenario.distributions import DISTRIBUTIONS
-
     return _names(DISTRIBUTIONS)
 
 

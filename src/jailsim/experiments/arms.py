@@ -1,0 +1,171 @@
+"""Arms and the replication loop: every arm of an experiment brought to ``n`` replications.
+
+An experiment is a set of *arms* (a scenario run alone, each side of a comparison, each point
+of a sweep), each replicated ``n`` times. Tasks go to an executor
+(:mod:`jailsim.experiments.executors`); results are filed by replication index, never by
+arrival, so the tables are the same bytes whichever executor ran them, and each is
+checkpointed as it arrives (:mod:`jailsim.experiments.checkpoints`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from jailsim._version import __version__
+from jailsim.base.errors import ScenarioError
+from jailsim.experiments.checkpoints import Checkpoints
+from jailsim.experiments.executors import Executor
+from jailsim.experiments.options import Progress, RunOptions
+from jailsim.experiments.prepared import PreparedRun
+from jailsim.experiments.replication import ReplicationOutput, ReplicationTask, run_task
+from jailsim.results.metrics import METRICS
+from jailsim.results.result import Result
+from jailsim.scenario.schema import Scenario
+
+__all__ = ["Arm", "Tally", "check_version", "replicate", "replicate_points"]
+
+
+@dataclass(eq=False)
+class Arm:
+    """One scenario of an experiment, with the replications it has so far.
+
+    Attributes
+    ----------
+    label
+        Name in tables and messages.
+    run
+        The prepared run (scenario with its seed, engine, fingerprint).
+    tables
+        Keep bookings and census (a run, a comparison), or only metrics (sweeps).
+    checkpoints
+        Where finished replications are kept, or None.
+    outputs
+        Finished replications by index.
+    """
+
+    label: str
+    run: PreparedRun
+    tables: bool = True
+    checkpoints: Checkpoints | None = None
+    outputs: dict[int, ReplicationOutput] = field(default_factory=dict)
+
+    @property
+    def scenario(self) -> Scenario:
+        """The prepared scenario (seed fixed)."""
+        return self.run.scenario
+
+    @property
+    def engine(self) -> str:
+        """The engine (resolved)."""
+        return self.run.engine
+
+    def metrics(self, n: int | None = None) -> pd.DataFrame:
+        """One row per replication (the first ``n``), one column per metric."""
+        reps = sorted(self.outputs) if n is None else range(n)
+        return pd.DataFrame(
+            [{"replication": r, **self.outputs[r].metrics} for r in reps],
+            columns=["replication", *METRICS],
+        )
+
+    def result(self, n: int) -> Result:
+        """The Result of the first ``n`` replications (tables concatenated by index)."""
+        sc = self.scenario
+        if sc.replications != n:
+            sc = sc.model_copy(update={"replications": n})
+        outs = [self.outputs[r] for r in range(n)]
+        return Result(
+            scenario=sc,
+            engine=self.engine,
+            bookings=pd.concat([o.bookings for o in outs], ignore_index=True),
+            census=pd.concat([o.census for o in outs], ignore_index=True),
+            metrics=self.metrics(n),
+        )
+
+
+@dataclass
+class Tally:
+    """How many replications were computed now and how many came from checkpoints."""
+
+    computed: int = 0
+    resumed: int = 0
+
+
+def check_version(out: ReplicationOutput) -> None:
+    """Refuse a replication computed by another version of jailsim (it may differ)."""
+    if out.version != __version__:
+        raise ScenarioError(
+            [f"a worker runs jailsim {out.version}, this process {__version__}: install the "
+             "same jailsim on every worker (results would otherwise differ)"]
+        )
+
+
+def replicate(
+    arms: Sequence[Arm],
+    n: int,
+    executor: Executor,
+    *,
+    progress: Progress | None = None,
+    tally: Tally | None = None,
+) -> Tally:
+    """Bring every arm to ``n`` replications: from checkpoints first, then on the executor.
+
+    Tasks are ordered replication-major (replication 0 of every arm, then 1, ...), so an
+    interrupted comparison has whole pairs done. Each result is checkpointed as it arrives.
+    """
+    tally = tally if tally is not None else Tally()
+    for arm in arms:
+        if arm.checkpoints is None:
+            continue
+        arm.checkpoints.open()
+        for r in sorted(arm.checkpoints.finished()):
+            if r < n and r not in arm.outputs:
+                out = arm.checkpoints.load(r, arm.tables)
+                if out is not None:
+                    arm.outputs[r] = out
+                    tally.resumed += 1
+    todo = [
+        (arm, ReplicationTask(arm.run, r, arm.tables))
+        for r in range(n)
+        for arm in arms
+        if r not in arm.outputs
+    ]
+    total = n * len(arms)
+    done = total - len(todo)
+    if progress is not None:
+        progress(done, total)
+    for i, out in executor.imap_unordered(run_task, [task for _, task in todo]):
+        check_version(out)
+        arm = todo[i][0]
+        if arm.checkpoints is not None:
+            arm.checkpoints.save(out)
+        arm.outputs[out.replication] = out
+        tally.computed += 1
+        done += 1
+        if progress is not None:
+            progress(done, total)
+    return tally
+
+
+def replicate_points(
+    scenarios: Sequence[Scenario], n: int, options: RunOptions, *, kind: str
+) -> tuple[list[Arm], Tally]:
+    """Run ``n`` replications of each design point (metrics only), checkpointed under ``out``.
+
+    Shared by sweeps and sensitivity analyses; ``kind`` names a point in messages
+    ("design point", "sample point").
+    """
+    folder = options.folder
+    arms = []
+    for k, point_sc in enumerate(scenarios):
+        run = PreparedRun.build(point_sc, options.engine)
+        ckpt = None
+        if folder is not None:
+            ckpt = Checkpoints(folder / "checkpoints" / f"point-{k:06d}", run,
+                               where=f"{folder} ({kind} {k})")
+        arms.append(Arm(str(k), run, tables=False, checkpoints=ckpt))
+    with options.running() as ex:
+        tally = replicate(arms, n, ex, progress=options.progress)
+    return arms, tally

@@ -1,0 +1,168 @@
+"""Checkpoints: every finished replication on disk at once, so an interrupted run resumes.
+
+Every finished replication is written to ``OUT/checkpoints/`` as it arrives; rerunning the
+same command after an interruption (Ctrl-C, ``kill -9``, a lost worker) loads those and runs
+only the rest, with the seed they were made with (:func:`resumed_seed`). A folder holding
+checkpoints of a different scenario, seed or engine is refused, never mixed. The checkpoints
+are removed once the final outputs are written.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jailsim._version import __version__
+from jailsim.base.atomic import atomic_write
+from jailsim.base.errors import ScenarioError
+from jailsim.experiments.prepared import PreparedRun
+from jailsim.experiments.replication import ReplicationOutput
+from jailsim.scenario.schema import Scenario
+
+__all__ = ["Checkpoints", "points_seed", "resumed_seed"]
+
+
+def _write_parquet(df: pd.DataFrame) -> Callable[[Path], None]:
+    return lambda tmp: pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
+
+
+def _flatten(data: object, prefix: str = "") -> dict[str, object]:
+    """Nested mappings to ``{"dotted.path": value}``."""
+    if not isinstance(data, dict):
+        return {prefix: data}
+    out: dict[str, object] = {}
+    for key, value in data.items():
+        out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def _short(value: object) -> str:
+    text = "(none)" if value is None else json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class Checkpoints:
+    """Finished replications of one arm, one set of files each, in a folder of their own.
+
+    ``rep-000012.json`` (metrics) is written last, after ``rep-000012.bookings.parquet`` and
+    ``rep-000012.census.parquet``, each atomically: a replication counts as finished only when
+    its JSON exists. ``fingerprint.json`` names the scenario, seed and engine they belong to,
+    and ``run_seed``, the seed of the whole run (a comparison's master seed; by default the
+    scenario's), which :func:`resumed_seed` gives back to a rerun that names no seed.
+    """
+
+    def __init__(self, folder: Path, run: PreparedRun, *, where: str,
+                 run_seed: int | None = None):
+        self.folder = Path(folder)
+        self.where = where
+        self.key = run.key
+        scenario = run.scenario
+        inputs = scenario.to_dict()
+        inputs.pop("replications", None)
+        inputs.pop("jailsim_version", None)
+        self.identity = {
+            "fingerprint": self.key,
+            "scenario": scenario.name,
+            "seed": scenario.seed,
+            "run_seed": scenario.seed if run_seed is None else int(run_seed),
+            "engine": run.engine,
+            "jailsim": __version__,
+            "inputs": inputs,
+        }
+
+    def open(self) -> None:
+        """Create the folder, or check that the checkpoints in it are of this scenario."""
+        stamp = self.folder / "fingerprint.json"
+        if stamp.is_file():
+            try:
+                old = json.loads(stamp.read_text())
+            except (OSError, ValueError):
+                old = {}
+            if old.get("fingerprint") != self.key:
+                raise ScenarioError([f"{self.where}: holds a run of a different scenario "
+                                     f"({self._differs(old)}); use another --out or delete it"])
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(stamp, lambda p: p.write_text(json.dumps(self.identity, indent=2)))
+
+    def _differs(self, old: dict) -> str:
+        new = self.identity
+        said = [
+            f"{k} {old.get(k)!r}, not {new[k]!r}"
+            for k in ("scenario", "seed", "engine", "jailsim")
+            if old.get(k) != new[k]
+        ]
+        if said or "inputs" not in old:
+            return "; ".join(said) or f"scenario {new['scenario']!r} with other inputs"
+        was, now = _flatten(old.get("inputs") or {}), _flatten(new["inputs"])
+        paths = sorted(p for p in was.keys() | now.keys() if was.get(p) != now.get(p))
+        shown = [f"{p} {_short(was.get(p))}, not {_short(now.get(p))}" for p in paths[:3]]
+        more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+        return (f"scenario {new['scenario']!r}: " + "; ".join(shown) + more if shown
+                else f"scenario {new['scenario']!r} with other inputs")
+
+    def _path(self, replication: int, suffix: str) -> Path:
+        return self.folder / f"rep-{replication:06d}{suffix}"
+
+    def finished(self) -> set[int]:
+        """Indices of the replications checkpointed here."""
+        if not self.folder.is_dir():
+            return set()
+        return {int(p.name[4:10]) for p in self.folder.glob("rep-??????.json")}
+
+    def load(self, replication: int, tables: bool) -> ReplicationOutput | None:
+        """A finished replication, or None if any of its files is missing or unreadable."""
+        try:
+            data = json.loads(self._path(replication, ".json").read_text())
+            bookings = census = None
+            if tables:
+                bookings = pd.read_parquet(self._path(replication, ".bookings.parquet"))
+                census = pd.read_parquet(self._path(replication, ".census.parquet"))
+        except (OSError, ValueError, KeyError, pa.ArrowException):
+            return None
+        return ReplicationOutput(replication, data["metrics"], bookings, census)
+
+    def save(self, out: ReplicationOutput) -> None:
+        """Write one finished replication (tables first, metrics last)."""
+        r = out.replication
+        if out.bookings is not None:
+            atomic_write(self._path(r, ".bookings.parquet"), _write_parquet(out.bookings))
+            atomic_write(self._path(r, ".census.parquet"), _write_parquet(out.census))
+        text = json.dumps({"replication": r, "metrics": out.metrics})
+        atomic_write(self._path(r, ".json"), lambda p: p.write_text(text))
+
+    def clear(self) -> None:
+        """Remove the folder (once the final outputs are written)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def resumed_seed(scenario: Scenario, seed: int | None, folders: Iterable[Path]) -> int | None:
+    """The seed to run with: ``seed``, else the scenario's, else that of checkpoints to resume.
+
+    A run that names no seed draws a fresh one, so rerunning the same command after an
+    interruption must take the seed its checkpoints were made with (``run_seed`` of the first
+    ``fingerprint.json`` found in ``folders``); None if there is none (a fresh seed is drawn).
+    """
+    if seed is not None or scenario.seed is not None:
+        return seed
+    for folder in folders:
+        try:
+            found = json.loads((Path(folder) / "fingerprint.json").read_text()).get("run_seed")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(found, int):
+            return found
+    return None
+
+
+def points_seed(scenario: Scenario, seed: int | None, out: str | Path | None) -> int | None:
+    """:func:`resumed_seed` for a design of points (``replicate_points`` into ``out``)."""
+    if out is None:
+        return seed
+    return resumed_seed(scenario, seed, sorted((Path(out) / "checkpoints").glob("point-*")))

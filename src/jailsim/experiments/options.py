@@ -1,0 +1,136 @@
+"""Run options: how a run goes, whatever is run (a scenario, a comparison, a sweep).
+
+Every entry point (``simulate``, ``compare``, ``sweep``, ``analyze_sensitivity``, the command
+line) takes the same options, declared once here with their defaults: overrides of the
+scenario (seed, replications, horizon, warm-up), the engine, the output folder, a progress
+callback, and where replications run (this process, local processes, Dask).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from jailsim.base.errors import ScenarioError
+from jailsim.engines import DEFAULT_ENGINE, ENGINE_CHOICES
+from jailsim.experiments.executors import Executor, SerialExecutor, make_executor
+
+__all__ = ["DEFAULT_REPLICATIONS", "Progress", "RunOptions", "options_from"]
+
+#: Replications of a comparison or sweep when neither the options nor the scenario ask for
+#: more than one (one replication gives no interval).
+DEFAULT_REPLICATIONS = 20
+
+#: ``progress(done, total)``: called after each replication (and once at the start).
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options of a run, with the one default of each.
+
+    Attributes
+    ----------
+    seed
+        Master seed (default: the scenario's, or fresh entropy); replication ``r`` uses
+        streams spawned from it by ``r`` alone, so any replication can be rerun exactly.
+    replications, days, warmup_days
+        Override the scenario's ``replications``, ``horizon`` and ``warmup``.
+    engine
+        ``"des"`` (SimPy), ``"vector"`` (numpy) or ``"auto"`` (the default: ``vector``).
+    out
+        Output folder; finished replications are checkpointed there and a rerun resumes.
+    progress
+        ``progress(done, total)`` after each replication.
+    executor, workers, dask, scheduler
+        Where replications run: ``workers`` > 1 local processes; ``dask=True`` a Dask
+        LocalCluster of ``workers``; ``scheduler="tcp://HOST:PORT"`` a running Dask cluster;
+        or an :class:`~jailsim.experiments.executors.Executor` you manage. Results are the
+        same bytes whichever runs them.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> opts = jailsim.RunOptions(seed=1, days=60)
+    >>> opts.engine
+    'auto'
+    >>> res = jailsim.simulate("jailsim:jem.yaml", options=opts, replications=2)
+    >>> res.seed, res.scenario.replications, res.engine
+    (1, 2, 'vector')
+    """
+
+    seed: int | None = None
+    replications: int | None = None
+    days: float | None = None
+    warmup_days: float | None = None
+    engine: str = DEFAULT_ENGINE
+    out: str | Path | None = None
+    progress: Progress | None = None
+    executor: Executor | None = None
+    workers: int | None = None
+    dask: bool = False
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.engine not in ENGINE_CHOICES:
+            problems.append(f"engine: got {self.engine!r} (allowed: {', '.join(ENGINE_CHOICES)})")
+        if self.seed is not None and not (_whole(self.seed) and 0 <= self.seed < 2**63):
+            problems.append(f"seed: got {self.seed!r}; expected a whole number from 0 to 2**63-1")
+        if self.replications is not None and not (
+            _whole(self.replications) and 1 <= self.replications <= 100_000
+        ):
+            problems.append(f"replications: got {self.replications!r}; expected a whole number "
+                            "from 1 to 100,000")
+        if problems:
+            raise ScenarioError(problems)
+        if self.executor is not None and (
+            self.workers is not None or self.dask or self.scheduler is not None
+        ):
+            raise ValueError("give either executor or workers/dask/scheduler, not both")
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The option names (the keyword arguments every entry point takes)."""
+        return tuple(f.name for f in fields(cls))
+
+    @property
+    def folder(self) -> Path | None:
+        """The output folder as a Path (None: no output folder)."""
+        return Path(self.out) if self.out is not None else None
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Executor]:
+        """The executor replications run on; one this run starts is closed at the end."""
+        if self.executor is not None:
+            yield self.executor
+            return
+        if self.workers is None and not self.dask and self.scheduler is None:
+            ex: Executor = SerialExecutor()
+        else:
+            ex = make_executor(self.workers, dask=self.dask, scheduler=self.scheduler)
+        try:
+            yield ex
+        finally:
+            ex.close()
+
+
+def options_from(options: RunOptions | None, fields: dict, caller: str) -> RunOptions:
+    """``options`` (default: all defaults) with ``fields`` (option names) changed.
+
+    Raises
+    ------
+    TypeError
+        For a name that is not an option, as for any unexpected keyword argument.
+    """
+    unknown = sorted(set(fields) - set(RunOptions.names()))
+    if unknown:
+        raise TypeError(f"{caller}() got an unexpected keyword argument {unknown[0]!r} "
+                        f"(options: {', '.join(RunOptions.names())})")
+    return replace(options or RunOptions(), **fields)
+
+
+def _whole(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)

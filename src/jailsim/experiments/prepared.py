@@ -1,0 +1,133 @@
+"""A prepared run: one scenario exactly as it will run, with its engine and calendars.
+
+Every arm of an experiment (a scenario run alone, each side of a comparison, each point of a
+sweep) is prepared once: the scenario with the run's overrides applied and its seed fixed
+(:func:`prepare`), the engine resolved, and a fingerprint of what decides its tables. That
+object is what checkpoints are filed under and what workers receive; its calendars
+(:class:`~jailsim.model.context.Context`) are built once per process that runs it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jailsim._version import __version__
+from jailsim.base.errors import ScenarioError
+from jailsim.engines import resolve_engine
+from jailsim.experiments.options import RunOptions, options_from
+from jailsim.model.context import Context
+from jailsim.scenario.loading import load
+from jailsim.scenario.memory import check_memory
+from jailsim.scenario.schema import Scenario
+from jailsim.scenario.units import format_duration
+
+__all__ = ["PreparedRun", "fingerprint", "prepare"]
+
+
+def prepare(
+    scenario: Scenario | str | Path,
+    options: RunOptions | None = None,
+    *,
+    memory_check: bool = True,
+    **fields: Any,
+) -> Scenario:
+    """The scenario exactly as it will run: the options' overrides applied, seed fixed.
+
+    ``fields`` (names of :class:`RunOptions`) change ``options`` for this call. The seed and
+    number of replications of the options win over the scenario's; with no seed anywhere,
+    fresh entropy is drawn. The seed used is stored in the returned scenario (and so in
+    ``scenario.resolved.yaml``). Only a new horizon or warm-up validates the scenario again
+    (they bear on other fields); the seed and the number of replications do not.
+    ``memory_check=False`` skips the check that the bookings tables fit in memory (for
+    experiments that keep only metrics).
+    """
+    options = options_from(options, fields, "prepare")
+    seed, replications = options.seed, options.replications
+    sc = load(scenario) if isinstance(scenario, (str, Path)) else scenario
+    changes: dict[str, object] = {}
+    if options.days is not None:
+        changes["horizon"] = format_duration(float(options.days))
+    if options.warmup_days is not None:
+        changes["warmup"] = format_duration(float(options.warmup_days))
+    if changes:
+        try:
+            sc = sc.with_(changes)
+        except ScenarioError as exc:
+            raise ScenarioError(
+                [line.replace("<with_>", "options") for line in exc.lines]
+            ) from None
+    if seed is None:
+        seed = sc.seed if sc.seed is not None else int(np.random.SeedSequence().entropy % 2**63)
+    update: dict[str, object] = {"seed": int(seed)}
+    if replications is not None:
+        update["replications"] = int(replications)
+    sc = sc.model_copy(update=update)
+    if memory_check:
+        check_memory(sc, sc.replications)
+    return sc
+
+
+def fingerprint(scenario: Scenario, engine: str) -> str:
+    """SHA-256 of what decides a replication's tables: the resolved scenario, seed, engine.
+
+    The number of replications is left out (replication ``r`` does not depend on it, so a run
+    can be extended), and so is the ``jailsim_version`` a resolved file was written by; the
+    version running now is in.
+    """
+    data = scenario.to_dict()
+    data.pop("replications", None)
+    data.pop("jailsim_version", None)
+    text = json.dumps(
+        {"scenario": data, "engine": engine, "jailsim": __version__},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+#: Calendars built in this process, by fingerprint (a few prepared runs at a time).
+_CONTEXTS: dict[str, Context] = {}
+_CONTEXTS_KEPT = 8
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedRun:
+    """One scenario ready to replicate (see the module docstring).
+
+    Attributes
+    ----------
+    scenario
+        The prepared scenario (seed fixed).
+    engine
+        ``"des"`` or ``"vector"`` (resolved).
+    key
+        The :func:`fingerprint` of the scenario and engine.
+    """
+
+    scenario: Scenario
+    engine: str
+    key: str
+
+    @classmethod
+    def build(cls, scenario: Scenario, engine: str) -> PreparedRun:
+        """Prepare ``scenario`` (already :func:`prepare`-d) to run on ``engine``."""
+        engine = resolve_engine(engine)
+        return cls(scenario, engine, fingerprint(scenario, engine))
+
+    @property
+    def context(self) -> Context:
+        """The scenario's calendars, built once in this process."""
+        ctx = _CONTEXTS.get(self.key)
+        if ctx is None:
+            ctx = Context.build(self.scenario)
+            if len(_CONTEXTS) >= _CONTEXTS_KEPT:
+                _CONTEXTS.pop(next(iter(_CONTEXTS)))
+            _CONTEXTS[self.key] = ctx
+        return ctx

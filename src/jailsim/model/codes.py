@@ -1,0 +1,61 @@
+"""The integer codes of outcomes: what the engines write and the bookings table names.
+
+Arrays of the Population and the Timeline hold small integers (int8) for decisions and
+outcomes; each group of codes has a tuple of names in code order, which the bookings table
+uses as the categories of its column. Codes of different groups never share a name.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BAIL",
+    "BOND_DENIED",
+    "BOND_NOT_POSTED",
+    "BOND_OUTCOMES",
+    "BOND_POSTED",
+    "BOND_ROR",
+    "DENIED",
+    "DETAINER_JEM",
+    "DETAINER_NONE",
+    "DETAINER_REMOTE",
+    "DETAINER_SOURCES",
+    "EXIT_ICE_TRANSFER",
+    "EXIT_LAPSED",
+    "EXIT_PRISON",
+    "EXIT_REASONS",
+    "EXIT_RELEASED",
+    "HONOR_ALL",
+    "HONOR_CODES",
+    "HONOR_FELONY_ONLY",
+    "HONOR_NONE",
+    "PRETRIAL_NAMES",
+    "ROR",
+    "SENTENCE_JAIL",
+    "SENTENCE_NAMES",
+    "SENTENCE_PRISON",
+    "SENTENCE_TIME_SERVED",
+]
+
+# Pretrial decision at the initial appearance (Population.pretrial, Timeline.pretrial).
+ROR, BAIL, DENIED = 0, 1, 2
+PRETRIAL_NAMES = ("ror", "bail", "denied")
+
+# Sentence of a case disposed while the person is held (Population.sentence).
+SENTENCE_TIME_SERVED, SENTENCE_JAIL, SENTENCE_PRISON = 0, 1, 2
+SENTENCE_NAMES = ("time_served", "jail", "prison")
+
+# Where a person's first detainer came from (Timeline.detainer_source).
+DETAINER_NONE, DETAINER_REMOTE, DETAINER_JEM = 0, 1, 2
+DETAINER_SOURCES = ("none", "remote", "jem")
+
+# How bail ended (Timeline.bond_outcome).
+BOND_ROR, BOND_POSTED, BOND_NOT_POSTED, BOND_DENIED = 0, 1, 2, 3
+BOND_OUTCOMES = ("ror", "posted", "not_posted", "denied")
+
+# How a person left the jail (Timeline.exit_reason; the records add "censored").
+EXIT_RELEASED, EXIT_ICE_TRANSFER, EXIT_LAPSED, EXIT_PRISON = 0, 1, 2, 3
+EXIT_REASONS = ("released", "ice_transfer", "lapsed", "prison")
+
+# Which detainers the jail holds people on (honor.policy), per policy period.
+HONOR_ALL, HONOR_NONE, HONOR_FELONY_ONLY = 0, 1, 2
+HONOR_CODES = {"all": HONOR_ALL, "none": HONOR_NONE, "felony_only": HONOR_FELONY_ONLY}

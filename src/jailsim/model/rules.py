@@ -1,0 +1,250 @@
+"""The static rules of the jail, each written once: what a booking's own draws decide.
+
+A rule is a function of a booking's draws and the calendars that takes one booking (scalars)
+or many (arrays): when the initial appearance is, when the case is disposed, whether bail is
+posted with or without a detainer, when a person would walk out on each path, whom JEM
+screens, how long an officer works on a person, whether the jail holds a person for ICE, and
+whether and when ICE comes. Both engines, the trimming of a warm-start history, detainer
+attribution, the metrics and ``explain`` call them, so a rule changed here changes everywhere.
+
+What depends on other people is not here: the officer queues, the order of events, transport
+seats. Each engine writes that dynamic part on its own, on purpose (:mod:`jailsim.engines.des`
+with SimPy events, :mod:`jailsim.engines.vector` with sequential kernels): two independent
+versions of it are the cross-check that the engine-equality tests rely on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jailsim.model.codes import (
+    BAIL,
+    HONOR_ALL,
+    HONOR_FELONY_ONLY,
+    ROR,
+    SENTENCE_JAIL,
+    SENTENCE_TIME_SERVED,
+)
+
+__all__ = [
+    "CourtPath",
+    "after_disposition",
+    "appearance_at",
+    "chance_of_posting",
+    "chance_of_ror",
+    "disposition_at",
+    "held_for_ice",
+    "ice_comes",
+    "ice_ready_at",
+    "jail_holds",
+    "jem_screens",
+    "officer_work",
+    "pretrial_decision",
+    "remote_detainer_at",
+    "screen_ready_at",
+    "walks_out_at",
+    "warrant_custody_until",
+]
+
+_ALL = slice(None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Detainers: when they can come
+
+
+def remote_detainer_at(pop) -> np.ndarray:
+    """When ICE lodges a detainer remotely after a fingerprint hit (``inf``: it never does)."""
+    return np.where(pop.remote_lodge, pop.booked_at + pop.remote_delay, np.inf)
+
+
+def jem_screens(policy, foreign_born, booked_at):
+    """Whom JEM officers screen: foreign-born people booked while JEM is in force."""
+    return foreign_born & policy.in_force(policy.jem_on, booked_at)
+
+
+def screen_ready_at(scenario, booked_at):
+    """When a person JEM screens is ready for the interview: booking plus the queue delay."""
+    return booked_at + scenario.jem.queue_delay
+
+
+def officer_work(screening_time, nta_time, lodges) -> np.ndarray:
+    """An officer's time on one screened person (days).
+
+    The interview, plus the Notice to Appear when the interview lodges a detainer.
+    """
+    screening = np.asarray(screening_time, dtype=np.float64)
+    return screening + np.where(lodges, np.asarray(nta_time, dtype=np.float64), 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Court
+
+
+def appearance_at(ctx, booked_at):
+    """The initial appearance: the first court session after the paperwork.
+
+    That is, at or after booking plus ``court.min_time_to_appearance``.
+    """
+    return ctx.court.next_session(booked_at + ctx.scenario.court.min_time_to_appearance)
+
+
+def disposition_at(appearance, booked_at, time_to_disposition):
+    """When the case of a person still held is disposed (not before the appearance)."""
+    return np.maximum(appearance, booked_at + time_to_disposition)
+
+
+def chance_of_ror(p_ror, factor, detained):
+    """P(release on recognizance); ``detained``: a detainer lodged by the appearance.
+
+    A detainer multiplies it by ``bond.detainer_ror_factor``.
+    """
+    return np.where(detained, p_ror * factor, p_ror)
+
+
+def chance_of_posting(p_post, factor, detained):
+    """P(bail posted | bail set); ``detained``: a detainer lodged before posting.
+
+    A detainer multiplies it by ``bond.detainer_factor``.
+    """
+    return np.where(detained, p_post * factor, p_post)
+
+
+def pretrial_decision(pretrial, ror_lost, detained) -> np.ndarray:
+    """The pretrial decision at the appearance, given a detainer lodged by then.
+
+    A release on recognizance that the draws grant only without a detainer (``ror_lost``)
+    becomes bail when a detainer is lodged by the appearance.
+    """
+    return np.where(ror_lost & detained, np.int8(BAIL), pretrial).astype(np.int8, copy=False)
+
+
+def after_disposition(sentence, release_processing, jail_days, prison_delay):
+    """Time from disposition to leaving, by sentence.
+
+    Release processing after time served, the rest of a jail sentence, or the wait for a
+    transfer to prison.
+    """
+    return np.where(
+        sentence == SENTENCE_TIME_SERVED,
+        release_processing,
+        np.where(sentence == SENTENCE_JAIL, jail_days, prison_delay),
+    )
+
+
+class CourtPath:
+    """The court path of a Population's bookings, and how each one leaves given its detainer.
+
+    Holds the initial appearance, disposition and bail-posting times of every booking; the
+    rest is computed for the rows asked (``rows``: an index array, or every booking). Each
+    booking's answer depends on its own draws and detainer time only.
+    """
+
+    def __init__(self, ctx, pop):
+        sc = ctx.scenario
+        self.pop = pop
+        # float64 + float32 widens the float32 exactly: the same sums as with float64 copies.
+        self.appearance = appearance_at(ctx, pop.booked_at)
+        self.disposition = disposition_at(self.appearance, pop.booked_at, pop.time_to_disposition)
+        self.post_at = self.appearance + pop.post_delay
+        self.post = np.array([sc.charges[c].pretrial.post for c in sc.charge_names])
+        self.factor = sc.bond.detainer_factor
+
+    def bail_in_time(self, rows=_ALL) -> np.ndarray:
+        """Whether bail, once set, would be posted before the case is disposed."""
+        return self.post_at[rows] < self.disposition[rows]
+
+    def posts(self, detained, rows=_ALL) -> np.ndarray:
+        """Whether the person posts bail set in time (``detained``: a detainer by then)."""
+        pop = self.pop
+        p = chance_of_posting(self.post[pop.charge[rows]], self.factor, detained)
+        return pop.u_post[rows] < p
+
+    def decide(
+        self, detainer_at: np.ndarray | None, rows=_ALL
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pretrial decision, bail posted in time, and who posts, given detainer times.
+
+        ``detainer_at``: when each one's first detainer is lodged (``inf``: never); ``None``:
+        no detainer has any effect (the counterfactual of detainer attribution).
+        ``rows``: only these bookings (``detainer_at`` given for them alone).
+        """
+        pop = self.pop
+        by_appearance = by_post = False
+        if detainer_at is not None:
+            by_appearance = detainer_at <= self.appearance[rows]
+            by_post = detainer_at <= self.post_at[rows]
+        pretrial = pretrial_decision(pop.pretrial[rows], pop.ror_lost[rows], by_appearance)
+        bail_in_time = (pretrial == BAIL) & self.bail_in_time(rows)
+        return pretrial, bail_in_time, bail_in_time & self.posts(by_post, rows)
+
+    def leave_ror(self, rows=_ALL) -> np.ndarray:
+        """When a person released on recognizance leaves: appearance plus release processing."""
+        return self.appearance[rows] + self.pop.release_processing[rows]
+
+    def leave_disposed(self, rows=_ALL) -> np.ndarray:
+        """When a person held to disposition leaves (released or to prison), by sentence."""
+        pop = self.pop
+        after = after_disposition(pop.sentence[rows], pop.release_processing[rows],
+                                  pop.jail_days[rows], pop.prison_delay[rows])
+        return self.disposition[rows] + after
+
+    def leave(self, pretrial, posts, rows=_ALL) -> np.ndarray:
+        """When each person would leave: on recognizance, on bail, or after disposition."""
+        out = self.leave_disposed(rows)
+        out[posts] = self.post_at[rows][posts]
+        ror = np.flatnonzero(pretrial == ROR)
+        out[ror] = self.leave_ror(rows)[ror]
+        return out
+
+
+def walks_out_at(leave, screen_start, screen_end):
+    """When a person walks out: at ``leave``, or later if an interview runs over.
+
+    An interview that began before the person would leave is never cut short; a NaN start
+    is no interview.
+    """
+    late = screen_start < leave
+    return np.where(late, np.fmax(leave, screen_end), leave)
+
+
+# ---------------------------------------------------------------------------------------------
+# Release: held for ICE, and whether ICE comes
+
+
+def jail_holds(policy, t, felony):
+    """Whether the honor policy in force at ``t`` holds a person with a detainer.
+
+    The policy holds all, none, or those charged with a felony only.
+    """
+    code = policy.in_force(policy.honor, t)
+    return (code == HONOR_ALL) | ((code == HONOR_FELONY_ONLY) & felony)
+
+
+def held_for_ice(policy, t, felony, u_refuse):
+    """Whether a person with a detainer who would leave at ``t`` is held for ICE.
+
+    The honor policy in force holds them and the jail does not decline the detainer
+    (``u_refuse`` below ``honor.refusal_probability``).
+    """
+    return jail_holds(policy, t, felony) & ~(u_refuse < policy.in_force(policy.refusal, t))
+
+
+def ice_comes(policy, period, u_pickup):
+    """Whether ICE takes custody of a person held (the probability of the hold's period)."""
+    return u_pickup < policy.p_pickup[period]
+
+
+def ice_ready_at(policy, period, hold_start, pop, who):
+    """When ICE is ready to pick up person(s) ``who`` held from ``hold_start``.
+
+    The start of the hold plus the pickup delay drawn for the distribution of the policy
+    period the hold starts in.
+    """
+    delay = pop.pickup_delay[policy.delay_row[period], who]
+    return hold_start + np.asarray(delay, dtype=np.float64)
+
+
+def warrant_custody_until(scenario, served_at):
+    """How long a person whose ICE warrant a WSO officer served may be held for ICE."""
+    return served_at + scenario.wso.custody_cap

@@ -1,0 +1,335 @@
+"""The blocks of a scenario: one frozen, validated class per part of the jail model.
+
+Each block mirrors a part of the model of DESIGN.md: where bookings come from (``Stream``),
+what happens in court (``Charge``, ``Court``, ``Bond``), how immigration status is checked
+(``Biometric``, ``Jem``), what happens at release (``Honor``, ``Hold``, ``Wso``, ``Ice``) and
+where people sleep (``Jail``). :class:`~jailsim.scenario.schema.Scenario` puts them together.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from jailsim.scenario.distributions import Distribution
+from jailsim.scenario.units import Duration, Rate, parse_days, parse_time_of_day
+
+
+def _not_bool(value):
+    if isinstance(value, bool):
+        raise ValueError(f"got {value!r}; expected a number")
+    return value
+
+
+Probability = Annotated[
+    float, BeforeValidator(_not_bool), Field(ge=0.0, le=1.0, allow_inf_nan=False)
+]
+Weight = Annotated[float, BeforeValidator(_not_bool), Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=100_000, strict=True)]
+
+
+class Frozen(BaseModel):
+    """Base of every scenario block: unknown keys are errors, values never change."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
+
+
+class Shift(Frozen):
+    """A weekly staffed window: ``{days: Mon-Fri, start: "08:00", end: "16:00"}``.
+
+    ``end`` before ``start`` runs past midnight. ``officers`` overrides the block's count.
+    """
+
+    days: str = "daily"
+    """Weekdays of the shift: 'Mon-Fri', 'Sat,Sun' or 'daily'."""
+    start: str = "00:00"
+    """Start time of day, 'HH:MM' (24-hour clock)."""
+    end: str = "24:00"
+    """End time of day, 'HH:MM'; before ``start`` runs past midnight."""
+    officers: Count | None = None
+    """Officers on duty in this shift; none: the block's ``officers``."""
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v):
+        parse_days(v)
+        return v
+
+    @field_validator("start", "end")
+    @classmethod
+    def _time(cls, v):
+        parse_time_of_day(v)
+        return v
+
+
+class Staffing(Frozen):
+    """Designated officers on a weekly timetable; no shifts means around the clock."""
+
+    officers: Count
+    """Designated officers on duty at once (unless a shift says otherwise)."""
+    shifts: tuple[Shift, ...] = ()
+    """Weekly timetable of shifts; empty: on duty around the clock."""
+
+
+class Profile(Frozen):
+    """Relative booking intensity over the week (weights are normalised to mean 1)."""
+
+    hour_of_day: tuple[Weight, ...] = Field(default=(1.0,) * 24, min_length=24, max_length=24)
+    """24 relative weights of bookings by hour, 00 to 23 (normalised to mean 1)."""
+    day_of_week: tuple[Weight, ...] = Field(default=(1.0,) * 7, min_length=7, max_length=7)
+    """7 relative weights of bookings by weekday, Mon to Sun (normalised to mean 1)."""
+    hour_of_week: tuple[Weight, ...] | None = Field(default=None, min_length=168, max_length=168)
+    """168 weights by hour of the week from Mon 00:00; replaces hour_of_day x day_of_week."""
+    trend_per_year: float = Field(default=0.0, ge=-0.99, le=10.0, allow_inf_nan=False)
+    """Growth of the booking rate per year, as a fraction (0.02 = +2% a year)."""
+
+    @model_validator(mode="after")
+    def _not_all_zero(self):
+        if self.hour_of_week is not None and sum(self.hour_of_week) <= 0:
+            raise ValueError("hour_of_week weights are all zero")
+        if self.hour_of_week is None and (sum(self.hour_of_day) <= 0 or sum(self.day_of_week) <= 0):
+            raise ValueError("hour_of_day and day_of_week need at least one positive weight")
+        return self
+
+
+class Stream(Frozen):
+    """One source of bookings and who the people booked from it are."""
+
+    rate: Rate
+    """Mean bookings per day over the week (before the trend)."""
+    profile: Profile = Profile()
+    """Shape of bookings over the week and trend."""
+    charge_mix: dict[str, Probability]
+    """Share of bookings in each charge class (names from ``charges``; sum 1)."""
+    foreign_born: Probability
+    """P(a booked person is foreign-born)."""
+    citizen_given_foreign_born: Probability
+    """P(naturalized U.S. citizen | foreign-born)."""
+    removable_given_noncitizen: Probability
+    """P(removable | noncitizen): could be the subject of a detainer."""
+    dhs_record_given_noncitizen: Probability
+    """P(fingerprints on file with DHS | noncitizen)."""
+
+    @field_validator("charge_mix")
+    @classmethod
+    def _sums_to_one(cls, v):
+        if not v:
+            raise ValueError("needs at least one charge")
+        if abs(sum(v.values()) - 1.0) > 1e-6:
+            raise ValueError(f"shares sum to {sum(v.values()):.6g}; they must sum to 1")
+        return v
+
+
+class Arrivals(Frozen):
+    """Bookings from local policing, and optionally Task Force field arrests."""
+
+    bookings: Stream
+    """Bookings from local policing."""
+    task_force: Stream | None = None
+    """Task Force field arrests, a second stream; absent: none."""
+
+
+class Pretrial(Frozen):
+    """Decision at initial appearance; whoever is not released waits for disposition."""
+
+    ror: Probability
+    """P(released on recognizance at the initial appearance)."""
+    bail: Probability
+    """P(bail set at the initial appearance); the rest are held without bail."""
+    post: Probability
+    """P(bail posted | bail set)."""
+    post_delay: Distribution
+    """Time from the bail decision to posting bail."""
+
+    @model_validator(mode="after")
+    def _shares(self):
+        if self.ror + self.bail > 1 + 1e-9:
+            raise ValueError(f"ror + bail = {self.ror + self.bail:.6g}; must be at most 1")
+        return self
+
+
+class Disposition(Frozen):
+    """How a detained person's case ends: time served, more jail time, or prison."""
+
+    time_to_disposition: Distribution
+    """Time from booking to disposition of a detained person."""
+    time_served: Probability
+    """P(released at disposition: dismissal, time served)."""
+    jail: Probability
+    """P(jail sentence at disposition: more days in this jail)."""
+    prison: Probability
+    """P(prison sentence at disposition: transfer to prison)."""
+    jail_days: Distribution
+    """Jail time still to serve after a jail sentence."""
+    prison_transfer_delay: Distribution
+    """Time from a prison sentence to the transfer."""
+
+    @model_validator(mode="after")
+    def _shares(self):
+        total = self.time_served + self.jail + self.prison
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"time_served + jail + prison = {total:.6g}; must be 1")
+        return self
+
+
+class Charge(Frozen):
+    """A charge class (e.g. felony, misdemeanor) with its court path."""
+
+    felony: bool
+    """Whether the charge class is a felony (for ``honor.policy: felony_only``)."""
+    pretrial: Pretrial
+    """Decision at initial appearance."""
+    disposition: Disposition
+    """How the case of a detained person ends."""
+
+
+class Court(Frozen):
+    """Court calendar for initial appearances and release processing."""
+
+    weekmask: str = "Mon Tue Wed Thu Fri"
+    """Days the court sits: 'Mon-Fri', 'daily', ..."""
+    holidays: Literal["us_federal", "none"] = "us_federal"
+    """Days the court is closed besides the weekmask."""
+    sessions: tuple[str, ...] = Field(min_length=1, max_length=48)
+    """Start times of the initial-appearance sessions, 'HH:MM'."""
+    min_time_to_appearance: Duration
+    """Least time from booking to an initial appearance (paperwork)."""
+    release_processing: Distribution
+    """Time from a release decision to leaving the jail."""
+
+    @field_validator("weekmask")
+    @classmethod
+    def _weekmask(cls, v):
+        parse_days(v)
+        return v
+
+    @field_validator("sessions")
+    @classmethod
+    def _sessions(cls, v):
+        times = [parse_time_of_day(t) for t in v]
+        if any(t >= 1.0 for t in times):
+            raise ValueError("a session must start before 24:00")
+        return v
+
+
+class Bond(Frozen):
+    """How a detainer changes pretrial release (the main source of longer stays).
+
+    A detainer lodged by the initial appearance multiplies the chance of release on
+    recognizance by ``detainer_ror_factor`` (bail is set instead); a detainer lodged before
+    the person would post bail multiplies the chance of posting by ``detainer_factor``.
+    """
+
+    detainer_factor: Probability
+    """Multiplies P(bail posted) when a detainer is lodged before posting."""
+    detainer_ror_factor: Probability
+    """Multiplies P(release on recognizance) when a detainer is lodged by then."""
+
+
+class Biometric(Frozen):
+    """Fingerprints checked against DHS records at booking (every configuration).
+
+    A hit on a removable person, or a false hit on a naturalized U.S. citizen (an old record
+    that does not show the naturalization), makes ICE lodge a detainer with ``p_lodge``; ICE
+    cannot tell the two apart. ``missed_record`` is the chance the check misses a record.
+    """
+
+    p_lodge: Probability
+    """P(ICE lodges a detainer | fingerprint hit)."""
+    delay: Distribution
+    """Time from booking to a remote detainer."""
+    missed_record: Probability = 0.0
+    """P(the check misses an existing DHS record)."""
+    citizen_record_hit: Probability = 0.0
+    """P(false hit on a naturalized citizen: an old record without the naturalization)."""
+
+
+class Jem(Staffing):
+    """Jail Enforcement Model: officers interview foreign-born bookings, lodge detainers."""
+
+    queue_delay: Duration
+    """Time from booking to ready for a JEM interview."""
+    screening_time: Distribution
+    """Officer time of one interview with database checks."""
+    p_lodge: Probability
+    """P(detainer | screened person is removable)."""
+    nta_time: Distribution
+    """Officer time to prepare a Notice to Appear after a detainer."""
+    p_lodge_citizen: Probability = 0.0
+    """P(detainer | screened naturalized citizen): a citizen taken for removable."""
+
+
+class Wso(Staffing):
+    """Warrant Service Officers: serve ICE warrants at release, then hold for ICE."""
+
+    service_time: Distribution
+    """Officer time to serve an ICE warrant at release."""
+    custody_cap: Duration
+    """Longest hold for ICE after the warrant is served."""
+
+
+class Honor(Frozen):
+    """Which detainers the jail holds people on."""
+
+    policy: Literal["all", "none", "felony_only"]
+    """Which detainers the jail holds people on."""
+    refusal_probability: Probability = 0.0
+    """P(the jail declines a detainer it would honor)."""
+
+
+class Hold(Frozen):
+    """The cap on a detainer hold past the time a person would otherwise be released."""
+
+    rule: Literal["calendar_48h", "business_48h"]
+    """Clock of the cap: calendar hours, or hours without weekends and holidays."""
+    cap: Duration = 2.0
+    """Longest hold past the time the person would otherwise be released."""
+
+
+class Transport(Frozen):
+    """ICE transport runs: ``continuous`` (pickup when ready) or set times on set days."""
+
+    times: tuple[str, ...] | Literal["continuous"] = "continuous"
+    """ICE pickup times of day, 'HH:MM', or 'continuous' (when ready)."""
+    days: str = "daily"
+    """Days with transport runs: 'Mon-Fri', 'daily', ..."""
+    seats: Count | None = None
+    """Seats per transport run; none: no limit."""
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, v):
+        if v != "continuous":
+            if not v:
+                raise ValueError("give at least one time, or 'continuous'")
+            for t in v:
+                if parse_time_of_day(t) >= 1.0:
+                    raise ValueError("a transport time must be before 24:00")
+        return v
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v):
+        parse_days(v)
+        return v
+
+
+class Ice(Frozen):
+    """Whether and when ICE takes custody of a person held for it."""
+
+    p_pickup: Probability
+    """P(ICE takes custody | person held on a detainer)."""
+    pickup_delay: Distribution
+    """Time from the start of a hold to ICE ready to pick up."""
+    transport: Transport = Transport()
+    """When ICE transport runs."""
+
+
+class Jail(Frozen):
+    """Beds: census above rated capacity is boarded out (no one is refused)."""
+
+    rated_capacity: Count
+    """Rated beds; census above it is boarded out."""

@@ -29,8 +29,11 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 -q
 
+# Style (ruff) and the architecture: packages import only the packages below them, no import
+# circles (import-linter, contracts in pyproject.toml; docs/architecture.md).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -9,7 +9,7 @@ from scipy import special
 
 import jailsim
 from _support import base
-from jailsim.calibration.calibrate import COURT
+from jailsim.calibration.fittedscenario import COURT
 from jailsim.county.exports import to_export
 
 #: Truth of the round trip: pretrial release share, release delay and disposition time

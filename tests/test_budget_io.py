@@ -11,7 +11,7 @@ import pytest
 import jailsim
 from _support import SCENARIOS
 from jailsim.cli import budget as cli_budget
-from jailsim.money.costs import LINES
+from jailsim.money.lines import LINES
 from jailsim.money.workbook import SHEETS, build_budget, long_table, write_csv, write_xlsx
 
 SMALL = ["--days", "150", "--engine", "vector"]

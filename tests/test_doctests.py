@@ -20,7 +20,7 @@ MODULES = [
     "jailsim.results.breakdown",
     "jailsim.calibration.calibrate",
     "jailsim.experiments.comparison",
-    "jailsim.money.costs",
+    "jailsim.money.tables",
     "jailsim.results.explain",
     "jailsim.model.population",
     "jailsim.scenario.reference",

@@ -34,8 +34,8 @@ _API: dict[str, str] = {
     "analyze_sensitivity": "jailsim.experiments.sensitivity",
     "backtest": "jailsim.calibration.backtest",
     "breakdown": "jailsim.results.breakdown",
-    "budget_difference": "jailsim.money.costs",
-    "budget_table": "jailsim.money.costs",
+    "budget_difference": "jailsim.money.tables",
+    "budget_table": "jailsim.money.tables",
     "calibrate": "jailsim.calibration.calibrate",
     "compare": "jailsim.experiments.comparison",
     "explain": "jailsim.results.explain",
@@ -82,7 +82,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time see __getattr__
     from jailsim.experiments.simulate import simulate
     from jailsim.experiments.sweeps import Sweep, sweep
     from jailsim.model.population import Population
-    from jailsim.money.costs import budget_difference, budget_table
+    from jailsim.money.tables import budget_difference, budget_table
     from jailsim.results.breakdown import breakdown, metrics_by_period
     from jailsim.results.explain import explain
     from jailsim.results.metrics import METRICS

@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jailsim.calibration.figures import plot_census, plot_monthly
 from jailsim.county.exports import Export, read_export
+from jailsim.experiments.simulate import simulate
 from jailsim.results.census import presence, step_integral
 from jailsim.scenario.loading import load
 from jailsim.scenario.schema import Scenario
@@ -34,8 +36,6 @@ def simulate_window(
     Returns the scenario as run and its bookings, keeping only bookings inside the export's
     booking window (a run continues to the as-of time, when the export stops).
     """
-    from jailsim.experiments.simulate import simulate
-
     start = export.start.date()
     changes = {
         "start_date": start.isoformat(),
@@ -136,8 +136,6 @@ class Backtest:
 
     def save(self, folder: str | Path) -> list[Path]:
         """Write ``census.csv``, ``monthly_admissions.csv``, ``backtest.json`` and figures."""
-        from jailsim.calibration.fitreport import plot_census, plot_monthly
-
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         files = [folder / "census.csv", folder / "monthly_admissions.csv",

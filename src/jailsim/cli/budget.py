@@ -17,7 +17,7 @@ from jailsim.base.errors import ScenarioError
 from jailsim.cli.args import add_run_options
 from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions
 from jailsim.experiments.simulate import simulate
-from jailsim.money.costs import LINES, PER
+from jailsim.money.lines import LINES, PER
 from jailsim.money.workbook import Budget, build_budget, write_csv, write_xlsx
 from jailsim.results.tables import cell
 from jailsim.scenario.loading import load

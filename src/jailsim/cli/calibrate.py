@@ -16,7 +16,7 @@ import pandas as pd
 from jailsim.cli.args import positive_int as _count
 from jailsim.cli.args import seed as _seed
 from jailsim.cli.args import share as _level
-from jailsim.county.exports import ROLES, parse_columns
+from jailsim.county.columns import ROLES, parse_columns
 
 __all__ = ["COMMANDS", "add_parsers", "cmd_backtest", "cmd_calibrate"]
 

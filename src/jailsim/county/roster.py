@@ -16,13 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jailsim.county.exports import (
-    GUESSES,
-    CleaningLog,
-    _charge_group,
-    _read_csv,
-    guess_columns,
-)
+from jailsim.county.cleaninglog import CleaningLog
+from jailsim.county.columns import GUESSES, charge_group, guess_columns, read_csv
 from jailsim.county.timestamps import parse_times, resolve_zone, to_local
 
 __all__ = ["MAX_DAYS_SERVED", "ROLES", "RosterWarning", "read_roster"]
@@ -126,7 +121,7 @@ def read_roster(
     where = str(path)
     log = CleaningLog(where)
     try:
-        frame = _read_csv(Path(path), log)
+        frame = read_csv(Path(path), log)
     except Exception as exc:  # ScenarioError: not found, empty, not CSV
         raise ValueError(str(exc)) from None
     frame = frame.set_axis(np.arange(2, len(frame) + 2))  # header is line 1
@@ -172,7 +167,7 @@ def read_roster(
     if "id" in cols:
         out["id"] = rows[cols["id"]]
     if "charge" in cols:
-        group = _charge_group(rows[cols["charge"]])
+        group = charge_group(rows[cols["charge"]])
         unknown = group.notna() & ~group.isin(list(charges or group.dropna().unique()))
         if unknown.any():
             raise _bad_times(where, cols["charge"], rows.index[unknown],

@@ -33,7 +33,7 @@ LABEL_ZONES = {
     "AKST": "America/Anchorage", "AKDT": "America/Anchorage",
     "HST": "Pacific/Honolulu", "UTC": "UTC", "GMT": "UTC", "Z": "UTC",
 }
-_LABEL_RE = re.compile(r"\s*\b(" + "|".join(k for k in LABEL_ZONES if k != "Z") + r")\s*$",
+LABEL_RE = re.compile(r"\s*\b(" + "|".join(k for k in LABEL_ZONES if k != "Z") + r")\s*$",
                        re.IGNORECASE)
 _OFFSET_RE = re.compile(r"(?<=\d)\s*(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 _TIME_FORMATS = (
@@ -99,8 +99,8 @@ def parse_times(raw: pd.Series) -> Parsed:
     text = raw.astype("string").fillna("").str.strip()
     uniq = pd.Series(text.unique())
     uniq = uniq[uniq != ""].reset_index(drop=True)
-    label = uniq.str.extract(_LABEL_RE, expand=False).str.upper()
-    rest = uniq.str.replace(_LABEL_RE, "", regex=True).str.strip()
+    label = uniq.str.extract(LABEL_RE, expand=False).str.upper()
+    rest = uniq.str.replace(LABEL_RE, "", regex=True).str.strip()
     offset = rest.str.extract(_OFFSET_RE, expand=False).str.upper()
     has_time = rest.str.contains(":", regex=False)
     offset = offset.where(has_time)

@@ -4,10 +4,18 @@ Everything else in the vector engine is array code. Two things need a pass in or
 a first-come-first-served queue for officers whose number follows a weekly timetable (JEM
 screening, WSO warrant service), and ICE transport runs with a seat limit. Both are tight
 loops over people in the order they queue, O(n log c) with a heap of officers' free times.
+They are the vector engine's own version of what the SimPy engine does with events
+(:class:`jailsim.engines.des.Officers`); the two are written apart on purpose.
 
-The officer queue's loops are plain Python; when numba is installed (an optional accelerator:
-``pip install numba``) they are compiled on first use (cached on disk) and run about 20 times
-faster with the same results. ``JAILSIM_NUMBA=0`` in the environment keeps the Python loops.
+The officer queue's loops are plain Python (:func:`_fcfs_general`, with a fast path for a
+constant number of officers, :func:`_fcfs_constant`). Each has a *compiled twin*, the same
+loop over float64 arrays with a hand-written heap (:func:`_general_loop`,
+:func:`_constant_loop`), compiled by numba when it is installed (an optional accelerator:
+``pip install numba``) for queues of :data:`NUMBA_MIN_QUEUE` people or more, about 20 times
+faster. The twins must give the same start times as the Python loops, every step being the
+same float64 comparison or sum: ``tests/engines/test_kernels.py`` checks it, and that the
+fast path equals the general loop. ``JAILSIM_NUMBA=0`` in the environment keeps the Python
+loops.
 """
 
 from __future__ import annotations
@@ -161,11 +169,12 @@ def _fcfs_constant(
     return np.array(start)
 
 
-# ------------------------------------------------------------------ optional numba loops
+# ------------------------------------------------------------------ the compiled twins
 # The same loops over float64 arrays with a hand-written binary min-heap, compiled by numba
 # when it is installed (``pip install numba``); :func:`_compiled` returns None otherwise and
 # the pure-Python loops above run. Both give the same start times: every step is the same
-# float64 comparison or sum, and a heap only ever answers "the smallest end time".
+# float64 comparison or sum, and a heap only ever answers "the smallest end time". A change
+# to a Python loop above is made to its twin here too (the equality tests fail otherwise).
 
 
 def _sift_down_py(heap, size, x):  # pragma: no cover - compiled by numba

@@ -16,7 +16,8 @@ import pandas as pd
 
 from jailsim._version import __version__
 from jailsim.base.atomic import atomic_write
-from jailsim.money.costs import LINES, budget_difference, budget_notes, budget_table
+from jailsim.money.lines import LINES
+from jailsim.money.tables import budget_difference, budget_notes, budget_table
 from jailsim.results.result import Result
 from jailsim.scenario.costs import input_rows
 
@@ -34,10 +35,10 @@ class Budget:
     Attributes
     ----------
     tables
-        Label -> :func:`jailsim.money.costs.budget_table` of that run.
+        Label -> :func:`jailsim.money.tables.budget_table` of that run.
     differences
-        ``"B - A"`` label -> :func:`jailsim.money.costs.budget_difference` (each later run minus the
-        first).
+        ``"B - A"`` label -> :func:`jailsim.money.tables.budget_difference` (each later run minus
+        the first).
     inputs
         One row per scenario and cost input: ``scenario``, ``input``, ``value``, ``unit``,
         ``used``, ``source``.

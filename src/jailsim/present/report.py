@@ -24,10 +24,10 @@ from jailsim.base.atomic import atomic_write_text
 from jailsim.base.errors import ScenarioError
 from jailsim.present.figures import differences, sensitivity_indices, sweep_metrics
 from jailsim.results import plots
-from jailsim.results.metrics import HEADLINE as EXPERIMENT_HEADLINE
-from jailsim.results.metrics import METRICS
+from jailsim.results.metrics import HEADLINE, METRICS
 from jailsim.results.result import Result
 from jailsim.results.rundir import as_written
+from jailsim.scenario.reference import field_unit
 
 REPORT_NAME = "report.html"
 
@@ -96,7 +96,8 @@ def _plain_summary(summary: dict, result: Result) -> str:
     return f"<p>{text}</p>"
 
 
-HEADLINE = ["adp", "mean_los_days", "mean_los_days_detainer", "bed_days", "hold_bed_days",
+#: Metrics the report tells in words and shows in its tables.
+REPORTED = ["adp", "mean_los_days", "mean_los_days_detainer", "bed_days", "hold_bed_days",
             "attributable_bed_days", "detainers", "ice_transfers", "lapsed_detainers",
             "citizen_detainers"]
 
@@ -114,7 +115,7 @@ def _comparison_body(folder: Path) -> tuple[str, list[str]]:
     base = comp["baseline"]
     sentences, tables, figures = [], [], []
     for label, diffs in comp["differences"].items():
-        for name in HEADLINE:
+        for name in REPORTED:
             d = diffs.get(name)
             if d is None or d["diff"] is None:
                 continue
@@ -135,7 +136,7 @@ def _comparison_body(folder: Path) -> tuple[str, list[str]]:
                       f"<th>{html.escape(label)}</th><th>difference [95% interval]</th></tr>"
                       f"{rows}</table>")
         frame = pd.DataFrame(diffs).T
-        keep = [m for m in HEADLINE if m in frame.index and pd.notna(frame.loc[m, "pct"])]
+        keep = [m for m in REPORTED if m in frame.index and pd.notna(frame.loc[m, "pct"])]
         figures.append(_png(differences(
             frame.loc[keep, ["pct", "pct_ci_low", "pct_ci_high"]].astype(float),
             title=f"{label} compared with {base}: paired differences",
@@ -177,15 +178,13 @@ def _inputs(folder: Path) -> list[str]:
 
 def _sweep_body(folder: Path) -> tuple[str, list[str]]:
     """Title and body of the report of a ``jailsim sweep`` folder."""
-    from jailsim.scenario.reference import field_unit
-
     info = json.loads((folder / "sweep.json").read_text())
     factors = list(info["factors"])
     # a factor's value "null" (e.g. no seat limit) is a value, not a missing one
     table = pd.read_csv(folder / "sweep.csv", keep_default_na=False,
                         na_values={c: ["", "nan", "NaN"] for c in ("mean", "ci_low", "ci_high")})
     table[factors] = table[factors].replace("", "null")  # the CSV writes null as ""
-    metrics = [m for m in EXPERIMENT_HEADLINE if m in set(table["metric"])]
+    metrics = [m for m in HEADLINE if m in set(table["metric"])]
     points = table.drop_duplicates("point")[["point", *factors]]
     source = (f"jailsim — sweep of scenario '{info['scenario']}', seed {info['seed']}, "
               f"{info['replications']} replications per design point, engine {info['engine']}")

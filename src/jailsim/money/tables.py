@@ -1,0 +1,194 @@
+"""Budget tables: each budget line's mean and t-interval across a run's replications.
+
+Each replication is priced on its own (:func:`jailsim.money.lines.replication_budget`), and
+across replications each line gets a mean and a t-interval. Between two scenarios run with the
+same seed (common random numbers) replication ``r`` of one is paired with replication ``r`` of
+the other, and the interval of the difference is a paired t-interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from jailsim.model.policy import Policy
+from jailsim.money.lines import LINES, costs_of, replication_budget, unit
+from jailsim.results.metrics import mean_interval
+from jailsim.results.result import Result
+from jailsim.scenario.costs import schedule_by_day
+from jailsim.scenario.schema import Scenario
+
+__all__ = [
+    "budget_difference",
+    "budget_lines",
+    "budget_notes",
+    "budget_table",
+]
+
+
+def budget_lines(result: Result, per: str = "year") -> pd.DataFrame:
+    """One row per replication (index ``replication``), one column per line of ``LINES``."""
+    sc = result.scenario
+    costs_of(sc)
+    census = dict(tuple(result.census.groupby("replication", sort=True)))
+    bookings = dict(tuple(result.bookings.groupby("replication", sort=True, observed=True)))
+    rows = {}
+    for r, c in census.items():
+        b = bookings.get(r, result.bookings.iloc[:0])
+        rows[int(r)] = replication_budget(sc, b, c.reset_index(drop=True), per)
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "replication"
+    return frame
+
+
+def _t_table(frame: pd.DataFrame, per: str, confidence: float) -> pd.DataFrame:
+    rows = {}
+    for line in LINES:
+        mean, half, n = mean_interval(frame[line].to_numpy(dtype=float), confidence)
+        rows[line] = {
+            "group": LINES[line][0],
+            "unit": unit(line, per),
+            "mean": mean,
+            "ci_low": mean - half,
+            "ci_high": mean + half,
+            "n": n,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "line"
+    return table
+
+
+def _window(sc: Scenario) -> tuple[dt.date, dt.date]:
+    first = sc.start_date + dt.timedelta(days=sc.warmup)
+    last = sc.start_date + dt.timedelta(days=sc.horizon)
+    return first, last
+
+
+def budget_table(result: Result, per: str = "year", confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and t-interval of each budget line across replications (rows: ``LINES``).
+
+    Columns ``group``, ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``. ``attrs`` holds the
+    scenario name, the basis, the seed and the window's dates. With one replication the
+    interval is NaN.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, replications=2, days=60)
+    >>> t = jailsim.budget_table(res)
+    >>> list(t.columns)
+    ['group', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
+    >>> t.loc["bed_days", "unit"], int(t.loc["bed_days", "n"])
+    ('bed-days/yr', 2)
+    """
+    table = _t_table(budget_lines(result, per), per, confidence)
+    first, last = _window(result.scenario)
+    table.attrs.update(
+        scenario=result.scenario.name,
+        per=per,
+        seed=result.seed,
+        replications=result.scenario.replications,
+        window=(first.isoformat(), last.isoformat()),
+        confidence=confidence,
+    )
+    return table
+
+
+def budget_difference(
+    result_a: Result, result_b: Result, per: str = "year", confidence: float = 0.95
+) -> pd.DataFrame:
+    """Paired differences B - A of every budget line, with t-intervals over replications.
+
+    Replication ``r`` of B is paired with replication ``r`` of A. Run with the same seed, the
+    two share their random streams (common random numbers) and the interval is much narrower
+    than for independent runs; with different seeds the pairs are independent and the
+    interval is still valid, only wider.
+
+    Raises
+    ------
+    ValueError
+        When the two results do not have the same replications.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> c = jailsim.compare(["jailsim:jem.yaml", "jailsim:wso.yaml"], seed=1,
+    ...                     replications=2, days=60)
+    >>> d = jailsim.budget_difference(c.results["JEM"], c.results["WSO"])
+    >>> list(d.columns)
+    ['group', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
+    >>> bool(d.loc["bed_days", "mean"] < 0)  # WSO holds fewer people than JEM
+    True
+    """
+    a, b = budget_lines(result_a, per), budget_lines(result_b, per)
+    if list(a.index) != list(b.index):
+        raise ValueError(
+            f"cannot pair {result_b.scenario.name!r} with {result_a.scenario.name!r}: "
+            f"replications {list(b.index)[:5]}... vs {list(a.index)[:5]}...; run both with "
+            "the same --replications and --seed"
+        )
+    table = _t_table(b - a, per, confidence)
+    table.attrs.update(
+        a=result_a.scenario.name,
+        b=result_b.scenario.name,
+        per=per,
+        paired=result_a.seed == result_b.seed,
+        confidence=confidence,
+    )
+    return table
+
+
+def budget_notes(result: Result, per: str = "year") -> list[str]:
+    """What a reader of the budget should know about this run, one sentence each.
+
+    Notes that may signal a mistake in the inputs start with ``"warning: "``.
+    """
+    sc = result.scenario
+    costs = costs_of(sc)
+    first, last = _window(sc)
+    window = sc.horizon - sc.warmup
+    notes = [
+        f"{sc.name}: measurement window of {window:g} days from {first} (after {sc.warmup:g} "
+        f"days of warm-up, to the horizon on {last}); {sc.replications} replications, seed "
+        f"{result.seed}, engine {result.engine}.",
+        (
+            f"{sc.name}: figures are per year (window totals x 365.25 / {window:g})."
+            if per == "year"
+            else f"{sc.name}: figures are totals over the {window:g}-day window."
+        ),
+    ]
+    dates = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D"))
+    uncovered = int((schedule_by_day(costs.bed_day_cost_usd_per_day, dates) == 0).sum())
+    if uncovered:
+        notes.append(
+            f"warning: {sc.name}: the bed-day cost is $0 on {uncovered} days of the window "
+            "(no dated value covers them); check costs.bed_day_cost_usd_per_day."
+        )
+    policy = Policy.build(sc)
+    for model, block in (("jem", costs.program.jem), ("wso", costs.program.wso)):
+        on = getattr(policy, f"{model}_on")
+        if not on.any():
+            continue
+        if block is None:
+            notes.append(
+                f"warning: {sc.name}: the scenario runs {model.upper()} but "
+                f"costs.program.{model} is missing: no program cost counted for it."
+            )
+            continue
+        if not on.all():
+            spans = ", ".join(f"from {label}" if flag else f"not from {label}"
+                              for label, flag in zip(policy.labels, on, strict=True))
+            notes.append(
+                f"{sc.name}: {model.upper()} program costs follow the dated changes ({spans}), "
+                "with initial training on each day the program starts."
+            )
+        if block.start or block.end:
+            first_day, last_day = block.start or "the start", block.end or "the end"
+            notes.append(
+                f"warning: {sc.name}: the {model.upper()} program is costed from {first_day} to "
+                f"{last_day}; these dates change the dollars only: the jail is simulated with "
+                "the program whenever the scenario runs it (program, changes:)."
+            )
+    return notes

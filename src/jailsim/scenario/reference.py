@@ -10,7 +10,8 @@ comment block just above the field belong to the field; a field without any of t
 comment block at the top of its mapping (``ror`` and ``bail`` under ``pretrial``, say).
 
 ``python -m jailsim.scenario.reference`` prints the Markdown; ``--write`` updates
-``docs/scenario_reference.md``, which ``tests/test_reference.py`` keeps in step with the code.
+``docs/scenario_reference.md``, which ``tests/scenario/test_reference.py`` keeps in step with
+the code.
 """
 
 from __future__ import annotations
@@ -432,7 +433,7 @@ def render(base: str | Path | None = None) -> str:
         "distributions are written `{dist: lognormal, median: 8h, p90: 3d}` and the like "
         "(see the README).",
         "",
-        f"Regenerate with `{COMMAND}`; `tests/test_reference.py` fails when this file is "
+        f"Regenerate with `{COMMAND}`; `tests/scenario/test_reference.py` fails when this file is "
         "out of date.",
     ]
     blocks: dict[str, list[Row]] = {}

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import jailsim
-from _support import SCENARIOS
 from jailsim.cli import budget as cli_budget
 from jailsim.money.lines import LINES
 from jailsim.money.workbook import SHEETS, build_budget, long_table, write_csv, write_xlsx
+from tests.conftest import SCENARIOS
 
 SMALL = ["--days", "150", "--engine", "vector"]
 

@@ -16,14 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jailsim
-from _support import SHIPPED
 from jailsim.engines import ENGINES
 from jailsim.experiments.replication import bookings_frame
 from jailsim.model.context import Context
 from jailsim.model.population import Population
 from jailsim.results.census import daily_census
 from jailsim.results.metrics import replication_metrics
-from test_engines_equal import scenarios
+from tests.conftest import SHIPPED
+from tests.engines.conftest import scenarios
 
 WARM = [p for p in SHIPPED if jailsim.load(p).warm_start.kind == "steady_state"]
 

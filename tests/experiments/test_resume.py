@@ -15,7 +15,7 @@ import pytest
 
 from jailsim.cli.main import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # The SimPy engine (~0.7 s per replication here) so the run lasts a few seconds.
 ARGS = ["run", "scenarios/jem.yaml", "--seed", "7", "-r", "4", "--days", "120",
         "--warmup-days", "20", "--engine", "des", "--quiet"]

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from _support import base
 from jailsim.model.arrivals import (
     expected_count,
     hour_of_week_weights,
@@ -17,6 +16,7 @@ from jailsim.model.arrivals import (
     sample_arrivals,
 )
 from jailsim.model.clock import Clock
+from tests.conftest import base
 
 MONDAY = dt.date(2025, 1, 6)
 WEDNESDAY = dt.date(2025, 1, 8)

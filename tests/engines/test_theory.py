@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 import jailsim
-from _support import infinite_server
+from tests.conftest import infinite_server
 
 
 def erlang_c_wait(lam: float, mu: float, c: int) -> float:

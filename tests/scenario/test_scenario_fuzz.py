@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from jailsim.base.errors import ScenarioError
 from jailsim.scenario import Scenario, load
 from jailsim.scenario.loading import read_yaml
-
-SHIPPED = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+from tests.conftest import SHIPPED
 
 ODD = [
     None,

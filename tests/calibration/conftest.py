@@ -8,9 +8,9 @@ from pathlib import Path
 from scipy import special
 
 import jailsim
-from _support import base
 from jailsim.calibration.fittedscenario import COURT
 from jailsim.county.exports import to_export
+from tests.conftest import base
 
 #: Truth of the round trip: pretrial release share, release delay and disposition time
 #: (lognormal median and 90th percentile, days) by charge.

@@ -12,7 +12,6 @@ import pytest
 from scipy import stats
 
 import jailsim
-from _support import infinite_server
 from jailsim.base.errors import ScenarioError
 from jailsim.cli.main import main
 from jailsim.engines import des, vector
@@ -20,7 +19,8 @@ from jailsim.engines.roster import RosterWarning
 from jailsim.experiments.replication import run_replication, sample_population
 from jailsim.model.context import Context
 from jailsim.scenario.loading import dump_resolved
-from test_engines_equal import assert_same_timeline
+from tests.conftest import infinite_server
+from tests.engines.conftest import assert_same_timeline
 
 START = dt.datetime(2025, 1, 6)  # start_date of base_county.yaml
 

@@ -74,7 +74,7 @@ def test_demo_prints_side_by_side_table(tmp_path, capsys):
 
 
 def test_readme_documents_every_metric():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [name for name in METRICS if f"`{name}`" not in readme]
     assert not missing, missing
 

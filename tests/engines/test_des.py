@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import simpy
 
-from _support import infinite_server
 from jailsim.engines import des
 from jailsim.model.context import Context
 from jailsim.model.population import Population
 from jailsim.model.timetable import WeeklyStep
+from tests.conftest import infinite_server
 
 HOUR = 1.0 / 24.0
 
@@ -138,9 +138,9 @@ def test_an_officer_coming_on_duty_at_a_deadline_is_too_late():
     """Ties: a WSO shift starts at Wed 00:00, exactly the business-hours cap of holds that
     start at the weekend. Service must start before the cap (the vector engine's rule), so
     those holds lapse on both engines, and everyone behind them is served at the same times."""
-    from _support import base
     from jailsim.engines import vector
-    from test_engines_equal import assert_same_timeline
+    from tests.conftest import base
+    from tests.engines.conftest import assert_same_timeline
 
     sc = base().with_({
         "horizon": "60d", "warmup": "5d", "program": "wso",

@@ -11,10 +11,10 @@ import pytest
 from scipy import stats
 
 import jailsim
-from _support import infinite_server
 from jailsim.cli.main import main
 from jailsim.experiments.comparison import COLUMNS, independent_seed, paired_differences
 from jailsim.results.metrics import METRICS
+from tests.conftest import infinite_server
 
 PAIR = ["scenarios/jem.yaml", "scenarios/wso.yaml"]
 SMALL = ["--days", "120", "--warmup-days", "20", "--engine", "vector", "--quiet"]

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _support import infinite_server
 from jailsim.base.errors import ScenarioError
 from jailsim.cli.main import main
 from jailsim.experiments.sensitivity import Parameter, analyze_sensitivity, parameters, parse_params
+from tests.conftest import infinite_server
 
 pytest.importorskip("SALib")
 

@@ -28,8 +28,7 @@ from jailsim.scenario.memory import (
 )
 from jailsim.scenario.paths import set_dotted
 from jailsim.scenario.units import parse_duration, parse_rate
-
-SHIPPED = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+from tests.conftest import SHIPPED
 
 
 def write(path: Path, text: str) -> Path:

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 import jailsim
-from _support import infinite_server
 from jailsim.model.codes import BAIL
 from jailsim.model.codes import SENTENCE_JAIL as JAIL
 from jailsim.model.codes import SENTENCE_PRISON as PRISON
 from jailsim.model.population import Population
+from tests.conftest import infinite_server
 
 
 def _everyone_foreign_born(citizen_share: float, **extra):

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 import jailsim
-from _support import infinite_server
 from jailsim.base.errors import ScenarioError
 from jailsim.cli.main import main
 from jailsim.experiments.sweeps import design_points, load_sweep, parse_vary
 from jailsim.results.metrics import METRICS
+from tests.conftest import infinite_server
 
 SMALL = ["--days", "120", "--warmup-days", "20", "--engine", "vector", "--quiet"]
 

@@ -8,8 +8,8 @@ import math
 import numpy as np
 
 import jailsim
-from _support import infinite_server
 from jailsim.model.population import Population
+from tests.conftest import infinite_server
 
 WARM = {"kind": "steady_state", "history": "120d"}
 

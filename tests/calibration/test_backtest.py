@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from _export_support import AS_OF, RATE, truth_scenario, write_export
 from jailsim.calibration.backtest import backtest, simulate_window, simulated_census
 from jailsim.cli.calibrate import COMMANDS, add_parsers
 from jailsim.county.exports import read_export
+from tests.calibration.conftest import AS_OF, RATE, truth_scenario, write_export
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _export_support import AS_OF, RATE, write_export
 from jailsim.base.errors import ScenarioError
 from jailsim.calibration.calibrate import calibrate
 from jailsim.county.exports import read_export
+from tests.calibration.conftest import AS_OF, RATE, write_export
 
 HEADER = "booking_no,booking_date,release_date,charge,release_reason,ice_hold\n"
 HOUR = 1 / 24

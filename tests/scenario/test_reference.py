@@ -11,7 +11,7 @@ pytest.importorskip("ruamel.yaml")
 from jailsim.scenario import reference  # noqa: E402
 from jailsim.scenario.schema import Scenario  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

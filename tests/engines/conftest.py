@@ -1,16 +1,19 @@
-"""The heart of the project: both engines give the same timeline for the same draws."""
+"""Shared helpers of the engine tests: the same-timeline assertion and random scenarios.
+
+``assert_same_timeline`` is what "the engines agree" means (every milestone to 1e-9 days,
+every code equal); ``scenarios`` is a hypothesis strategy over the model's switches and dated
+changes, used wherever something must hold for any scenario.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
+import datetime as dt
 
-import jailsim
-from _support import SHIPPED
-from jailsim.engines import des, vector
-from jailsim.model.context import Context
-from jailsim.model.population import Population
+import numpy as np
+from hypothesis import strategies as st
+
 from jailsim.model.timeline import CODE_FIELDS, TIME_FIELDS
+from tests.conftest import base
 
 
 def assert_same_timeline(a, b, tol=1e-9):
@@ -22,30 +25,6 @@ def assert_same_timeline(a, b, tol=1e-9):
     for f in CODE_FIELDS:
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f), err_msg=f)
 
-
-@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
-def test_engines_agree_on_shipped_scenarios(path):
-    sc = jailsim.load(path).with_(horizon="150d", warmup="30d")
-    ctx = Context.build(sc)
-    for rep in range(2):
-        pop = Population.sample(sc, seed=7, replication=rep)
-        assert_same_timeline(des.run(ctx, pop), vector.run(ctx, pop))
-
-
-def test_engines_agree_on_summary():
-    sc = jailsim.load("scenarios/jem_wso.yaml")
-    a = jailsim.simulate(sc, seed=3, replications=2, days=200, warmup_days=50, engine="des")
-    b = jailsim.simulate(sc, seed=3, replications=2, days=200, warmup_days=50, engine="vector")
-    np.testing.assert_allclose(
-        a.summary()["mean"].to_numpy(), b.summary()["mean"].to_numpy(), rtol=1e-9, atol=1e-9
-    )
-
-
-# ------------------------------------------------------------------ randomized scenarios
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from _support import base  # noqa: E402
 
 _shift = st.fixed_dictionaries(
     {
@@ -59,6 +38,7 @@ _shift = st.fixed_dictionaries(
 
 @st.composite
 def scenarios(draw):
+    """A randomized scenario: program, rates, honor, hold and ICE, officers, dated changes."""
     changes = {
         "horizon": f"{draw(st.integers(20, 90))}d",
         "warmup": "5d",
@@ -114,8 +94,6 @@ def _transport(draw):
 
 def _dated_changes(draw, horizon: int) -> list[dict]:
     """Up to three dated changes of the parameters a policy timeline may change."""
-    import datetime as dt
-
     days = sorted(draw(st.sets(st.integers(1, horizon - 1), max_size=3)))
     out = []
     for day in days:
@@ -141,19 +119,3 @@ def _dated_changes(draw, horizon: int) -> list[dict]:
         out.append({"from": (dt.date(2025, 1, 6) + dt.timedelta(days=day)).isoformat(),
                     "set": values})
     return out
-
-
-@settings(max_examples=80, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(sc=scenarios(), seed=st.integers(0, 2**32))
-def test_engines_agree_on_random_scenarios(sc, seed):
-    ctx = Context.build(sc)
-    pop = Population.sample(sc, seed=seed, replication=0)
-    factual = vector.run(ctx, pop)
-    assert_same_timeline(des.run(ctx, pop), factual)
-    # Detainer attribution's counterfactual exits (computed alone, partly taken from the
-    # factual run) are those of the engine run with every detainer effect off.
-    np.testing.assert_array_equal(
-        vector.exit_without_detainers(ctx, pop, factual),
-        vector.run(ctx, pop, detainer_effects=False).exit_at,
-    )

@@ -10,12 +10,12 @@ import pytest
 from scipy import stats
 
 import jailsim
-from _support import SCENARIOS
 from jailsim.base.errors import ScenarioError
 from jailsim.money.lines import LINES
 from jailsim.money.tables import budget_difference, budget_lines, budget_notes, budget_table
 from jailsim.scenario.costs import input_paths, input_rows
 from jailsim.scenario.loading import validate
+from tests.conftest import SCENARIOS
 
 DAYS = 200  # short horizons: the base county warm-starts at steady state, no warm-up needed
 

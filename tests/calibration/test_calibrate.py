@@ -16,7 +16,6 @@ import pytest
 from scipy import special, stats
 
 import jailsim
-from _export_support import AS_OF, RATE, TREND, TRUTH, theta, truth_scenario, write_export
 from jailsim.calibration.backtest import simulate_window
 from jailsim.calibration.calibrate import calibrate
 from jailsim.calibration.stayfamilies import FAMILIES, SESSION_WAIT
@@ -24,6 +23,15 @@ from jailsim.calibration.stayfit import _mean, fit_stays
 from jailsim.calibration.stays import Stays
 from jailsim.cli.calibrate import COMMANDS, add_parsers
 from jailsim.county.exports import read_export
+from tests.calibration.conftest import (
+    AS_OF,
+    RATE,
+    TREND,
+    TRUTH,
+    theta,
+    truth_scenario,
+    write_export,
+)
 
 Z = 4.0
 

@@ -1,0 +1,1 @@
+"""jailsim's tests: one folder per package of src/jailsim (docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Calibration: fits to a booking export, messy exports, the back-test."""

@@ -1,0 +1,1 @@
+"""The command line: every command, its exit codes and its one-line errors."""

@@ -1,0 +1,1 @@
+"""The engines: SimPy and vector, equal booking by booking, against queueing theory."""

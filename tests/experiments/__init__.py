@@ -1,0 +1,1 @@
+"""Experiments: runs, comparisons, sweeps, sensitivity, executors, checkpoints."""

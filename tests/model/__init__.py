@@ -1,0 +1,1 @@
+"""The model layer: arrivals, calendars, policy periods, draws, history trimming, rules."""

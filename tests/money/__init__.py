@@ -1,0 +1,1 @@
+"""The county budget: costs priced day by day, tables and the workbook."""

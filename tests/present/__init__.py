@@ -1,0 +1,1 @@
+"""What a reader sees: the HTML report, in text and in a browser."""

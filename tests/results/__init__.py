@@ -1,0 +1,1 @@
+"""The results layer: records, attribution, census, breakdowns, explanations, figures."""

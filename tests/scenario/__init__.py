@@ -1,0 +1,1 @@
+"""The scenario layer: units, distributions, validation messages, loading, the reference."""

@@ -36,24 +36,3 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-#: The file each kind of output folder writes last (run, comparison, sweep, sensitivity): a
-#: folder holding one holds that output whole.
-MARKERS = ("summary.json", "comparison.json", "sweep.json", "sensitivity.json")
-
-
-def begin_output(folder: str | Path) -> Path:
-    """Ready ``folder`` for a new output and return it.
-
-    Creates it, removes every kind's marker (the new output writes its own last, so until then
-    nothing takes the folder for a finished output, old or new, nor a report for another kind
-    of run) and the temporary files of a writer killed before it could remove them.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in MARKERS:
-        (folder / name).unlink(missing_ok=True)
-    for tmp in folder.glob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
-    return folder

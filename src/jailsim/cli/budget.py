@@ -19,7 +19,7 @@ from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions
 from jailsim.experiments.simulate import simulate
 from jailsim.money.lines import LINES, PER
 from jailsim.money.workbook import Budget, build_budget, write_csv, write_xlsx
-from jailsim.results.tables import cell
+from jailsim.results.tables import cell, text_table
 from jailsim.scenario.loading import load
 
 __all__ = [
@@ -70,19 +70,12 @@ def format_budget(budget: Budget, lines: list[str] | None = None) -> str:
     for name in names:
         rows.append([name, str(first.loc[name, "unit"]),
                      *(_cell(t.loc[name]) for t in columns.values())])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = []
-    group = None
-    for k, r in enumerate(rows):
-        if k and LINES[r[0]][0] != group:
-            group = LINES[r[0]][0]
-            out.append(f"[{group}]")
-        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])]
-        cells += [c.rjust(w) for c, w in zip(r[2:], widths[2:], strict=True)]
-        out.append("  ".join(cells).rstrip())
-        if k == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
+    groups = [None] + [LINES[r[0]][0] for r in rows[1:]]
+
+    def heading(k: int, row: list[str]) -> str | None:
+        return f"[{groups[k]}]" if groups[k] != groups[k - 1] else None
+
+    return text_table(rows, heading=heading)
 
 
 def _replications(args, first) -> int:

@@ -191,6 +191,13 @@ def _stem(path: Path) -> str:
     return Path(str(path).rpartition(":")[2]).stem
 
 
+def _report(folder: Path, out: Path | None = None) -> Path:
+    """Write the HTML report of an output folder (matplotlib is loaded only for it)."""
+    from jailsim.present.report import write_report
+
+    return write_report(folder, out)
+
+
 def cmd_validate(args) -> int:
     """Validate each file; print one line per file or per problem."""
     status = 0
@@ -283,9 +290,7 @@ def cmd_sweep(args) -> int:
     _resumed(result.tally, out)
     print(f"wrote {out}/sweep.csv (one row per design point and metric), replications.csv, "
           "sweep.json")
-    from jailsim.present.report import write_report
-
-    print(f"report: {write_report(out)}")
+    print(f"report: {_report(out)}")
     return 0
 
 
@@ -306,9 +311,7 @@ def cmd_sensitivity(args) -> int:
     print()
     _resumed(result.tally, out)
     print(f"wrote {out}/sensitivity.csv, samples.csv, sensitivity.json")
-    from jailsim.present.report import write_report
-
-    print(f"report: {write_report(out)}")
+    print(f"report: {_report(out)}")
     return 0
 
 
@@ -325,17 +328,13 @@ def cmd_demo(args) -> int:
     print(f"jailsim {__version__}: the default county under JEM and under WSO, on the same "
           "bookings (common random numbers)")
     _print_comparison(comp, DEMO_METRICS, args.out)
-    from jailsim.present.report import write_report
-
-    print(f"report: {write_report(args.out)}")
+    print(f"report: {_report(args.out)}")
     return 0
 
 
 def cmd_report(args) -> int:
     """Write the HTML report of an output folder and print its path."""
-    from jailsim.present.report import write_report
-
-    print(write_report(args.folder, args.out))
+    print(_report(args.folder, args.out))
     return 0
 
 

@@ -38,7 +38,7 @@ from jailsim.experiments.prepared import PreparedRun, prepare
 from jailsim.results.metrics import METRICS
 from jailsim.results.result import Result
 from jailsim.results.rundir import begin_output
-from jailsim.results.tables import _fmt, cell
+from jailsim.results.tables import _fmt, cell, text_table
 from jailsim.scenario.loading import load
 from jailsim.scenario.memory import check_memory
 from jailsim.scenario.schema import Scenario
@@ -241,15 +241,7 @@ class Comparison:
                 row.append(_interval(r["diff"], r["diff_ci_low"], r["diff_ci_high"]))
                 row.append(_interval(r["pct"], r["pct_ci_low"], r["pct_ci_high"], pct=True))
             rows.append(row)
-        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-        lines = []
-        for k, r in enumerate(rows):
-            cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])]
-            cells += [c.rjust(w) for c, w in zip(r[2:], widths[2:], strict=True)]
-            lines.append("  ".join(cells))
-            if k == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return text_table(rows)
 
 
 def _interval(mean: float, lo: float, hi: float, pct: bool = False) -> str:

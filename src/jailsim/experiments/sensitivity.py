@@ -41,6 +41,7 @@ from jailsim.experiments.options import RunOptions, options_from
 from jailsim.experiments.prepared import prepare
 from jailsim.results.metrics import HEADLINE, METRICS
 from jailsim.results.rundir import begin_output
+from jailsim.results.tables import text_table
 from jailsim.scenario.loading import dump_resolved, load
 from jailsim.scenario.memory import check_memory
 from jailsim.scenario.paths import get_dotted
@@ -272,15 +273,7 @@ class Sensitivity:
                     text += f" ± {_num((hi - lo) / 2)}"
                 cells.append(text)
             rows.append([metric, param, *cells])
-        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-        lines = []
-        for k, r in enumerate(rows):
-            cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])]
-            cells += [c.rjust(w) for c, w in zip(r[2:], widths[2:], strict=True)]
-            lines.append("  ".join(cells))
-            if k == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return text_table(rows)
 
 
 def _num(x: float) -> str:

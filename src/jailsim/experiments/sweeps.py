@@ -44,7 +44,7 @@ from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions, option
 from jailsim.experiments.prepared import prepare
 from jailsim.results.metrics import METRICS, summarize
 from jailsim.results.rundir import begin_output
-from jailsim.results.tables import cell
+from jailsim.results.tables import cell, text_table
 from jailsim.scenario.loading import (
     SHIPPED_PREFIX,
     dump_resolved,
@@ -234,13 +234,7 @@ class Sweep:
             row = [str(p), *(str(d[k]) for k in paths)]
             row += [cell(t.loc[(p, m)]) for m in metrics]
             rows.append(row)
-        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-        lines = []
-        for k, r in enumerate(rows):
-            lines.append("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
-            if k == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return text_table(rows, left=0)
 
 
 def sweep(

@@ -1,8 +1,13 @@
-"""Plain-text tables for the terminal: metrics side by side, mean with its 95% interval."""
+"""Plain-text tables for the terminal: metrics side by side, mean with its 95% interval.
+
+Every table the command line prints is laid out by :func:`text_table`: names aligned left,
+numbers right, a rule under the header.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -37,12 +42,28 @@ def side_by_side(summaries: dict[str, pd.DataFrame], metrics: list[str] | None =
     rows = [header]
     for name in names:
         rows.append([name, METRICS[name][0], *(cell(s.loc[name]) for s in summaries.values())])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    return text_table(rows)
+
+
+def text_table(
+    rows: list[list[str]],
+    left: int = 2,
+    heading: Callable[[int, list[str]], str | None] | None = None,
+) -> str:
+    """Rows of cells (the first is the header) as aligned text, a rule under the header.
+
+    The first ``left`` columns are aligned left (names), the others right (numbers).
+    ``heading(k, row)``: a line to put before row ``k`` (a section heading), or None.
+    """
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for k, r in enumerate(rows):
-        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])]
-        cells += [c.rjust(w) for c, w in zip(r[2:], widths[2:], strict=True)]
-        lines.append("  ".join(cells))
+        line = heading(k, r) if heading is not None and k else None
+        if line is not None:
+            lines.append(line)
+        cells = [c.ljust(w) if i < left else c.rjust(w)
+                 for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -43,6 +43,8 @@ __all__ = ["Scenario", "from_data"]
 
 #: Where a validated scenario keeps its periods (see :meth:`Scenario.periods`).
 _PERIODS = "_periods"
+#: Fields a run fixes that no policy period depends on.
+_RUN_SETTINGS = {"seed", "replications", "jailsim_version"}
 
 
 class Scenario(Frozen):
@@ -179,7 +181,8 @@ class Scenario(Frozen):
         """The scenario in force in each policy period, period 0 first (``(self,)`` if none).
 
         Computed once, when the scenario is validated (:mod:`jailsim.scenario.changes`), and
-        shared by everything that looks up the policy of a period.
+        shared by everything that looks up the policy of a period. Only their policy is read:
+        a copy with another seed (``model_copy``) keeps the periods computed before.
         """
         if not self.changes:
             return (self,)
@@ -190,9 +193,13 @@ class Scenario(Frozen):
         return found
 
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Scenario:
-        """A copy (see pydantic); with ``update``, its periods are computed anew when asked."""
+        """A copy (see pydantic); updating a field the policy depends on drops its periods.
+
+        Its periods are then computed anew when asked; a copy with another seed, number of
+        replications or version stamp (what a run fixes) keeps them.
+        """
         out = super().model_copy(update=update, deep=deep)
-        if update:
+        if update and not set(update) <= _RUN_SETTINGS:
             out.__dict__.pop(_PERIODS, None)
         return out
 

@@ -45,6 +45,9 @@ def truth_scenario(**changes):
         "arrivals.bookings.rate": f"{RATE}/day",
         "arrivals.bookings.profile.trend_per_year": TREND,
         "court": COURT,
+        # ICE as the hold fit reads an export: it comes or the hold lapses (no cancellations)
+        "ice.p_pickup": 0.4,
+        "ice.p_cancel": 0.0,
     }
     for charge, t in TRUTH.items():
         data[f"charges.{charge}.pretrial"] = {"ror": 0.0, "bail": t["share"], "post": 1.0,

@@ -55,6 +55,13 @@ def scenarios(draw):
         "ice.pickup_delay": draw(
             st.sampled_from(["0h", "30h", {"dist": "exponential", "mean": "20h"}])
         ),
+        "ice.p_cancel": draw(st.sampled_from([0.0, 0.0, 0.5, 1.0])),
+        "ice.cancel_delay": draw(
+            st.sampled_from(["0h", "6h", {"dist": "exponential", "mean": "20h"}])
+        ),
+        "ice.igsa": draw(st.sampled_from([None, None, {"share": 0.5, "stay": "3d"},
+                                          {"share": 1.0, "stay": {"dist": "exponential",
+                                                                  "mean": "2d"}}])),
         "jem.officers": draw(st.integers(0, 3)),
         "jem.shifts": draw(st.lists(_shift, max_size=3)),
         "jem.queue_delay": draw(st.sampled_from(["0h", "2h", "1d"])),
@@ -111,6 +118,9 @@ def _dated_changes(draw, horizon: int) -> list[dict]:
                 ["0h", "10h", {"dist": "exponential", "mean": "2d"}]
             ),
             "ice.transport": st.one_of(st.just({"times": "continuous"}), st.builds(dict)),
+            "ice.p_cancel": st.sampled_from([0.0, 0.7]),
+            "ice.cancel_delay": st.sampled_from(["2h", {"dist": "exponential", "mean": "1d"}]),
+            "ice.igsa": st.sampled_from([None, {"share": 0.7, "stay": "1d"}]),
         }
         keys = draw(st.lists(st.sampled_from(sorted(options)), min_size=1, max_size=4, unique=True))
         values = {k: draw(options[k]) for k in keys}

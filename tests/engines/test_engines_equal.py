@@ -47,3 +47,23 @@ def test_engines_agree_on_random_scenarios(sc, seed):
         vector.exit_without_detainers(ctx, pop, factual),
         vector.run(ctx, pop, detainer_effects=False).exit_at,
     )
+
+
+def test_engines_agree_when_ice_cancels_and_keeps_people_under_an_igsa():
+    """Cancellations (racing pickups, during warrant service and transport waits) and IGSA
+    stays after custody, with JEM, WSO and seat-limited transport runs together."""
+    sc = jailsim.load("scenarios/jem_wso.yaml").with_({
+        "horizon": "120d", "warmup": "10d",
+        "ice.p_pickup": 0.8, "ice.p_cancel": 0.5,
+        "ice.cancel_delay": {"dist": "exponential", "mean": "18h"},
+        "ice.transport": {"times": ["06:00", "18:00"], "seats": 2},
+        "ice.igsa": {"share": 0.5, "stay": {"dist": "exponential", "mean": "4d"}},
+    })
+    ctx = Context.build(sc)
+    pop = Population.sample(sc, seed=3, replication=0, context=ctx)
+    tl = vector.run(ctx, pop)
+    assert_same_timeline(des.run(ctx, pop), tl)
+    reasons = np.bincount(tl.exit_reason, minlength=5)
+    assert reasons[4] > 10 and reasons[1] > 10 and reasons[2] > 0  # cancelled, to ICE, lapsed
+    kept = tl.exit_at > tl.ice_custody_at
+    assert kept.sum() > 5 and (tl.exit_reason[kept] == 1).all()

@@ -106,3 +106,45 @@ def test_erlang_c_formula_known_value():
     assert erlang_c_wait(0.5, 1.0, 1) == pytest.approx(1.0)
     # M/M/2 with a = 1: P(wait) = 1/3, Wq = (1/3)/(2-1)
     assert erlang_c_wait(1.0, 1.0, 2) == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("engine", ["des", "vector"])
+def test_cancellation_and_pickup_race_before_the_cap(engine):
+    """ICE comes at rate mu, cancels at rate theta, the cap is c: the hold lasts
+    min(Exp(mu + theta), c) and ends in ICE custody with probability
+    mu / (mu + theta) (1 - exp(-(mu + theta) c)).
+
+    Everyone is a removable noncitizen with a detainer lodged at booking, held at release
+    (honor all, no refusals); ICE always comes and always cancels, each after an exponential
+    delay from the start of the hold, and comes whenever ready (continuous transport).
+    Tolerances: 4 standard errors of the mean hold and of the share.
+    """
+    mu, theta, c = 1 / 1.0, 1 / 2.0, 2.0  # per day; cap 48 h
+    sc = infinite_server(rate="30/day", horizon="300d", warmup="30d").with_({
+        "arrivals.bookings.foreign_born": 1.0,
+        "arrivals.bookings.citizen_given_foreign_born": 0.0,
+        "arrivals.bookings.removable_given_noncitizen": 1.0,
+        "arrivals.bookings.dhs_record_given_noncitizen": 1.0,
+        "biometric.p_lodge": 1.0, "biometric.delay": "0h", "biometric.missed_record": 0.0,
+        "honor.policy": "all", "honor.refusal_probability": 0.0,
+        "hold.rule": "calendar_48h", "hold.cap": f"{c}d",
+        "ice.p_pickup": 1.0, "ice.pickup_delay": {"dist": "exponential", "mean": "1d"},
+        "ice.p_cancel": 1.0, "ice.cancel_delay": {"dist": "exponential", "mean": "2d"},
+        "ice.transport": {"times": "continuous"},
+    })
+    res = jailsim.simulate(sc, seed=5, replications=2, engine=engine)
+    b = res.bookings
+    done = b[b.hold_start_at.notna() & b.exit_reason.isin(["ice_transfer", "cancelled",
+                                                           "lapsed"])]
+    assert len(done) > 10_000
+    rate = mu + theta
+    hours = done.hold_hours.to_numpy()
+    mean = (1 - math.exp(-rate * c)) / rate * 24  # E[min(Exp(rate), c)], hours
+    assert abs(hours.mean() - mean) < 4 * hours.std() / math.sqrt(len(hours))
+    share = mu / rate * (1 - math.exp(-rate * c))
+    got = (done.exit_reason == "ice_transfer").mean()
+    assert abs(got - share) < 4 * math.sqrt(share * (1 - share) / len(done))
+    cancelled = theta / rate * (1 - math.exp(-rate * c))
+    got = (done.exit_reason == "cancelled").mean()
+    assert abs(got - cancelled) < 4 * math.sqrt(cancelled * (1 - cancelled) / len(done))
+    assert (done.hold_hours <= c * 24 + 1e-6).all()

@@ -144,6 +144,7 @@ def test_error_rates_move_only_their_own_draws(change, moved):
             "jail_days": pop.sentence == JAIL,
             "prison_delay": pop.sentence == PRISON,
             "pickup_delay": detainer,
+            "cancel_delay": detainer,
             "service_time": detainer,
         }
 

@@ -86,7 +86,7 @@ def test_keeping_only_who_is_in_custody_at_day_zero_would_not_do():
     arrays = {
         f: getattr(whole, f)[..., keep]
         for f in whole.__dataclass_fields__
-        if f not in ("replication", "booking_id")
+        if f not in ("replication", "booking_id") and getattr(whole, f) is not None
     }
     in_custody = Population(replication=1, booking_id=np.flatnonzero(keep), **arrays)
     a = _tables(sc, 5, "vector", False)[1]

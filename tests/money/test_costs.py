@@ -45,7 +45,7 @@ EVERYTHING = {
 
 @pytest.fixture(scope="module")
 def wso():
-    return run("wso.yaml", EVERYTHING)
+    return run("wso_igsa.yaml", EVERYTHING)
 
 
 @pytest.fixture(scope="module")
@@ -107,15 +107,18 @@ def test_priced_lines_are_bed_days_times_rate_exactly(wso, jem, per):
             )
 
 
-def test_each_hold_day_is_paid_once(wso, jem):
+def test_hold_days_and_igsa_days_are_paid_apart(wso, jem):
     w = budget_lines(wso, per="window")
-    # with an IGSA, days after warrant service are IGSA days, the rest per-hold-day days
-    np.testing.assert_allclose(w.paid_hold_bed_days + w.igsa_bed_days, w.hold_bed_days,
-                               rtol=1e-9)
+    # every hold day (release to ICE custody) at the hold-day rate; the days ICE's detainees
+    # stay here under the IGSA at the IGSA per-diem, and they are the census's IGSA days
+    assert (w.paid_hold_bed_days == w.hold_bed_days).all()
     assert (w.igsa_bed_days > 0).all()
-    j = budget_lines(jem, per="window")  # no IGSA (and no warrants): every hold day per day
-    assert (j.paid_hold_bed_days == j.hold_bed_days).all()
-    assert (j.igsa_usd == 0).all()
+    np.testing.assert_allclose(w.igsa_usd, 88.0 * w.igsa_bed_days, rtol=1e-9)
+    census = wso.census
+    days = census[census.day < DAYS].groupby("replication")["ice_detainees"].sum().to_numpy()
+    np.testing.assert_allclose(w.igsa_bed_days.to_numpy(), days, rtol=1e-9)
+    j = budget_lines(jem, per="window")  # no IGSA: no IGSA days
+    assert (j.igsa_bed_days == 0).all() and (j.igsa_usd == 0).all()
 
 
 def test_table_means_keep_the_identities(wso):
@@ -133,7 +136,7 @@ def test_table_means_keep_the_identities(wso):
     assert t.loc["jail_cost_usd", "mean"] == pytest.approx(x.mean(), rel=1e-12)
     assert t.loc["jail_cost_usd", "ci_high"] - t.loc["jail_cost_usd", "mean"] == pytest.approx(
         half, rel=1e-9)
-    assert t.attrs["scenario"] == "WSO" and t.attrs["seed"] == 7
+    assert t.attrs["scenario"] == "WSO with an IGSA" and t.attrs["seed"] == 7
 
 
 def test_hours_worked_salary_is_simulated_service_time(wso):
@@ -363,10 +366,10 @@ def test_every_input_is_listed_with_a_unit_and_a_source():
         assert row["source"] != "set in the scenario; no source given", row
 
 
-def test_shipped_defaults_cite_facts_section_8_or_say_why_not():
+def test_shipped_defaults_cite_sources_section_8_or_say_why_not():
     costs = jailsim.load(SCENARIOS / "base_county.yaml").costs
     for key, text in costs.sources.items():
-        assert "facts §" in text or "assumption" in text or "no figure" in text \
+        assert "sources §" in text or "assumption" in text or "no figure" in text \
             or "derived" in text or "included in" in text, (key, text)
     assert not math.isnan(costs.bed_day_cost_usd_per_day[0].usd)
 

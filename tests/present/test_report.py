@@ -90,7 +90,7 @@ def test_sweep_report_says_where_each_metric_is_lowest(sweep_folder):
     """On common random numbers every hold is cut at the cap, so a 24-hour cap can never
     give more hold bed-days than a 48-hour one: the lowest point must have hold.cap=24h."""
     page = write_report(sweep_folder).read_text()
-    sentence = re.search(r"<li><b>bed-days spent held for ICE past release[^<]*</b>.*?</li>",
+    sentence = re.search(r"<li><b>bed-days held for ICE past release[^<]*</b>.*?</li>",
                          page)
     assert sentence, "no plain-words sentence for hold_bed_days"
     lowest = re.search(r"lowest .*? at (jem\.officers=\d, hold\.cap=\w+);", sentence[0])

@@ -13,7 +13,7 @@ from jailsim.model.context import Context
 from jailsim.model.population import Population
 from jailsim.results.census import daily_census, presence, step_integral
 
-EXITS = {"released", "ice_transfer", "lapsed", "prison", "censored"}
+EXITS = {"released", "ice_transfer", "lapsed", "prison", "cancelled", "censored"}
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,8 @@ def test_holds_never_exceed_the_cap(rule):
 
 def test_pickup_after_the_cap_is_a_lapse():
     sc = jailsim.load("scenarios/jem.yaml").with_(
-        {"ice.p_pickup": 1.0, "ice.pickup_delay": "60h", "horizon": "200d", "warmup": "20d"}
+        {"ice.p_pickup": 1.0, "ice.pickup_delay": "60h", "ice.p_cancel": 0.0, "horizon": "200d",
+         "warmup": "20d"}
     )
     b = jailsim.simulate(sc, seed=1, engine="vector").bookings
     held = b[b.hold_start_at.notna() & (b.exit_reason != "censored")]

@@ -67,7 +67,7 @@ def test_values_and_sources_come_from_the_file(rows):
     by = {r.path: r for r in rows}
     # a comment on the field's line, with its continuation line
     assert by["jail.rated_capacity"].value == "685"
-    assert "facts §6" in by["jail.rated_capacity"].source
+    assert "sources §6" in by["jail.rated_capacity"].source
     assert by["arrivals.bookings.rate"].source.endswith("664,200 ADP)")
     # a comment block just above a field
     assert by["ice.pickup_delay"].source.startswith("Cooperative high-volume jails")

@@ -178,12 +178,16 @@ def _hold_blocks(data, comments, holds: HoldFit, base) -> None:
         med, p90 = holds.pickup
         data["ice"] = {"p_pickup": _r(holds.p_pickup, 4),
                        "pickup_delay": {"dist": "lognormal", "median": format_days(med),
-                                        "p90": format_days(max(p90, med * 1.01))}}
+                                        "p90": format_days(max(p90, med * 1.01))},
+                       "p_cancel": 0.0}
         comments["ice.p_pickup"] = [
             f"{holds.outcomes.get('ice', 0):,} of {holds.outcomes.get('ice', 0) + holds.outcomes.get('released', 0):,}"  # noqa: E501
             " holds ended in an ICE transfer, divided by P(pickup delay < hold cap)"]
         comments["ice.pickup_delay"] = ["lognormal fitted to the hold hours of transfers, "
                                         "truncated at the hold cap"]
+        comments["ice.p_cancel"] = ["an export does not tell a cancelled detainer from a lapsed "
+                                    "one: the fit reads every hold that ended without ICE as "
+                                    "ICE not coming, so no cancellations here"]
 
 
 def _header(export: Export, log, file_name, hold_excluded, holds) -> list[str]:

@@ -62,7 +62,6 @@ from jailsim.model.codes import (
     DETAINER_NONE,
     DETAINER_REMOTE,
     EXIT_ICE_TRANSFER,
-    EXIT_LAPSED,
     EXIT_PRISON,
     EXIT_RELEASED,
     ROR,
@@ -401,12 +400,18 @@ class _Jail:
         self.warrant_granted[i].succeed()
 
     def hold(self, i: int, release_at: float):
-        env, p, t = self.env, self.pop, self.t
+        """A hold for ICE: warrant service (WSO), then ICE comes, cancels, or the cap passes."""
+        env, p, t, policy = self.env, self.pop, self.t, self.policy
         t.hold_start_at[i] = release_at
-        k = self.policy.periods.of(release_at)
-        deadline = float(self.ctx.hold.cap(release_at))
-        ready = float(rules.ice_ready_at(self.policy, k, release_at, p, i))
-        if self.wso is not None and self.policy.wso_on[k]:
+        k = policy.periods.of(release_at)
+        cap = float(self.ctx.hold.cap(release_at))
+        cancel_at = float(rules.ice_cancels_at(policy, k, release_at, p, i))
+        deadline = min(cap, cancel_at)
+        ready = float(rules.ice_ready_at(policy, k, release_at, p, i))
+        if self.wso is not None and policy.wso_on[k]:
+            if deadline <= env.now:  # cancelled while a screening ran over: never in line
+                self.exit(i, int(rules.hold_ends_without_ice(cancel_at, cap)))
+                return
             granted = self.warrant_granted[i] = env.event()
             self.wso.request(i)
             got = yield granted | self.until(deadline)
@@ -414,31 +419,33 @@ class _Jail:
             if granted not in got:
                 if not self.wso.cancel(i):
                     self.wso.release()  # an officer came at the deadline: too late
-                self.exit(i, EXIT_LAPSED)
+                self.exit(i, int(rules.hold_ends_without_ice(cancel_at, cap)))
                 return
             t.warrant_start_at[i] = env.now
             yield env.timeout(float(p.service_time[i]))
             t.warrant_served_at[i] = env.now
             self.wso.release()
-            deadline = rules.warrant_custody_until(self.sc, env.now)
+            cap = float(rules.warrant_custody_until(self.sc, env.now))
+            deadline = min(cap, cancel_at)
         eligible = max(ready, env.now)
-        if not rules.ice_comes(self.policy, k, p.u_pickup[i]) or eligible > deadline:
+        if not rules.ice_comes(policy, k, p.u_pickup[i]) or eligible > deadline:
             yield self.until(deadline)
-            self.exit(i, EXIT_LAPSED)
+            self.exit(i, int(rules.hold_ends_without_ice(cancel_at, cap)))
             return
         yield self.until(eligible)
-        if self.ctx.transport.continuous_at(eligible):  # ICE comes as soon as it is ready
-            self.exit(i, EXIT_ICE_TRANSFER)
-            return
-        boarded = env.event()
-        entry = (i, boarded)
-        self.transport_queue.append(entry)
-        got = yield boarded | self.until(deadline)
-        if boarded not in got:
-            self.transport_queue.remove(entry)
-            self.exit(i, EXIT_LAPSED)
-        else:
-            self.exit(i, EXIT_ICE_TRANSFER)
+        if not self.ctx.transport.continuous_at(eligible):  # wait for a run with a seat
+            boarded = env.event()
+            entry = (i, boarded)
+            self.transport_queue.append(entry)
+            got = yield boarded | self.until(deadline)
+            if boarded not in got:
+                self.transport_queue.remove(entry)
+                self.exit(i, int(rules.hold_ends_without_ice(cancel_at, cap)))
+                return
+        t.ice_custody_at[i] = env.now  # ICE takes custody
+        if rules.igsa_keeps(policy, k, p, i):  # and keeps the person here under its IGSA
+            yield self.until(float(rules.igsa_leaves_at(policy, k, env.now, p, i)))
+        self.exit(i, EXIT_ICE_TRANSFER)
 
     def _transport_runs(self):
         env, sched = self.env, self.ctx.transport

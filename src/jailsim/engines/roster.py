@@ -30,7 +30,7 @@ from jailsim.engines import vector
 from jailsim.model.clock import Clock
 from jailsim.model.context import Context
 from jailsim.model.draws import sample_source
-from jailsim.model.policy import pickup_delays
+from jailsim.model.policy import dated_durations
 from jailsim.model.population import Population
 from jailsim.model.streams import PURPOSES, ROSTER_KEYS
 
@@ -94,7 +94,7 @@ def _given_stream(stream, names: tuple[str, ...], charge: int, fb: int, cz: int)
     return stream.model_copy(update=update)
 
 
-def _candidates(sc, clock, target: dict, idx: np.ndarray, key: tuple, delays: list,
+def _candidates(sc, clock, target: dict, idx: np.ndarray, key: tuple, durations: dict,
                 tail: bool) -> dict[str, np.ndarray]:
     """One candidate path for each roster person in ``idx`` (their attributes given)."""
     seed, rep, draw_round = key
@@ -107,7 +107,7 @@ def _candidates(sc, clock, target: dict, idx: np.ndarray, key: tuple, delays: li
         stream = _given_stream(sc.arrivals.bookings, sc.charge_names, target["charge"][first],
                                target["foreign_born"][first], target["citizen"][first])
         draws = sample_source(
-            sc, clock, stream, "bookings", seed, rep, delays,
+            sc, clock, stream, "bookings", seed, rep, durations,
             given=(target["booked_at"][idx[sel]],
                    lambda purpose, g=g: _generator(seed, rep, purpose, draw_round, g)),
         )
@@ -189,7 +189,7 @@ def roster_draws(ctx: Context, seed: int, rep: int) -> dict[str, np.ndarray]:
         roster person (the ``roster`` of :meth:`jailsim.model.population.Population.sample`).
     """
     sc = ctx.scenario
-    delays = pickup_delays(sc)
+    durations = dated_durations(sc)
     target = _targets(sc)
     n = len(target["booked_at"])
     clock = Clock(sc.start_date)
@@ -204,7 +204,7 @@ def roster_draws(ctx: Context, seed: int, rep: int) -> dict[str, np.ndarray]:
         if not len(todo):
             break
         idx = np.tile(todo, k)  # layer j holds one candidate of every person still to do
-        draws = _candidates(sc, clock, target, idx, (seed, rep, draw_round), delays, tail)
+        draws = _candidates(sc, clock, target, idx, (seed, rep, draw_round), durations, tail)
         if chosen is None:
             chosen = {key: np.zeros(v.shape[:-1] + (n,), dtype=v.dtype)
                       for key, v in draws.items()}

@@ -42,7 +42,6 @@ from jailsim.model.codes import (
     DETAINER_NONE,
     DETAINER_REMOTE,
     EXIT_ICE_TRANSFER,
-    EXIT_LAPSED,
     EXIT_PRISON,
     EXIT_RELEASED,
     ROR,
@@ -203,6 +202,7 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         hold_start_at=_nan(n),
         warrant_start_at=_nan(n),
         warrant_served_at=_nan(n),
+        ice_custody_at=_nan(n),
         exit_at=decide,
         pretrial=pretrial,
         detainer_source=source,
@@ -217,14 +217,20 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
 
 
 def _holds(ctx, pop, t, h, release_at, decide) -> None:
-    """Holds for ICE of the bookings ``h``: warrant service, transport, transfer or lapse."""
+    """Holds for ICE of the bookings ``h``: warrant service, transport, and how they end.
+
+    ICE takes custody (and, under an IGSA, may keep the person here a while), cancels the
+    detainer first, or the hold lapses at the cap.
+    """
     sc, policy = ctx.scenario, ctx.policy
     if len(h) == 0:
         return
     r = release_at[h]
     t.hold_start_at[h] = r
     k = policy.periods.of(r)  # the policy in force when the hold starts
-    deadline = ctx.hold.cap(r)
+    cap = ctx.hold.cap(r)
+    cancel_at = rules.ice_cancels_at(policy, k, r, pop, h)
+    deadline = np.minimum(cap, cancel_at)  # ICE must take custody by then
     ready = rules.ice_ready_at(policy, k, r, pop, h)
     now = decide[h]  # when the hold really begins (after a screening in progress)
     lapsed = np.zeros(len(h), dtype=bool)
@@ -239,7 +245,8 @@ def _holds(ctx, pop, t, h, release_at, decide) -> None:
         t.warrant_served_at[h[served]] = start[served] + service[served]
         lapsed[w] = ~served[w]
         now = np.where(served, start + service, now)
-        deadline = np.where(served, rules.warrant_custody_until(sc, now), deadline)
+        cap = np.where(served, rules.warrant_custody_until(sc, now), cap)
+        deadline = np.minimum(cap, cancel_at)
     eligible = np.maximum(ready, now)
     comes = rules.ice_comes(policy, k, pop.u_pickup[h]) & ~lapsed
     pickup = np.full(len(h), np.nan)
@@ -252,5 +259,12 @@ def _holds(ctx, pop, t, h, release_at, decide) -> None:
         runs, seats = ctx.transport.boardings(float(eligible[order].min()), last)
         pickup[order] = board_transport(eligible[order], deadline[order], runs, seats)
     transfer = ~np.isnan(pickup) & (pickup <= deadline)
-    t.exit_at[h] = np.where(transfer, pickup, deadline)
-    t.exit_reason[h] = np.where(transfer, EXIT_ICE_TRANSFER, EXIT_LAPSED).astype(np.int8)
+    t.ice_custody_at[h] = np.where(transfer, pickup, np.nan)
+    # Without ICE: out at the deadline, or when a screening in progress ends if later.
+    exit_at = np.where(transfer, pickup, np.maximum(deadline, now))
+    kept = np.flatnonzero(transfer & rules.igsa_keeps(policy, k, pop, h))
+    if len(kept):  # ICE's detainee in this jail under the IGSA, then gone
+        exit_at[kept] = rules.igsa_leaves_at(policy, k[kept], pickup[kept], pop, h[kept])
+    t.exit_at[h] = exit_at
+    t.exit_reason[h] = np.where(transfer, np.int8(EXIT_ICE_TRANSFER),
+                                rules.hold_ends_without_ice(cancel_at, cap))

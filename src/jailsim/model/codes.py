@@ -19,6 +19,7 @@ __all__ = [
     "DETAINER_NONE",
     "DETAINER_REMOTE",
     "DETAINER_SOURCES",
+    "EXIT_CANCELLED",
     "EXIT_ICE_TRANSFER",
     "EXIT_LAPSED",
     "EXIT_PRISON",
@@ -52,9 +53,10 @@ DETAINER_SOURCES = ("none", "remote", "jem")
 BOND_ROR, BOND_POSTED, BOND_NOT_POSTED, BOND_DENIED = 0, 1, 2, 3
 BOND_OUTCOMES = ("ror", "posted", "not_posted", "denied")
 
-# How a person left the jail (Timeline.exit_reason; the records add "censored").
-EXIT_RELEASED, EXIT_ICE_TRANSFER, EXIT_LAPSED, EXIT_PRISON = 0, 1, 2, 3
-EXIT_REASONS = ("released", "ice_transfer", "lapsed", "prison")
+# How a person left the jail (Timeline.exit_reason; the records add "censored"): released,
+# to ICE custody, at the hold's cap without ICE, to prison, or when ICE cancelled the detainer.
+EXIT_RELEASED, EXIT_ICE_TRANSFER, EXIT_LAPSED, EXIT_PRISON, EXIT_CANCELLED = 0, 1, 2, 3, 4
+EXIT_REASONS = ("released", "ice_transfer", "lapsed", "prison", "cancelled")
 
 # Which detainers the jail holds people on (honor.policy), per policy period.
 HONOR_ALL, HONOR_NONE, HONOR_FELONY_ONLY = 0, 1, 2

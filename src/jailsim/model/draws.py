@@ -102,7 +102,7 @@ def source_chunks(
     source: str,
     seed: int,
     rep: int,
-    delays: list,
+    durations: dict[str, list],
     history: bool = False,
     given: tuple[np.ndarray, Callable[[str], np.random.Generator]] | None = None,
     trim: Context | None = None,
@@ -133,7 +133,7 @@ def source_chunks(
     trim_by = None if trim is None else (trim, court_wait(trim, booked_at))
     for a, b in chunks.spans(n):  # see jailsim.base.chunks
         chunk = _draws(
-            sc, stream, source, booked_at[a:b], _Uniforms(gen, n, a, b), delays, trim_by
+            sc, stream, source, booked_at[a:b], _Uniforms(gen, n, a, b), durations, trim_by
         )
         if trim is not None:
             kept.append(chunk.pop("_rows") + a)
@@ -175,7 +175,7 @@ def _draws(
     source: str,
     booked_at: np.ndarray,
     uniforms: _Uniforms,
-    delays: list,
+    durations: dict[str, list],
     trim: tuple[Context, int] | None,
 ) -> dict[str, np.ndarray]:
     """The draws of the bookings ``booked_at`` of one chunk (see :func:`source_chunks`).
@@ -290,7 +290,15 @@ def _draws(
     u = rows("pickup")
     out["u_pickup"] = cut(next(u))
     u1 = cut(next(u))
-    out["pickup_delay"] = np.stack([_where(d, u1, detainer) for d in delays])
+    out["pickup_delay"] = np.stack([_where(d, u1, detainer) for d in durations["pickup_delay"]])
+    for purpose, name, uniform in (("cancel", "cancel_delay", "u_cancel"),
+                                   ("igsa", "igsa_stay", "u_igsa")):
+        if name in durations:  # drawn only when some period uses it
+            u = rows(purpose)
+            out[uniform] = cut(next(u))
+            u1 = cut(next(u))
+            out[name] = np.stack([_where(d, u1, detainer) if d is not None else
+                                  np.zeros(len(u1), np.float32) for d in durations[name]])
     u = rows("warrant")
     out["service_time"] = (
         _where(sc.wso.service_time, cut(next(u)), detainer) if sc.wso else _zeros(u, len(detainer))

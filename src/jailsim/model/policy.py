@@ -26,10 +26,26 @@ from jailsim.model.clock import Clock
 from jailsim.model.codes import HONOR_CODES
 from jailsim.model.timetable import TransportSchedule, WeeklyStep
 
+#: Durations that may follow another distribution after a dated change: Population field ->
+#: its distribution in a period's scenario (None: not used in that period).
+DATED_DURATIONS = {
+    "pickup_delay": lambda s: s.ice.pickup_delay,
+    "cancel_delay": lambda s: s.ice.cancel_delay if s.ice.p_cancel > 0 else None,
+    "igsa_stay": lambda s: s.ice.igsa.stay if s.ice.igsa is not None else None,
+}
 
-def pickup_delays(scenario) -> list:
-    """The distinct ICE pickup-delay distributions over the periods (rows of the draws)."""
-    return distinct([s.ice.pickup_delay for s in scenario.periods()])[0]
+
+def dated_durations(scenario) -> dict[str, list]:
+    """The distinct distributions of each dated duration over the periods (rows of the draws).
+
+    A duration no period uses (no cancellation, no IGSA) is left out: it is not drawn.
+    """
+    out = {}
+    for name, get in DATED_DURATIONS.items():
+        values = [get(s) for s in scenario.periods()]
+        if any(v is not None for v in values):
+            out[name] = distinct(values)[0]
+    return out
 
 
 def distinct(values: Sequence) -> tuple[list, np.ndarray]:
@@ -82,7 +98,9 @@ class Policy:
     honor: np.ndarray  # HONOR_CODES per period
     refusal: np.ndarray  # honor.refusal_probability per period
     p_pickup: np.ndarray  # ice.p_pickup per period
-    delay_row: np.ndarray  # row of Population.pickup_delay per period
+    p_cancel: np.ndarray  # ice.p_cancel per period
+    igsa_share: np.ndarray  # ice.igsa.share per period (0 without an IGSA)
+    rows: dict[str, np.ndarray]  # Population field of a dated duration -> its row per period
 
     @classmethod
     def build(cls, scenario) -> Policy:
@@ -90,7 +108,8 @@ class Policy:
         scs = scenario.periods()
         start = scenario.start_date
         periods = Periods([-math.inf, *((c.start - start).days for c in scenario.changes)])
-        _, rows = distinct([s.ice.pickup_delay for s in scs])
+        dated = dated_durations(scenario)
+        rows = {name: distinct([DATED_DURATIONS[name](s) for s in scs])[1] for name in dated}
         return cls(
             periods=periods,
             scenarios=scs,
@@ -100,8 +119,17 @@ class Policy:
             honor=np.array([HONOR_CODES[s.honor.policy] for s in scs], dtype=np.int8),
             refusal=np.array([s.honor.refusal_probability for s in scs]),
             p_pickup=np.array([s.ice.p_pickup for s in scs]),
-            delay_row=rows,
+            p_cancel=np.array([s.ice.p_cancel for s in scs]),
+            igsa_share=np.array([s.ice.igsa.share if s.ice.igsa else 0.0 for s in scs]),
+            rows=rows,
         )
+
+    def duration(self, pop, name: str, period, who):
+        """The drawn duration ``name`` (days, float64) of person(s) ``who`` in ``period``.
+
+        The row of the draws for the distribution in force in that period.
+        """
+        return np.asarray(getattr(pop, name)[self.rows[name][period], who], dtype=np.float64)
 
     def in_force(self, values: np.ndarray, t):
         """``values`` (one per period) of the period in force at each time ``t``."""

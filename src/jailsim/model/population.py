@@ -11,9 +11,10 @@ module joins the sources (and a warm start's history or roster) in booking order
 
 Durations are stored as float32 (days; ample for sampled values), times and the uniforms
 compared with thresholds that may change on a date (bond posting, the jail's refusal, ICE's
-pickup; see :mod:`jailsim.model.policy`) as float64, so the engine applies the threshold in
-force. A parameter that can change on a date and shapes a duration (the ICE pickup delay)
-gets one row of durations per distinct value.
+pickup and cancellation, the IGSA; see :mod:`jailsim.model.policy`) as float64, so the engine
+applies the threshold in force. A parameter that can change on a date and shapes a duration
+(the ICE pickup and cancellation delays, the IGSA stay) gets one row of durations per distinct
+value.
 
 Database errors: the biometric check may miss a DHS record (``biometric.missed_record``) or
 match a naturalized U.S. citizen to an old record (``biometric.citizen_record_hit``); a JEM
@@ -30,7 +31,7 @@ import numpy as np
 from jailsim.model.clock import Clock
 from jailsim.model.context import Context
 from jailsim.model.draws import source_chunks
-from jailsim.model.policy import pickup_delays
+from jailsim.model.policy import dated_durations
 from jailsim.scenario.schema import Scenario
 
 __all__ = ["Population", "number"]
@@ -80,10 +81,15 @@ class Population:
     u_refuse: np.ndarray  # float64 uniform; the jail refuses if < honor.refusal_probability
     u_pickup: np.ndarray  # float64 uniform; ICE takes custody (in time) if < ice.p_pickup
     pickup_delay: np.ndarray  # float32 days (rows, n): hold start -> ICE ready, one row per
-    # distinct ice.pickup_delay over the policy periods (Policy.delay_row)
+    # distinct ice.pickup_delay over the policy periods (Policy.rows)
     service_time: np.ndarray  # float32 days, WSO warrant service
     booking_id: np.ndarray | None = None  # int64: each booking's row in the Population with
     # its whole warm-start history (None: the row here); set when the history was trimmed
+    # Drawn only when some period uses them (None: ICE never cancels; no IGSA):
+    u_cancel: np.ndarray | None = None  # float64 uniform; ICE cancels if < ice.p_cancel
+    cancel_delay: np.ndarray | None = None  # float32 days (rows, n): hold start -> cancelled
+    u_igsa: np.ndarray | None = None  # float64 uniform; kept under the IGSA if < its share
+    igsa_stay: np.ndarray | None = None  # float32 days (rows, n): ICE custody -> leaves
 
     def __len__(self) -> int:
         return len(self.booked_at)
@@ -140,7 +146,7 @@ class Population:
             raise ValueError("the draws of a roster's people (roster=) go with a roster warm "
                              "start, and only with one: see jailsim.engines.roster.roster_draws")
         clock = Clock(scenario.start_date)
-        delays = pickup_delays(scenario)
+        durations = dated_durations(scenario)
         sources = [
             (source, stream)
             for source, stream in (
@@ -150,13 +156,13 @@ class Population:
             if stream is not None
         ]
         parts = [
-            source_chunks(scenario, clock, stream, source, seed, replication, delays)
+            source_chunks(scenario, clock, stream, source, seed, replication, durations)
             for source, stream in sources
         ]
         if scenario.warm_start.kind == "steady_state":
             parts += [
                 source_chunks(
-                    scenario, clock, stream, source, seed, replication, delays, history=True,
+                    scenario, clock, stream, source, seed, replication, durations, history=True,
                     trim=context,
                 )
                 for source, stream in sources

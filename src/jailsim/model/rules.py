@@ -19,6 +19,8 @@ import numpy as np
 
 from jailsim.model.codes import (
     BAIL,
+    EXIT_CANCELLED,
+    EXIT_LAPSED,
     HONOR_ALL,
     HONOR_FELONY_ONLY,
     ROR,
@@ -34,8 +36,12 @@ __all__ = [
     "chance_of_ror",
     "disposition_at",
     "held_for_ice",
+    "hold_ends_without_ice",
+    "ice_cancels_at",
     "ice_comes",
     "ice_ready_at",
+    "igsa_keeps",
+    "igsa_leaves_at",
     "jail_holds",
     "jem_screens",
     "officer_work",
@@ -231,7 +237,7 @@ def held_for_ice(policy, t, felony, u_refuse):
 
 
 def ice_comes(policy, period, u_pickup):
-    """Whether ICE takes custody of a person held (the probability of the hold's period)."""
+    """Whether ICE comes for a person held (the probability of the hold's period)."""
     return u_pickup < policy.p_pickup[period]
 
 
@@ -241,8 +247,42 @@ def ice_ready_at(policy, period, hold_start, pop, who):
     The start of the hold plus the pickup delay drawn for the distribution of the policy
     period the hold starts in.
     """
-    delay = pop.pickup_delay[policy.delay_row[period], who]
-    return hold_start + np.asarray(delay, dtype=np.float64)
+    return hold_start + policy.duration(pop, "pickup_delay", period, who)
+
+
+def ice_cancels_at(policy, period, hold_start, pop, who):
+    """When ICE cancels the detainer of person(s) ``who`` held from ``hold_start``.
+
+    The start of the hold plus the cancellation delay, for those whose draw falls below the
+    cancellation probability of the hold's period; ``inf`` for the others (and when no period
+    cancels). A cancellation ends the hold only if it comes before ICE takes custody and
+    before the cap.
+    """
+    if pop.u_cancel is None:
+        return np.full(np.shape(hold_start), np.inf) if np.ndim(hold_start) else np.inf
+    cancels = pop.u_cancel[who] < policy.p_cancel[period]
+    at = hold_start + policy.duration(pop, "cancel_delay", period, who)
+    return np.where(cancels, at, np.inf)
+
+
+def hold_ends_without_ice(cancel_at, cap):
+    """How a hold ends when ICE does not take custody: cancelled, or lapsed at the cap.
+
+    Cancelled if the cancellation came before the cap; at the same instant, a lapse.
+    """
+    return np.where(cancel_at < cap, np.int8(EXIT_CANCELLED), np.int8(EXIT_LAPSED))
+
+
+def igsa_keeps(policy, period, pop, who):
+    """Whether ICE keeps person(s) ``who`` in this jail under an IGSA once it takes custody."""
+    if pop.u_igsa is None:
+        return np.zeros(np.shape(who), dtype=bool) if np.ndim(who) else False
+    return pop.u_igsa[who] < policy.igsa_share[period]
+
+
+def igsa_leaves_at(policy, period, custody_at, pop, who):
+    """When an ICE detainee kept under an IGSA leaves the jail: custody plus the IGSA stay."""
+    return custody_at + policy.duration(pop, "igsa_stay", period, who)
 
 
 def warrant_custody_until(scenario, served_at):

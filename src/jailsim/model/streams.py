@@ -24,6 +24,8 @@ PURPOSES: dict[str, int] = {
     "honor": 8,
     "pickup": 9,
     "warrant": 10,
+    "cancel": 11,
+    "igsa": 12,
 }
 #: Stable source keys (``stream`` column of the bookings table).
 SOURCES: dict[str, int] = {"bookings": 0, "task_force": 1}

@@ -28,6 +28,7 @@ TIME_FIELDS = (
     "hold_start_at",
     "warrant_start_at",
     "warrant_served_at",
+    "ice_custody_at",
     "exit_at",
 )
 CODE_FIELDS = ("pretrial", "detainer_source", "bond_outcome", "exit_reason")
@@ -49,6 +50,7 @@ class Timeline:
     hold_start_at: np.ndarray
     warrant_start_at: np.ndarray
     warrant_served_at: np.ndarray
+    ice_custody_at: np.ndarray  # ICE takes custody (leaves then, or later under an IGSA)
     exit_at: np.ndarray
     pretrial: np.ndarray  # decision at the initial appearance (codes: ROR, BAIL, DENIED)
     detainer_source: np.ndarray  # codes DETAINER_*

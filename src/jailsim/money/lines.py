@@ -54,14 +54,17 @@ LINES: dict[str, tuple[str, str, str]] = {
     "attributable_bed_days_hold": (
         "bed-days", "bed-days", "part of attributable_bed_days held for ICE past release"
     ),
-    "hold_bed_days": ("bed-days", "bed-days", "bed-days held for ICE past release"),
+    "attributable_bed_days_igsa": (
+        "bed-days", "bed-days", "part of attributable_bed_days as ICE's detainee here (IGSA)"
+    ),
+    "hold_bed_days": (
+        "bed-days", "bed-days", "bed-days held for ICE past release, until ICE took custody"
+    ),
     "paid_hold_bed_days": (
-        "bed-days",
-        "bed-days",
-        "hold bed-days paid per hold day (hold days not paid under an IGSA)",
+        "bed-days", "bed-days", "hold bed-days paid per hold day (the hold_bed_days)"
     ),
     "igsa_bed_days": (
-        "bed-days", "bed-days", "hold bed-days after a WSO served the ICE warrant (IGSA days)"
+        "bed-days", "bed-days", "bed-days of ICE's detainees kept here under an IGSA (ice.igsa)"
     ),
     "detainers": ("counts", "count", "detainers lodged on people in custody"),
     "detainer_person_months": (
@@ -281,8 +284,8 @@ def replication_budget(
     b = bookings
     col = {k: b[k].to_numpy(dtype=float) for k in (
         "booked_at", "los_days", "counterfactual_los_days", "attributable_days_hold",
-        "detainer_at", "hold_start_at", "exit_at", "warrant_served_at", "warrant_start_at",
-        "screened_at", "officer_free_at",
+        "attributable_days_igsa", "detainer_at", "hold_start_at", "exit_at",
+        "warrant_served_at", "warrant_start_at", "screened_at", "officer_free_at",
     )}
     end = col["booked_at"] + col["los_days"]
     end_without = col["booked_at"] + col["counterfactual_los_days"]
@@ -295,15 +298,17 @@ def replication_budget(
     attributable = days.amounts(
         days.occupancy(col["booked_at"], end) - days.occupancy(col["booked_at"], end_without)
     )
-    attr_hold = days.amounts(days.occupancy(end - col["attributable_days_hold"], end))
-    served = days.amounts(days.occupancy(col["warrant_served_at"], col["exit_at"]))
+    hold_end = end - col["attributable_days_igsa"]  # where an IGSA stay begins
+    attr_hold = days.amounts(days.occupancy(hold_end - col["attributable_days_hold"], hold_end))
+    attr_igsa = days.amounts(days.occupancy(hold_end, end))
+    igsa = days.amounts(census["ice_detainees"].to_numpy())
 
     bed_rate = schedule_by_day(costs.bed_day_cost_usd_per_day, days.dates)
     board_rate = schedule_by_day(costs.boarded_out_usd_per_day, days.dates)
     ice = costs.ice_payments
     igsa_rate = schedule_by_day(ice.igsa_usd_per_day, days.dates)
     hold_rate = schedule_by_day(ice.per_hold_day_usd_per_day, days.dates)
-    paid_hold = on_hold - served * (igsa_rate > 0)
+    paid_hold = on_hold
 
     hold_dates, hold_weight = days.events(col["hold_start_at"])
     flat = schedule_by_day(ice.per_hold_usd, hold_dates)
@@ -317,11 +322,12 @@ def replication_budget(
         "boarded_out_bed_days": float(boarded.sum()),
         "detainer_bed_days": float(detainer.sum()),
         "attributable_bed_days": float(attributable.sum()),
-        "attributable_bed_days_pre_release": float((attributable - attr_hold).sum()),
+        "attributable_bed_days_pre_release": float((attributable - attr_hold - attr_igsa).sum()),
         "attributable_bed_days_hold": float(attr_hold.sum()),
+        "attributable_bed_days_igsa": float(attr_igsa.sum()),
         "hold_bed_days": float(on_hold.sum()),
         "paid_hold_bed_days": float(paid_hold.sum()),
-        "igsa_bed_days": float(served.sum()),
+        "igsa_bed_days": float(igsa.sum()),
         "detainers": count(col["detainer_at"]),
         "detainer_person_months": days.person_months(col["detainer_at"], col["exit_at"]),
         "holds": float(hold_weight.sum()),
@@ -333,7 +339,7 @@ def replication_budget(
         "attributable_cost_usd": _price(bed_rate, attributable),
         "ice_hold_day_usd": _price(hold_rate, paid_hold),
         "ice_per_hold_usd": _price(flat, hold_weight) if len(flat) else 0.0,
-        "igsa_usd": _price(igsa_rate, served),
+        "igsa_usd": _price(igsa_rate, igsa),
         "scaap_usd": 0.0,
     }
     m["total_jail_cost_usd"] = m["jail_cost_usd"] + m["boarding_cost_usd"]

@@ -4,7 +4,9 @@ The counterfactual reruns the same Population with every effect of a detainer sw
 (a detainer no longer lowers the chance of posting bail, and no one is held for ICE). Because
 both worlds share every random draw, the difference in each person's stay is caused by the
 detainer alone. It splits into the hold (time held after the moment the person would
-otherwise have walked out) and the rest, which comes before release (bail not posted).
+otherwise have walked out, until ICE takes custody or the hold ends), an IGSA stay (days held
+here as ICE's detainee after it took custody in place) and the rest, which comes before
+release (bail not posted).
 
 The counterfactual is one more pass of the vector engine, whichever engine produced the
 timeline (the engines agree booking by booking); the replication step runs it
@@ -25,6 +27,7 @@ from jailsim.model.timeline import Timeline
 #: The per-booking columns of :func:`attribute` that the bookings table publishes as they are.
 ATTRIBUTABLE = (
     "attributable_days", "attributable_days_pre_release", "attributable_days_hold",
+    "attributable_days_igsa",
 )
 
 
@@ -44,8 +47,9 @@ def attribute(
 ) -> dict[str, np.ndarray]:
     """Per-booking days attributable to a detainer, censored at the horizon.
 
-    Returns arrays ``attributable_days``, ``attributable_days_pre_release`` and
-    ``attributable_days_hold`` (days; zero for people without a detainer), with
+    Returns arrays ``attributable_days``, ``attributable_days_pre_release``,
+    ``attributable_days_hold`` and ``attributable_days_igsa`` (days; zero for people without
+    a detainer), with
     ``counterfactual_exit_at`` (``exit_without`` itself). ``exit_without``: the
     counterfactual's exit times (:func:`jailsim.engines.vector.exit_without_detainers`), for
     the bookings ``rows`` (indices; default all) only.
@@ -57,15 +61,20 @@ def attribute(
     np.minimum(end_with, horizon, out=end_with)
     np.subtract(end_with, total, out=total)
     held = ~np.isnan(tl.hold_start_at[every])
-    hold = leave_decided_at(tl, rows)  # the hold counts from here
+    # The hold counts from walking out to ICE taking custody (or the exit); an IGSA stay
+    # from custody to the exit.
+    custody = np.minimum(tl.ice_custody_at[every], horizon)
+    igsa = np.where(np.isnan(custody), 0.0, end_with - custody)
+    hold = leave_decided_at(tl, rows)
     np.minimum(hold, horizon, out=hold)
-    np.subtract(end_with, hold, out=hold)
-    del end_with
+    np.subtract(np.fmin(custody, end_with), hold, out=hold)
+    del end_with, custody
     np.clip(hold, 0.0, None, out=hold)
     hold[~held] = 0.0
     return {
         "attributable_days": total,
-        "attributable_days_pre_release": total - hold,
+        "attributable_days_pre_release": total - hold - igsa,
         "attributable_days_hold": hold,
+        "attributable_days_igsa": igsa,
         "counterfactual_exit_at": exit_without,
     }

@@ -84,7 +84,9 @@ def daily_census(
     """Average census per day of one replication, in total and by group.
 
     Columns: ``day`` (0-based), ``date``, ``census`` (time-average people in the jail that day,
-    = bed-days), ``with_detainer``, ``on_hold``, ``boarded_out`` (bed-days above capacity).
+    = bed-days), ``with_detainer``, ``on_hold`` (held for ICE, until it takes custody),
+    ``ice_detainees`` (ICE's detainees kept here under an IGSA), ``boarded_out`` (bed-days
+    above capacity).
     """
     edges = np.arange(0.0, np.floor(horizon) + 1.0)
     if edges[-1] < horizon:
@@ -102,8 +104,12 @@ def daily_census(
         "date": pd.Timestamp(start_date) + pd.to_timedelta(edges[:-1], unit="D"),
         "census": census,
     }
-    for name, enter in (("with_detainer", "detainer_at"), ("on_hold", "hold_start_at")):
-        t2, d2 = presence(bookings[enter].to_numpy(), exit_)
+    custody = bookings["ice_custody_at"].to_numpy()
+    for name, enter, leave in (("with_detainer", bookings["detainer_at"].to_numpy(), exit_),
+                               ("on_hold", bookings["hold_start_at"].to_numpy(),
+                                np.fmin(custody, exit_)),
+                               ("ice_detainees", custody, exit_)):
+        t2, d2 = presence(enter, leave)
         out[name] = step_integral(t2, d2, edges) / width
     out["boarded_out"] = boarded_out
     return pd.DataFrame(out)

@@ -324,10 +324,23 @@ class _Story:
                 f"{self.sc.wso.custody_cap * 24:g} h from now.",
             )
         hours = f"{float(r['hold_hours']):.1f} h" if _has(r, "hold_hours") else ""
+        kept = _has(r, "ice_custody_at") and (
+            not _has(r, "exit_at") or float(r["exit_at"]) > float(r["ice_custody_at"])
+        )
+        if kept:  # ICE took custody in place: an IGSA stay follows
+            self.add(
+                "ice_custody_at",
+                f"ICE took custody after {hours} held past release and kept the person here "
+                "as its detainee (IGSA).",
+            )
         texts = {
             "released": "Released.",
-            "ice_transfer": f"Transferred to ICE after {hours} held past release.",
+            "ice_transfer": (
+                f"Left for ICE after {self.since('ice_custody_at', 'exit_at')} here as its "
+                "detainee." if kept else f"Transferred to ICE after {hours} held past release."
+            ),
             "lapsed": f"Released: the detainer lapsed at the cap after {hours} without ICE.",
+            "cancelled": f"Released: ICE cancelled the detainer after {hours} held.",
             "prison": "Transferred to prison.",
         }
         if reason in texts:

@@ -32,7 +32,12 @@ METRICS: dict[str, tuple[str, str]] = {
     "los_ratio_detainer": ("ratio", "mean_los_days_detainer / mean_los_days_no_detainer"),
     "bed_days": ("bed-days", "occupied bed-days in the window"),
     "bed_days_per_year": ("bed-days/yr", "bed_days scaled to 365.25 days"),
-    "hold_bed_days": ("bed-days", "bed-days spent held for ICE past release, in the window"),
+    "hold_bed_days": (
+        "bed-days", "bed-days held for ICE past release, until ICE took custody, in the window"
+    ),
+    "igsa_bed_days": (
+        "bed-days", "bed-days of ICE's detainees kept in this jail under an IGSA, in the window"
+    ),
     "detainer_bed_days": ("bed-days", "bed-days of people with a detainer lodged, in the window"),
     "boarded_out_bed_days": ("bed-days", "bed-days above rated capacity, in the window"),
     "attributable_bed_days": (
@@ -46,14 +51,33 @@ METRICS: dict[str, tuple[str, str]] = {
     "attributable_bed_days_hold": (
         "bed-days", "part of attributable_bed_days spent held for ICE past release"
     ),
+    "attributable_bed_days_igsa": (
+        "bed-days", "part of attributable_bed_days spent here as ICE's detainee (IGSA)"
+    ),
     "peak_census": ("people", "highest daily average census in the window"),
     "detainers": ("count", "detainers lodged in the window on people in custody"),
     "detainers_per_1000_bookings": ("per 1,000", "detainers / bookings in the window x 1000"),
     "detainers_jem": ("count", "detainers in the window first lodged by a JEM screening"),
     "holds": ("count", "holds for ICE that started in the window"),
-    "mean_hold_hours": ("hours", "mean hold length of holds that ended in the window"),
+    "mean_hold_hours": (
+        "hours", "mean hold length (to ICE custody or the hold's end), holds ended in the window"
+    ),
+    "hold_hours_p50": ("hours", "median hold length of holds that ended in the window"),
+    "hold_hours_p90": ("hours", "90th percentile of hold length, holds ended in the window"),
+    "holds_to_ice_share": ("share", "holds ended in the window with ICE taking custody"),
     "ice_transfers": ("count", "people transferred to ICE in the window"),
     "lapsed_detainers": ("count", "holds that ended at the cap without ICE in the window"),
+    "cancelled_detainers": (
+        "count", "holds that ended in the window when ICE cancelled the detainer"
+    ),
+    "detainers_to_ice_share": (
+        "share",
+        "detainers lodged in the window whose person ICE took into custody by the end of the run "
+        "(TRAC's measure: all detainers in the denominator)",
+    ),
+    "detainers_held_share": (
+        "share", "people with a detainer reaching release in the window who were held for ICE"
+    ),
     "declined_detainers": ("count", "people released in the window with a detainer not held"),
     "citizen_detainers": (
         "count", "detainers lodged in the window on U.S. citizens (database or screening errors)"
@@ -102,6 +126,10 @@ def _mean(x: np.ndarray) -> float:
     return float(np.mean(x)) if len(x) else float("nan")
 
 
+def _quantile(x: np.ndarray, q: float) -> float:
+    return float(np.quantile(x, q)) if len(x) else float("nan")
+
+
 def _utilization(start, free, staff: WeeklyStep | None, lo: float, hi: float) -> float:
     if staff is None:
         return float("nan")
@@ -115,12 +143,15 @@ def _attributable(b: pd.DataFrame, lo: float, hi: float) -> dict[str, float]:
     end = booked + b["los_days"].to_numpy()
     end_without = booked + b["counterfactual_los_days"].to_numpy()
     total = _overlap(booked, end, lo, hi) - _overlap(booked, end_without, lo, hi)
-    hold_days = b["attributable_days_hold"].to_numpy()
-    hold = _overlap(end - hold_days, end, lo, hi)
+    igsa_days = b["attributable_days_igsa"].to_numpy()
+    hold_end = end - igsa_days  # a hold ends where an IGSA stay begins
+    hold = _overlap(hold_end - b["attributable_days_hold"].to_numpy(), hold_end, lo, hi)
+    igsa = _overlap(hold_end, end, lo, hi)
     return {
         "attributable_bed_days": total,
-        "attributable_bed_days_pre_release": total - hold,
+        "attributable_bed_days_pre_release": total - hold - igsa,
         "attributable_bed_days_hold": hold,
+        "attributable_bed_days_igsa": igsa,
     }
 
 
@@ -138,11 +169,14 @@ ADDITIVE = (
     "attributable_bed_days",
     "attributable_bed_days_pre_release",
     "attributable_bed_days_hold",
+    "attributable_bed_days_igsa",
+    "igsa_bed_days",
     "detainers",
     "detainers_jem",
     "holds",
     "ice_transfers",
     "lapsed_detainers",
+    "cancelled_detainers",
     "declined_detainers",
     "citizen_detainers",
     "citizen_holds",
@@ -196,7 +230,12 @@ def replication_metrics(
     detained = ~_is(b["detainer_source"], "none")
     reason = b["exit_reason"]
     exit_ = b["exit_at"].to_numpy()
-    held = ~np.isnan(b["hold_start_at"].to_numpy())
+    hold_start, custody = b["hold_start_at"].to_numpy(), b["ice_custody_at"].to_numpy()
+    held = ~np.isnan(hold_start)
+    hold_end = np.fmin(custody, exit_)  # ICE takes custody, or the hold ends without it
+    v = hold_end
+    hold_ended = held & (v >= lo) & ((v <= hi) if closed else (v < hi))
+    hours = b["hold_hours"].to_numpy()[hold_ended]
 
     # Census integrals over the window (days are whole; a partial last day is weighted).
     day = census["day"].to_numpy(dtype=float)
@@ -215,7 +254,8 @@ def replication_metrics(
         "mean_los_days_no_detainer": _mean(los[left & ~detained]),
         "bed_days": bed_days,
         "bed_days_per_year": bed_days / length * 365.25,
-        "hold_bed_days": _overlap(b["hold_start_at"].to_numpy(), exit_, lo, hi),
+        "hold_bed_days": _overlap(hold_start, hold_end, lo, hi),
+        "igsa_bed_days": _overlap(custody, exit_, lo, hi),
         "detainer_bed_days": _overlap(b["detainer_at"].to_numpy(), exit_, lo, hi),
         "boarded_out_bed_days": float((census["boarded_out"].to_numpy() * width).sum()),
         **_attributable(b, lo, hi),
@@ -224,15 +264,28 @@ def replication_metrics(
         "detainers_per_1000_bookings": 1000 * detainers / n_booked if n_booked else float("nan"),
         "detainers_jem": int((within("detainer_at") & _is(b["detainer_source"], "jem")).sum()),
         "holds": int(within("hold_start_at").sum()),
-        "mean_hold_hours": _mean(b["hold_hours"].to_numpy()[left & held]),
+        "mean_hold_hours": _mean(hours),
+        "hold_hours_p50": _quantile(hours, 0.5),
+        "hold_hours_p90": _quantile(hours, 0.9),
+        "holds_to_ice_share": (
+            float((hold_ended & ~np.isnan(custody)).sum() / hold_ended.sum())
+            if hold_ended.any() else float("nan")
+        ),
         "ice_transfers": int((left & _is(reason, "ice_transfer")).sum()),
         "lapsed_detainers": int((left & _is(reason, "lapsed")).sum()),
+        "cancelled_detainers": int((left & _is(reason, "cancelled")).sum()),
         "declined_detainers": int(
             (left & detained & _is(reason, "released") & ~held).sum()
+        ),
+        "detainers_to_ice_share": (
+            float((within("detainer_at") & ~np.isnan(custody)).sum() / detainers)
+            if detainers else float("nan")
         ),
         **_citizen_metrics(b, within, lo, hi),
     }
     m["expected_los_days"] = m["adp"] / m["bookings_per_day"] if n_booked else float("nan")
+    reached = m["holds"] + m["declined_detainers"]
+    m["detainers_held_share"] = m["holds"] / reached if reached else float("nan")
     without = m["mean_los_days_no_detainer"]
     m["los_ratio_detainer"] = m["mean_los_days_detainer"] / without if without else float("nan")
 

@@ -132,6 +132,9 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
     exit_raw, hold_raw, disposition_raw = (
         take(tl.exit_at), take(tl.hold_start_at), take(tl.disposition_at)
     )
+    # A hold ends when ICE takes custody (the person may stay on as ICE's detainee under an
+    # IGSA), or at the exit.
+    hold_end = np.minimum(np.fmin(take(tl.ice_custody_at), exit_raw), horizon)
     times = {
         name: censor(field("screen_start_at" if name == "screened_at" else name))
         for name in TIME_COLUMNS[1:]
@@ -150,8 +153,8 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
     del disposition_raw, disposed, bond_known
     end = np.minimum(exit_raw, horizon)
     del exit_raw
-    hold_hours = np.where(hold_raw <= horizon, (end - hold_raw) * 24.0, np.nan)
-    del hold_raw
+    hold_hours = np.where(hold_raw <= horizon, (hold_end - hold_raw) * 24.0, np.nan)
+    del hold_raw, hold_end
     foreign_born, citizen = own("foreign_born"), own("citizen")
     status = np.where(~foreign_born, 0, np.where(citizen, 1, 2))
     source_names = tuple(sorted(SOURCES, key=SOURCES.get))
@@ -170,7 +173,8 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
         "removable": own("removable"),
         "dhs_record": own("dhs_record"),
         "record_hit": own("record_hit"),
-        **{k: times[k] for k in TIME_COLUMNS[1:6]},
+        **{k: times[k] for k in ("screen_ready_at", "screened_at", "screen_end_at",
+                                 "officer_free_at", "detainer_at")},
         "detainer_source": _cat(detainer_source, DETAINER_SOURCES),
         "initial_appearance_at": times["initial_appearance_at"],
         "pretrial_decision": _cat(pretrial, (*PRETRIAL_NAMES, PENDING)),
@@ -178,7 +182,8 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
         "bond_decided_at": times["bond_decided_at"],
         "disposition_at": times["disposition_at"],
         "sentence": _cat(sentence_codes, (*SENTENCE_NAMES, "none", PENDING)),
-        **{k: times[k] for k in TIME_COLUMNS[9:13]},
+        **{k: times[k] for k in ("release_eligible_at", "hold_start_at", "warrant_start_at",
+                                 "warrant_served_at", "ice_custody_at")},
         "hold_hours": hold_hours,
         "exit_at": times["exit_at"],
         "exit_reason": _cat(exit_reason, (*EXIT_REASONS, CENSORED)),

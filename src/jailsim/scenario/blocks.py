@@ -317,15 +317,39 @@ class Transport(Frozen):
         return v
 
 
+class Igsa(Frozen):
+    """An intergovernmental service agreement: ICE keeps its detainee in this jail, paid per day.
+
+    When ICE takes custody of a person held for it, with probability ``share`` it does so in
+    place: the person stays in the jail as an ICE detainee for ``stay``, then leaves for ICE.
+    """
+
+    share: Probability
+    """P(ICE keeps the person in this jail under the IGSA | ICE takes custody)."""
+    stay: Distribution
+    """Time held in this jail as an ICE detainee, from ICE taking custody."""
+
+
 class Ice(Frozen):
-    """Whether and when ICE takes custody of a person held for it."""
+    """Whether and when ICE takes custody of a person held for it, or cancels the detainer.
+
+    At the start of a hold (when the person would otherwise be released) ICE comes with
+    ``p_pickup`` after ``pickup_delay``, and cancels the detainer with ``p_cancel`` after
+    ``cancel_delay``, whichever is first; if neither happens by the cap, the detainer lapses.
+    """
 
     p_pickup: Probability
-    """P(ICE takes custody | person held on a detainer)."""
+    """P(ICE comes for a person held on its detainer, unless it cancels or the cap passes)."""
     pickup_delay: Distribution
     """Time from the start of a hold to ICE ready to pick up."""
+    p_cancel: Probability = 0.0
+    """P(ICE cancels the detainer of a person held, unless it takes custody first)."""
+    cancel_delay: Distribution = Field(default="1d", validate_default=True)
+    """Time from the start of a hold to ICE cancelling (when it cancels)."""
     transport: Transport = Transport()
     """When ICE transport runs."""
+    igsa: Igsa | None = None
+    """ICE detainees kept in this jail under an IGSA; absent: none (ICE moves everyone)."""
 
 
 class Jail(Frozen):

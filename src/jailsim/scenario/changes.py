@@ -9,8 +9,9 @@ Only parameters whose change the engines can honor at the moment of the decision
 may change (:data:`ALLOWED_PATHS`), and each has one moment that decides which period applies:
 
 - ``program``, JEM side: screening applies to people *booked* in a period with JEM;
-- ``program``, WSO side, ``honor.*``, ``hold.*``, ``ice.p_pickup``, ``ice.pickup_delay``: the
-  period in force when the person would otherwise be released (the start of a hold);
+- ``program``, WSO side, ``honor.*``, ``hold.*``, ``ice.p_pickup``, ``ice.pickup_delay``,
+  ``ice.p_cancel``, ``ice.cancel_delay``, ``ice.igsa``: the period in force when the person
+  would otherwise be released (the start of a hold);
 - ``jem.officers|shifts``, ``wso.officers|shifts``: the officer timetable in force at each
   instant; no officers in a period without the program;
 - ``ice.transport``: the transport runs in force at each instant.
@@ -48,6 +49,9 @@ ALLOWED_PATHS: dict[str, str] = {
     "hold.cap": "at the start of the hold",
     "ice.p_pickup": "at the start of the hold",
     "ice.pickup_delay": "at the start of the hold",
+    "ice.p_cancel": "at the start of the hold",
+    "ice.cancel_delay": "at the start of the hold",
+    "ice.igsa": "at the start of the hold",
     "ice.transport": "transport runs in force at each time",
 }
 

@@ -215,14 +215,14 @@ def schedule_text(periods: tuple[Period, ...]) -> str:
 
 
 class IcePayments(Frozen):
-    """What ICE pays the county. Each hold day is paid once (IGSA after service, else per day)."""
+    """What ICE pays the county: per hold day, per hold, and per IGSA day of its detainees."""
 
     per_hold_day_usd_per_day: Schedule = (Period(usd=0.0),)
     """ICE pays per day of a detainer hold."""
     per_hold_usd: Schedule = (Period(usd=0.0),)
     """ICE pays per hold, flat (a Basic Ordering Agreement)."""
     igsa_usd_per_day: Schedule = (Period(usd=0.0),)
-    """ICE pays per day held after a WSO serves the warrant (IGSA)."""
+    """ICE pays per day for its detainees kept in the jail under an IGSA (``ice.igsa``)."""
 
 
 class Scaap(Frozen):

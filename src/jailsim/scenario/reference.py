@@ -216,6 +216,8 @@ def _default(field, hint: Any) -> str:
         return "not set"
     if isinstance(default, BaseModel):
         return "(the block's defaults)"
+    if field.validate_default:  # written as text in the schema: what it validates to
+        default = TypeAdapter(hint).validate_python(default)
     return _text(TypeAdapter(hint).dump_python(default, mode="json"))
 
 
@@ -344,7 +346,7 @@ def rows(base: str | Path | None = None) -> list[Row]:
     >>> from jailsim.scenario.reference import rows
     >>> cap = next(r for r in rows() if r.path == "hold.cap")
     >>> cap.default, cap.value, cap.source
-    ('2d', '48h', 'facts §1 (I-247A; 8 CFR 287.7(d))')
+    ('2d', '48h', 'sources §1 (I-247A; 8 CFR 287.7(d))')
     """
     comments = _Comments(Path(base) if base else shipped_scenarios_dir() / "base_county.yaml")
     out: list[Row] = []
@@ -411,7 +413,7 @@ def render(base: str | Path | None = None) -> str:
     --------
     >>> from jailsim.scenario.reference import render
     >>> text = render()
-    >>> "| `jem.p_lodge` |" in text and "facts §4" in text
+    >>> "| `jem.p_lodge` |" in text and "sources §4" in text
     True
     """
     out = [
@@ -424,8 +426,8 @@ def render(base: str | Path | None = None) -> str:
         "the schema gives it when the file leaves it out (required: the file must set it; "
         "not set: the feature is off or another field decides), "
         "and the value the shipped default county `scenarios/base_county.yaml` sets, with the "
-        "comment it gives as source. In those comments \"facts §N\" is section N of "
-        "`../shared/domain/facts.md` (which names each publication and year) and "
+        "comment it gives as source. In those comments \"sources §N\" is section N of "
+        "[sources.md](sources.md) (which names each publication, year and denominator) and "
         "\"assumption\" marks a number no publication gives, with the reason. Every other "
         "shipped scenario extends the base county and changes only what differs. "
         "`<name>` is any key of a mapping of blocks (a charge class); `[]` is any item of a "

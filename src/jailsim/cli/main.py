@@ -45,6 +45,8 @@ DEMO_METRICS = [
     "detainers",
     "ice_transfers",
     "lapsed_detainers",
+    "cancelled_detainers",
+    "holds_to_ice_share",
     "screening_coverage",
     "officer_utilization",
     "bookings_per_day",

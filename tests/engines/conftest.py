@@ -66,6 +66,8 @@ def scenarios(draw):
         "jem.shifts": draw(st.lists(_shift, max_size=3)),
         "jem.queue_delay": draw(st.sampled_from(["0h", "2h", "1d"])),
         "jem.p_lodge": draw(st.floats(0, 1)),
+        "jem.detainer_delay": draw(st.sampled_from(["0h", "3h", {"dist": "exponential",
+                                                                  "mean": "1d"}])),
         "wso.officers": draw(st.integers(0, 2)),
         "wso.shifts": draw(st.lists(_shift, max_size=2)),
         "wso.custody_cap": draw(st.sampled_from(["1h", "72h"])),

@@ -134,7 +134,9 @@ def test_precision_rule_stops_when_every_watched_half_width_is_small_enough():
     rel = {m: (table.loc[m, "ci_high"] - table.loc[m, "ci_low"]) / 2 / abs(table.loc[m, "mean"])
            for m in watched}
     assert max(rel.values()) <= target
-    assert (p.achieved, p.metric) == (max(rel.values()), max(rel, key=rel.get))
+    assert p.achieved == max(rel.values())
+    # adp and bed_days have the same relative half-width (adp = bed_days / days) up to rounding
+    assert rel[p.metric] == pytest.approx(max(rel.values()), rel=1e-12)
     # Replayed from the rule: from 2 replications, step by next_replications until the first
     # step whose worst relative half-width meets the target; that step is where it stopped.
     def worst(k: int) -> float:

@@ -140,6 +140,7 @@ def test_error_rates_move_only_their_own_draws(change, moved):
             "remote_delay": pop.remote_lodge,
             "screening_time": pop.foreign_born,
             "nta_time": pop.jem_lodge,
+            "jem_detainer_delay": pop.jem_lodge,
             "post_delay": (pop.pretrial == BAIL) | pop.ror_lost,
             "jail_days": pop.sentence == JAIL,
             "prison_delay": pop.sentence == PRISON,

@@ -32,7 +32,8 @@ def _population(people: list[dict]) -> Population:
     defaults = dict(
         source=0, charge=0, felony=True, foreign_born=False, citizen=False, removable=False,
         dhs_record=False, record_hit=False, remote_lodge=False, remote_delay=12 * H,
-        jem_lodge=False, screening_time=45 / 1440, nta_time=0.0, pretrial=BAIL, ror_lost=False,
+        jem_lodge=False, screening_time=45 / 1440, nta_time=0.0, jem_detainer_delay=0.0,
+        pretrial=BAIL, ror_lost=False,
         release_processing=3 * H, u_post=0.9, post_delay=20 * H, time_to_disposition=41.0,
         sentence=TIME_SERVED, jail_days=0.0, prison_delay=0.0, u_refuse=0.99, u_pickup=0.0,
         pickup_delay=10 * H, service_time=0.0,
@@ -105,9 +106,13 @@ def test_the_explanations_read_as_worked_by_hand(constructed):
     a, b, c = str(a), str(b), str(c)
     assert "Fri 10 Jan 2025 23:10  Booked." in a
     assert "Sat 11 Jan 2025 09:00  Initial appearance: bail set." in a
-    assert "Sun 12 Jan 2025 05:00  Did not post bail (chance of posting 0.6)." in a
+    assert "Sun 12 Jan 2025 05:00  Did not post bail (chance of posting 0.61)." in a
     assert "Mon 13 Jan 2025 08:00  Interview with a JEM officer began after waiting 2.3 days" in a
-    assert "Mon 13 Jan 2025 08:45  Interview over (45 min); the officer lodged a detainer." in a
+    assert "Mon 13 Jan 2025 08:45  Interview over (45 min); the officer prepared a Notice to " \
+           "Appear and an ICE warrant." in a
+    # no paperwork time drawn here: the detainer takes effect as the interview ends
+    assert "Mon 13 Jan 2025 08:45  The JEM detainer took effect (warrant signed and served), " \
+           "0 min after the interview." in a
     assert "Fri 21 Feb 2025 02:10  Held for ICE on the detainer: cap 48 h in calendar hours" in a
     assert "until Sun 23 Feb 2025 02:10 at the latest" in a
     assert "Fri 21 Feb 2025 12:10  Transferred to ICE after 10.0 h held past release." in a

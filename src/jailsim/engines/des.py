@@ -211,8 +211,9 @@ class _Jail:
             self.screened = rules.jem_screens(policy, pop.foreign_born, pop.booked_at).tolist()
             self.ready_at = rules.screen_ready_at(sc, pop.booked_at).tolist()
             self.screening_time = pop.screening_time.tolist()
-            self.work = rules.officer_work(pop.screening_time, pop.nta_time, pop.jem_lodge)
-            self.work = self.work.tolist()
+            work = rules.officer_work(pop.screening_time, pop.nta_time, pop.jem_lodge)
+            self.work = work.tolist()
+            self.jem_delay = pop.jem_detainer_delay.tolist()
         self.wso = Officers(self.env, ctx.wso_staff, self._warrant_start) if ctx.wso_staff else None
         self.warrant_granted: dict[int, simpy.Event] = {}
         self.transport_queue: list[tuple[int, simpy.Event]] | None = None
@@ -357,6 +358,10 @@ class _Jail:
         self.pending[ev.i] -= 1
         self.lodge(ev.i, DETAINER_REMOTE)
 
+    def _jem_detainer(self, ev: _Step) -> None:
+        self.pending[ev.i] -= 1
+        self.lodge(ev.i, DETAINER_JEM)
+
     # ---------------------------------------------------------------- JEM screening
     def _screen_ready(self, ev: _Step) -> None:
         self._ready(ev.i)
@@ -380,13 +385,12 @@ class _Jail:
         t.screen_end_at[i] = now
         self.screen[i] = _NOT_QUEUED
         lodges = self.jem_lodge[i]
-        if lodges:
-            self.pending[i] -= 1
-            self.lodge(i, DETAINER_JEM)
         if self.gone[i]:  # released during the interview: leaves now
             self._out(i, now)
-        if lodges:  # the Notice to Appear keeps the officer busy
+        if lodges:  # the Notice to Appear keeps the officer busy; the detainer comes later
             _Step(self.env, t.screen_start_at[i] + self.work[i], self._officer_free, i)
+            at = rules.jem_detainer_at(t.screen_start_at[i], self.work[i], self.jem_delay[i])
+            _Step(self.env, float(at), self._jem_detainer, i)
         else:
             t.officer_free_at[i] = now
             self.jem.release()

@@ -66,7 +66,8 @@ class _Screening:
 
     ``idx`` are the bookings that queue, in queue order; ``start`` their interview start (NaN:
     left before one), ``end`` its end and ``work`` the officer's whole job; ``lodged`` those
-    whose interview lodges a detainer (indices into the bookings), at ``lodged_at``.
+    whose screening lodges a detainer (indices into the bookings), at ``lodged_at`` (when it
+    takes effect, after the paperwork).
     """
 
     def __init__(self, ctx: Context, pop: Population, leave: np.ndarray):
@@ -81,7 +82,9 @@ class _Screening:
         self.start = fcfs_shift_queue(self.ready, self.work, leave[idx], ctx.jem_staff)
         self.end = self.start + _f64(pop.screening_time[idx])
         lodged = ~np.isnan(self.start) & lodge
-        self.lodged, self.lodged_at = idx[lodged], self.end[lodged]
+        self.lodged = idx[lodged]
+        self.lodged_at = rules.jem_detainer_at(self.start[lodged], self.work[lodged],
+                                               pop.jem_detainer_delay[self.lodged])
 
     def finish(self, leave: np.ndarray) -> np.ndarray:
         """When each booking really leaves: ``leave``, or later if an interview runs over.

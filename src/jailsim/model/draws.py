@@ -222,6 +222,8 @@ def _draws(
     )
     screening_time = _where(jem.screening_time, next(u), foreign_born) if jem else _zeros(u, n)
     nta_time = _where(jem.nta_time, next(u), jem_lodge) if jem else _zeros(u, n)
+    jem_detainer_delay = (_where(jem.detainer_delay, next(u), jem_lodge) if jem
+                          else _zeros(u, n))
 
     u = rows("court")
     cum = np.array([[c.pretrial.ror, c.pretrial.ror + c.pretrial.bail] for c in charges])
@@ -263,6 +265,7 @@ def _draws(
         "jem_lodge": jem_lodge,
         "screening_time": screening_time,
         "nta_time": nta_time,
+        "jem_detainer_delay": jem_detainer_delay,
         "pretrial": pretrial,
         "ror_lost": ror_lost,
         "release_processing": release_processing,
@@ -274,7 +277,8 @@ def _draws(
         "prison_delay": prison_delay,
     }
     del booked_at, charge, felony, foreign_born, citizen, removable, dhs_record, record_hit
-    del remote_delay, screening_time, nta_time, pretrial, ror_lost, release_processing
+    del remote_delay, screening_time, nta_time, jem_detainer_delay, pretrial, ror_lost
+    del release_processing
     del u_post, post_delay, ttd, sentence, jail_days, prison_delay
 
     kept = None if trim is None else np.flatnonzero(may_matter(*trim, out))

@@ -69,6 +69,7 @@ class Population:
     jem_lodge: np.ndarray  # bool: a JEM screening would lodge a detainer (citizens: by error)
     screening_time: np.ndarray  # float32 days
     nta_time: np.ndarray  # float32 days
+    jem_detainer_delay: np.ndarray  # float32 days, paperwork done -> JEM detainer in effect
     pretrial: np.ndarray  # int8: ROR, BAIL, DENIED (with no detainer by the appearance)
     ror_lost: np.ndarray  # bool: released on recognizance only if no detainer by then
     release_processing: np.ndarray  # float32 days, decision -> out the door

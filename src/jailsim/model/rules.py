@@ -43,6 +43,7 @@ __all__ = [
     "igsa_keeps",
     "igsa_leaves_at",
     "jail_holds",
+    "jem_detainer_at",
     "jem_screens",
     "officer_work",
     "pretrial_decision",
@@ -72,6 +73,15 @@ def jem_screens(policy, foreign_born, booked_at):
 def screen_ready_at(scenario, booked_at):
     """When a person JEM screens is ready for the interview: booking plus the queue delay."""
     return booked_at + scenario.jem.queue_delay
+
+
+def jem_detainer_at(screen_start, work, detainer_delay):
+    """When a JEM detainer takes effect: the officer's paperwork done, then review and service.
+
+    ``work`` is :func:`officer_work` (the interview and the Notice to Appear with the warrant);
+    the detainer needs the signed warrant and takes effect when served (ICE Policy 10074.2).
+    """
+    return screen_start + work + np.asarray(detainer_delay, dtype=np.float64)
 
 
 def officer_work(screening_time, nta_time, lodges) -> np.ndarray:

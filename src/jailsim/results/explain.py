@@ -230,12 +230,17 @@ class _Story:
             )
             text = f"Interview over ({self.since('screened_at', 'screen_end_at')})"
             if str(r["detainer_source"]) == "jem":
-                text += "; the officer lodged a detainer."
+                text += "; the officer prepared a Notice to Appear and an ICE warrant."
                 if self.citizen:
                     text += " The person is a U.S. citizen: the officer took them for removable."
-            else:
-                text += "."
-            self.add("screen_end_at", text)
+                self.add("screen_end_at", text)
+                self.add(
+                    "detainer_at",
+                    f"The JEM detainer took effect (warrant signed and served), "
+                    f"{self.since('screen_end_at', 'detainer_at')} after the interview.",
+                )
+                return
+            self.add("screen_end_at", text + ".")
         elif _has(r, "exit_at"):
             self.add(
                 "screen_ready_at",

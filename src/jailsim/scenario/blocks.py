@@ -248,7 +248,12 @@ class Biometric(Frozen):
 
 
 class Jem(Staffing):
-    """Jail Enforcement Model: officers interview foreign-born bookings, lodge detainers."""
+    """Jail Enforcement Model: officers interview foreign-born bookings, lodge detainers.
+
+    A detainer needs a signed ICE warrant (I-200 or I-205), issued at or after the Notice to
+    Appear, and takes effect when served: it is lodged ``nta_time`` plus ``detainer_delay``
+    after the interview ends, not at its end.
+    """
 
     queue_delay: Duration
     """Time from booking to ready for a JEM interview."""
@@ -257,7 +262,10 @@ class Jem(Staffing):
     p_lodge: Probability
     """P(detainer | screened person is removable)."""
     nta_time: Distribution
-    """Officer time to prepare a Notice to Appear after a detainer."""
+    """Officer time to prepare a Notice to Appear and the warrant after an interview that
+    finds a person removable."""
+    detainer_delay: Distribution = Field(default="0h", validate_default=True)
+    """Time from the end of that paperwork to the detainer taking effect (review, service)."""
     p_lodge_citizen: Probability = 0.0
     """P(detainer | screened naturalized citizen): a citizen taken for removable."""
 

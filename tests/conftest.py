@@ -48,6 +48,9 @@ def infinite_server(rate="40/day", stay=None, horizon="400d", warmup="100d", **e
         "court.sessions": [f"{h:02d}:00" for h in range(24)],
         "court.min_time_to_appearance": "0h",
         "court.release_processing": "0h",
+        # who is foreign-born is who is interviewed (no wrong answers at the question)
+        "jem.p_flag_foreign_born": 1.0,
+        "jem.p_flag_us_born": 0.0,
     }
     for charge in ("felony", "misdemeanor"):
         changes[f"charges.{charge}.pretrial"] = {

@@ -66,6 +66,8 @@ def scenarios(draw):
         "jem.shifts": draw(st.lists(_shift, max_size=3)),
         "jem.queue_delay": draw(st.sampled_from(["0h", "2h", "1d"])),
         "jem.p_lodge": draw(st.floats(0, 1)),
+        "jem.p_flag_foreign_born": draw(st.sampled_from([1.0, 0.8])),
+        "jem.p_flag_us_born": draw(st.sampled_from([0.0, 0.2])),
         "jem.detainer_delay": draw(st.sampled_from(["0h", "3h", {"dist": "exponential",
                                                                   "mean": "1d"}])),
         "wso.officers": draw(st.integers(0, 2)),

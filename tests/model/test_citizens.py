@@ -138,7 +138,7 @@ def test_error_rates_move_only_their_own_draws(change, moved):
         detainer = pop.remote_lodge | pop.jem_lodge
         return {
             "remote_delay": pop.remote_lodge,
-            "screening_time": pop.foreign_born,
+            "screening_time": pop.jem_flagged,
             "nta_time": pop.jem_lodge,
             "jem_detainer_delay": pop.jem_lodge,
             "post_delay": (pop.pretrial == BAIL) | pop.ror_lost,

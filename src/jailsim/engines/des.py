@@ -208,7 +208,7 @@ class _Jail:
         if ctx.jem_staff:
             self.jem = Officers(self.env, ctx.jem_staff, self._screen_start)
             self.queue_delay = sc.jem.queue_delay
-            self.screened = rules.jem_screens(policy, pop.foreign_born, pop.booked_at).tolist()
+            self.screened = rules.jem_screens(policy, pop.jem_flagged, pop.booked_at).tolist()
             self.ready_at = rules.screen_ready_at(sc, pop.booked_at).tolist()
             self.screening_time = pop.screening_time.tolist()
             work = rules.officer_work(pop.screening_time, pop.nta_time, pop.jem_lodge)

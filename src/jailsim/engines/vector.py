@@ -62,7 +62,7 @@ def _nan(n: int) -> np.ndarray:
 
 
 class _Screening:
-    """The JEM screening queue of foreign-born bookings, given when each would leave.
+    """The JEM screening queue of flagged bookings, given when each would leave.
 
     ``idx`` are the bookings that queue, in queue order; ``start`` their interview start (NaN:
     left before one), ``end`` its end and ``work`` the officer's whole job; ``lodged`` those
@@ -72,7 +72,7 @@ class _Screening:
 
     def __init__(self, ctx: Context, pop: Population, leave: np.ndarray):
         booked = pop.booked_at
-        idx = np.flatnonzero(rules.jem_screens(ctx.policy, pop.foreign_born, booked))
+        idx = np.flatnonzero(rules.jem_screens(ctx.policy, pop.jem_flagged, booked))
         ready = rules.screen_ready_at(ctx.scenario, booked[idx])
         order = np.argsort(ready, kind="stable")
         self.idx, self.ready = idx[order], ready[order]

@@ -211,16 +211,23 @@ def _draws(
     remote_delay = _where(bio.delay, u_delay, remote_lodge)
     del u_delay
 
-    u = rows("screening")
     jem = sc.jem
-    # Citizens are never removable, so the same uniform decides an officer's error for them.
+    # Who the question asked of every booking flags for a JEM interview (drawn only when it
+    # can differ from birthplace: a stream of its own).
+    flagged = foreign_born.copy()
+    if jem is not None and (jem.p_flag_foreign_born < 1 or jem.p_flag_us_born > 0):
+        uq = next(rows("question"))
+        flagged = np.where(foreign_born, uq < jem.p_flag_foreign_born, uq < jem.p_flag_us_born)
+    u = rows("screening")
+    # U.S. citizens are never removable, so the same uniform decides an officer's error for
+    # them (naturalized, or U.S.-born and flagged by error).
     u0 = next(u)
-    jem_lodge = np.where(
-        citizen,
+    jem_lodge = flagged & np.where(
+        citizen | ~foreign_born,
         u0 < (jem.p_lodge_citizen if jem else 0.0),
         removable & (u0 < (jem.p_lodge if jem else 0.0)),
     )
-    screening_time = _where(jem.screening_time, next(u), foreign_born) if jem else _zeros(u, n)
+    screening_time = _where(jem.screening_time, next(u), flagged) if jem else _zeros(u, n)
     nta_time = _where(jem.nta_time, next(u), jem_lodge) if jem else _zeros(u, n)
     jem_detainer_delay = (_where(jem.detainer_delay, next(u), jem_lodge) if jem
                           else _zeros(u, n))
@@ -256,6 +263,7 @@ def _draws(
         "charge": charge,
         "felony": felony,
         "foreign_born": foreign_born,
+        "jem_flagged": flagged,
         "citizen": citizen,
         "removable": removable,
         "dhs_record": dhs_record,
@@ -276,7 +284,8 @@ def _draws(
         "jail_days": jail_days,
         "prison_delay": prison_delay,
     }
-    del booked_at, charge, felony, foreign_born, citizen, removable, dhs_record, record_hit
+    del booked_at, charge, felony, foreign_born, flagged, citizen, removable, dhs_record
+    del record_hit
     del remote_delay, screening_time, nta_time, jem_detainer_delay, pretrial, ror_lost
     del release_processing
     del u_post, post_delay, ttd, sentence, jail_days, prison_delay

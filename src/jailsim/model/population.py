@@ -60,6 +60,7 @@ class Population:
     charge: np.ndarray  # int8, index into scenario.charge_names
     felony: np.ndarray  # bool
     foreign_born: np.ndarray  # bool
+    jem_flagged: np.ndarray  # bool: the question at booking flags them for a JEM interview
     citizen: np.ndarray  # bool
     removable: np.ndarray  # bool
     dhs_record: np.ndarray  # bool

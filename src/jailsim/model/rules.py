@@ -65,9 +65,9 @@ def remote_detainer_at(pop) -> np.ndarray:
     return np.where(pop.remote_lodge, pop.booked_at + pop.remote_delay, np.inf)
 
 
-def jem_screens(policy, foreign_born, booked_at):
-    """Whom JEM officers screen: foreign-born people booked while JEM is in force."""
-    return foreign_born & policy.in_force(policy.jem_on, booked_at)
+def jem_screens(policy, flagged, booked_at):
+    """Whom JEM officers screen: people flagged at booking, booked while JEM is in force."""
+    return flagged & policy.in_force(policy.jem_on, booked_at)
 
 
 def screen_ready_at(scenario, booked_at):

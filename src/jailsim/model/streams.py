@@ -26,6 +26,7 @@ PURPOSES: dict[str, int] = {
     "warrant": 10,
     "cancel": 11,
     "igsa": 12,
+    "question": 13,
 }
 #: Stable source keys (``stream`` column of the bookings table).
 SOURCES: dict[str, int] = {"bookings": 0, "task_force": 1}

@@ -154,7 +154,7 @@ class _Story:
         self.policy = ctx.policy
         self.pretrial = self.sc.charges[str(row["charge"])].pretrial
         self.detained = str(row["detainer_source"]) != "none"
-        self.citizen = bool(row["citizen"])
+        self.citizen = bool(row["citizen"]) or not bool(row["foreign_born"])  # a U.S. citizen
         self.out: list[Event] = []
 
     def add(self, column: str, text: str) -> None:
@@ -217,8 +217,15 @@ class _Story:
 
     def screening(self) -> None:
         r = self.row
-        if not r["foreign_born"] or self.ctx.jem_staff is None:
+        flagged = bool(r.get("jem_flagged", r["foreign_born"]))
+        if self.ctx.jem_staff is None or not flagged:
+            if self.ctx.jem_staff is not None and r["foreign_born"]:
+                self.add("booked_at", "Not flagged for a JEM interview at booking (said they "
+                                      "were born in the U.S.).")
             return
+        if not r["foreign_born"]:
+            self.add("booked_at", "Flagged for a JEM interview at booking, though born in the "
+                                  "U.S. (a wrong answer or record).")
         if not rules.jem_screens(self.policy, True, float(r["booked_at"])):
             self.add("booked_at", "Not screened: JEM was not in force when they were booked.")
             return

@@ -82,6 +82,9 @@ METRICS: dict[str, tuple[str, str]] = {
     "citizen_detainers": (
         "count", "detainers lodged in the window on U.S. citizens (database or screening errors)"
     ),
+    "us_born_detainers": (
+        "count", "of citizen_detainers, those on people born in the U.S. (flagged by error)"
+    ),
     "citizen_holds": ("count", "holds for ICE of U.S. citizens that started in the window"),
     "citizen_detainer_bed_days": (
         "bed-days", "bed-days of U.S. citizens with a detainer lodged, in the window"
@@ -89,7 +92,9 @@ METRICS: dict[str, tuple[str, str]] = {
     "citizen_attributable_bed_days": (
         "bed-days", "bed-days in the window caused by detainers lodged on U.S. citizens"
     ),
-    "screening_coverage": ("share", "foreign-born bookings screened by JEM before leaving"),
+    "screening_coverage": (
+        "share", "bookings flagged for a JEM interview that were screened before leaving"
+    ),
     "mean_screening_wait_hours": ("hours", "mean wait from ready to interview, JEM"),
     "officer_utilization": ("share", "JEM officer busy time / scheduled officer time"),
     "warrants_served": ("count", "ICE warrants served by WSO officers in the window"),
@@ -182,15 +187,22 @@ ADDITIVE = (
     "citizen_holds",
     "citizen_detainer_bed_days",
     "citizen_attributable_bed_days",
+    "us_born_detainers",
     "officer_utilization",
     "warrants_served",
     "wso_officer_utilization",
 )
 
 
+def _flagged(b: pd.DataFrame) -> np.ndarray:
+    """Who was flagged for a JEM interview (folders written before the flag: the foreign-born)."""
+    return b["jem_flagged" if "jem_flagged" in b else "foreign_born"].to_numpy()
+
+
 def _citizen_metrics(b: pd.DataFrame, within, lo: float, hi: float) -> dict[str, float]:
-    """Detainers on U.S. citizens and the bed-days they cost, in the window."""
-    citizen = b["citizen"].to_numpy()
+    """Detainers on U.S. citizens (naturalized or U.S.-born) and the bed-days they cost."""
+    us_born = ~b["foreign_born"].to_numpy()
+    citizen = b["citizen"].to_numpy() | us_born
     c = b[citizen & ~_is(b["detainer_source"], "none")]  # their own detainers only
     return {
         "citizen_detainers": int((within("detainer_at") & citizen).sum()),
@@ -199,6 +211,7 @@ def _citizen_metrics(b: pd.DataFrame, within, lo: float, hi: float) -> dict[str,
             c["detainer_at"].to_numpy(), c["exit_at"].to_numpy(), lo, hi
         ),
         "citizen_attributable_bed_days": _attributable(c, lo, hi)["attributable_bed_days"],
+        "us_born_detainers": int((within("detainer_at") & us_born).sum()),
     }
 
 
@@ -298,8 +311,7 @@ def replication_metrics(
         wso_officer_utilization=nan,
     )
     if ctx.jem_staff is not None:
-        screened = rules.jem_screens(ctx.policy, b["foreign_born"].to_numpy(),
-                                     b["booked_at"].to_numpy())
+        screened = rules.jem_screens(ctx.policy, _flagged(b), b["booked_at"].to_numpy())
         eligible = booked & screened
         started = b["screened_at"].notna().to_numpy()
         resolved = eligible & (started | b["exit_at"].notna().to_numpy())

@@ -248,7 +248,10 @@ class Biometric(Frozen):
 
 
 class Jem(Staffing):
-    """Jail Enforcement Model: officers interview foreign-born bookings, lodge detainers.
+    """Jail Enforcement Model: officers interview flagged bookings and lodge detainers.
+
+    Every booking is asked where they were born (and the records checked); those flagged,
+    mostly the foreign-born but a few U.S.-born by error, queue for an interview.
 
     A detainer needs a signed ICE warrant (I-200 or I-205), issued at or after the Notice to
     Appear, and takes effect when served: it is lodged ``nta_time`` plus ``detainer_delay``
@@ -267,7 +270,11 @@ class Jem(Staffing):
     detainer_delay: Distribution = Field(default="0h", validate_default=True)
     """Time from the end of that paperwork to the detainer taking effect (review, service)."""
     p_lodge_citizen: Probability = 0.0
-    """P(detainer | screened naturalized citizen): a citizen taken for removable."""
+    """P(detainer | screened U.S. citizen, naturalized or U.S.-born): taken for removable."""
+    p_flag_foreign_born: Probability = 1.0
+    """P(a foreign-born booking is flagged for an interview by the question asked of all)."""
+    p_flag_us_born: Probability = 0.0
+    """P(a U.S.-born booking is flagged anyway: a wrong answer or record)."""
 
 
 class Wso(Staffing):

@@ -78,6 +78,17 @@ METRICS: dict[str, tuple[str, str]] = {
     "detainers_held_share": (
         "share", "people with a detainer reaching release in the window who were held for ICE"
     ),
+    "ice_transfers_charges_pending": (
+        "count", "ICE transfers in the window of people whose criminal case was not disposed"
+    ),
+    "pretrial_release_share_detainer": (
+        "share",
+        "people whose bail was decided in the window with a detainer lodged by then, released "
+        "on recognizance or on bail",
+    ),
+    "pretrial_release_share_no_detainer": (
+        "share", "the same share for people without a detainer by their bail decision"
+    ),
     "declined_detainers": ("count", "people released in the window with a detainer not held"),
     "citizen_detainers": (
         "count", "detainers lodged in the window on U.S. citizens (database or screening errors)"
@@ -182,6 +193,7 @@ ADDITIVE = (
     "ice_transfers",
     "lapsed_detainers",
     "cancelled_detainers",
+    "ice_transfers_charges_pending",
     "declined_detainers",
     "citizen_detainers",
     "citizen_holds",
@@ -192,6 +204,23 @@ ADDITIVE = (
     "warrants_served",
     "wso_officer_utilization",
 )
+
+
+def _pretrial_release(b: pd.DataFrame, within) -> dict[str, float]:
+    """Share released pretrial (on recognizance or bail) among bail decisions in the window.
+
+    Apart for people with a detainer lodged by the decision and for the others.
+    """
+    decided = within("bond_decided_at")
+    released = (_is(b["bond_outcome"], "ror") | _is(b["bond_outcome"], "posted"))
+    by = b["detainer_at"].to_numpy() <= b["bond_decided_at"].to_numpy()  # NaN: False
+    out = {}
+    for name, group in (("detainer", decided & by), ("no_detainer", decided & ~by)):
+        n = int(group.sum())
+        out[f"pretrial_release_share_{name}"] = (
+            float((released & group).sum() / n) if n else float("nan")
+        )
+    return out
 
 
 def _flagged(b: pd.DataFrame) -> np.ndarray:
@@ -294,6 +323,10 @@ def replication_metrics(
             float((within("detainer_at") & ~np.isnan(custody)).sum() / detainers)
             if detainers else float("nan")
         ),
+        "ice_transfers_charges_pending": int(
+            (left & _is(reason, "ice_transfer") & np.isnan(b["disposition_at"].to_numpy())).sum()
+        ),
+        **_pretrial_release(b, within),
         **_citizen_metrics(b, within, lo, hi),
     }
     m["expected_los_days"] = m["adp"] / m["bookings_per_day"] if n_booked else float("nan")

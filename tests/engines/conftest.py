@@ -83,6 +83,13 @@ def scenarios(draw):
     }
     if draw(st.booleans()):
         changes["ice.transport"] = _transport(draw)
+    if draw(st.booleans()):  # Task Force arrests, some for ICE alone
+        changes["arrivals.task_force"] = {
+            "rate": "3/day", "charge_mix": {"felony": 0.1, "misdemeanor": 0.9},
+            "foreign_born": 0.9, "citizen_given_foreign_born": 0.1,
+            "removable_given_noncitizen": 0.7, "dhs_record_given_noncitizen": 0.5,
+            "civil_only_given_noncitizen": draw(st.sampled_from([0.0, 0.5])),
+        }
     changes["changes"] = _dated_changes(draw, int(changes["horizon"][:-1]))
     return base().with_(changes)
 

@@ -52,6 +52,7 @@ def _population(people: list[dict]) -> Population:
             cols[name] = np.array(data, dtype=np.float32)
     cols["pickup_delay"] = cols["pickup_delay"][None, :]
     cols["jem_flagged"] = cols["foreign_born"].copy()  # the foreign-born answer truthfully
+    cols["civil_only"] = np.zeros(len(rows), dtype=bool)
     booked = np.array([r["booked_at"] for r in rows])
     return Population(replication=0, booked_at=booked, **cols)
 

@@ -60,7 +60,6 @@ from jailsim.model.codes import (
     BOND_ROR,
     DETAINER_JEM,
     DETAINER_NONE,
-    DETAINER_REMOTE,
     EXIT_ICE_TRANSFER,
     EXIT_PRISON,
     EXIT_RELEASED,
@@ -356,7 +355,7 @@ class _Jail:
 
     def _remote_detainer(self, ev: _Step) -> None:
         self.pending[ev.i] -= 1
-        self.lodge(ev.i, DETAINER_REMOTE)
+        self.lodge(ev.i, int(rules.remote_detainer_source(self.pop.civil_only[ev.i])))
 
     def _jem_detainer(self, ev: _Step) -> None:
         self.pending[ev.i] -= 1

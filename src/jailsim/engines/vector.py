@@ -40,7 +40,6 @@ from jailsim.model.codes import (
     DENIED,
     DETAINER_JEM,
     DETAINER_NONE,
-    DETAINER_REMOTE,
     EXIT_ICE_TRANSFER,
     EXIT_PRISON,
     EXIT_RELEASED,
@@ -189,7 +188,7 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         detainer_at[q.lodged] = np.minimum(remote_at[q.lodged], q.lodged_at)
     has = detainer_at <= decide
     detainer_at[~has] = np.nan
-    source = np.where(has, np.int8(DETAINER_REMOTE), np.int8(DETAINER_NONE))
+    source = np.where(has, rules.remote_detainer_source(pop.civil_only), np.int8(DETAINER_NONE))
     if q is not None:
         source[jem_first[has[jem_first]]] = DETAINER_JEM
     release_eligible_at = np.where(to_prison, np.nan, leave)

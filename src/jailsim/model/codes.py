@@ -15,6 +15,7 @@ __all__ = [
     "BOND_POSTED",
     "BOND_ROR",
     "DENIED",
+    "DETAINER_CIVIL",
     "DETAINER_JEM",
     "DETAINER_NONE",
     "DETAINER_REMOTE",
@@ -45,9 +46,10 @@ PRETRIAL_NAMES = ("ror", "bail", "denied")
 SENTENCE_TIME_SERVED, SENTENCE_JAIL, SENTENCE_PRISON = 0, 1, 2
 SENTENCE_NAMES = ("time_served", "jail", "prison")
 
-# Where a person's first detainer came from (Timeline.detainer_source).
-DETAINER_NONE, DETAINER_REMOTE, DETAINER_JEM = 0, 1, 2
-DETAINER_SOURCES = ("none", "remote", "jem")
+# Where a person's first detainer came from (Timeline.detainer_source): none, ICE remotely
+# after a fingerprint hit, a JEM screening, or a civil arrest made for ICE (Task Force).
+DETAINER_NONE, DETAINER_REMOTE, DETAINER_JEM, DETAINER_CIVIL = 0, 1, 2, 3
+DETAINER_SOURCES = ("none", "remote", "jem", "civil_arrest")
 
 # How bail ended (Timeline.bond_outcome).
 BOND_ROR, BOND_POSTED, BOND_NOT_POSTED, BOND_DENIED = 0, 1, 2, 3

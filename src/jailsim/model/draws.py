@@ -199,6 +199,9 @@ def _draws(
     noncitizen = foreign_born & ~citizen
     removable = noncitizen & (next(u) < stream.removable_given_noncitizen)
     dhs_record = noncitizen & (next(u) < stream.dhs_record_given_noncitizen)
+    civil = np.zeros(n, dtype=bool)  # drawn (the purpose's last row) only when it can happen
+    if stream.civil_only_given_noncitizen > 0:
+        civil = noncitizen & (next(u) < stream.civil_only_given_noncitizen)
 
     bio = sc.biometric
     u = rows("biometric")  # rows 2-3 added for database errors
@@ -210,6 +213,9 @@ def _draws(
     remote_lodge = record_hit & (removable | citizen) & lodges
     remote_delay = _where(bio.delay, u_delay, remote_lodge)
     del u_delay
+    # A civil arrest is made for ICE: its detainer stands from booking.
+    remote_lodge |= civil
+    remote_delay[civil] = 0.0
 
     jem = sc.jem
     # Who the question asked of every booking flags for a JEM interview (drawn only when it
@@ -236,10 +242,11 @@ def _draws(
     cum = np.array([[c.pretrial.ror, c.pretrial.ror + c.pretrial.bail] for c in charges])
     u0 = next(u)
     pretrial = _categorical(u0, np.column_stack([cum, np.ones(len(charges))]), groups)
+    pretrial[civil] = ROR  # no state charge: nothing holds them but ICE's detainer
     # One uniform decides both worlds: ROR if u is below the chance without a detainer, and
     # still ROR with one only if below the lowered chance.
     with_detainer = rules.chance_of_ror(cum[charge, 0], sc.bond.detainer_ror_factor, True)
-    ror_lost = (pretrial == ROR) & ~(u0 < with_detainer)
+    ror_lost = (pretrial == ROR) & ~(u0 < with_detainer) & ~civil
     release_processing = sc.court.release_processing.ppf(next(u)).astype(np.float32)
 
     u = rows("bond")
@@ -264,6 +271,7 @@ def _draws(
         "felony": felony,
         "foreign_born": foreign_born,
         "jem_flagged": flagged,
+        "civil_only": civil,
         "citizen": citizen,
         "removable": removable,
         "dhs_record": dhs_record,
@@ -284,7 +292,7 @@ def _draws(
         "jail_days": jail_days,
         "prison_delay": prison_delay,
     }
-    del booked_at, charge, felony, foreign_born, flagged, citizen, removable, dhs_record
+    del booked_at, charge, felony, foreign_born, flagged, civil, citizen, removable, dhs_record
     del record_hit
     del remote_delay, screening_time, nta_time, jem_detainer_delay, pretrial, ror_lost
     del release_processing

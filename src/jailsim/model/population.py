@@ -61,6 +61,7 @@ class Population:
     felony: np.ndarray  # bool
     foreign_born: np.ndarray  # bool
     jem_flagged: np.ndarray  # bool: the question at booking flags them for a JEM interview
+    civil_only: np.ndarray  # bool: arrested for ICE alone, no state charge (no court case)
     citizen: np.ndarray  # bool
     removable: np.ndarray  # bool
     dhs_record: np.ndarray  # bool

@@ -19,6 +19,8 @@ import numpy as np
 
 from jailsim.model.codes import (
     BAIL,
+    DETAINER_CIVIL,
+    DETAINER_REMOTE,
     EXIT_CANCELLED,
     EXIT_LAPSED,
     HONOR_ALL,
@@ -48,6 +50,7 @@ __all__ = [
     "officer_work",
     "pretrial_decision",
     "remote_detainer_at",
+    "remote_detainer_source",
     "screen_ready_at",
     "walks_out_at",
     "warrant_custody_until",
@@ -63,6 +66,15 @@ _ALL = slice(None)
 def remote_detainer_at(pop) -> np.ndarray:
     """When ICE lodges a detainer remotely after a fingerprint hit (``inf``: it never does)."""
     return np.where(pop.remote_lodge, pop.booked_at + pop.remote_delay, np.inf)
+
+
+def remote_detainer_source(civil_only):
+    """The source code of a detainer that does not come from a JEM screening.
+
+    ICE's remote detainer after a fingerprint hit, or the detainer of a civil arrest made for
+    ICE (a Task Force arrest with no state charge).
+    """
+    return np.where(civil_only, np.int8(DETAINER_CIVIL), np.int8(DETAINER_REMOTE))
 
 
 def jem_screens(policy, flagged, booked_at):
@@ -97,12 +109,15 @@ def officer_work(screening_time, nta_time, lodges) -> np.ndarray:
 # Court
 
 
-def appearance_at(ctx, booked_at):
+def appearance_at(ctx, booked_at, civil_only=False):
     """The initial appearance: the first court session after the paperwork.
 
-    That is, at or after booking plus ``court.min_time_to_appearance``.
+    That is, at or after booking plus ``court.min_time_to_appearance``. A civil arrest (no
+    state charge) has no court case: its "appearance" is the booking itself, where it is
+    released on the criminal side at once (and held for ICE).
     """
-    return ctx.court.next_session(booked_at + ctx.scenario.court.min_time_to_appearance)
+    court = ctx.court.next_session(booked_at + ctx.scenario.court.min_time_to_appearance)
+    return np.where(civil_only, booked_at, court)
 
 
 def disposition_at(appearance, booked_at, time_to_disposition):
@@ -160,7 +175,7 @@ class CourtPath:
         sc = ctx.scenario
         self.pop = pop
         # float64 + float32 widens the float32 exactly: the same sums as with float64 copies.
-        self.appearance = appearance_at(ctx, pop.booked_at)
+        self.appearance = appearance_at(ctx, pop.booked_at, pop.civil_only)
         self.disposition = disposition_at(self.appearance, pop.booked_at, pop.time_to_disposition)
         self.post_at = self.appearance + pop.post_delay
         self.post = np.array([sc.charges[c].pretrial.post for c in sc.charge_names])

@@ -202,6 +202,9 @@ class _Story:
     # ------------------------------------------------------------------------ events
     def events(self) -> list[Event]:
         self.add("booked_at", "Booked.")
+        if str(self.row["detainer_source"]) == "civil_arrest":
+            self.add("booked_at", "Arrested for ICE alone (a Task Force civil arrest, no state "
+                                  "charge): held for ICE from booking, with no court case.")
         if str(self.row["detainer_source"]) == "remote":
             text = (
                 f"ICE lodged a detainer remotely after the fingerprint match, "
@@ -211,7 +214,8 @@ class _Story:
                 text += " The person is a U.S. citizen: the match was a database error."
             self.add("detainer_at", text)
         self.screening()
-        self.court()
+        if str(self.row["detainer_source"]) != "civil_arrest":  # no court case
+            self.court()
         self.release()
         return self.out
 

@@ -22,6 +22,9 @@ from jailsim.model.timetable import WeeklyStep
 #: Every metric: name -> (unit, meaning). Order is the order of tables and reports.
 METRICS: dict[str, tuple[str, str]] = {
     "bookings_per_day": ("per day", "bookings (both streams) booked in the window, per day"),
+    "civil_arrests": (
+        "count", "bookings in the window arrested for ICE alone, with no state charge (Task Force)"
+    ),
     "releases_per_day": ("per day", "exits of any kind in the window, per day"),
     "adp": ("people", "average daily population: time-average census over the window"),
     "expected_los_days": ("days", "BJS expected length of stay: adp / bookings_per_day"),
@@ -175,6 +178,7 @@ def _attributable(b: pd.DataFrame, lo: float, hi: float) -> dict[str, float]:
 #: the bookings they add up to the total.
 ADDITIVE = (
     "bookings_per_day",
+    "civil_arrests",
     "releases_per_day",
     "adp",
     "bed_days",
@@ -286,8 +290,10 @@ def replication_metrics(
 
     n_booked = int(booked.sum())
     detainers = int(within("detainer_at").sum())
+    civil = b["civil_only"].to_numpy() if "civil_only" in b else np.zeros(len(b), dtype=bool)
     m: dict[str, float] = {
         "bookings_per_day": n_booked / length,
+        "civil_arrests": int((booked & civil).sum()),
         "releases_per_day": int(left.sum()) / length,
         "adp": bed_days / length,
         "mean_los_days": _mean(los[left]),

@@ -51,8 +51,8 @@ def _cat(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
 
 #: What the bookings table needs of a Population besides the Timeline: who each booking is.
 PEOPLE = (
-    "booked_at", "source", "charge", "felony", "foreign_born", "jem_flagged", "citizen",
-    "removable", "dhs_record", "record_hit", "sentence",
+    "booked_at", "source", "charge", "felony", "foreign_born", "jem_flagged", "civil_only",
+    "citizen", "removable", "dhs_record", "record_hit", "sentence",
 )
 
 
@@ -169,6 +169,7 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
         "felony": own("felony"),
         "foreign_born": foreign_born,
         "jem_flagged": own("jem_flagged"),
+        "civil_only": own("civil_only"),
         "citizen": citizen,
         "status": _cat(status, STATUS_NAMES),
         "removable": own("removable"),

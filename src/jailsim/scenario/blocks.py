@@ -112,6 +112,9 @@ class Stream(Frozen):
     """P(removable | noncitizen): could be the subject of a detainer."""
     dhs_record_given_noncitizen: Probability
     """P(fingerprints on file with DHS | noncitizen)."""
+    civil_only_given_noncitizen: Probability = 0.0
+    """P(arrested for immigration alone, no state charge | noncitizen): booked for ICE, no
+    court case (Task Force arrests)."""
 
     @field_validator("charge_mix")
     @classmethod

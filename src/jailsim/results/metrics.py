@@ -68,6 +68,11 @@ METRICS: dict[str, tuple[str, str]] = {
     "hold_hours_p50": ("hours", "median hold length of holds that ended in the window"),
     "hold_hours_p90": ("hours", "90th percentile of hold length, holds ended in the window"),
     "holds_to_ice_share": ("share", "holds ended in the window with ICE taking custody"),
+    "kept_for_interview_hours": (
+        "hours",
+        "hours people due for release in the window were kept while a JEM interview ran over "
+        "(held with no detainer yet)",
+    ),
     "ice_transfers": ("count", "people transferred to ICE in the window"),
     "lapsed_detainers": ("count", "holds that ended at the cap without ICE in the window"),
     "cancelled_detainers": (
@@ -194,6 +199,7 @@ ADDITIVE = (
     "detainers",
     "detainers_jem",
     "holds",
+    "kept_for_interview_hours",
     "ice_transfers",
     "lapsed_detainers",
     "cancelled_detainers",
@@ -246,6 +252,18 @@ def _citizen_metrics(b: pd.DataFrame, within, lo: float, hi: float) -> dict[str,
         "citizen_attributable_bed_days": _attributable(c, lo, hi)["attributable_bed_days"],
         "us_born_detainers": int((within("detainer_at") & us_born).sum()),
     }
+
+
+def _kept_for_interview(b: pd.DataFrame, due: np.ndarray) -> float:
+    """Hours people due for release (``due``) stayed on until their JEM interview ended.
+
+    They walk out, or their hold begins, when the interview ends (``rules.walks_out_at``).
+    """
+    if "release_eligible_at" not in b:
+        return 0.0
+    gone = np.fmin(b["hold_start_at"].to_numpy(), b["exit_at"].to_numpy())
+    late = np.clip(gone - b["release_eligible_at"].to_numpy(), 0.0, None)
+    return 24.0 * float(late[due].sum())
 
 
 def replication_metrics(
@@ -315,6 +333,7 @@ def replication_metrics(
         "mean_hold_hours": _mean(hours),
         "hold_hours_p50": _quantile(hours, 0.5),
         "hold_hours_p90": _quantile(hours, 0.9),
+        "kept_for_interview_hours": _kept_for_interview(b, within("release_eligible_at")),
         "holds_to_ice_share": (
             float((hold_ended & ~np.isnan(custody)).sum() / hold_ended.sum())
             if hold_ended.any() else float("nan")

@@ -70,6 +70,10 @@ def scenarios(draw):
         "jem.p_flag_us_born": draw(st.sampled_from([0.0, 0.2])),
         "jem.detainer_delay": draw(st.sampled_from(["0h", "3h", {"dist": "exponential",
                                                                   "mean": "1d"}])),
+        # Long interviews run over releases: finished, or cut short when the person leaves.
+        "jem.screening_time": draw(st.sampled_from(["45min", {"dist": "exponential",
+                                                               "mean": "12h"}])),
+        "jem.at_release": draw(st.sampled_from(["finish", "release"])),
         "wso.officers": draw(st.integers(0, 2)),
         "wso.shifts": draw(st.lists(_shift, max_size=2)),
         "wso.custody_cap": draw(st.sampled_from(["1h", "72h"])),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import simpy
 
-from jailsim.engines import des
+from jailsim.engines import des, events
 from jailsim.model.context import Context
 from jailsim.model.population import Population
 from jailsim.model.timetable import WeeklyStep
@@ -34,7 +34,7 @@ def _serve(step, requests, work, cancels=()):
         yield env.timeout(when)
         action()
 
-    officers = des.Officers(env, step, start)
+    officers = events.Officers(env, step, start)
     for who, when in requests:
         env.process(at(when, lambda who=who: officers.request(who)))
     for who, when in cancels:

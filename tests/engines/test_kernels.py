@@ -12,11 +12,13 @@ from jailsim.model.timetable import WeeklyStep
 
 
 def _queue(rng: np.random.Generator, n: int):
-    """Arrivals (sorted, with ties), services and deadlines (some infinite), rounded to ties."""
+    """Arrivals (sorted, with ties), services, deadlines (some infinite), rounded to ties, and
+    the part of each service cut short at the deadline (none for some, or no cut at all)."""
     arr = np.sort(np.round(rng.uniform(-3, 30, n), int(rng.integers(0, 3))))
     svc = np.round(rng.exponential(0.5, n), int(rng.integers(0, 3)))
     dl = arr + np.where(rng.random(n) < 0.3, np.inf, np.round(rng.exponential(3, n), 1))
-    return arr, svc, dl
+    cut = np.where(rng.random(n) < 0.3, -np.inf, np.round(svc * rng.random(n), 1))
+    return arr, svc, dl, (cut if rng.random() < 0.7 else None)
 
 
 def _staff(rng: np.random.Generator) -> WeeklyStep:
@@ -25,12 +27,14 @@ def _staff(rng: np.random.Generator) -> WeeklyStep:
     return WeeklyStep(minutes, rng.integers(0, 4, m), int(rng.integers(0, 7)))
 
 
-def _general(arr, svc, dl, staff) -> np.ndarray:
+def _general(arr, svc, dl, cut, staff) -> np.ndarray:
     """The pure-Python timetable loop from the first person, whatever the staffing."""
     finite = dl[np.isfinite(dl)]
     horizon = max(arr[-1], finite.max() if len(finite) else arr[-1]) + 7.0
     cursor = kernels._Cursor(staff, float(arr[0]), float(horizon))
-    return np.array(kernels._fcfs_general(arr, svc, dl, staff, cursor, 0, [], -math.inf, 0))
+    cut = np.full(len(arr), -np.inf) if cut is None else cut
+    return np.array(kernels._fcfs_general(arr, svc, dl, cut, staff, cursor, 0, [], -math.inf,
+                                          0))
 
 
 def test_a_small_queue_by_hand():
@@ -42,6 +46,17 @@ def test_a_small_queue_by_hand():
     np.testing.assert_array_equal(start, [0.0, 1.0, np.nan])
 
 
+def test_a_service_cut_short_frees_the_officer_at_the_deadline():
+    # One officer. The first person's interview (the first 0.5 of 1.0) would end at 0.5, but
+    # they leave at 0.3: the officer is free then, and the second person starts at 0.3. The
+    # third's interview is over (0.4 of 1.0) before they leave at 1.0: the officer finishes.
+    staff = WeeklyStep.constant(1)
+    arr, svc = np.array([0.0, 0.1, 0.2]), np.array([1.0, 1.0, 1.0])
+    dl, cut = np.array([0.3, 9.0, 9.0]), np.array([0.5, 0.4, 0.4])
+    start = kernels.fcfs_shift_queue(arr, svc, dl, staff, cut)
+    np.testing.assert_array_equal(start, [0.0, 0.3, 1.3])
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_constant_staffing_is_the_general_loop(seed, monkeypatch):
     monkeypatch.setenv("JAILSIM_NUMBA", "0")
@@ -49,10 +64,11 @@ def test_constant_staffing_is_the_general_loop(seed, monkeypatch):
     rng = np.random.default_rng(seed)
     try:
         for _ in range(50):
-            arr, svc, dl = _queue(rng, int(rng.integers(1, 200)))
+            arr, svc, dl, cut = _queue(rng, int(rng.integers(1, 200)))
             staff = WeeklyStep.constant(int(rng.integers(0, 4)))
             np.testing.assert_array_equal(
-                kernels.fcfs_shift_queue(arr, svc, dl, staff), _general(arr, svc, dl, staff)
+                kernels.fcfs_shift_queue(arr, svc, dl, staff, cut),
+                _general(arr, svc, dl, cut, staff),
             )
     finally:
         kernels._compiled.cache_clear()
@@ -68,10 +84,11 @@ def test_compiled_loops_give_the_same_starts(seed, monkeypatch):
     rng = np.random.default_rng(100 + seed)
     try:
         for _ in range(50):
-            arr, svc, dl = _queue(rng, int(rng.integers(1, 200)))
+            arr, svc, dl, cut = _queue(rng, int(rng.integers(1, 200)))
             for staff in (WeeklyStep.constant(int(rng.integers(0, 4))), _staff(rng)):
                 np.testing.assert_array_equal(
-                    kernels.fcfs_shift_queue(arr, svc, dl, staff), _general(arr, svc, dl, staff)
+                    kernels.fcfs_shift_queue(arr, svc, dl, staff, cut),
+                    _general(arr, svc, dl, cut, staff),
                 )
     finally:
         kernels._compiled.cache_clear()

@@ -159,3 +159,27 @@ def test_explain_a_simulated_run_and_its_folder(tmp_path, capsys):
     args = parser.parse_args(["explain", str(tmp_path / "nothing"), "1"])
     assert args.func(args) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("at_release, said", [
+    ("finish", "past release with no detainer in force"),
+    ("release", "Interview cut short"),
+])
+def test_a_release_during_an_interview_is_told(at_release, said):
+    from tests.engines.test_release_during_interview import _scenario
+
+    res = jailsim.simulate(_scenario(at_release).with_({"horizon": "30d"}), seed=4,
+                           engine="vector")
+    b = res.bookings
+    release, end = b["release_eligible_at"], b["screen_end_at"]
+    if at_release == "finish":
+        rows = b[(b["detainer_at"] > release) & b["hold_start_at"].notna()]
+    else:
+        rows = b[end == release]
+    assert len(rows) > 3
+    for booking in rows["booking_id"].iloc[:3]:
+        assert said in str(explain(res, int(booking)))
+    if at_release == "release":
+        leads = b[b["lead_at"].notna()]
+        assert len(leads) > 0
+        assert "a lead for ICE" in str(explain(res, int(leads["booking_id"].iloc[0])))

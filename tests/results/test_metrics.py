@@ -26,12 +26,14 @@ def _window(res, col):
     return (v >= sc.warmup) & (v <= sc.horizon)
 
 
-def test_kept_for_interview_hours_from_the_interview_times():
+def test_hours_held_without_a_detainer_from_the_interview_times():
     # Long interviews that start at booking: people released on recognizance at their first
-    # appearance are often still in one, and stay until it ends.
+    # appearance are often still in one, and stay until it ends. No detainer can come, so
+    # that is all the time anyone is kept past release.
     sc = jailsim.load(SCENARIOS / "jem.yaml").with_({
         "jem.officers": 200, "jem.shifts": [], "jem.queue_delay": "0h",
         "jem.screening_time": {"dist": "lognormal", "mean": "12h", "sd": "4h"},
+        "jem.p_lodge": 0.0, "jem.p_lodge_citizen": 0.0, "biometric.p_lodge": 0.0,
         "charges.misdemeanor.pretrial": ALL_ROR,
     })
     res = _run(sc, days=120, warmup_days=20)
@@ -41,12 +43,13 @@ def test_kept_for_interview_hours_from_the_interview_times():
     over = _window(res, "release_eligible_at") & (start < due) & (end > due)
     expected = np.bincount(b["replication"], weights=24.0 * np.where(over, end - due, 0.0))
     assert (expected > 100.0).all()  # the case is exercised
-    np.testing.assert_allclose(res.metrics["kept_for_interview_hours"], expected, rtol=1e-12)
+    np.testing.assert_allclose(res.metrics["held_without_detainer_hours"], expected, rtol=1e-12)
 
 
-def test_no_one_is_kept_for_an_interview_without_jem():
+def test_no_one_is_held_without_a_detainer_without_jem():
     res = _run(SCENARIOS / "wso.yaml", days=60, warmup_days=10)
-    assert (res.metrics["kept_for_interview_hours"] == 0).all()
+    assert (res.metrics["held_without_detainer_hours"] == 0).all()
+    assert (res.metrics["at_large_leads"] == 0).all()
 
 
 @pytest.mark.parametrize("ror, pending", [(True, "all"), (False, "none")])

@@ -183,3 +183,13 @@ def test_census_from_sorted_bookings_merges_exits_into_the_entries():
         a, b = (_integrals(*s, edges, cap) for s in both)
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(both[0][0], both[1][0])  # the same change times
+
+
+def test_the_readme_names_every_column_of_the_bookings_table(jem_run):
+    from tests.conftest import REPO
+
+    text = (REPO / "README.md").read_text()
+    start = text.index("`bookings.parquet` columns:")
+    listed = text[start:text.index("\n\n", start)]
+    missing = [c for c in jem_run.bookings.columns if f"`{c}`" not in listed]
+    assert not missing, f"README's bookings.parquet columns lack {missing}"

@@ -44,13 +44,11 @@ from __future__ import annotations
 
 import gc
 import math
-from collections import deque
-from heapq import heappush
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL
 
+from jailsim.engines.events import Officers, Step
 from jailsim.model import rules
 from jailsim.model.codes import (
     BAIL,
@@ -70,96 +68,8 @@ from jailsim.model.context import Context
 from jailsim.model.population import Population
 from jailsim.model.timeline import Timeline
 
-#: Priority of timetable changes: after every other event of the same instant.
-LATE = NORMAL + 1
-# Where a booking stands with JEM screening.
-_NOT_QUEUED, _WAITING, _IN_SERVICE = 0, 1, 2
-
-
-class _Step(simpy.Event):
-    """An event at time ``when`` whose one callback is ``fn(event)``; ``event.i``: who.
-
-    One step of one booking. It is scheduled as :meth:`simpy.Environment.schedule` does,
-    inlined (this is the engine's innermost loop), at the absolute time ``when`` rather than
-    after a delay: the clock then reads exactly the model's time of the step. A time in the
-    past (by rounding) is now.
-    """
-
-    def __init__(self, env: simpy.Environment, when: float, fn, i: int, priority: int = NORMAL):
-        self.env = env
-        self.callbacks = [fn] if fn is not None else []
-        self._ok = True
-        self._value = None
-        self.i = i
-        now = env._now
-        heappush(env._queue, (when if when > now else now, priority, next(env._eid), self))
-
-
-class Officers:
-    """Officers on a weekly timetable serving one line first come first served, never pre-empted.
-
-    An officer starts with the first person in line as soon as fewer officers are busy than
-    are on duty: at a request, at a release, or when the timetable rises. When it drops, busy
-    officers finish (overtime) and nobody new starts until the number busy is below it.
-
-    Parameters
-    ----------
-    env : simpy.Environment
-    step : WeeklyStep or DatedStep
-        Officers on duty over time.
-    start : callable
-        ``start(i)``, called at the instant an officer starts with person ``i``.
-    """
-
-    def __init__(self, env: simpy.Environment, step, start):
-        self.env, self.step, self.start = env, step, start
-        self.on_duty = int(step.at(env.now))
-        self.busy = 0
-        self.line: deque[int] = deque()  # people in order of request (some may have left)
-        self.waiting: set[int] = set()  # people in the line who have not left it
-        env.process(self._follow())
-
-    def request(self, i: int) -> None:
-        """Put ``i`` in line (an officer may start with them at once)."""
-        if not self.waiting and self.busy < self.on_duty:
-            self.busy += 1
-            self.start(i)
-        else:
-            self.line.append(i)
-            self.waiting.add(i)
-            self._serve()
-
-    def cancel(self, i: int) -> bool:
-        """Take ``i`` out of the line; False if not waiting in it (say, already started)."""
-        if i in self.waiting:
-            self.waiting.remove(i)
-            return True
-        return False
-
-    def release(self) -> None:
-        """An officer is done with someone."""
-        self.busy -= 1
-        if self.waiting:
-            self._serve()
-
-    def _serve(self) -> None:
-        line, waiting = self.line, self.waiting
-        while waiting and self.busy < self.on_duty:
-            i = line.popleft()
-            if i in waiting:
-                waiting.remove(i)
-                self.busy += 1
-                self.start(i)
-
-    def _follow(self):
-        env, step = self.env, self.step
-        while True:
-            nxt = step.next_change(env.now)
-            if not math.isfinite(nxt):
-                return
-            yield _Step(env, nxt, None, -1, priority=LATE)
-            self.on_duty = int(step.at(nxt))
-            self._serve()
+# Where a booking stands with JEM screening (_CUT: left during the interview).
+_NOT_QUEUED, _WAITING, _IN_SERVICE, _CUT = 0, 1, 2, 3
 
 
 class _Jail:
@@ -204,6 +114,9 @@ class _Jail:
         self.remaining = n
         self.all_done = self.env.event()
         self.jem, self.screened = None, [False] * n
+        self.jem_due = [math.inf] * n  # when a detainer from a JEM screening takes effect
+        self.awaiting: dict[int, float] = {}  # kept for that detainer: when they would walk out
+        self.finish = sc.jem.at_release == "finish"
         if ctx.jem_staff:
             self.jem = Officers(self.env, ctx.jem_staff, self._screen_start)
             self.queue_delay = sc.jem.queue_delay
@@ -222,7 +135,7 @@ class _Jail:
         if n == 0:
             self.all_done.succeed()
         else:
-            _Step(self.env, first, self._arrive, 0)
+            Step(self.env, first, self._arrive, 0)
 
     # ---------------------------------------------------------------- helpers
     def _then(self, when: float, stage, i: int) -> None:
@@ -232,12 +145,12 @@ class _Jail:
         otherwise it is taken at once (it is already settled).
         """
         if self.pending[i] and self.t.detainer_source[i] == DETAINER_NONE:
-            _Step(self.env, when, self._stage, i).stage = stage
+            Step(self.env, when, self._stage, i).stage = stage
         else:
             stage(i)
 
     @staticmethod
-    def _stage(ev: _Step) -> None:
+    def _stage(ev: Step) -> None:
         ev.stage(ev.i)
 
     def until(self, when: float) -> simpy.Timeout:
@@ -261,24 +174,26 @@ class _Jail:
         if not self.exited[i] and t.detainer_source[i] == DETAINER_NONE:
             t.detainer_at[i] = self.env.now
             t.detainer_source[i] = source
+            if i in self.awaiting:  # the jail was keeping them for it: held from now
+                self._decide(i, self.awaiting.pop(i))
 
     # ---------------------------------------------------------------- one booking
-    def _arrive(self, ev: _Step) -> None:
+    def _arrive(self, ev: Step) -> None:
         """A booking arrives; the next booking's arrival is the next event of the chain."""
         i, env, booked = ev.i, self.env, self.booked_at
         self.log_time.append(booked[i])
         self.log_delta.append(+1)
         if i + 1 < len(booked):
-            _Step(env, booked[i + 1], self._arrive, i + 1)
+            Step(env, booked[i + 1], self._arrive, i + 1)
         if self.remote_at[i] < math.inf:
             self.pending[i] += 1
-            _Step(env, self.remote_at[i], self._remote_detainer, i)
+            Step(env, self.remote_at[i], self._remote_detainer, i)
         if self.screened[i]:
             self.screen[i] = _WAITING
             if self.jem_lodge[i]:
                 self.pending[i] += 1
             if self.queue_delay > 0:
-                _Step(env, self.ready_at[i], self._screen_ready, i)
+                Step(env, self.ready_at[i], self._screen_ready, i)
             else:
                 self._ready(i)
         if self.pretrial[i] != self.pretrial_detained[i]:
@@ -327,42 +242,78 @@ class _Jail:
         self.release_at[i], self.to_prison[i] = when, to_prison
         if not to_prison:
             self.t.release_eligible_at[i] = when
-        _Step(self.env, when, self._leave, i)
+        Step(self.env, when, self._leave, i)
 
-    def _leave(self, ev: _Step) -> None:
-        """Release time: a screening not yet started is abandoned; one in progress is finished."""
-        i = ev.i
+    def _leave(self, ev: Step) -> None:
+        """Release time: a screening not yet started is abandoned.
+
+        One in progress is finished first (``jem.at_release: finish``) or cut short.
+        """
+        i, t = ev.i, self.t
         self.gone[i] = True
         state = self.screen[i]
         if state == _WAITING:
             self.jem.cancel(i)
             self.screen[i] = _NOT_QUEUED
         elif state == _IN_SERVICE:
-            return  # _screen_end moves on
+            if not rules.interview_cut_short(self.sc, t.screen_start_at[i],
+                                             self.screening_time[i], self.release_at[i]):
+                return  # _screen_end moves on
+            self.screen[i] = _CUT  # the officer is free; no detainer follows
+            t.screen_end_at[i] = t.officer_free_at[i] = self.env._now
+            self.pending[i] -= self.jem_lodge[i]
+            self.jem.release()
         self._out(i, self.release_at[i])
 
-    def _out(self, i: int, now: float) -> None:
-        """Out of the jail, or held for ICE if a detainer is honored."""
-        release_at = self.release_at[i]
+    def _holds(self, i: int) -> bool:
+        """Whether the jail would hold ``i`` for ICE on a detainer, as the policy is at release."""
+        return not self.to_prison[i] and bool(rules.held_for_ice(
+            self.policy, self.release_at[i], self.pop.felony[i], self.pop.u_refuse[i]
+        ))
+
+    def _out(self, i: int, walk: float) -> None:
+        """``i`` would walk out now (``walk``): kept for a JEM detainer on its way, or decided."""
+        if self._holds(i) and self.t.detainer_source[i] == DETAINER_NONE:
+            due = self.jem_due[i]
+            cap = float(self.ctx.hold.cap(self.release_at[i]))
+            until = float(rules.kept_for_detainer_until(self.sc, walk, due, cap, True))
+            if until > walk:  # kept until a detainer is lodged, or the cap
+                self.awaiting[i] = walk
+                if until < due:
+                    Step(self.env, until, self._wait_over, i)
+                return
+        self._decide(i, walk, walk)
+
+    def _decide(self, i: int, walk: float, now: float | None = None) -> None:
+        """Out of the jail at ``now`` (default: the clock), or held for ICE from ``walk``.
+
+        Held if a detainer is in force and the jail honors it.
+        """
         if self.to_prison[i]:
             self.exit(i, EXIT_PRISON, now)
-        elif self.t.detainer_source[i] == DETAINER_NONE or not rules.held_for_ice(
-            self.policy, release_at, self.pop.felony[i], self.pop.u_refuse[i]
-        ):
+        elif self.t.detainer_source[i] == DETAINER_NONE or not self._holds(i):
             self.exit(i, EXIT_RELEASED, now)
         else:
-            self.env.process(self.hold(i, release_at))
+            self.env.process(self.hold(i, self.release_at[i], walk))
 
-    def _remote_detainer(self, ev: _Step) -> None:
+    def _wait_over(self, ev: Step) -> None:
+        """The cap passed with no detainer in force: the jail lets the person go."""
+        if self.awaiting.pop(ev.i, None) is not None:
+            self.exit(ev.i, EXIT_RELEASED)
+
+    def _remote_detainer(self, ev: Step) -> None:
         self.pending[ev.i] -= 1
         self.lodge(ev.i, int(rules.remote_detainer_source(self.pop.civil_only[ev.i])))
 
-    def _jem_detainer(self, ev: _Step) -> None:
-        self.pending[ev.i] -= 1
-        self.lodge(ev.i, DETAINER_JEM)
+    def _jem_detainer(self, ev: Step) -> None:
+        i = ev.i
+        self.pending[i] -= 1
+        if self.exited[i] and self.t.detainer_source[i] == DETAINER_NONE:
+            self.t.lead_at[i] = self.env._now  # they left before it: an at-large lead
+        self.lodge(i, DETAINER_JEM)
 
     # ---------------------------------------------------------------- JEM screening
-    def _screen_ready(self, ev: _Step) -> None:
+    def _screen_ready(self, ev: Step) -> None:
         self._ready(ev.i)
 
     def _ready(self, i: int) -> None:
@@ -377,24 +328,28 @@ class _Jail:
         self.screen[i] = _IN_SERVICE
         self.t.screen_start_at[i] = self.env._now
         env = self.env
-        _Step(env, env._now + self.screening_time[i], self._screen_end, i)
+        Step(env, env._now + self.screening_time[i], self._screen_end, i)
 
-    def _screen_end(self, ev: _Step) -> None:
+    def _screen_end(self, ev: Step) -> None:
         i, now, t = ev.i, self.env._now, self.t
+        if self.screen[i] == _CUT:
+            return
         t.screen_end_at[i] = now
         self.screen[i] = _NOT_QUEUED
         lodges = self.jem_lodge[i]
-        if self.gone[i]:  # released during the interview: leaves now
+        if lodges:
+            self.jem_due[i] = float(rules.jem_detainer_at(t.screen_start_at[i], self.work[i],
+                                                          self.jem_delay[i]))
+        if self.gone[i]:  # due for release during the interview: walks out now
             self._out(i, now)
         if lodges:  # the Notice to Appear keeps the officer busy; the detainer comes later
-            _Step(self.env, t.screen_start_at[i] + self.work[i], self._officer_free, i)
-            at = rules.jem_detainer_at(t.screen_start_at[i], self.work[i], self.jem_delay[i])
-            _Step(self.env, float(at), self._jem_detainer, i)
+            Step(self.env, t.screen_start_at[i] + self.work[i], self._officer_free, i)
+            Step(self.env, self.jem_due[i], self._jem_detainer, i)
         else:
             t.officer_free_at[i] = now
             self.jem.release()
 
-    def _officer_free(self, ev: _Step) -> None:
+    def _officer_free(self, ev: Step) -> None:
         self.t.officer_free_at[ev.i] = self.env._now
         self.jem.release()
 
@@ -402,10 +357,13 @@ class _Jail:
     def _warrant_start(self, i: int) -> None:
         self.warrant_granted[i].succeed()
 
-    def hold(self, i: int, release_at: float):
-        """A hold for ICE: warrant service (WSO), then ICE comes, cancels, or the cap passes."""
+    def hold(self, i: int, release_at: float, walk: float):
+        """A hold for ICE from ``walk``: warrant service (WSO), then ICE comes or cancels.
+
+        Or the cap, dated from ``release_at``, passes first.
+        """
         env, p, t, policy = self.env, self.pop, self.t, self.policy
-        t.hold_start_at[i] = release_at
+        t.hold_start_at[i] = walk
         k = policy.periods.of(release_at)
         cap = float(self.ctx.hold.cap(release_at))
         cancel_at = float(rules.ice_cancels_at(policy, k, release_at, p, i))

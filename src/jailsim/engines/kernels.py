@@ -5,7 +5,7 @@ a first-come-first-served queue for officers whose number follows a weekly timet
 screening, WSO warrant service), and ICE transport runs with a seat limit. Both are tight
 loops over people in the order they queue, O(n log c) with a heap of officers' free times.
 They are the vector engine's own version of what the SimPy engine does with events
-(:class:`jailsim.engines.des.Officers`); the two are written apart on purpose.
+(:class:`jailsim.engines.events.Officers`); the two are written apart on purpose.
 
 The officer queue's loops are plain Python (:func:`_fcfs_general`, with a fast path for a
 constant number of officers, :func:`_fcfs_constant`). Each has a *compiled twin*, the same
@@ -36,14 +36,20 @@ NUMBA_MIN_QUEUE = 500_000
 
 
 def fcfs_shift_queue(
-    arrival: np.ndarray, service: np.ndarray, deadline: np.ndarray, staff: WeeklyStep
+    arrival: np.ndarray,
+    service: np.ndarray,
+    deadline: np.ndarray,
+    staff: WeeklyStep,
+    cut: np.ndarray | None = None,
 ) -> np.ndarray:
     """Start times in a FCFS queue served by officers on a timetable; NaN if abandoned.
 
     A person arriving at ``arrival[k]`` (sorted ascending) waits in line and starts as soon as
     fewer officers are busy than are on duty (``staff.at``); they hold the officer for
     ``service[k]`` (finishing past the end of a shift if need be). A person who has not
-    started by ``deadline[k]`` leaves the line.
+    started by ``deadline[k]`` leaves the line. ``cut[k]``, if given, is the part of the
+    service that needs the person there: if it would not be over by ``deadline[k]``, the
+    officer is free at ``deadline[k]``.
 
     With numba installed the loop is compiled (:func:`_compiled`) for queues of at least
     :data:`NUMBA_MIN_QUEUE` people; the result is the same.
@@ -52,15 +58,16 @@ def fcfs_shift_queue(
     if n == 0:
         return np.full(n, np.nan)
     fast = _compiled() if n >= NUMBA_MIN_QUEUE else None
-    arrival, service, deadline = (np.ascontiguousarray(a, dtype=np.float64)
-                                  for a in (arrival, service, deadline))
+    cut = np.full(n, -np.inf) if cut is None else cut
+    arrival, service, deadline, cut = (np.ascontiguousarray(a, dtype=np.float64)
+                                       for a in (arrival, service, deadline, cut))
     if isinstance(staff, WeeklyStep) and staff.is_constant:
         servers = int(staff.at(0.0))
         if fast is not None:
             out = np.full(n, np.nan)
-            fast.constant(arrival, service, deadline, servers, out)
+            fast.constant(arrival, service, deadline, cut, servers, out)
             return out
-        return _fcfs_constant(arrival, service, deadline, servers)
+        return _fcfs_constant(arrival, service, deadline, cut, servers)
     finite = deadline[np.isfinite(deadline)]
     last_arrival = float(arrival[-1])
     horizon = max(last_arrival, float(finite.max()) if len(finite) else last_arrival) + 7.0
@@ -73,23 +80,24 @@ def fcfs_shift_queue(
         tail = float(staff.next_change(cursor.times[-2]))
         heap = np.empty(max(cursor.values) + 1)
         k, size, last, j = fast.general(
-            arrival, service, deadline, np.array(cursor.times), np.array(cursor.values),
+            arrival, service, deadline, cut, np.array(cursor.times), np.array(cursor.values),
             tail, start, heap,
         )
         busy = heap[:size].tolist()  # a valid heap for heapq
     if k < n:
-        start[k:] = _fcfs_general(arrival, service, deadline, staff, cursor, k, busy, last, j)
+        start[k:] = _fcfs_general(arrival, service, deadline, cut, staff, cursor, k, busy, last,
+                                  j)
     return start
 
 
-def _fcfs_general(arrival, service, deadline, staff, cursor, k0, busy, last, j) -> list[float]:
+def _fcfs_general(arrival, service, deadline, cut, staff, cursor, k0, busy, last, j):
     """The queue from person ``k0`` on, given the officers' busy heap, ``last`` and segment.
 
     Returns the start times of persons ``k0`` on. Segment ``j`` of the cursor holds
     ``values[j]`` officers on ``[times[j], times[j + 1])``.
     """
     heappop, heappush = heapq.heappop, heapq.heappush
-    arr, svc, dl = arrival.tolist(), service.tolist(), deadline.tolist()
+    arr, svc, dl, part = arrival.tolist(), service.tolist(), deadline.tolist(), cut.tolist()
     times, values, t1 = cursor.times, cursor.values, cursor.t1
     start = [math.nan] * (len(arr) - k0)
     nxt = times[j + 1]
@@ -111,7 +119,7 @@ def _fcfs_general(arrival, service, deadline, staff, cursor, k0, busy, last, j) 
                 change = staff.next_change(t) if nxt == t1 else nxt
             if len(busy) < on_duty:
                 start[k - k0] = last = t
-                heappush(busy, t + svc[k])
+                heappush(busy, limit if t + part[k] > limit else t + svc[k])
                 break
             t = min(busy[0] if busy else math.inf, change)
         else:
@@ -138,7 +146,8 @@ class _Cursor:
 
 
 def _fcfs_constant(
-    arrival: np.ndarray, service: np.ndarray, deadline: np.ndarray, servers: int
+    arrival: np.ndarray, service: np.ndarray, deadline: np.ndarray, cut: np.ndarray,
+    servers: int,
 ) -> np.ndarray:
     """:func:`fcfs_shift_queue` with ``servers`` officers at all times: a plain c-server heap.
 
@@ -153,15 +162,15 @@ def _fcfs_constant(
     free = [-math.inf] * servers  # a heap
     heapreplace = heapq.heapreplace
     last = -math.inf
-    for k, (a, s, limit) in enumerate(
-        zip(arrival.tolist(), service.tolist(), deadline.tolist(), strict=True)
+    for k, (a, s, limit, c) in enumerate(
+        zip(arrival.tolist(), service.tolist(), deadline.tolist(), cut.tolist(), strict=True)
     ):
         t = a if a > last else last
         first = free[0]
         if first > t:
             t = first
         if t < limit:
-            heapreplace(free, t + s)
+            heapreplace(free, limit if t + c > limit else t + s)
             start[k] = last = t
         elif limit > last:
             # No officer was free before this person left (see fcfs_shift_queue).
@@ -198,7 +207,7 @@ def _sift_down_py(heap, size, x):  # pragma: no cover - compiled by numba
 _sift_down = _sift_down_py
 
 
-def _constant_loop(arr, svc, dl, servers, start):  # pragma: no cover - compiled by numba
+def _constant_loop(arr, svc, dl, cut, servers, start):  # pragma: no cover - compiled by numba
     if servers <= 0:
         return
     heap = np.full(servers, -np.inf)  # when each officer is next free; heap[0] smallest
@@ -211,12 +220,12 @@ def _constant_loop(arr, svc, dl, servers, start):  # pragma: no cover - compiled
         if t < limit:
             start[k] = t
             last = t
-            _sift_down(heap, servers, t + svc[k])  # replace the root
+            _sift_down(heap, servers, limit if t + cut[k] > limit else t + svc[k])  # the root
         elif limit > last:
             last = limit
 
 
-def _general_loop(arr, svc, dl, times, values, tail, start, heap):  # pragma: no cover
+def _general_loop(arr, svc, dl, cut, times, values, tail, start, heap):  # pragma: no cover
     n = len(arr)
     t1 = times[-1]
     size = 0
@@ -242,7 +251,7 @@ def _general_loop(arr, svc, dl, times, values, tail, start, heap):  # pragma: no
             if size < values[j]:
                 start[k] = t
                 last = t
-                x = t + svc[k]  # push
+                x = limit if t + cut[k] > limit else t + svc[k]  # push
                 i = size
                 size += 1
                 while i > 0:

@@ -64,9 +64,9 @@ class _Screening:
     """The JEM screening queue of flagged bookings, given when each would leave.
 
     ``idx`` are the bookings that queue, in queue order; ``start`` their interview start (NaN:
-    left before one), ``end`` its end and ``work`` the officer's whole job; ``lodged`` those
-    whose screening lodges a detainer (indices into the bookings), at ``lodged_at`` (when it
-    takes effect, after the paperwork).
+    left before one), ``end`` its end (the person's leaving, if cut short) and ``free`` when
+    the officer is done with them; ``lodged`` those whose screening lodges a detainer
+    (indices into the bookings), at ``lodged_at`` (when it takes effect, after the paperwork).
     """
 
     def __init__(self, ctx: Context, pop: Population, leave: np.ndarray):
@@ -77,12 +77,17 @@ class _Screening:
         self.idx, self.ready = idx[order], ready[order]
         idx = self.idx
         lodge = pop.jem_lodge[idx]
-        self.work = rules.officer_work(pop.screening_time[idx], pop.nta_time[idx], lodge)
-        self.start = fcfs_shift_queue(self.ready, self.work, leave[idx], ctx.jem_staff)
-        self.end = self.start + _f64(pop.screening_time[idx])
-        lodged = ~np.isnan(self.start) & lodge
+        work = rules.officer_work(pop.screening_time[idx], pop.nta_time[idx], lodge)
+        interview, due = _f64(pop.screening_time[idx]), leave[idx]
+        cut = interview if ctx.scenario.jem.at_release == "release" else None
+        self.start = fcfs_shift_queue(self.ready, work, due, ctx.jem_staff, cut)
+        self.end = self.start + interview
+        self.free = self.start + work
+        short = rules.interview_cut_short(ctx.scenario, self.start, interview, due)
+        self.end[short] = self.free[short] = due[short]
+        lodged = ~np.isnan(self.start) & lodge & ~short
         self.lodged = idx[lodged]
-        self.lodged_at = rules.jem_detainer_at(self.start[lodged], self.work[lodged],
+        self.lodged_at = rules.jem_detainer_at(self.start[lodged], work[lodged],
                                                pop.jem_detainer_delay[self.lodged])
 
     def finish(self, leave: np.ndarray) -> np.ndarray:
@@ -151,7 +156,7 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         times["screen_ready_at"][idx] = q.ready
         times["screen_start_at"][idx] = q.start
         times["screen_end_at"][idx] = q.end
-        times["officer_free_at"][idx] = q.start + q.work
+        times["officer_free_at"][idx] = q.free
 
         # Pass 2: with JEM detainers, some who would have posted bail no longer do. Only
         # those whose first detainer is now a JEM one can change.
@@ -179,24 +184,38 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
     initial_appearance_at = paths.appearance
     del paths, disposed  # the rest of the court path is no longer needed: free it
 
-    # Leaving: a screening in progress is finished first. Detainers lodged by then count.
-    decide = leave.copy()
+    # Leaving: at ``walk``, after an interview under way then; later if the jail waits for a
+    # detainer its officer is preparing (jem.at_release). Detainers lodged by then count.
+    policy = ctx.policy
+    holds = ~to_prison & rules.held_for_ice(policy, leave, pop.felony, pop.u_refuse)
+    walk = leave.copy()
+    decide = walk
     detainer_at = remote_at  # becomes the detainer times (first lodged, if by leaving)
+    lead_at = _nan(n)
     if q is not None:
-        decide = q.finish(decide)
-        jem_first = q.lodged[q.lodged_at < remote_at[q.lodged]]
-        detainer_at[q.lodged] = np.minimum(remote_at[q.lodged], q.lodged_at)
+        walk = q.finish(walk)
+        r = q.lodged
+        jem_first = r[q.lodged_at < remote_at[r]]
+        detainer_at[r] = np.minimum(remote_at[r], q.lodged_at)
+        if detainer_effects:
+            decide = walk.copy()
+            decide[r] = rules.kept_for_detainer_until(
+                ctx.scenario, walk[r], detainer_at[r], ctx.hold.cap(leave[r]), holds[r]
+            )
     has = detainer_at <= decide
+    if q is not None:  # a JEM detainer in force after the person left: an at-large lead
+        late = ~has[q.lodged]
+        lead_at[q.lodged[late]] = q.lodged_at[late]
     detainer_at[~has] = np.nan
     source = np.where(has, rules.remote_detainer_source(pop.civil_only), np.int8(DETAINER_NONE))
     if q is not None:
         source[jem_first[has[jem_first]]] = DETAINER_JEM
     release_eligible_at = np.where(to_prison, np.nan, leave)
 
-    policy = ctx.policy
     t = Timeline(
         **times,
         detainer_at=detainer_at,
+        lead_at=lead_at,
         initial_appearance_at=initial_appearance_at,
         bond_decided_at=bond_decided_at,
         disposition_at=disposition_at,
@@ -212,29 +231,29 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         exit_reason=np.where(to_prison, np.int8(EXIT_PRISON), np.int8(EXIT_RELEASED)),
     )
     if detainer_effects:
-        honored = has & ~to_prison
-        honored &= rules.held_for_ice(policy, leave, pop.felony, pop.u_refuse)
-        _holds(ctx, pop, t, np.flatnonzero(honored), leave, decide)
+        _holds(ctx, pop, t, np.flatnonzero(has & holds), leave, walk, decide)
     return t
 
 
-def _holds(ctx, pop, t, h, release_at, decide) -> None:
+def _holds(ctx, pop, t, h, release_at, walk, decide) -> None:
     """Holds for ICE of the bookings ``h``: warrant service, transport, and how they end.
 
-    ICE takes custody (and, under an IGSA, may keep the person here a while), cancels the
-    detainer first, or the hold lapses at the cap.
+    The hold starts when the person would otherwise walk out (``walk``) and its cap runs from
+    the release (``release_at``); ``decide`` is when the jail holds them, with a detainer
+    in force. ICE takes custody (and, under an IGSA, may keep the person here a while),
+    cancels the detainer first, or the hold lapses at the cap.
     """
     sc, policy = ctx.scenario, ctx.policy
     if len(h) == 0:
         return
     r = release_at[h]
-    t.hold_start_at[h] = r
+    t.hold_start_at[h] = walk[h]
     k = policy.periods.of(r)  # the policy in force when the hold starts
     cap = ctx.hold.cap(r)
     cancel_at = rules.ice_cancels_at(policy, k, r, pop, h)
     deadline = np.minimum(cap, cancel_at)  # ICE must take custody by then
     ready = rules.ice_ready_at(policy, k, r, pop, h)
-    now = decide[h]  # when the hold really begins (after a screening in progress)
+    now = decide[h]  # when the jail holds them (after an interview, with a detainer)
     lapsed = np.zeros(len(h), dtype=bool)
     if ctx.wso_staff is not None:
         w = np.flatnonzero(policy.wso_on[k])  # holds that go through warrant service

@@ -44,9 +44,11 @@ __all__ = [
     "ice_ready_at",
     "igsa_keeps",
     "igsa_leaves_at",
+    "interview_cut_short",
     "jail_holds",
     "jem_detainer_at",
     "jem_screens",
+    "kept_for_detainer_until",
     "officer_work",
     "pretrial_decision",
     "remote_detainer_at",
@@ -230,13 +232,36 @@ class CourtPath:
 
 
 def walks_out_at(leave, screen_start, screen_end):
-    """When a person walks out: at ``leave``, or later if an interview runs over.
+    """When a person with no detainer walks out: at ``leave``, or when an interview ends.
 
-    An interview that began before the person would leave is never cut short; a NaN start
-    is no interview.
+    The interview is one under way at ``leave``; ``screen_end`` is its end as it happened
+    (with ``jem.at_release: release``, ``leave`` itself: cut short). A NaN start is no
+    interview.
     """
     late = screen_start < leave
     return np.where(late, np.fmax(leave, screen_end), leave)
+
+
+def interview_cut_short(scenario, screen_start, interview, leave):
+    """Whether an interview begun at ``screen_start`` ends when the person leaves at ``leave``.
+
+    With ``jem.at_release: release`` the person leaves when due even if the interview
+    (``interview`` days long) is not over; the officer is then free and no detainer follows.
+    """
+    return (scenario.jem.at_release == "release") & (screen_start + interview > leave)
+
+
+def kept_for_detainer_until(scenario, walk, due, cap, holds):
+    """When a person who would walk out at ``walk`` leaves, with a JEM detainer due at ``due``.
+
+    With ``jem.at_release: finish`` a jail that would hold the person for ICE (``holds``)
+    keeps them until a detainer its own officer is preparing takes effect, but not past the
+    hold ``cap`` (dated from the release, I-247A; an interview that ran over past it is
+    still finished): that time is held without a detainer.
+    Otherwise (or with no detainer on its way: ``due`` inf, or due by ``walk``) at ``walk``.
+    """
+    waits = (scenario.jem.at_release == "finish") & holds & (due > walk) & np.isfinite(due)
+    return np.where(waits, np.maximum(walk, np.minimum(due, cap)), walk)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ TIME_FIELDS = (
     "screen_end_at",
     "officer_free_at",
     "detainer_at",
+    "lead_at",
     "initial_appearance_at",
     "bond_decided_at",
     "disposition_at",
@@ -43,6 +44,7 @@ class Timeline:
     screen_end_at: np.ndarray
     officer_free_at: np.ndarray  # officer done with this person (screening + NTA work)
     detainer_at: np.ndarray
+    lead_at: np.ndarray  # a JEM detainer in force after the person left: ICE's at-large lead
     initial_appearance_at: np.ndarray
     bond_decided_at: np.ndarray
     disposition_at: np.ndarray

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from jailsim.model import rules
 from jailsim.model.context import Context
 from jailsim.model.timeline import Timeline
 
@@ -29,17 +28,6 @@ ATTRIBUTABLE = (
     "attributable_days", "attributable_days_pre_release", "attributable_days_hold",
     "attributable_days_igsa",
 )
-
-
-def leave_decided_at(tl: Timeline, rows: np.ndarray | None = None) -> np.ndarray:
-    """When each person would walk out (the start of a hold): see ``rules.walks_out_at``.
-
-    ``rows``: only these bookings (indices), in that order; default all.
-    """
-    every = slice(None) if rows is None else rows
-    return rules.walks_out_at(
-        tl.release_eligible_at[every], tl.screen_start_at[every], tl.screen_end_at[every]
-    )
 
 
 def attribute(
@@ -60,17 +48,15 @@ def attribute(
     end_with = tl.exit_at.copy() if rows is None else tl.exit_at[rows]
     np.minimum(end_with, horizon, out=end_with)
     np.subtract(end_with, total, out=total)
-    held = ~np.isnan(tl.hold_start_at[every])
-    # The hold counts from walking out to ICE taking custody (or the exit); an IGSA stay
-    # from custody to the exit.
+    # The hold counts from its start (when the person would otherwise walk out) to ICE taking
+    # custody (or the exit); an IGSA stay from custody to the exit.
     custody = np.minimum(tl.ice_custody_at[every], horizon)
     igsa = np.where(np.isnan(custody), 0.0, end_with - custody)
-    hold = leave_decided_at(tl, rows)
-    np.minimum(hold, horizon, out=hold)
+    hold = np.minimum(tl.hold_start_at[every], horizon)
     np.subtract(np.fmin(custody, end_with), hold, out=hold)
     del end_with, custody
     np.clip(hold, 0.0, None, out=hold)
-    hold[~held] = 0.0
+    hold[np.isnan(hold)] = 0.0
     return {
         "attributable_days": total,
         "attributable_days_pre_release": total - hold - igsa,

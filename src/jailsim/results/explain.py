@@ -240,6 +240,12 @@ class _Story:
                 f"{self.since('screen_ready_at', 'screened_at')} in the queue.",
             )
             text = f"Interview over ({self.since('screened_at', 'screen_end_at')})"
+            if _has(r, "release_eligible_at") and r["screen_end_at"] == r["release_eligible_at"]:
+                text = ("Interview cut short: the person was due for release and left "
+                        "(jem.at_release: release)")
+            elif _has(r, "lead_at"):
+                self.add("lead_at", "The JEM detainer took effect after the person had left: a "
+                                    "lead for ICE to arrest them at large.")
             if str(r["detainer_source"]) == "jem":
                 text += "; the officer prepared a Notice to Appear and an ICE warrant."
                 if self.citizen:
@@ -313,19 +319,22 @@ class _Story:
         r = self.row
         if self.detained and _has(r, "release_eligible_at"):
             self.add("release_eligible_at", "Would otherwise have been released.")
+        kept = self.held_without_detainer()
+        if kept:
+            self.add("release_eligible_at", kept)
         reason = str(r["exit_reason"])
         if self.detained and reason == "released" and not _has(r, "hold_start_at"):
             self.add("exit_at", f"Released without a hold for ICE: {self.declined()}.")
             return
         if _has(r, "hold_start_at"):
-            t = float(r["hold_start_at"])
+            t = float(r["release_eligible_at"])  # the cap runs from the release
             hold = self.policy.at(t).hold
             deadline = float(self.ctx.hold.cap(t))
             self.add(
                 "hold_start_at",
                 f"Held for ICE on the detainer: cap {hold.cap * 24:g} h in "
-                f"{_RULES[hold.rule]}, so until {format_time(self.ctx.clock, deadline)} at "
-                "the latest.",
+                f"{_RULES[hold.rule]} from the release, so until "
+                f"{format_time(self.ctx.clock, deadline)} at the latest.",
             )
         if _has(r, "warrant_start_at"):
             self.add(
@@ -361,6 +370,22 @@ class _Story:
         }
         if reason in texts:
             self.add("exit_at", texts[reason])
+
+    def held_without_detainer(self) -> str:
+        """What kept a person due for release with no detainer in force, if anything."""
+        r = self.row
+        if not _has(r, "release_eligible_at") or not _has(r, "exit_at"):
+            return ""
+        release = float(r["release_eligible_at"])
+        until = min(float(r["detainer_at"]) if _has(r, "detainer_at") else np.inf,
+                    float(r["exit_at"]))
+        if until <= release:
+            return ""
+        why = ("the interview under way was finished first"
+               if _has(r, "screen_end_at") and float(r["screen_end_at"]) > release
+               else "the jail waited for the detainer the JEM officer was preparing")
+        return (f"Kept {(until - release) * 24:.1f} h past release with no detainer in force: "
+                f"{why} (jem.at_release: finish); the time counts against the hold cap.")
 
     def declined(self) -> str:
         t = float(self.row["release_eligible_at"])

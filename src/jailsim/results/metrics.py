@@ -68,10 +68,15 @@ METRICS: dict[str, tuple[str, str]] = {
     "hold_hours_p50": ("hours", "median hold length of holds that ended in the window"),
     "hold_hours_p90": ("hours", "90th percentile of hold length, holds ended in the window"),
     "holds_to_ice_share": ("share", "holds ended in the window with ICE taking custody"),
-    "kept_for_interview_hours": (
+    "held_without_detainer_hours": (
         "hours",
-        "hours people due for release in the window were kept while a JEM interview ran over "
-        "(held with no detainer yet)",
+        "hours people due for release in the window were kept with no detainer in force: an "
+        "interview running over, or a detainer on its way (jem.at_release: finish)",
+    ),
+    "at_large_leads": (
+        "count",
+        "JEM detainers that took effect in the window after the person had left (leads for "
+        "ICE at large)",
     ),
     "ice_transfers": ("count", "people transferred to ICE in the window"),
     "lapsed_detainers": ("count", "holds that ended at the cap without ICE in the window"),
@@ -199,7 +204,8 @@ ADDITIVE = (
     "detainers",
     "detainers_jem",
     "holds",
-    "kept_for_interview_hours",
+    "held_without_detainer_hours",
+    "at_large_leads",
     "ice_transfers",
     "lapsed_detainers",
     "cancelled_detainers",
@@ -254,15 +260,14 @@ def _citizen_metrics(b: pd.DataFrame, within, lo: float, hi: float) -> dict[str,
     }
 
 
-def _kept_for_interview(b: pd.DataFrame, due: np.ndarray) -> float:
-    """Hours people due for release (``due``) stayed on until their JEM interview ended.
+def _held_without_detainer(b: pd.DataFrame, due: np.ndarray, hi: float) -> float:
+    """Hours people due for release (``due``) stayed with no detainer in force, up to ``hi``.
 
-    They walk out, or their hold begins, when the interview ends (``rules.walks_out_at``).
+    From the release to a detainer taking effect, or to leaving without one: an interview
+    that ran over, a detainer on its way (``rules.kept_for_detainer_until``).
     """
-    if "release_eligible_at" not in b:
-        return 0.0
-    gone = np.fmin(b["hold_start_at"].to_numpy(), b["exit_at"].to_numpy())
-    late = np.clip(gone - b["release_eligible_at"].to_numpy(), 0.0, None)
+    until = np.fmin(np.fmin(b["detainer_at"].to_numpy(), b["exit_at"].to_numpy()), hi)
+    late = np.clip(until - b["release_eligible_at"].to_numpy(), 0.0, None)
     return 24.0 * float(late[due].sum())
 
 
@@ -333,7 +338,10 @@ def replication_metrics(
         "mean_hold_hours": _mean(hours),
         "hold_hours_p50": _quantile(hours, 0.5),
         "hold_hours_p90": _quantile(hours, 0.9),
-        "kept_for_interview_hours": _kept_for_interview(b, within("release_eligible_at")),
+        "held_without_detainer_hours": _held_without_detainer(
+            b, within("release_eligible_at"), hi
+        ),
+        "at_large_leads": int(within("lead_at").sum()) if "lead_at" in b else 0,
         "holds_to_ice_share": (
             float((hold_ended & ~np.isnan(custody)).sum() / hold_ended.sum())
             if hold_ended.any() else float("nan")

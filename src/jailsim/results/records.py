@@ -176,7 +176,7 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
         "dhs_record": own("dhs_record"),
         "record_hit": own("record_hit"),
         **{k: times[k] for k in ("screen_ready_at", "screened_at", "screen_end_at",
-                                 "officer_free_at", "detainer_at")},
+                                 "officer_free_at", "detainer_at", "lead_at")},
         "detainer_source": _cat(detainer_source, DETAINER_SOURCES),
         "initial_appearance_at": times["initial_appearance_at"],
         "pretrial_decision": _cat(pretrial, (*PRETRIAL_NAMES, PENDING)),

@@ -278,6 +278,12 @@ class Jem(Staffing):
     """P(a foreign-born booking is flagged for an interview by the question asked of all)."""
     p_flag_us_born: Probability = 0.0
     """P(a U.S.-born booking is flagged anyway: a wrong answer or record)."""
+    at_release: Literal["finish", "release"] = "finish"
+    """A screening under way when the person is due for release: ``finish`` (the jail keeps
+    them until the interview ends and, if it leads to a detainer the jail would honor, until
+    the detainer takes effect, never past the hold cap dated from the release) or
+    ``release`` (they leave: the interview is cut short, and a detainer whose paperwork is
+    finished after they left is an at-large lead for ICE)."""
 
 
 class Wso(Staffing):

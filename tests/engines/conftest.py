@@ -48,8 +48,11 @@ def scenarios(draw):
         "arrivals.bookings.removable_given_noncitizen": draw(st.floats(0, 1)),
         "arrivals.bookings.dhs_record_given_noncitizen": draw(st.floats(0, 1)),
         "bond.detainer_factor": draw(st.floats(0, 1)),
-        "honor.policy": draw(st.sampled_from(["all", "none", "felony_only"])),
+        "honor.policy": draw(st.sampled_from(REGIMES)),
         "honor.refusal_probability": draw(st.sampled_from([0.0, 0.3])),
+        "honor.judicial_warrant_share": draw(st.sampled_from([0.0, 0.5])),
+        "honor.database_only_void": draw(st.booleans()),
+        "arrivals.bookings.prior_conviction_given_noncitizen": draw(st.sampled_from([0.0, 0.4])),
         "hold.rule": draw(st.sampled_from(["calendar_48h", "business_48h"])),
         "ice.p_pickup": draw(st.floats(0, 1)),
         "ice.pickup_delay": draw(
@@ -94,8 +97,18 @@ def scenarios(draw):
             "removable_given_noncitizen": 0.7, "dhs_record_given_noncitizen": 0.5,
             "civil_only_given_noncitizen": draw(st.sampled_from([0.0, 0.5])),
         }
+    if draw(st.booleans()):  # offenses, some on which ICE must lodge
+        changes["charges.felony.offenses"] = {"burglary": 0.2, "assault_officer": 0.1}
+        changes["charges.misdemeanor.offenses"] = {"theft": 0.4}
+        changes["ice.mandatory_offenses"] = draw(st.sampled_from(
+            [[], ["theft"], ["theft", "burglary", "assault_officer"]]))
     changes["changes"] = _dated_changes(draw, int(changes["horizon"][:-1]))
     return base().with_(changes)
+
+
+#: Every honor policy.
+REGIMES = ["all", "none", "felony_only", "judicial_warrant_only", "notify_only",
+           "convicted_only"]
 
 
 _errors = {
@@ -124,8 +137,9 @@ def _dated_changes(draw, horizon: int) -> list[dict]:
             "jem.officers": st.integers(0, 3),
             "jem.shifts": st.lists(_shift, max_size=2),
             "wso.officers": st.integers(0, 2),
-            "honor.policy": st.sampled_from(["all", "none", "felony_only"]),
+            "honor.policy": st.sampled_from(REGIMES),
             "honor.refusal_probability": st.sampled_from([0.0, 0.5]),
+            "honor.database_only_void": st.booleans(),
             "hold.rule": st.sampled_from(["calendar_48h", "business_48h"]),
             "hold.cap": st.sampled_from(["12h", "48h"]),
             "ice.p_pickup": st.floats(0, 1),

@@ -53,6 +53,8 @@ def _population(people: list[dict]) -> Population:
     cols["pickup_delay"] = cols["pickup_delay"][None, :]
     cols["jem_flagged"] = cols["foreign_born"].copy()  # the foreign-born answer truthfully
     cols["civil_only"] = np.zeros(len(rows), dtype=bool)
+    cols["prior_conviction"] = np.zeros(len(rows), dtype=bool)
+    cols["offense"] = np.zeros(len(rows), dtype=np.int8)
     booked = np.array([r["booked_at"] for r in rows])
     return Population(replication=0, booked_at=booked, **cols)
 

@@ -124,7 +124,7 @@ def test_literal_lists_allowed_values(bad):
     f, lines = bad("honor: {policy: sometimes}\n")
     assert lines == [
         f"{f}: honor.policy: got 'sometimes'; not an allowed value "
-        "(allowed: all, none, felony_only)"
+        "(allowed: all, none, felony_only, judicial_warrant_only, notify_only, convicted_only)"
     ]
 
 

@@ -289,12 +289,36 @@ class _Jail:
 
         Held if a detainer is in force and the jail honors it.
         """
+        t, policy, release_at = self.t, self.policy, self.release_at[i]
+        source = t.detainer_source[i]
         if self.to_prison[i]:
             self.exit(i, EXIT_PRISON, now)
-        elif self.t.detainer_source[i] == DETAINER_NONE or not self._holds(i):
+        elif source == DETAINER_NONE or rules.detainer_void(policy, release_at, source):
             self.exit(i, EXIT_RELEASED, now)
+        elif self._holds(i):
+            self.env.process(self.hold(i, release_at, walk))
+        elif rules.ice_told(policy, release_at, self.pop.felony[i], self.pop.prior_conviction[i]):
+            self._door(i, self.env.now if now is None else now)
         else:
-            self.env.process(self.hold(i, self.release_at[i], walk))
+            self.exit(i, EXIT_RELEASED, now)
+
+    def _door(self, i: int, now: float) -> None:
+        """ICE was told of the release: it takes custody at the door if it is there."""
+        p, policy = self.pop, self.policy
+        k = policy.periods.of(self.release_at[i])
+        if not rules.ice_at_the_door(policy, k, self.t.detainer_at[i], now, p, i):
+            self.exit(i, EXIT_RELEASED, now)
+            return
+        self.t.ice_custody_at[i] = now
+        if rules.igsa_keeps(policy, k, p, i):  # ICE's detainee here under its IGSA
+            self.env.process(self._igsa_stay(i, float(rules.igsa_leaves_at(policy, k, now, p,
+                                                                            i))))
+        else:
+            self.exit(i, EXIT_ICE_TRANSFER, now)
+
+    def _igsa_stay(self, i: int, until: float):
+        yield self.until(until)
+        self.exit(i, EXIT_ICE_TRANSFER)
 
     def _wait_over(self, ev: Step) -> None:
         """The cap passed with no detainer in force: the jail lets the person go."""
@@ -405,8 +429,9 @@ class _Jail:
                 return
         t.ice_custody_at[i] = env.now  # ICE takes custody
         if rules.igsa_keeps(policy, k, p, i):  # and keeps the person here under its IGSA
-            yield self.until(float(rules.igsa_leaves_at(policy, k, env.now, p, i)))
-        self.exit(i, EXIT_ICE_TRANSFER)
+            yield from self._igsa_stay(i, float(rules.igsa_leaves_at(policy, k, env.now, p, i)))
+        else:
+            self.exit(i, EXIT_ICE_TRANSFER)
 
     def _transport_runs(self):
         env, sched = self.env, self.ctx.transport

@@ -231,8 +231,28 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         exit_reason=np.where(to_prison, np.int8(EXIT_PRISON), np.int8(EXIT_RELEASED)),
     )
     if detainer_effects:
-        _holds(ctx, pop, t, np.flatnonzero(has & holds), leave, walk, decide)
+        valid = has & ~to_prison & ~rules.detainer_void(policy, leave, source)
+        _holds(ctx, pop, t, np.flatnonzero(valid & holds), leave, walk, decide)
+        told = valid & ~holds & rules.ice_told(policy, leave, pop.felony, pop.prior_conviction)
+        _at_the_door(ctx, pop, t, np.flatnonzero(told), leave, decide)
     return t
+
+
+def _at_the_door(ctx, pop, t, h, release_at, decide) -> None:
+    """ICE, told of the release of the bookings ``h`` (no hold), takes custody at the door.
+
+    Those it is there for leave with it then (or, under an IGSA, stay as its detainees).
+    """
+    policy = ctx.policy
+    k = policy.periods.of(release_at[h])
+    door = rules.ice_at_the_door(policy, k, t.detainer_at[h], decide[h], pop, h)
+    h, k = h[door], k[door]
+    t.ice_custody_at[h] = decide[h]
+    t.exit_reason[h] = EXIT_ICE_TRANSFER
+    kept = rules.igsa_keeps(policy, k, pop, h)
+    if kept.any():
+        g = h[kept]
+        t.exit_at[g] = rules.igsa_leaves_at(policy, k[kept], decide[g], pop, g)
 
 
 def _holds(ctx, pop, t, h, release_at, walk, decide) -> None:

@@ -28,8 +28,11 @@ __all__ = [
     "EXIT_RELEASED",
     "HONOR_ALL",
     "HONOR_CODES",
+    "HONOR_CONVICTED_ONLY",
     "HONOR_FELONY_ONLY",
+    "HONOR_JUDICIAL_WARRANT_ONLY",
     "HONOR_NONE",
+    "HONOR_NOTIFY_ONLY",
     "PRETRIAL_NAMES",
     "ROR",
     "SENTENCE_JAIL",
@@ -60,6 +63,11 @@ BOND_OUTCOMES = ("ror", "posted", "not_posted", "denied")
 EXIT_RELEASED, EXIT_ICE_TRANSFER, EXIT_LAPSED, EXIT_PRISON, EXIT_CANCELLED = 0, 1, 2, 3, 4
 EXIT_REASONS = ("released", "ice_transfer", "lapsed", "prison", "cancelled")
 
-# Which detainers the jail holds people on (honor.policy), per policy period.
+# Which detainers the jail holds people on, or tells ICE about (honor.policy), per period.
 HONOR_ALL, HONOR_NONE, HONOR_FELONY_ONLY = 0, 1, 2
-HONOR_CODES = {"all": HONOR_ALL, "none": HONOR_NONE, "felony_only": HONOR_FELONY_ONLY}
+HONOR_JUDICIAL_WARRANT_ONLY, HONOR_NOTIFY_ONLY, HONOR_CONVICTED_ONLY = 3, 4, 5
+HONOR_CODES = {
+    "all": HONOR_ALL, "none": HONOR_NONE, "felony_only": HONOR_FELONY_ONLY,
+    "judicial_warrant_only": HONOR_JUDICIAL_WARRANT_ONLY, "notify_only": HONOR_NOTIFY_ONLY,
+    "convicted_only": HONOR_CONVICTED_ONLY,
+}

@@ -77,6 +77,17 @@ def _categorical(u: np.ndarray, cum: np.ndarray, groups: list[np.ndarray]) -> np
     return out
 
 
+def _offenses(sc: Scenario, groups: list[np.ndarray], rows, n: int) -> np.ndarray:
+    """Each booking's offense (codes of ``sc.offense_names``, 0: other) by charge class."""
+    names = sc.offense_names[1:]
+    if not names:
+        return np.zeros(n, dtype=np.int8)
+    shares = np.array([[c.offenses.get(o, 0.0) for o in names] for c in sc.charges.values()])
+    cum = np.column_stack([np.cumsum(shares, axis=1), np.ones(len(shares))])
+    index = _categorical(next(rows("offense")), cum, groups)  # the last index: other
+    return np.where(index == len(names), 0, index + 1).astype(np.int8)
+
+
 def _zeros(rows, n: int) -> np.ndarray:
     """Zeros for a duration that does not apply, after drawing its row (as if it did)."""
     next(rows)
@@ -202,6 +213,14 @@ def _draws(
     civil = np.zeros(n, dtype=bool)  # drawn (the purpose's last row) only when it can happen
     if stream.civil_only_given_noncitizen > 0:
         civil = noncitizen & (next(u) < stream.civil_only_given_noncitizen)
+    # Streams of their own, drawn only when the scenario uses them.
+    prior = np.zeros(n, dtype=bool)
+    if stream.prior_conviction_given_noncitizen > 0:
+        prior = noncitizen & (next(rows("conviction")) < stream.prior_conviction_given_noncitizen)
+    offense = _offenses(sc, groups, rows, n)
+    # ICE must lodge on these offenses (ice.mandatory_offenses) once it identifies the person.
+    codes = [sc.offense_names.index(o) for o in sc.ice.mandatory_offenses]
+    mandatory = removable & np.isin(offense, codes)
 
     bio = sc.biometric
     u = rows("biometric")  # rows 2-3 added for database errors
@@ -210,7 +229,7 @@ def _draws(
     record_hit = dhs_record & (next(u) >= bio.missed_record)
     record_hit |= citizen & (next(u) < bio.citizen_record_hit)
     # ICE cannot tell a false hit from a true one: the same chance of lodging a detainer.
-    remote_lodge = record_hit & (removable | citizen) & lodges
+    remote_lodge = record_hit & (removable | citizen) & (lodges | mandatory)
     remote_delay = _where(bio.delay, u_delay, remote_lodge)
     del u_delay
     # A civil arrest is made for ICE: its detainer stands from booking.
@@ -231,7 +250,7 @@ def _draws(
     jem_lodge = flagged & np.where(
         citizen | ~foreign_born,
         u0 < (jem.p_lodge_citizen if jem else 0.0),
-        removable & (u0 < (jem.p_lodge if jem else 0.0)),
+        removable & ((u0 < (jem.p_lodge if jem else 0.0)) | mandatory),
     )
     screening_time = _where(jem.screening_time, next(u), flagged) if jem else _zeros(u, n)
     nta_time = _where(jem.nta_time, next(u), jem_lodge) if jem else _zeros(u, n)
@@ -272,6 +291,8 @@ def _draws(
         "foreign_born": foreign_born,
         "jem_flagged": flagged,
         "civil_only": civil,
+        "offense": offense,
+        "prior_conviction": prior,
         "citizen": citizen,
         "removable": removable,
         "dhs_record": dhs_record,
@@ -293,6 +314,7 @@ def _draws(
         "prison_delay": prison_delay,
     }
     del booked_at, charge, felony, foreign_born, flagged, civil, citizen, removable, dhs_record
+    del offense, prior, mandatory
     del record_hit
     del remote_delay, screening_time, nta_time, jem_detainer_delay, pretrial, ror_lost
     del release_processing

@@ -97,6 +97,8 @@ class Policy:
     wso_on: np.ndarray  # bool per period: WSO serves warrants on holds starting in it
     honor: np.ndarray  # HONOR_CODES per period
     refusal: np.ndarray  # honor.refusal_probability per period
+    judicial_warrant: np.ndarray  # honor.judicial_warrant_share per period
+    database_void: np.ndarray  # bool per period: honor.database_only_void
     p_pickup: np.ndarray  # ice.p_pickup per period
     p_cancel: np.ndarray  # ice.p_cancel per period
     igsa_share: np.ndarray  # ice.igsa.share per period (0 without an IGSA)
@@ -118,6 +120,8 @@ class Policy:
             wso_on=np.array([s.uses_wso for s in scs]),
             honor=np.array([HONOR_CODES[s.honor.policy] for s in scs], dtype=np.int8),
             refusal=np.array([s.honor.refusal_probability for s in scs]),
+            judicial_warrant=np.array([s.honor.judicial_warrant_share for s in scs]),
+            database_void=np.array([s.honor.database_only_void for s in scs]),
             p_pickup=np.array([s.ice.p_pickup for s in scs]),
             p_cancel=np.array([s.ice.p_cancel for s in scs]),
             igsa_share=np.array([s.ice.igsa.share if s.ice.igsa else 0.0 for s in scs]),

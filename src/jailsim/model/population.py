@@ -62,6 +62,8 @@ class Population:
     foreign_born: np.ndarray  # bool
     jem_flagged: np.ndarray  # bool: the question at booking flags them for a JEM interview
     civil_only: np.ndarray  # bool: arrested for ICE alone, no state charge (no court case)
+    offense: np.ndarray  # int8, index into scenario.offense_names (0: other)
+    prior_conviction: np.ndarray  # bool: a prior conviction a conviction-based regime counts
     citizen: np.ndarray  # bool
     removable: np.ndarray  # bool
     dhs_record: np.ndarray  # bool

@@ -24,7 +24,10 @@ from jailsim.model.codes import (
     EXIT_CANCELLED,
     EXIT_LAPSED,
     HONOR_ALL,
+    HONOR_CONVICTED_ONLY,
     HONOR_FELONY_ONLY,
+    HONOR_JUDICIAL_WARRANT_ONLY,
+    HONOR_NOTIFY_ONLY,
     ROR,
     SENTENCE_JAIL,
     SENTENCE_TIME_SERVED,
@@ -36,12 +39,15 @@ __all__ = [
     "appearance_at",
     "chance_of_posting",
     "chance_of_ror",
+    "detainer_void",
     "disposition_at",
     "held_for_ice",
     "hold_ends_without_ice",
+    "ice_at_the_door",
     "ice_cancels_at",
     "ice_comes",
     "ice_ready_at",
+    "ice_told",
     "igsa_keeps",
     "igsa_leaves_at",
     "interview_cut_short",
@@ -269,9 +275,10 @@ def kept_for_detainer_until(scenario, walk, due, cap, holds):
 
 
 def jail_holds(policy, t, felony):
-    """Whether the honor policy in force at ``t`` holds a person with a detainer.
+    """Whether the honor policy in force at ``t`` holds a person with a detainer, as a rule.
 
-    The policy holds all, none, or those charged with a felony only.
+    ``all``, or ``felony_only`` for those charged with a felony; ``judicial_warrant_only``
+    holds only some (:func:`held_for_ice`); the other policies hold no one.
     """
     code = policy.in_force(policy.honor, t)
     return (code == HONOR_ALL) | ((code == HONOR_FELONY_ONLY) & felony)
@@ -281,9 +288,44 @@ def held_for_ice(policy, t, felony, u_refuse):
     """Whether a person with a detainer who would leave at ``t`` is held for ICE.
 
     The honor policy in force holds them and the jail does not decline the detainer
-    (``u_refuse`` below ``honor.refusal_probability``).
+    (``u_refuse`` below ``honor.refusal_probability``); under ``judicial_warrant_only`` the
+    same draw is the chance that a judge's warrant came with it (``u_refuse`` below
+    ``honor.judicial_warrant_share``). See also :func:`detainer_void`.
     """
-    return jail_holds(policy, t, felony) & ~(u_refuse < policy.in_force(policy.refusal, t))
+    held = jail_holds(policy, t, felony) & ~(u_refuse < policy.in_force(policy.refusal, t))
+    code = policy.in_force(policy.honor, t)
+    warrant = u_refuse < policy.in_force(policy.judicial_warrant, t)
+    return held | ((code == HONOR_JUDICIAL_WARRANT_ONLY) & warrant)
+
+
+def detainer_void(policy, t, source):
+    """Whether a detainer from ``source`` is void at ``t``.
+
+    Void: lodged remotely on database checks alone, where ``honor.database_only_void`` (the
+    jail neither holds nor tells ICE).
+    """
+    return policy.in_force(policy.database_void, t) & (source == DETAINER_REMOTE)
+
+
+def ice_told(policy, t, felony, prior_conviction):
+    """Whether a jail that does not hold a person with a detainer tells ICE their release.
+
+    ``notify_only`` tells ICE of everyone's; ``convicted_only`` of those charged with a felony
+    or with a prior qualifying conviction (California SB 54).
+    """
+    code = policy.in_force(policy.honor, t)
+    return (code == HONOR_NOTIFY_ONLY) | ((code == HONOR_CONVICTED_ONLY)
+                                          & (felony | prior_conviction))
+
+
+def ice_at_the_door(policy, period, detainer_at, walk, pop, who):
+    """Whether ICE, told of a release at ``walk``, takes custody at the door then.
+
+    It comes (``ice.p_pickup``) and is ready in time: ``pickup_delay`` after the detainer
+    (when it was told) is no later than the release. No one is held for it.
+    """
+    ready = detainer_at + policy.duration(pop, "pickup_delay", period, who)
+    return ice_comes(policy, period, pop.u_pickup[who]) & (ready <= walk)
 
 
 def ice_comes(policy, period, u_pickup):

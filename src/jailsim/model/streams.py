@@ -27,6 +27,8 @@ PURPOSES: dict[str, int] = {
     "cancel": 11,
     "igsa": 12,
     "question": 13,
+    "offense": 14,
+    "conviction": 15,
 }
 #: Stable source keys (``stream`` column of the bookings table).
 SOURCES: dict[str, int] = {"bookings": 0, "task_force": 1}

@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from jailsim.model import rules
-from jailsim.model.codes import HONOR_NONE
+from jailsim.model.codes import (
+    DETAINER_SOURCES,
+    HONOR_CONVICTED_ONLY,
+    HONOR_JUDICIAL_WARRANT_ONLY,
+    HONOR_NONE,
+    HONOR_NOTIFY_ONLY,
+)
 from jailsim.model.context import Context
 
 __all__ = ["TIME_FORMAT", "Event", "Explanation", "explain", "explain_row", "format_time"]
@@ -68,6 +74,15 @@ class Explanation:
         return "\n".join(self.lines())
 
     __repr__ = __str__
+
+
+#: Why a county holds no one on a detainer, by honor policy.
+_NO_HOLDS = {
+    HONOR_NONE: "the county does not hold people on detainers",
+    HONOR_NOTIFY_ONLY: "the county holds no one on detainers, it only tells ICE the release time",
+    HONOR_CONVICTED_ONLY: "the county holds no one on detainers (conviction-based cooperation "
+                          "at most)",
+}
 
 
 def format_time(clock, t: float) -> str:
@@ -326,6 +341,9 @@ class _Story:
         if self.detained and reason == "released" and not _has(r, "hold_start_at"):
             self.add("exit_at", f"Released without a hold for ICE: {self.declined()}.")
             return
+        if reason == "ice_transfer" and not _has(r, "hold_start_at"):
+            self.add("ice_custody_at", f"Not held for ICE ({self.declined()}); ICE, told of "
+                                       "the release, took custody at the door.")
         if _has(r, "hold_start_at"):
             t = float(r["release_eligible_at"])  # the cap runs from the release
             hold = self.policy.at(t).hold
@@ -388,14 +406,20 @@ class _Story:
                 f"{why} (jem.at_release: finish); the time counts against the hold cap.")
 
     def declined(self) -> str:
-        t = float(self.row["release_eligible_at"])
-        if not rules.jail_holds(self.policy, t, bool(self.row["felony"])):
-            if self.policy.in_force(self.policy.honor, t) == HONOR_NONE:
-                return "the county does not hold people on detainers"
+        r, policy = self.row, self.policy
+        t = float(r["release_eligible_at"])
+        code = int(policy.in_force(policy.honor, t))
+        if rules.detainer_void(policy, t, DETAINER_SOURCES.index(str(r["detainer_source"]))):
+            return "a detainer lodged on database checks alone is void here"
+        if code == HONOR_JUDICIAL_WARRANT_ONLY:
+            return "the county holds people only on a judge's warrant, and none came with it"
+        if code in _NO_HOLDS:
+            return _NO_HOLDS[code]
+        if not rules.jail_holds(policy, t, bool(r["felony"])):
             return "the county holds only people charged with a felony"
         return (
             f"the jail refused this detainer (it refuses "
-            f"{self.policy.in_force(self.policy.refusal, t):.0%} of detainers)"
+            f"{policy.in_force(policy.refusal, t):.0%} of detainers)"
         )
 
     # ------------------------------------------------------------------------ notes

@@ -79,6 +79,16 @@ METRICS: dict[str, tuple[str, str]] = {
         "ICE at large)",
     ),
     "ice_transfers": ("count", "people transferred to ICE in the window"),
+    "transfers_at_release": (
+        "count",
+        "of ice_transfers, those taken at the door: ICE told of the release, no one held "
+        "(honor.policy notify_only, convicted_only)",
+    ),
+    "mandatory_detainers": (
+        "count",
+        "detainers lodged in the window on removable people charged with an offense ICE must "
+        "lodge on (ice.mandatory_offenses)",
+    ),
     "lapsed_detainers": ("count", "holds that ended at the cap without ICE in the window"),
     "cancelled_detainers": (
         "count", "holds that ended in the window when ICE cancelled the detainer"
@@ -207,6 +217,8 @@ ADDITIVE = (
     "held_without_detainer_hours",
     "at_large_leads",
     "ice_transfers",
+    "transfers_at_release",
+    "mandatory_detainers",
     "lapsed_detainers",
     "cancelled_detainers",
     "ice_transfers_charges_pending",
@@ -258,6 +270,14 @@ def _citizen_metrics(b: pd.DataFrame, within, lo: float, hi: float) -> dict[str,
         "citizen_attributable_bed_days": _attributable(c, lo, hi)["attributable_bed_days"],
         "us_born_detainers": int((within("detainer_at") & us_born).sum()),
     }
+
+
+def _mandatory(b: pd.DataFrame, sc, lodged: np.ndarray) -> int:
+    """Detainers (``lodged`` in the window) on removable people with a mandatory offense."""
+    if not sc.ice.mandatory_offenses or "offense" not in b:
+        return 0
+    on = b["offense"].isin(sc.ice.mandatory_offenses).to_numpy() & b["removable"].to_numpy()
+    return int((lodged & on).sum())
 
 
 def _held_without_detainer(b: pd.DataFrame, due: np.ndarray, hi: float) -> float:
@@ -347,6 +367,10 @@ def replication_metrics(
             if hold_ended.any() else float("nan")
         ),
         "ice_transfers": int((left & _is(reason, "ice_transfer")).sum()),
+        "transfers_at_release": int(
+            (within("ice_custody_at") & np.isnan(hold_start)).sum()
+        ),
+        "mandatory_detainers": _mandatory(b, sc, within("detainer_at")),
         "lapsed_detainers": int((left & _is(reason, "lapsed")).sum()),
         "cancelled_detainers": int((left & _is(reason, "cancelled")).sum()),
         "declined_detainers": int(

@@ -52,6 +52,7 @@ def _cat(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
 #: What the bookings table needs of a Population besides the Timeline: who each booking is.
 PEOPLE = (
     "booked_at", "source", "charge", "felony", "foreign_born", "jem_flagged", "civil_only",
+    "offense", "prior_conviction",
     "citizen", "removable", "dhs_record", "record_hit", "sentence",
 )
 
@@ -170,6 +171,8 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
         "foreign_born": foreign_born,
         "jem_flagged": own("jem_flagged"),
         "civil_only": own("civil_only"),
+        "offense": _cat(own("offense"), sc.offense_names),
+        "prior_conviction": own("prior_conviction"),
         "citizen": citizen,
         "status": _cat(status, STATUS_NAMES),
         "removable": own("removable"),

@@ -115,6 +115,9 @@ class Stream(Frozen):
     civil_only_given_noncitizen: Probability = 0.0
     """P(arrested for immigration alone, no state charge | noncitizen): booked for ICE, no
     court case (Task Force arrests)."""
+    prior_conviction_given_noncitizen: Probability = 0.0
+    """P(a prior conviction that lets a conviction-based regime cooperate | noncitizen)
+    (``honor.policy: convicted_only``)."""
 
     @field_validator("charge_mix")
     @classmethod
@@ -187,6 +190,19 @@ class Charge(Frozen):
     """Decision at initial appearance."""
     disposition: Disposition
     """How the case of a detained person ends."""
+    offenses: dict[str, Probability] = {}
+    """Share of the class's bookings whose top charge is each named offense (``theft``,
+    ``burglary``...); the rest are other offenses. For ``ice.mandatory_offenses``."""
+
+    @field_validator("offenses")
+    @classmethod
+    def _offenses(cls, v):
+        bad = [k for k in v if not k.isidentifier() or k == "other"]
+        if bad:
+            raise ValueError(f"offense names {bad} must be plain words (a-z, _), not 'other'")
+        if sum(v.values()) > 1 + 1e-9:
+            raise ValueError(f"shares sum to {sum(v.values()):.6g}; they must be at most 1")
+        return v
 
 
 class Court(Frozen):
@@ -296,12 +312,25 @@ class Wso(Staffing):
 
 
 class Honor(Frozen):
-    """Which detainers the jail holds people on."""
+    """Which detainers the jail holds people on, or tells ICE about (docs/regimes.md).
 
-    policy: Literal["all", "none", "felony_only"]
-    """Which detainers the jail holds people on."""
+    ``all``, ``felony_only`` (people charged with a felony) and ``none`` hold on detainers;
+    ``judicial_warrant_only`` holds only on a detainer that comes with a judge's warrant;
+    ``notify_only`` holds no one but tells ICE the release time (ICE takes custody at the
+    door if it is there); ``convicted_only`` does that only for people charged with a felony
+    or with a prior qualifying conviction (California SB 54).
+    """
+
+    policy: Literal["all", "none", "felony_only", "judicial_warrant_only", "notify_only",
+                    "convicted_only"]
+    """Which detainers the jail holds people on, or tells ICE about."""
     refusal_probability: Probability = 0.0
-    """P(the jail declines a detainer it would honor)."""
+    """P(the jail declines a detainer it would honor) (``all``, ``felony_only``)."""
+    judicial_warrant_share: Probability = 0.0
+    """P(a detainer comes with a judicial warrant) (``judicial_warrant_only``)."""
+    database_only_void: bool = False
+    """Detainers lodged remotely on database checks alone are void: the jail holds no one
+    on them and tells ICE nothing (Gonzalez v. ICE, C.D. Cal. 2020)."""
 
 
 class Hold(Frozen):
@@ -374,6 +403,9 @@ class Ice(Frozen):
     """When ICE transport runs."""
     igsa: Igsa | None = None
     """ICE detainees kept in this jail under an IGSA; absent: none (ICE moves everyone)."""
+    mandatory_offenses: tuple[str, ...] = ()
+    """Offenses (``charges.<name>.offenses``) on which ICE must lodge a detainer on every
+    removable noncitizen it identifies (the Laken Riley Act, 2025)."""
 
 
 class Jail(Frozen):

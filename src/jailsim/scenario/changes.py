@@ -45,6 +45,8 @@ ALLOWED_PATHS: dict[str, str] = {
     "wso.shifts": "officers on duty at each time",
     "honor.policy": "at the hold decision (when the person would otherwise leave)",
     "honor.refusal_probability": "at the hold decision",
+    "honor.judicial_warrant_share": "at the hold decision",
+    "honor.database_only_void": "at the hold decision",
     "hold.rule": "at the start of the hold",
     "hold.cap": "at the start of the hold",
     "ice.p_pickup": "at the start of the hold",

@@ -153,6 +153,12 @@ class Scenario(Frozen):
                     f"{where}.charge_mix names {unknown}, not in charges "
                     f"(allowed: {sorted(self.charges)})"
                 )
+        unknown = sorted(set(self.ice.mandatory_offenses) - set(self.offense_names[1:]))
+        if unknown:
+            problems.append(
+                f"ice.mandatory_offenses names {unknown}, no offense of any charge class "
+                f"(charges.<name>.offenses; allowed: {list(self.offense_names[1:])})"
+            )
         if not problems and self.changes:
             # Each period is a whole scenario: check it, and keep it for periods().
             periods, problems = _periods(self)
@@ -176,6 +182,11 @@ class Scenario(Frozen):
     def charge_names(self) -> tuple[str, ...]:
         """Charge classes in a fixed order (the integer codes used in the Population)."""
         return tuple(self.charges)
+
+    @property
+    def offense_names(self) -> tuple[str, ...]:
+        """Offense categories in a fixed order, ``other`` first (the codes of ``offense``)."""
+        return ("other", *sorted({o for c in self.charges.values() for o in c.offenses}))
 
     def periods(self) -> tuple[Scenario, ...]:
         """The scenario in force in each policy period, period 0 first (``(self,)`` if none).

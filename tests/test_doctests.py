@@ -13,7 +13,7 @@ import jailsim
 
 REPO = Path(__file__).resolve().parents[1]
 #: Modules whose docstring examples run here: those that define a name of ``jailsim.__all__``,
-#: the package itself, and the reference and report generators.
+#: the package itself, the reference, defaults and report generators, and the price index.
 MODULES = [
     "jailsim",
     "jailsim.calibration.backtest",
@@ -21,9 +21,12 @@ MODULES = [
     "jailsim.calibration.calibrate",
     "jailsim.experiments.comparison",
     "jailsim.money.tables",
+    "jailsim.money.dollars",
+    "jailsim.scenario.prices",
     "jailsim.results.explain",
     "jailsim.model.population",
     "jailsim.scenario.reference",
+    "jailsim.scenario.defaults",
     "jailsim.present.report",
     "jailsim.results.result",
     "jailsim.base.errors",
@@ -39,9 +42,11 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_run(name, monkeypatch):
-    if name in ("jailsim.experiments.sensitivity", "jailsim.scenario.reference"):
-        pytest.importorskip({"jailsim.experiments.sensitivity": "SALib",
-                             "jailsim.scenario.reference": "ruamel.yaml"}[name])
+    optional = {"jailsim.experiments.sensitivity": "SALib",
+                "jailsim.scenario.reference": "ruamel.yaml",
+                "jailsim.scenario.defaults": "ruamel.yaml"}
+    if name in optional:
+        pytest.importorskip(optional[name])
     monkeypatch.chdir(REPO)  # some examples name scenarios/*.yaml
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=FLAGS, raise_on_error=False, verbose=False)

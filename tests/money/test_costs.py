@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -18,6 +20,12 @@ from jailsim.scenario.loading import validate
 from tests.conftest import SCENARIOS
 
 DAYS = 200  # short horizons: the base county warm-starts at steady state, no warm-up needed
+INDEX = Path(jailsim.__file__).parent / "scenario" / "cpi_u.csv"
+
+
+def cpi() -> pd.Series:
+    """The shipped CPI-U, read here on its own: year -> annual average."""
+    return pd.read_csv(INDEX, comment="#").set_index("year")["cpi_u"]
 
 
 def run(name: str, changes: dict | None = None, reps: int = 3, seed: int = 7, days=DAYS):
@@ -128,7 +136,7 @@ def test_table_means_keep_the_identities(wso):
         + t.loc["program_cost_usd", "mean"], rel=1e-12
     )
     assert list(t.index) == list(LINES)
-    assert t.loc["jail_cost_usd", "unit"] == "USD/yr"
+    assert t.loc["jail_cost_usd", "unit"] == "2025 USD/yr"  # the dollars of costs.report_in
     assert (t["n"] == 3).all()
     # the interval is a t-interval over the replications' budget lines
     x = budget_lines(wso)["jail_cost_usd"].to_numpy()
@@ -148,7 +156,9 @@ def test_hours_worked_salary_is_simulated_service_time(wso):
         end = b["warrant_served_at"].to_numpy()
         has = ~np.isnan(start)
         busy = np.clip(np.minimum(end[has], DAYS) - np.maximum(start[has], 0), 0, None).sum()
-        hourly = prog.salary_usd_per_year[0].usd / prog.hours_per_year
+        salary = prog.salary_usd_per_year[0]  # $95,667 in 2020 dollars, reported in 2025's
+        assert salary.dollar_year == 2020 and wso.scenario.costs.report_in == 2025
+        hourly = salary.usd * cpi()[2025] / cpi()[2020] / prog.hours_per_year
         loaded = 1 + prog.benefits_share + prog.overtime_share
         expected = busy * 24 * hourly * loaded
         assert lines.loc[r, "program_staff_usd"] == pytest.approx(expected, rel=1e-9)
@@ -351,7 +361,9 @@ def test_dated_values_round_trip_through_the_resolved_scenario(tmp_path):
     assert [p.usd for p in periods] == [84.0, 100.0]  # kept in date order
     again = validate(sc.to_dict(), source="again")
     assert again == sc
-    assert sc.to_dict()["costs"]["bed_day_cost_usd_per_day"] == 93.0  # a number stays one
+    assert sc.to_dict()["costs"]["bed_day_cost_usd_per_day"] == {"usd": 93.0, "dollar_year": 2017}
+    plain = sc.with_({"costs.bed_day_cost_usd_per_day": 93})
+    assert plain.to_dict()["costs"]["bed_day_cost_usd_per_day"] == 93.0  # a number stays one
 
 
 def test_every_input_is_listed_with_a_unit_and_a_source():

@@ -68,7 +68,7 @@ def test_values_and_sources_come_from_the_file(rows):
     # a comment on the field's line, with its continuation line
     assert by["jail.rated_capacity"].value == "685"
     assert "sources §6" in by["jail.rated_capacity"].source
-    assert by["arrivals.bookings.rate"].source.endswith("664,200 ADP)")
+    assert "664,200 ADP) [derived 2022-23:" in by["arrivals.bookings.rate"].source
     # a comment block just above a field
     assert by["ice.pickup_delay"].source.startswith("Cooperative high-volume jails")
     # no comment of its own: the block comment at the top of its mapping

@@ -4,7 +4,9 @@
 
 Every scenario runs with the same seed and replications, so replication ``r`` of each shares
 its random streams and each later scenario's difference from the first is a paired
-comparison. Wire it into ``jailsim.cli.main`` with :func:`add_parsers` and :data:`COMMANDS`.
+comparison. Every amount is in the dollars of one year (``costs.report_in``, or
+``--report-in``), and the prices are listed as given and as converted. Wire it into
+``jailsim.cli.main`` with :func:`add_parsers` and :data:`COMMANDS`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from jailsim.money.lines import LINES, PER
 from jailsim.money.workbook import Budget, build_budget, write_csv, write_xlsx
 from jailsim.results.tables import cell, text_table
 from jailsim.scenario.loading import load
+from jailsim.scenario.prices import check_year
 
 __all__ = [
     "COMMANDS",
@@ -28,9 +31,11 @@ __all__ = [
     "add_parsers",
     "cmd_budget",
     "format_budget",
+    "format_prices",
 ]
 
-
+#: Longest source text printed in the prices table (the workbook has them whole).
+SOURCE_WIDTH = 70
 
 
 
@@ -48,6 +53,9 @@ def add_parsers(subparsers) -> None:
                     executors=False)
     p.add_argument("--per", choices=PER, default="year",
                    help="year: per year (default); window: totals over the measured window")
+    p.add_argument("--report-in", type=int, metavar="YEAR",
+                   help="report in dollars of YEAR (overrides costs.report_in; default: the "
+                        "scenario's, else the latest year of the price index)")
     p.add_argument("--xlsx", type=Path, help="write an Excel workbook (budget, comparison, "
                                              "inputs, notes)")
     p.add_argument("--csv", type=Path, help="write every table as one tidy CSV")
@@ -78,6 +86,39 @@ def format_budget(budget: Budget, lines: list[str] | None = None) -> str:
     return text_table(rows, heading=heading)
 
 
+def format_prices(budget: Budget) -> str:
+    """Every price other than $0 that a run uses: as given, its dollar year, converted, source.
+
+    A price the same in every scenario is listed once (scenario ``all``).
+    """
+    inputs = budget.inputs
+    rows: dict[tuple, list[str]] = {}
+    for r in inputs.itertuples(index=False):
+        if r.dollar_year == "" or r.used != "yes" or r.dollar_year.startswith("none ($0"):
+            continue
+        source = r.source if len(r.source) <= SOURCE_WIDTH else r.source[:SOURCE_WIDTH - 3] + "..."
+        key = (r.input, r.value, r.unit, r.dollar_year, r.in_report_dollars, source)
+        rows.setdefault(key, []).append(r.scenario)
+    labels = list(dict.fromkeys(inputs["scenario"]))
+    table = [["price", "given", "unit", "dollar year", f"in {budget.dollar_year} $", "scenarios",
+              "source"]]
+    for (name, given, unit, year, now, source), where in rows.items():
+        scenarios = "all" if len(where) == len(labels) else ", ".join(where)
+        table.append([name, given, unit, year, now, scenarios, source])
+    return text_table(table, left=len(table[0]))
+
+
+def _report_in(args, scenarios: list) -> list:
+    """The scenarios with ``costs.report_in`` set to ``--report-in`` (checked first)."""
+    if args.report_in is None:
+        return scenarios
+    try:
+        year = check_year(args.report_in)
+    except ValueError as exc:
+        raise ScenarioError([f"jailsim budget: --report-in: {exc}"]) from None
+    return [sc.with_({"costs.report_in": year}) for sc in scenarios]
+
+
 def _replications(args, first) -> int:
     if args.replications is not None:
         return args.replications
@@ -96,6 +137,7 @@ def cmd_budget(args) -> int:
         ]
         if missing:
             raise ScenarioError(missing)
+        scenarios = _report_in(args, scenarios)
         reps = _replications(args, scenarios[0])
         options = RunOptions(seed=args.seed, replications=reps, days=args.days,
                              warmup_days=args.warmup_days, engine=args.engine)
@@ -109,8 +151,11 @@ def cmd_budget(args) -> int:
         return 2
     per = "per year" if args.per == "year" else "totals over the window"
     print(f"jailsim budget: {len(results)} scenario(s), {reps} replications, seed {seed}, "
-          f"{per}; mean ± 95% half-width\n")
+          f"{per}, in {budget.dollar_year} dollars; mean ± 95% half-width\n")
     print(format_budget(budget))
+    print(f"\nprices, as given and in {budget.dollar_year} dollars (CPI-U; sources in full in "
+          "the workbook's inputs sheet):\n")
+    print(format_prices(budget))
     print()
     for note in budget.notes:
         if "measurement window" in note:

@@ -5,7 +5,8 @@ quantity (bed-days, hold days, officer hours) times the rate in force on that da
 per-diem that changes on a date, or a program that starts mid-horizon, is priced exactly.
 Lines are per year (x 365.25 / window days) or window totals. Within a replication the
 identities hold exactly: a line priced at one rate is that rate times its bed-day line, and
-``net_cost_usd = attributable_cost_usd - reimbursements_usd + program_cost_usd``.
+``net_cost_usd = attributable_cost_usd - reimbursements_usd + program_cost_usd``. Every rate is
+first put in the dollars of the scenario's report year (:mod:`jailsim.money.dollars`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 
 from jailsim.base.errors import ScenarioError
 from jailsim.model.policy import Policy
+from jailsim.money.dollars import in_report_dollars
 from jailsim.results.census import presence, step_integral
 from jailsim.scenario.costs import Costs, OfficerProgram, schedule_by_day
 from jailsim.scenario.schema import Scenario
@@ -124,9 +126,14 @@ LINES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def unit(line: str, per: str = "year") -> str:
-    """The unit of a line on a basis: ``"USD/yr"``, ``"bed-days"``, ..."""
+def unit(line: str, per: str = "year", dollar_year: int | None = None) -> str:
+    """The unit of a line on a basis: ``"2025 USD/yr"``, ``"bed-days"``, ...
+
+    Money lines carry the year of their dollars when ``dollar_year`` is given.
+    """
     base = LINES[line][1]
+    if base == "USD" and dollar_year is not None:
+        base = f"{dollar_year} USD"
     return f"{base}/yr" if per == "year" else base
 
 
@@ -226,13 +233,13 @@ def _program_lines(
         staff_per_day = program.officers * salary / DAYS_PER_YEAR * loaded * on
     else:  # hours the simulation kept the officers busy (average busy officers x 24 h)
         staff_per_day = busy() * 24.0 * hourly * loaded * on
-    per_training = program.training_hours * hourly * program.backfill_share
-    per_training = per_training + program.travel_usd_per_training
+    travel = schedule_by_day(program.travel_usd_per_training, days.dates)
+    per_training = program.training_hours * hourly * program.backfill_share + travel
     training_per_day = program.officers * program.turnover_share_per_year / DAYS_PER_YEAR
     training_per_day = training_per_day * per_training * on
     if program.refresher_every is not None:
         refresher = program.refresher_hours * hourly * program.backfill_share
-        refresher = refresher + program.travel_usd_per_training * (program.refresher_hours > 0)
+        refresher = refresher + travel * (program.refresher_hours > 0)
         training_per_day = training_per_day + (
             program.officers * refresher / program.refresher_every * on
         )
@@ -248,7 +255,8 @@ def _program_lines(
         if (i > 0 or first == given) and days.lo <= t0 < days.hi:
             rate = schedule_by_day(program.salary_usd_per_year, np.array([first]))[0]
             one = program.training_hours * rate / program.hours_per_year * program.backfill_share
-            training += program.officers * (one + program.travel_usd_per_training) * days.scale
+            one += schedule_by_day(program.travel_usd_per_training, np.array([first]))[0]
+            training += program.officers * one * days.scale
     supervision = schedule_by_day(program.supervision_usd_per_year, days.dates) / DAYS_PER_YEAR
     return {
         "program_staff_usd": float(days.amounts(staff_per_day).sum()),
@@ -265,7 +273,8 @@ def replication_budget(
     Parameters
     ----------
     scenario
-        The scenario as run; its ``costs`` block prices the days.
+        The scenario as run; its ``costs`` block, in dollars of ``costs.report_in``, prices
+        the days.
     bookings, census
         One replication's rows of ``Result.bookings`` and ``Result.census``.
     per
@@ -278,7 +287,7 @@ def replication_budget(
     """
     if per not in PER:
         raise ValueError(f"per must be one of {PER}, got {per!r}")
-    costs = costs_of(scenario)
+    costs = in_report_dollars(costs_of(scenario))
     window = scenario.horizon - scenario.warmup
     days = _Days(scenario, census, DAYS_PER_YEAR / window if per == "year" else 1.0)
     b = bookings

@@ -3,7 +3,9 @@
 Each replication is priced on its own (:func:`jailsim.money.lines.replication_budget`), and
 across replications each line gets a mean and a t-interval. Between two scenarios run with the
 same seed (common random numbers) replication ``r`` of one is paired with replication ``r`` of
-the other, and the interval of the difference is a paired t-interval.
+the other, and the interval of the difference is a paired t-interval. Money is in the dollars
+of the scenario's ``costs.report_in`` (the unit says which: ``"2025 USD/yr"``), and only
+budgets in the same dollars are compared.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from jailsim.base.errors import ScenarioError
 from jailsim.model.policy import Policy
+from jailsim.money.dollars import report_year, undated_prices
 from jailsim.money.lines import LINES, costs_of, replication_budget, unit
 from jailsim.results.metrics import mean_interval
 from jailsim.results.result import Result
@@ -25,6 +29,7 @@ __all__ = [
     "budget_lines",
     "budget_notes",
     "budget_table",
+    "dollar_year",
 ]
 
 
@@ -43,13 +48,18 @@ def budget_lines(result: Result, per: str = "year") -> pd.DataFrame:
     return frame
 
 
-def _t_table(frame: pd.DataFrame, per: str, confidence: float) -> pd.DataFrame:
+def dollar_year(result: Result) -> int:
+    """The year whose dollars the budget of ``result`` is in (its ``costs.report_in``)."""
+    return report_year(costs_of(result.scenario))
+
+
+def _t_table(frame: pd.DataFrame, per: str, confidence: float, year: int) -> pd.DataFrame:
     rows = {}
     for line in LINES:
         mean, half, n = mean_interval(frame[line].to_numpy(dtype=float), confidence)
         rows[line] = {
             "group": LINES[line][0],
-            "unit": unit(line, per),
+            "unit": unit(line, per, year),
             "mean": mean,
             "ci_low": mean - half,
             "ci_high": mean + half,
@@ -70,8 +80,8 @@ def budget_table(result: Result, per: str = "year", confidence: float = 0.95) ->
     """Mean and t-interval of each budget line across replications (rows: ``LINES``).
 
     Columns ``group``, ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``. ``attrs`` holds the
-    scenario name, the basis, the seed and the window's dates. With one replication the
-    interval is NaN.
+    scenario name, the basis, the seed, the window's dates and ``dollar_year`` (the year of the
+    dollars, also in the unit of every money line). With one replication the interval is NaN.
 
     Examples
     --------
@@ -80,14 +90,16 @@ def budget_table(result: Result, per: str = "year", confidence: float = 0.95) ->
     >>> t = jailsim.budget_table(res)
     >>> list(t.columns)
     ['group', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
-    >>> t.loc["bed_days", "unit"], int(t.loc["bed_days", "n"])
-    ('bed-days/yr', 2)
+    >>> t.loc["bed_days", "unit"], t.loc["net_cost_usd", "unit"], int(t.loc["bed_days", "n"])
+    ('bed-days/yr', '2025 USD/yr', 2)
     """
-    table = _t_table(budget_lines(result, per), per, confidence)
+    year = dollar_year(result)
+    table = _t_table(budget_lines(result, per), per, confidence, year)
     first, last = _window(result.scenario)
     table.attrs.update(
         scenario=result.scenario.name,
         per=per,
+        dollar_year=year,
         seed=result.seed,
         replications=result.scenario.replications,
         window=(first.isoformat(), last.isoformat()),
@@ -110,6 +122,8 @@ def budget_difference(
     ------
     ValueError
         When the two results do not have the same replications.
+    ScenarioError
+        When their budgets are in dollars of different years (``costs.report_in``).
 
     Examples
     --------
@@ -122,6 +136,13 @@ def budget_difference(
     >>> bool(d.loc["bed_days", "mean"] < 0)  # WSO holds fewer people than JEM
     True
     """
+    year_a, year_b = dollar_year(result_a), dollar_year(result_b)
+    if year_a != year_b:
+        raise ScenarioError([
+            f"{result_b.scenario.name}: costs.report_in: {year_b} dollars, but "
+            f"{result_a.scenario.name} reports in {year_a} dollars; compare budgets in the "
+            "same dollars (set costs.report_in alike, or jailsim budget --report-in YEAR)"
+        ])
     a, b = budget_lines(result_a, per), budget_lines(result_b, per)
     if list(a.index) != list(b.index):
         raise ValueError(
@@ -129,11 +150,12 @@ def budget_difference(
             f"replications {list(b.index)[:5]}... vs {list(a.index)[:5]}...; run both with "
             "the same --replications and --seed"
         )
-    table = _t_table(b - a, per, confidence)
+    table = _t_table(b - a, per, confidence, year_a)
     table.attrs.update(
         a=result_a.scenario.name,
         b=result_b.scenario.name,
         per=per,
+        dollar_year=year_a,
         paired=result_a.seed == result_b.seed,
         confidence=confidence,
     )
@@ -154,11 +176,20 @@ def budget_notes(result: Result, per: str = "year") -> list[str]:
         f"days of warm-up, to the horizon on {last}); {sc.replications} replications, seed "
         f"{result.seed}, engine {result.engine}.",
         (
-            f"{sc.name}: figures are per year (window totals x 365.25 / {window:g})."
+            f"{sc.name}: figures are per year (window totals x 365.25 / {window:g}), in "
+            f"{report_year(costs)} dollars."
             if per == "year"
-            else f"{sc.name}: figures are totals over the {window:g}-day window."
+            else f"{sc.name}: figures are totals over the {window:g}-day window, in "
+            f"{report_year(costs)} dollars."
         ),
     ]
+    undated = undated_prices(costs)
+    if undated:
+        notes.append(
+            f"warning: {sc.name}: {len(undated)} price(s) with no dollar year ("
+            f"{', '.join(undated)}) taken as {report_year(costs)} dollars, not converted; give "
+            "each its year ({usd: 93, dollar_year: 2017}) or set costs.dollar_year."
+        )
     dates = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D"))
     uncovered = int((schedule_by_day(costs.bed_day_cost_usd_per_day, dates) == 0).sum())
     if uncovered:

@@ -2,7 +2,8 @@
 
 A :class:`Budget` holds, for runs of one or more scenarios made with the same seed, each
 scenario's budget table, the paired difference of every later scenario from the first, every
-cost input with its value, unit and source, and notes. It is written as one tidy CSV (one row
+cost input with its value as given, its dollar year, its value in the budget's dollars, its
+unit and source, and notes. It is written as one tidy CSV (one row
 per table, scenario and line) or as an Excel workbook with four sheets: ``budget``,
 ``comparison``, ``inputs`` and ``notes``. Files are written atomically.
 """
@@ -16,16 +17,21 @@ import pandas as pd
 
 from jailsim._version import __version__
 from jailsim.base.atomic import atomic_write
+from jailsim.base.errors import ScenarioError
+from jailsim.money.dollars import dollars_note, price_rows
 from jailsim.money.lines import LINES
-from jailsim.money.tables import budget_difference, budget_notes, budget_table
+from jailsim.money.tables import budget_difference, budget_notes, budget_table, dollar_year
 from jailsim.results.result import Result
-from jailsim.scenario.costs import input_rows
 
-__all__ = ["SHEETS", "Budget", "build_budget", "long_table", "write_csv", "write_xlsx"]
+__all__ = ["INPUT_COLUMNS", "SHEETS", "Budget", "build_budget", "long_table", "write_csv",
+           "write_xlsx"]
 
 #: Sheets of the workbook, in order.
 SHEETS = ("budget", "comparison", "inputs", "notes")
 _STAT_COLUMNS = ("mean", "ci_low", "ci_high", "n")
+#: Columns of ``Budget.inputs``.
+INPUT_COLUMNS = ("scenario", "input", "value", "unit", "dollar_year", "in_report_dollars",
+                 "used", "source")
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,12 +46,15 @@ class Budget:
         ``"B - A"`` label -> :func:`jailsim.money.tables.budget_difference` (each later run minus
         the first).
     inputs
-        One row per scenario and cost input: ``scenario``, ``input``, ``value``, ``unit``,
-        ``used``, ``source``.
+        One row per scenario and cost input (``INPUT_COLUMNS``): ``value`` as given, in the
+        dollars of ``dollar_year`` for a price, and ``in_report_dollars``, the price in dollars
+        of the budget's ``dollar_year``.
     notes
-        Sentences a reader needs (window, basis, pairing, caveats).
+        Sentences a reader needs (window, basis, dollars, pairing, caveats).
     per
         ``"year"`` or ``"window"``.
+    dollar_year
+        The year whose dollars every amount of the budget is in.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -53,6 +62,7 @@ class Budget:
     inputs: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     per: str = "year"
+    dollar_year: int | None = None
 
 
 def _labels(results: list[Result]) -> list[str]:
@@ -91,8 +101,20 @@ def build_budget(
         ``"year"`` or ``"window"``.
     confidence
         Level of the t-intervals.
+
+    Raises
+    ------
+    ScenarioError
+        When the runs' budgets would be in dollars of different years (``costs.report_in``).
     """
     labels = labels or _labels(results)
+    years = {lab: dollar_year(r) for lab, r in zip(labels, results, strict=True)}
+    if len(set(years.values())) > 1:
+        raise ScenarioError([
+            "costs.report_in: the budgets would be in dollars of different years ("
+            + ", ".join(f"{lab}: {y}" for lab, y in years.items())
+            + "); set costs.report_in alike, or give jailsim budget --report-in YEAR"
+        ])
     tables = {lab: budget_table(r, per, confidence) for lab, r in zip(labels, results, strict=True)}
     differences = {
         f"{lab} - {labels[0]}": budget_difference(results[0], r, per, confidence)
@@ -100,9 +122,9 @@ def build_budget(
     }
     rows = []
     for lab, r in zip(labels, results, strict=True):
-        for row in input_rows(r.scenario.costs):
+        for row in price_rows(r.scenario.costs):
             rows.append({"scenario": lab, **row, "used": _used(row["input"], r)})
-    inputs = pd.DataFrame(rows, columns=["scenario", "input", "value", "unit", "used", "source"])
+    inputs = pd.DataFrame(rows, columns=list(INPUT_COLUMNS))
     notes = [f"jailsim {__version__} budget of {', '.join(labels)}."]
     for r in results:
         notes += budget_notes(r, per)
@@ -133,11 +155,12 @@ def build_budget(
         "boarded-out bed-days are priced at the boarding per-diem in total_jail_cost_usd; the "
         "attributable cost prices attributable days at the jail's own rate. Compare scenarios "
         "to see a program's effect on boarding.",
-        "dollars are as entered (no inflation adjustment); SCAAP, where used, is paid after the "
-        "year from a capped appropriation, so its line is an expectation, not a cash flow.",
+        dollars_note(results[0].scenario.costs),
+        "SCAAP, where used, is paid after the year from a capped appropriation, so its line is "
+        "an expectation, not a cash flow; no amount is discounted.",
     ]
     notes += [f"line {name} ({LINES[name][1]}): {LINES[name][2]}." for name in LINES]
-    return Budget(tables, differences, inputs, notes, per)
+    return Budget(tables, differences, inputs, notes, per, next(iter(years.values())))
 
 
 def long_table(budget: Budget) -> pd.DataFrame:
@@ -201,7 +224,9 @@ def write_xlsx(budget: Budget, path: str | Path) -> Path:
         sheets["comparison"] = pd.DataFrame(
             {"note": ["one scenario: give two or more to compare (B - A, paired)"]}
         )
-    sheets["inputs"] = budget.inputs
+    sheets["inputs"] = budget.inputs.rename(
+        columns={"in_report_dollars": f"in {budget.dollar_year} dollars"}
+    )
     sheets["notes"] = pd.DataFrame({"note": budget.notes})
 
     def write(tmp: Path) -> None:

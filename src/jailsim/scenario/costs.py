@@ -1,9 +1,12 @@
 """The ``costs:`` block of a scenario: what a bed-day costs, what ICE pays, what the program costs.
 
 Money is in US dollars and every money field says its unit in its name (``_usd``,
-``_usd_per_day``, ``_usd_per_year``). A money value is a plain number, or a list of dated values
-for a rate that changes on a date (``[{to: 2025-09-30, usd: 84}, {from: 2025-10-01, usd: 100}]``;
-both ends inclusive, days outside every range count at $0). A designated-officer program can
+``_usd_per_day``, ``_usd_per_year``). A money value is a plain number, a price with the year its
+dollars are in (``{usd: 93, dollar_year: 2017}``), or a list of dated values for a rate that
+changes on a date (``[{to: 2025-09-30, usd: 84, dollar_year: 2020}, {from: 2025-10-01, usd:
+100}]``; both ends inclusive, days outside every range count at $0). A price without its own
+year is in the block's ``dollar_year``; with neither, in the dollars of ``report_in``, the year
+the budget reports in (:mod:`jailsim.scenario.prices`). A designated-officer program can
 start or end inside the horizon (``start:``/``end:``). The numbers themselves, each with its
 source, are in ``scenarios/base_county.yaml``; the schema holds only structural defaults ($0,
 off). :mod:`jailsim.money.costs` turns a run and this block into a budget.
@@ -30,6 +33,7 @@ from pydantic import (
 )
 
 from jailsim.scenario.blocks import Frozen
+from jailsim.scenario.prices import DollarYear, check_year, index_years
 from jailsim.scenario.units import Duration
 
 __all__ = [
@@ -127,6 +131,8 @@ class Period(Frozen):
     """Last day the value holds (inclusive); none: open."""
     usd: Usd
     """The amount, in the unit of the field that holds it."""
+    dollar_year: DollarYear | None = None
+    """Year whose dollars ``usd`` is in; none: the block's ``dollar_year``."""
 
     def text(self) -> str:
         """``"84 from 2025-01-01 to 2025-09-30"``."""
@@ -139,18 +145,25 @@ class Period(Frozen):
 
 
 def _schedule_in(value: Any) -> Any:
-    """A number means one value for every day; a list is validated as dated Periods."""
+    """A number or a mapping is one value for every day; a list holds dated Periods."""
     if isinstance(value, bool):
         raise ValueError(f"got {value!r}; expected an amount in US dollars")
     if isinstance(value, int | float):
         return ({"usd": _usd(value)},)
+    if isinstance(value, dict):  # {usd: 93, dollar_year: 2017}
+        if value.get("dollar_year") is not None:
+            try:
+                check_year(value["dollar_year"])
+            except ValueError as exc:
+                raise ValueError(f"dollar_year {exc}") from None
+        return (value,)
     if isinstance(value, list | tuple):
         if not value:
             raise ValueError("empty list; give a number or at least one {from, to, usd}")
         return value
     raise ValueError(
-        f"got {_short(value)}; expected an amount in US dollars or a list of dated values "
-        "like [{from: 2025-07-01, usd: 88.0}]"
+        f"got {_short(value)}; expected an amount in US dollars, {{usd: 88, dollar_year: 2025}}"
+        " or a list of dated values like [{from: 2025-07-01, usd: 88.0}]"
     )
 
 
@@ -178,11 +191,15 @@ def _span(p: Period) -> str:
 
 def _schedule_out(periods: tuple[Period, ...]) -> Any:
     if len(periods) == 1 and periods[0].from_ is None and periods[0].to is None:
-        return periods[0].usd
+        one = periods[0]
+        if one.dollar_year is None:
+            return one.usd
+        return {"usd": one.usd, "dollar_year": one.dollar_year}
     return [p.model_dump(mode="json", by_alias=True, exclude_none=True) for p in periods]
 
 
-#: Dollars that may change on dates: a number, or a list of ``{from, to, usd}``.
+#: Dollars that may change on dates: a number, ``{usd, dollar_year}``, or a list of
+#: ``{from, to, usd, dollar_year}``.
 Schedule = Annotated[
     tuple[Period, ...],
     BeforeValidator(_schedule_in),
@@ -277,7 +294,7 @@ class OfficerProgram(Frozen):
     """Share of officers replaced (and trained) each year."""
     backfill_share: SalaryShare = 0.0
     """Cost of covering a post per training hour, as a multiple of hourly salary."""
-    travel_usd_per_training: Usd = 0.0
+    travel_usd_per_training: Schedule = (Period(usd=0.0),)
     """Travel cost per officer trained."""
     supervision_usd_per_year: Schedule = (Period(usd=0.0),)
     """Supervision and administration per year."""
@@ -333,8 +350,17 @@ class Costs(Frozen):
     """SCAAP reimbursement; absent: none."""
     program: Programs = Programs()
     """Program costs of each 287(g) model."""
+    dollar_year: DollarYear | None = None
+    """Year whose dollars every price without its own ``dollar_year`` is in."""
+    report_in: DollarYear | None = Field(default=None, validate_default=True)
+    """Year whose dollars the budget reports in; none: the latest year of the price index."""
     sources: dict[str, str] = Field(default_factory=dict)
     """Input path -> where its value comes from (listed in the budget workbook)."""
+
+    @field_validator("report_in")
+    @classmethod
+    def _latest_year(cls, v):
+        return index_years()[1] if v is None else v
 
     @field_validator("sources")
     @classmethod
@@ -359,7 +385,7 @@ def _fields(model: type[BaseModel], prefix: str = "") -> list[str]:
     out = []
     for name, field in model.model_fields.items():
         key = field.alias or name
-        if key == "sources":
+        if key in ("sources", "dollar_year", "report_in"):  # about the inputs, not inputs
             continue
         ann = field.annotation
         sub = next(
@@ -398,7 +424,9 @@ def _unit(path: str) -> str:
     ):
         if leaf.endswith(suffix):
             return unit
-    return {"start": "date", "end": "date"}.get(leaf, "")
+    return {"start": "date", "end": "date", "dollar_year": "year", "report_in": "year"}.get(
+        leaf, ""
+    )
 
 
 def _value_text(node: Any) -> str:

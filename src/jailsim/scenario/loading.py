@@ -59,10 +59,12 @@ def deep_merge(base: dict, override: dict) -> dict:
 
     A mapping with a ``dist`` key is one distribution and replaces the base value whole (a
     lognormal given by median and p90 must not keep them when a child gives mean and sd); a
-    mapping without ``dist`` still merges into a distribution, to change one parameter.
-    Likewise a ``warm_start`` (its short form read as the mapping it stands for) that names
-    another ``kind`` replaces the base's whole (a roster must not keep the ``history`` of a
-    steady state), and one that names another roster file drops the people read from the old.
+    mapping without ``dist`` still merges into a distribution, to change one parameter. A
+    price with a ``usd`` key (``{usd: 67.35, dollar_year: 2014}``) replaces the base's whole too:
+    a new amount must not keep the old amount's year. Likewise a ``warm_start`` (its short form
+    read as the mapping it stands for) that names another ``kind`` replaces the base's whole (a
+    roster must not keep the ``history`` of a steady state), and one that names another roster
+    file drops the people read from the old.
     """
     out = copy.deepcopy(base)
     for key, value in override.items():
@@ -76,7 +78,8 @@ def deep_merge(base: dict, override: dict) -> dict:
                     parent = {k: v for k, v in parent.items() if k != "people"}
                 out[key] = deep_merge(parent, value)
                 continue
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
+        whole = "dist" in value or "usd" in value if isinstance(value, dict) else True
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not whole:
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)

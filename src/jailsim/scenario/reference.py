@@ -36,7 +36,8 @@ from jailsim.scenario.distributions import Distribution
 from jailsim.scenario.loading import shipped_scenarios_dir
 from jailsim.scenario.units import Duration, Rate
 
-__all__ = ["DOC_PATH", "Row", "field_unit", "main", "render", "rows"]
+__all__ = ["DOC_PATH", "Comments", "Row", "cell", "field_unit", "main", "render", "rows",
+           "value_text"]
 
 #: Where the generated reference lives, relative to the repository root.
 DOC_PATH = Path("docs") / "scenario_reference.md"
@@ -174,7 +175,7 @@ def field_unit(path: str) -> str:
     return text.split(":")[0].replace("`", "")
 
 
-def _text(value: Any) -> str:
+def value_text(value: Any) -> str:
     """A value as one line of YAML (flow style)."""
     if value is None:
         return "none"
@@ -187,7 +188,7 @@ def _text(value: Any) -> str:
     if isinstance(value, (int, dt.date)):
         return str(value)
     if isinstance(value, (list, tuple)) and len(value) > 1 and len(set(map(str, value))) == 1:
-        return f"{len(value)} × {_text(value[0])}"
+        return f"{len(value)} × {value_text(value[0])}"
     if isinstance(value, dict) and len(value) > 6:
         return f"({len(value)} entries)"
     return yaml.safe_dump(_plain(value), default_flow_style=True, width=10_000,
@@ -218,15 +219,23 @@ def _default(field, hint: Any) -> str:
         return "(the block's defaults)"
     if field.validate_default:  # written as text in the schema: what it validates to
         default = TypeAdapter(hint).validate_python(default)
-    return _text(TypeAdapter(hint).dump_python(default, mode="json"))
+    return value_text(TypeAdapter(hint).dump_python(default, mode="json"))
 
 
 # ---------------------------------------------------------------------------------------------
 # Comments of the base county
 
 
-class _Comments:
-    """The comments of a YAML file, with their lines and columns, from ruamel.yaml's tokens."""
+class Comments:
+    """The comments of a YAML file, with their lines and columns, from ruamel.yaml's tokens.
+
+    Examples
+    --------
+    >>> from jailsim.scenario.reference import Comments
+    >>> c = Comments(Path("scenarios/base_county.yaml"))
+    >>> "sources §1" in c.source(c.data["hold"], "cap")
+    True
+    """
 
     def __init__(self, path: Path):
         try:
@@ -345,16 +354,16 @@ def rows(base: str | Path | None = None) -> list[Row]:
     --------
     >>> from jailsim.scenario.reference import rows
     >>> cap = next(r for r in rows() if r.path == "hold.cap")
-    >>> cap.default, cap.value, cap.source
-    ('2d', '48h', 'sources §1 (I-247A; 8 CFR 287.7(d))')
+    >>> cap.default, cap.value, cap.source.startswith("sources §1 (I-247A; 8 CFR 287.7(d))")
+    ('2d', '48h', True)
     """
-    comments = _Comments(Path(base) if base else shipped_scenarios_dir() / "base_county.yaml")
+    comments = Comments(Path(base) if base else shipped_scenarios_dir() / "base_county.yaml")
     out: list[Row] = []
     _walk_model(schema.Scenario, "", [comments.data], comments, out)
     return out
 
 
-def _walk_model(model: type[BaseModel], prefix: str, nodes: list, comments: _Comments,
+def _walk_model(model: type[BaseModel], prefix: str, nodes: list, comments: Comments,
                 out: list[Row], names: list[str] | None = None) -> None:
     """Rows of ``model`` at ``prefix``; ``nodes`` are its mappings in the file (one per name)."""
     hints = typing.get_type_hints(model, include_extras=True)
@@ -381,7 +390,7 @@ def _walk_model(model: type[BaseModel], prefix: str, nodes: list, comments: _Com
             if not isinstance(node, dict) or key not in node:
                 continue
             label = f"{names[i]}: " if names else ""
-            values.append(label + _text(node[key]))
+            values.append(label + value_text(node[key]))
             source = comments.source(node, key)
             if source:
                 sources.append(label + source)
@@ -402,7 +411,8 @@ def _markdown(text: str) -> str:
     return re.sub(r":\w+:`~?([^`]+)`", r"`\1`", text.replace("``", "`"))
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
+    """Text for one cell of a Markdown table (``|`` and ``*`` escaped, on one line)."""
     return text.replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
 
 
@@ -428,7 +438,9 @@ def render(base: str | Path | None = None) -> str:
         "and the value the shipped default county `scenarios/base_county.yaml` sets, with the "
         "comment it gives as source. In those comments \"sources §N\" is section N of "
         "[sources.md](sources.md) (which names each publication, year and denominator) and "
-        "\"assumption\" marks a number no publication gives, with the reason. Every other "
+        "\"assumption\" marks a number no publication gives, with the reason; the tag in "
+        "brackets that ends a comment gives the number's kind, year and denominator, which "
+        "[defaults.md](defaults.md) tabulates. Every other "
         "shipped scenario extends the base county and changes only what differs. "
         "`<name>` is any key of a mapping of blocks (a charge class); `[]` is any item of a "
         "list. Durations and rates carry their unit in the text (`48h`, `15.6/day`); "
@@ -450,7 +462,7 @@ def render(base: str | Path | None = None) -> str:
             default = row.default if row.default in ("required", "not set") else f"`{row.default}`"
             value = f"`{row.value}`".replace("<br>", "`<br>`") if row.value else "—"
             cells = [f"`{row.path}`", row.meaning, row.unit, default, value, row.source or "—"]
-            out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+            out.append("| " + " | ".join(cell(c) for c in cells) + " |")
     return "\n".join(out) + "\n"
 
 

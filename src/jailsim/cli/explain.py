@@ -128,7 +128,7 @@ def cmd_periods(args) -> int:
         for label in table.index.unique(0)
     }
     print(f"{sc.name}: metrics per policy period, over the days of each period measured "
-          f"({len(sc.changes)} dated changes; mean ± 95% half-width)\n")
+          f"({len(sc.timeline)} dated changes; mean ± 95% half-width)\n")
     print(side_by_side(columns, args.metrics))
     if args.csv:
         table.to_csv(args.csv)

@@ -109,13 +109,13 @@ class Policy:
         """Resolve the periods of ``scenario``."""
         scs = scenario.periods()
         start = scenario.start_date
-        periods = Periods([-math.inf, *((c.start - start).days for c in scenario.changes)])
+        periods = Periods([-math.inf, *((c.start - start).days for c in scenario.timeline)])
         dated = dated_durations(scenario)
         rows = {name: distinct([DATED_DURATIONS[name](s) for s in scs])[1] for name in dated}
         return cls(
             periods=periods,
             scenarios=scs,
-            labels=(start.isoformat(), *(c.start.isoformat() for c in scenario.changes)),
+            labels=(start.isoformat(), *(c.start.isoformat() for c in scenario.timeline)),
             jem_on=np.array([s.uses_jem for s in scs]),
             wso_on=np.array([s.uses_wso for s in scs]),
             honor=np.array([HONOR_CODES[s.honor.policy] for s in scs], dtype=np.int8),

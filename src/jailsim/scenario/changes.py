@@ -16,6 +16,10 @@ may change (:data:`ALLOWED_PATHS`), and each has one moment that decides which p
   instant; no officers in a period without the program;
 - ``ice.transport``: the transport runs in force at each instant.
 
+``ice_capacity:`` (:class:`IceCapacity`) adds changes of its own: ICE's detention occupancy
+over time, and what ICE does at each level of it; they join ``changes:`` date by date
+(:func:`timeline`).
+
 The model applies them (:mod:`jailsim.model.policy`). Every random draw is made whatever the
 period, so a change on a date leaves the timeline of everything before that date exactly as
 in a run without the change.
@@ -34,7 +38,10 @@ from pydantic import Field, field_validator
 from jailsim.scenario.blocks import Frozen
 from jailsim.scenario.paths import set_dotted
 
-__all__ = ["ALLOWED_PATHS", "Change", "date_problems", "path_problems", "period_data"]
+__all__ = [
+    "ALLOWED_PATHS", "Change", "IceCapacity", "date_problems", "path_problems", "period_data",
+    "timeline",
+]
 
 #: Parameters a dated change may set, with when each one applies.
 ALLOWED_PATHS: dict[str, str] = {
@@ -91,6 +98,85 @@ class Change(Frozen):
         return v
 
 
+class Occupancy(Frozen):
+    """ICE's detention occupancy from a date: its detained population over its funded beds."""
+
+    start: dt.date = Field(alias="from")
+    """First day, YYYY-MM-DD (from 00:00)."""
+    share: float = Field(ge=0.0, le=5.0, allow_inf_nan=False)
+    """Detained population / funded beds (1.0: full)."""
+
+
+class Response(Frozen):
+    """What ICE does from an occupancy level up (until the next level)."""
+
+    occupancy: float = Field(ge=0.0, le=5.0, allow_inf_nan=False)
+    """Lowest occupancy share this response applies to."""
+    values: dict[str, Any] = Field(alias="set", min_length=1)
+    """ICE's parameters at that level: dotted ``ice.*`` paths a change may set."""
+
+    @field_validator("values")
+    @classmethod
+    def _ice_only(cls, v):
+        problems = path_problems(v)
+        problems += [f"{p!r}: only ICE's parameters (ice.*) answer its occupancy"
+                     for p in v if not p.startswith("ice.")]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return v
+
+
+class IceCapacity(Frozen):
+    """ICE's detention occupancy over time, and how its pickups answer it.
+
+    On each ``occupancy`` date, the response of the highest level at or below the share
+    applies its ``set`` from that date: a dated change like those of ``changes:``, with
+    which they are merged (:func:`timeline`).
+    """
+
+    occupancy: tuple[Occupancy, ...] = Field(min_length=1)
+    """Dated occupancy shares, dates increasing, after the start date."""
+    response: tuple[Response, ...] = Field(min_length=1)
+    """Levels from occupancy 0 up, increasing, each with ICE's parameters."""
+
+    @field_validator("response")
+    @classmethod
+    def _levels(cls, v):
+        levels = [r.occupancy for r in v]
+        if levels[0] != 0.0:
+            raise ValueError("the first level must be occupancy 0 (so every share has one)")
+        if any(b <= a for a, b in zip(levels, levels[1:], strict=False)):
+            raise ValueError(f"levels must increase (got {levels})")
+        return v
+
+    def changes(self) -> list[Change]:
+        """The dated changes the occupancy series implies, one per occupancy date."""
+        out = []
+        for level in self.occupancy:
+            row = [r for r in self.response if r.occupancy <= level.share][-1]
+            out.append(Change.model_validate({"from": level.start, "set": row.values}))
+        return out
+
+
+def timeline(changes: Sequence[Change], capacity: IceCapacity | None) -> tuple[Change, ...]:
+    """``changes`` with those of ``capacity`` merged in, by date (one change per date).
+
+    A path set on the same date by both is an error (:class:`ValueError`).
+    """
+    if capacity is None:
+        return tuple(changes)
+    by_date: dict[dt.date, dict[str, Any]] = {}
+    for change in (*changes, *capacity.changes()):
+        values = by_date.setdefault(change.start, {})
+        both = sorted(set(values) & set(change.values))
+        if both:
+            raise ValueError(
+                f"{change.start.isoformat()}: {both} set by both changes and ice_capacity"
+            )
+        values.update(change.values)
+    return tuple(Change.model_validate({"from": d, "set": v}) for d, v in sorted(by_date.items()))
+
+
 def date_problems(changes: Sequence[Change], start: dt.date, horizon: float) -> list[str]:
     """Problems with the dates of ``changes``: inside the run, strictly increasing."""
     problems = []
@@ -118,6 +204,7 @@ def period_data(data: dict, changes: Sequence[Change]) -> list[dict]:
     """
     data = copy.deepcopy(data)
     data.pop("changes", None)
+    data.pop("ice_capacity", None)
     out = [copy.deepcopy(data)]
     for change in changes:
         for path, value in change.values.items():

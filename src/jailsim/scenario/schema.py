@@ -32,7 +32,7 @@ from jailsim.scenario.blocks import (
     Jem,
     Wso,
 )
-from jailsim.scenario.changes import Change, date_problems, period_data
+from jailsim.scenario.changes import Change, IceCapacity, date_problems, period_data, timeline
 from jailsim.scenario.costs import Costs
 from jailsim.scenario.messages import format_validation_error
 from jailsim.scenario.paths import set_dotted
@@ -43,6 +43,7 @@ __all__ = ["Scenario", "from_data"]
 
 #: Where a validated scenario keeps its periods (see :meth:`Scenario.periods`).
 _PERIODS = "_periods"
+_TIMELINE = "_timeline"
 #: Fields a run fixes that no policy period depends on.
 _RUN_SETTINGS = {"seed", "replications", "jailsim_version"}
 
@@ -106,6 +107,9 @@ class Scenario(Frozen):
     """Money, for ``jailsim budget``; does not change the simulation."""
     changes: tuple[Change, ...] = ()
     """Dated policy changes within the horizon."""
+    ice_capacity: IceCapacity | None = None
+    """ICE's detention occupancy over time and how its pickups answer it: more dated
+    changes (docs/ice.md); absent: none."""
 
     @field_validator("horizon")
     @classmethod
@@ -159,7 +163,17 @@ class Scenario(Frozen):
                 f"ice.mandatory_offenses names {unknown}, no offense of any charge class "
                 f"(charges.<name>.offenses; allowed: {list(self.offense_names[1:])})"
             )
-        if not problems and self.changes:
+        if self.ice_capacity is not None:
+            try:
+                dated = self.timeline
+            except ValueError as exc:
+                problems.append(f"ice_capacity: {exc}")
+            else:
+                problems += [f"ice_capacity: occupancy{p}" for p in date_problems(
+                    self.ice_capacity.occupancy, self.start_date, self.horizon)]
+                if not problems:
+                    self.__dict__[_TIMELINE] = dated
+        if not problems and self.timeline:
             # Each period is a whole scenario: check it, and keep it for periods().
             periods, problems = _periods(self)
             self.__dict__[_PERIODS] = periods
@@ -188,6 +202,14 @@ class Scenario(Frozen):
         """Offense categories in a fixed order, ``other`` first (the codes of ``offense``)."""
         return ("other", *sorted({o for c in self.charges.values() for o in c.offenses}))
 
+    @property
+    def timeline(self) -> tuple[Change, ...]:
+        """The dated changes in force: ``changes`` with those of ``ice_capacity``, by date."""
+        found = self.__dict__.get(_TIMELINE)
+        if found is None:
+            found = self.__dict__[_TIMELINE] = timeline(self.changes, self.ice_capacity)
+        return found
+
     def periods(self) -> tuple[Scenario, ...]:
         """The scenario in force in each policy period, period 0 first (``(self,)`` if none).
 
@@ -195,7 +217,7 @@ class Scenario(Frozen):
         shared by everything that looks up the policy of a period. Only their policy is read:
         a copy with another seed (``model_copy``) keeps the periods computed before.
         """
-        if not self.changes:
+        if not self.timeline:
             return (self,)
         found = self.__dict__.get(_PERIODS)
         if found is None:  # a copy made with model_copy(update=...): compute them anew
@@ -212,6 +234,7 @@ class Scenario(Frozen):
         out = super().model_copy(update=update, deep=deep)
         if update and not set(update) <= _RUN_SETTINGS:
             out.__dict__.pop(_PERIODS, None)
+            out.__dict__.pop(_TIMELINE, None)
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -248,10 +271,11 @@ def from_data(data: dict, source: str, base_dir: Path | None = None) -> Scenario
 
 def _periods(scenario: Scenario) -> tuple[tuple[Scenario, ...], list[str]]:
     """The scenario of each period, and the problems of those that do not validate."""
-    datas = period_data(scenario.to_dict(), scenario.changes)
-    periods, problems = [scenario.model_copy(update={"changes": ()})], []
+    dated = scenario.timeline
+    datas = period_data(scenario.to_dict(), dated)
+    periods, problems = [scenario.model_copy(update={"changes": (), "ice_capacity": None})], []
     for k, data in enumerate(datas[1:]):
-        where = f"changes[{k}] (from {scenario.changes[k].start.isoformat()})"
+        where = f"changes[{k}] (from {dated[k].start.isoformat()})"
         try:
             periods.append(from_data(data, where))
         except ScenarioError as exc:

@@ -25,15 +25,12 @@ scenario files.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jailsim.base.atomic import atomic_write_text
 from jailsim.scenario import reference
 from jailsim.scenario.loading import shipped_scenarios_dir
 
@@ -266,16 +263,7 @@ def render() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m jailsim.scenario.defaults [--write [PATH]]``: print or write the table."""
-    p = argparse.ArgumentParser(prog="python -m jailsim.scenario.defaults", description=__doc__)
-    p.add_argument("--write", nargs="?", const=str(DOC_PATH), metavar="PATH",
-                   help=f"write the Markdown to PATH (default {DOC_PATH}) instead of printing")
-    args = p.parse_args(argv)
-    text = render()
-    if args.write:
-        print(f"wrote {atomic_write_text(Path(args.write), text)}")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return reference.page_main(argv, "jailsim.scenario.defaults", __doc__, DOC_PATH, render)
 
 
 if __name__ == "__main__":

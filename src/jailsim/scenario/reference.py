@@ -468,11 +468,16 @@ def render(base: str | Path | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m jailsim.scenario.reference [--write [PATH]]``: print or write the reference."""
-    p = argparse.ArgumentParser(prog="python -m jailsim.scenario.reference", description=__doc__)
-    p.add_argument("--write", nargs="?", const=str(DOC_PATH), metavar="PATH",
-                   help=f"write the Markdown to PATH (default {DOC_PATH}) instead of printing")
+    return page_main(argv, "jailsim.scenario.reference", __doc__, DOC_PATH, render)
+
+
+def page_main(argv, module: str, doc: str, path: Path, render_page) -> int:
+    """The command line of a generated page: print it, or ``--write [PATH]`` (default ``path``)."""
+    p = argparse.ArgumentParser(prog=f"python -m {module}", description=doc)
+    p.add_argument("--write", nargs="?", const=str(path), metavar="PATH",
+                   help=f"write the Markdown to PATH (default {path}) instead of printing")
     args = p.parse_args(argv)
-    text = render()
+    text = render_page()
     if args.write:
         print(f"wrote {atomic_write_text(Path(args.write), text)}")
     else:

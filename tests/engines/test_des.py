@@ -51,6 +51,16 @@ def test_officers_finish_their_work_when_the_timetable_drops():
     assert log == [("a", 0.0), ("b", 0.0), ("c", 0.6)]
 
 
+def test_an_officer_done_at_the_end_of_a_shift_starts_nobody_new():
+    # One officer Monday 00:00-08:00. a's screening ends exactly at 08:00, the release comes
+    # before the timetable's own event of that instant: b still waits for next Monday, as in
+    # the vector engine's line (found by the randomized engines-equal test, fixed screening).
+    step = WeeklyStep([0, 8 * 60], [1, 0])
+    assert step.next_change(0.0) == 8 * HOUR
+    log = _serve(step, [("a", 0.0), ("b", 0.0)], {"a": 8 * HOUR, "b": HOUR})
+    assert log == [("a", 0.0), ("b", 7.0)]
+
+
 def test_officers_start_when_the_timetable_rises_and_skip_who_left():
     # No officer before 08:00 Monday. d leaves the line before then, e is served at 08:00,
     # then f; an officer who has started is not taken back by a late cancel.

@@ -47,6 +47,11 @@ class Officers:
     are on duty: at a request, at a release, or when the timetable rises. When it drops, busy
     officers finish (overtime) and nobody new starts until the number busy is below it.
 
+    Ties are those of the vector engine's line: a change of the timetable holds from its
+    instant for a request or a release at that instant (an officer done at the end of a shift
+    starts nobody new), while people whose deadline is that instant leave the line before a
+    rise serves them (the change's own event comes after every other event of the instant).
+
     Parameters
     ----------
     env : simpy.Environment
@@ -59,6 +64,7 @@ class Officers:
     def __init__(self, env: simpy.Environment, step, start):
         self.env, self.step, self.start = env, step, start
         self.on_duty = int(step.at(env.now))
+        self.change = step.next_change(env.now)  # when on_duty next changes
         self.busy = 0
         self.line: deque[int] = deque()  # people in order of request (some may have left)
         self.waiting: set[int] = set()  # people in the line who have not left it
@@ -66,6 +72,8 @@ class Officers:
 
     def request(self, i: int) -> None:
         """Put ``i`` in line (an officer may start with them at once)."""
+        if self.env._now >= self.change:
+            self._update()
         if not self.waiting and self.busy < self.on_duty:
             self.busy += 1
             self.start(i)
@@ -84,6 +92,8 @@ class Officers:
     def release(self) -> None:
         """An officer is done with someone."""
         self.busy -= 1
+        if self.env._now >= self.change:
+            self._update()
         if self.waiting:
             self._serve()
 
@@ -96,12 +106,14 @@ class Officers:
                 self.busy += 1
                 self.start(i)
 
+    def _update(self) -> None:
+        now = self.env._now
+        self.on_duty = int(self.step.at(now))
+        self.change = self.step.next_change(now)
+
     def _follow(self):
-        env, step = self.env, self.step
-        while True:
-            nxt = step.next_change(env.now)
-            if not math.isfinite(nxt):
-                return
-            yield Step(env, nxt, None, -1, priority=LATE)
-            self.on_duty = int(step.at(nxt))
+        env = self.env
+        while math.isfinite(self.change):
+            yield Step(env, self.change, None, -1, priority=LATE)
+            self._update()
             self._serve()

@@ -23,8 +23,7 @@ YEAR = re.compile(r"(19|20)\d\d")
 
 
 def _all_defaults():
-    return [d for path in sorted(shipped_scenarios_dir().glob("*.yaml"))
-            for d in table.defaults(path)]
+    return [d for path in table.shipped_files() for d in table.defaults(path)]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +88,7 @@ def test_no_number_lacks_a_tag_costs_included(rows):
     untagged = [f"{d.scenario}: {d.field}" for d in rows if not d.kind]
     assert not untagged, "\n".join(untagged)
     costs = [d for d in rows if d.field.startswith("costs.")]
-    assert {d.scenario for d in costs} >= {"base_county.yaml", "bell_county.yaml"}
+    assert {d.scenario for d in costs} >= {"base_county.yaml", "bell_2011.yaml"}
     assert len(costs) > 25
     kinds = {line.split(" | ")[3] for line in table.render().splitlines()
              if line.startswith("| `")}
@@ -101,7 +100,7 @@ def test_every_sources_section_cited_anywhere_in_the_scenarios_exists():
     sections = _sections(SOURCES.read_text(encoding="utf-8"))
     assert set(sections) == set(range(1, len(sections) + 1)) and len(sections) >= 10
     cited = set()
-    for path in shipped_scenarios_dir().glob("*.yaml"):
+    for path in table.shipped_files():
         for line in path.read_text(encoding="utf-8").splitlines():
             comment = line.partition("#")[2]
             cited |= {(path.name, int(n)) for n in re.findall(r"§(\d+)", comment)}

@@ -18,6 +18,7 @@ from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.cli import budget as cli_budget
 from jailsim.cli import calibrate as cli_calibrate
+from jailsim.cli import evidence as cli_evidence
 from jailsim.cli import explain as cli_explain
 from jailsim.cli.args import Parser as _Parser
 from jailsim.cli.args import add_run_options
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_budget.add_parsers(sub)
     cli_calibrate.add_parsers(sub)
+    cli_evidence.add_parsers(sub)
     cli_explain.add_parsers(sub)
     return parser
 
@@ -350,6 +352,7 @@ COMMANDS = {
     "demo": cmd_demo,
     **cli_budget.COMMANDS,
     **cli_calibrate.COMMANDS,
+    **cli_evidence.COMMANDS,
     **cli_explain.COMMANDS,
 }
 

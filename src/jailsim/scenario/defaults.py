@@ -34,7 +34,8 @@ from typing import Any
 from jailsim.scenario import reference
 from jailsim.scenario.loading import shipped_scenarios_dir
 
-__all__ = ["COMMAND", "DOC_PATH", "Default", "defaults", "main", "parse_tag", "render"]
+__all__ = ["COMMAND", "DOC_PATH", "Default", "defaults", "main", "parse_tag", "render",
+           "shipped_files"]
 
 #: Where the generated table lives, relative to the repository root.
 DOC_PATH = Path("docs") / "defaults.md"
@@ -198,7 +199,8 @@ def _scenario(path: Path) -> list[str]:
     if others:
         text += " Also sets " + ", ".join(others) + "."
     body = _table(numbers) if numbers else ["No numbers of its own."]
-    return ["", f"### `{path.name}`: {data.get('name')}", "", text, "", *body]
+    label = path.relative_to(shipped_scenarios_dir()).as_posix()
+    return ["", f"### `{label}`: {data.get('name')}", "", text, "", *body]
 
 
 def render() -> str:
@@ -255,10 +257,17 @@ def render() -> str:
         "Each scenario's own numbers, as written in its file; everything else is that of the "
         "file it extends. A timed change (`changes:`) reads `field from DATE`.",
     ]
-    for path in sorted(folder.glob("*.yaml")):
+    for path in shipped_files():
         if path.name != "base_county.yaml":
             out += _scenario(path)
     return "\n".join(out) + "\n"
+
+
+def shipped_files() -> list[Path]:
+    """The shipped scenario files: those of the folder, then the county presets of
+    ``published/`` (docs/evidence.md)."""
+    folder = shipped_scenarios_dir()
+    return sorted(folder.glob("*.yaml")) + sorted(folder.glob("published/*.yaml"))
 
 
 def main(argv: list[str] | None = None) -> int:

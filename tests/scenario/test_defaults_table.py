@@ -15,7 +15,6 @@ import pytest
 pytest.importorskip("ruamel.yaml")
 
 from jailsim.scenario import defaults as table  # noqa: E402
-from jailsim.scenario.loading import shipped_scenarios_dir  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = REPO / "docs" / "sources.md"

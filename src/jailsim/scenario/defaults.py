@@ -264,8 +264,7 @@ def render() -> str:
 
 
 def shipped_files() -> list[Path]:
-    """The shipped scenario files: those of the folder, then the county presets of
-    ``published/`` (docs/evidence.md)."""
+    """The shipped scenario files: the folder's, then the county presets of ``published/``."""
     folder = shipped_scenarios_dir()
     return sorted(folder.glob("*.yaml")) + sorted(folder.glob("published/*.yaml"))
 

@@ -16,10 +16,10 @@ PRESETS = sorted((shipped_scenarios_dir() / "published").glob("*.yaml"))
 
 
 def test_every_study_has_one_headline_figure_and_a_preset_that_loads():
-    assert len(PRESETS) == 6
-    assert sorted({f.preset for f in headline()}) == sorted(
-        f"published/{p.name}" for p in PRESETS)
-    assert len({f.study for f in headline()}) == len(headline())
+    assert len(PRESETS) == 7  # six studies and one calibration target (Harris 2019)
+    studies = {f.preset for f in headline()}
+    assert len(studies) == len(headline()) == 6
+    assert {f.preset for f in FIGURES} == {f"published/{p.name}" for p in PRESETS}
     for f in FIGURES:
         assert f.measure in MEASURES
         jailsim.load(preset_path(f))
@@ -35,18 +35,35 @@ def test_every_number_a_preset_sets_is_tagged_and_none_is_fitted_to_its_county(p
     assert not calibrated, f"{path.name}: inputs calibrated in a published preset"
 
 
-def test_fitted_inputs_name_what_the_base_county_fitted_to_a_study():
-    # The base county's bond factor is calibrated to King and Pierce: both show it; Harris
-    # (JEM staffing derived from its own inputs, not fitted) and Bell show nothing.
+def test_fitted_inputs_name_the_calibrations_to_a_figure_of_the_same_county_and_years():
+    # The base county's bond factor is calibrated to Harris County 2019: it shows on the
+    # Harris 2019 calibration row, not on the Harris 2015 figure (other years), nor on any
+    # other county's; JEM staffing derived from Harris's own inputs is not "fitted".
     by_key = {f.key: f for f in FIGURES}
-    assert fitted_inputs(by_key["king_2011_stay_ratio"]) == [
+    assert fitted_inputs(by_key["harris_2019_days_per_detainer"]) == [
         "bond.detainer_factor (base_county.yaml)"]
-    assert fitted_inputs(by_key["pierce_2016_stay_ratio"]) == [
-        "bond.detainer_factor (base_county.yaml)"]
-    assert fitted_inputs(by_key["harris_2015_detainer_share"]) == []
-    assert fitted_inputs(by_key["bell_2011_days_per_detainer_month"]) == []
+    assert by_key["harris_2019_days_per_detainer"].calibrates == "bond.detainer_factor"
+    for f in headline():
+        assert fitted_inputs(f) == [], f.key
     chain = [p.name for p in preset_chain(preset_path(by_key["king_2011_stay_ratio"]))]
     assert chain == ["king_2011.yaml", "ice_2016.yaml", "base_county.yaml"]
+
+
+def test_a_calibration_to_the_same_county_in_overlapping_years_is_fitted(tmp_path):
+    from jailsim.evidence.published import Figure
+
+    preset = tmp_path / "k.yaml"
+    preset.write_text(
+        "extends: jailsim:base_county.yaml\n"
+        "bond:\n"
+        "  detainer_factor: 0.3   # [derived 2010-11: calibrated to stays, King Co. 2011]\n"
+    )
+    fig = Figure(key="k", study="s", county="King County, WA", years="2011", denominator="d",
+                 measure="extra_days", value=1.0, unit="days", preset=str(preset),
+                 headline=True, leaves_out="-")
+    assert fitted_inputs(fig) == ["bond.detainer_factor (k.yaml)"]
+    later = Figure(**{**fig.__dict__, "years": "2016-18"})
+    assert fitted_inputs(later) == []
 
 
 def test_an_unknown_figure_is_a_one_line_error(capsys):

@@ -48,8 +48,11 @@ def test_court_path_follows_its_definition(drawn):
         pretrial, in_time, posts = path.decide(at)
         expect_pretrial = np.where(detained & pop.ror_lost, BAIL, pop.pretrial)
         np.testing.assert_array_equal(pretrial, expect_pretrial)
-        post = np.array([sc.charges[c].pretrial.post for c in sc.charge_names])[pop.charge]
-        chance = post * sc.bond.detainer_factor if detained else post
+        pts = [sc.charges[c].pretrial for c in sc.charge_names]
+        post = np.array([p.post for p in pts])[pop.charge]
+        factor = np.array([sc.bond.detainer_factor if p.detainer_factor is None
+                           else p.detainer_factor for p in pts])[pop.charge]
+        chance = post * factor if detained else post
         expect_posts = (pretrial == BAIL) & (path.post_at < disposition) & (pop.u_post < chance)
         np.testing.assert_array_equal(posts, expect_posts)
         leave = np.where(pretrial == ROR, ia + pop.release_processing,
@@ -110,3 +113,30 @@ def test_jem_screens_the_foreign_born_booked_while_it_is_in_force():
     assert rules.jem_screens(policy, foreign, booked).tolist() == [False, True, False]
     assert not rules.jem_screens(policy, True, float(day - 1))
     assert rules.jem_screens(policy, True, float(day))
+
+
+def test_detainer_factors_are_the_charge_class_own_else_the_bond_block():
+    sc = jailsim.load("scenarios/base_county.yaml")
+    post, ror = rules.detainer_factors(sc)
+    names = list(sc.charge_names)
+    assert post[names.index("felony")] == sc.bond.detainer_factor
+    assert ror[names.index("felony")] == sc.bond.detainer_ror_factor
+    assert post[names.index("misdemeanor")] == 1.0 == ror[names.index("misdemeanor")]
+    sc2 = sc.with_({"charges.felony.pretrial.detainer_factor": 0.5, "bond.detainer_factor": 0.1})
+    post2, _ = rules.detainer_factors(sc2)
+    assert post2[names.index("felony")] == 0.5 and post2[names.index("misdemeanor")] == 1.0
+
+
+def test_a_detainer_leaves_misdemeanor_bail_alone_and_lowers_felony_posting():
+    # Same draws, effects on and off: with the base county's factors (misdemeanor 1), the
+    # misdemeanor bookings post exactly as without a detainer; felony ones post less.
+    sc = jailsim.load("scenarios/base_county.yaml").with_(horizon="200d")
+    ctx = Context.build(sc)
+    pop = Population.sample(sc, seed=2, replication=0)
+    path = rules.CourtPath(ctx, pop)
+    every = np.zeros(len(pop.booked_at))  # a detainer lodged at time 0 for everyone
+    _, _, posts_with = path.decide(every - 1e9)
+    _, _, posts_without = path.decide(None)
+    misd = pop.charge == list(sc.charge_names).index("misdemeanor")
+    assert (posts_with[misd] == posts_without[misd]).all()
+    assert posts_with[~misd].sum() < 0.5 * posts_without[~misd].sum()

@@ -15,6 +15,9 @@ whoever had one lodged by the time they left (``detainer_at`` set), as on a book
   multiplier "controlling for charge seriousness" (King County 2011, Pierce County 2016-18).
 - :func:`days_per_detainer_month`: jail days with a detainer per person-month with a detainer,
   as the Texas Commission on Jail Standards counts them month by month (Bell County 2011-14).
+- :func:`days_per_detainer`: jail days with a detainer in the window per detainer lodged in
+  it: by Little's law, the mean time held with a detainer, as a count of people held on a date
+  over a year's detainers gives it (Harris County 2019).
 - :func:`holds_to_ice`: holds that ended with ICE taking custody, per hold started.
 """
 
@@ -23,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["MEASURES", "days_per_detainer_month", "detainer_share", "extra_days",
-           "holds_to_ice", "stay_ratio"]
+__all__ = ["MEASURES", "days_per_detainer", "days_per_detainer_month", "detainer_share",
+           "extra_days", "holds_to_ice", "stay_ratio"]
 
 
 _MINUTE = 1.0 / 1440.0  # the shortest stay a log takes (a record's clock is in minutes)
@@ -113,6 +116,20 @@ def month_bounds(start_date, horizon: float) -> np.ndarray:
     return np.concatenate([[0.0], inner[(inner > 0) & (inner < horizon)], [horizon]])
 
 
+def days_per_detainer(bookings: pd.DataFrame, horizon: float, start_date=None) -> float:
+    """Jail days with a detainer in the window per detainer lodged in the window.
+
+    The average number of people held with a detainer divided by the detainers lodged a day:
+    by Little's law, the mean time a person is held with a detainer.
+    """
+    d = bookings["detainer_at"].to_numpy()
+    has = ~np.isnan(d)
+    end = np.fmin(bookings["exit_at"].to_numpy()[has], horizon)
+    days = np.clip(end - np.maximum(d[has], 0.0), 0.0, None).sum()
+    lodged = ((d >= 0.0) & (d <= horizon)).sum()
+    return float(days / lodged) if lodged else float("nan")
+
+
 def holds_to_ice(bookings: pd.DataFrame, horizon: float, start_date=None) -> float:
     """Holds started in the window that ended with ICE taking custody, per hold started."""
     h = bookings["hold_start_at"].to_numpy()
@@ -129,5 +146,6 @@ MEASURES = {
     "extra_days": extra_days,
     "stay_ratio": stay_ratio,
     "days_per_detainer_month": days_per_detainer_month,
+    "days_per_detainer": days_per_detainer,
     "holds_to_ice": holds_to_ice,
 }

@@ -42,6 +42,13 @@ def _jailsim(row) -> str:
     return format_value(row.jailsim, row.unit) + ci
 
 
+def _label(row) -> str:
+    """The figure's name, with what it is when it is not a headline."""
+    if row.calibrates:
+        return f"{row.figure} (calibrates {row.calibrates})"
+    return row.figure if row.headline else f"{row.figure} (other)"
+
+
 def _summary(table: pd.DataFrame) -> str:
     head = table[table.headline]
     independent = head[head.fitted_inputs == ""]
@@ -55,7 +62,7 @@ def text(table: pd.DataFrame) -> str:
     rows = []
     for r in table.itertuples():
         rows.append({
-            "figure": r.figure + ("" if r.headline else " (other)"),
+            "figure": _label(r),
             "published": _published(r),
             "jailsim (95% CI)": _jailsim(r),
             "distance": f"{100 * r.distance:+.0f}%" if np.isfinite(r.distance) else "–",
@@ -82,15 +89,20 @@ def markdown(table: pd.DataFrame, command: str, figure: str | None) -> str:
         "jailsim's value is the mean over replications with a 95% t-interval. A figure is "
         f"matched when that mean falls in the published interval or, for a point value, "
         f"within {100 * POINT_BAND:.0f}% of it. The last column lists the preset's inputs, "
-        "its own or inherited, that were fitted to the study's own county: a match there is "
-        "no independent evidence. Sources: [sources.md](sources.md) §4 and §5.",
+        "its own or inherited, that were calibrated to the study's own county in the study's "
+        "years: a match there is no independent evidence. The last row is not evidence but "
+        "the calibration target of the one input fitted to a published outcome, the base "
+        "county's felony bail effect of a detainer (`bond.detainer_factor`): Harris County's "
+        "days held per detainer in 2019, a year and a measure none of the studies uses; its "
+        "row shows that the calibration holds. Sources: [sources.md](sources.md) §3, §4 "
+        "and §5.",
         "",
         "| figure | study | years | measured on | published | jailsim (95% CI) | distance "
         "| matched | inputs fitted to this county |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in table.itertuples():
-        name = f"**{r.figure}**" if r.headline else r.figure
+        name = f"**{r.figure}**" if r.headline else _label(r)
         dist = f"{100 * r.distance:+.0f}%" if np.isfinite(r.distance) else "–"
         cells = [name, r.study, r.years, r.denominator, _published(r), _jailsim(r), dist,
                  "yes" if r.matched else "no", r.fitted_inputs or "none"]
@@ -129,8 +141,7 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     colors = ["tab:green" if m else "tab:red" for m in table.matched]
     ax.errorbar(ratio, y, xerr=err, fmt="none", ecolor="0.3", capsize=3)
     ax.scatter(ratio, y, c=colors, zorder=3)
-    ax.set_yticks(y, [f + ("" if h else " (other)")
-                      for f, h in zip(table.figure, table.headline, strict=True)])
+    ax.set_yticks(y, [_label(r) for r in table.itertuples()])
     ax.set_xscale("log")
     lo_x, hi_x = ax.get_xlim()
     ticks = [t for t in (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8) if lo_x <= t <= hi_x]

@@ -46,6 +46,9 @@ class Figure:
         The study's headline figure (one per study); others are shown beside them.
     leaves_out
         What the model leaves out that this figure depends on: printed when it is missed.
+    calibrates
+        For a figure an input was calibrated to (not evidence): that input. Its row shows
+        how well the calibration holds.
     """
 
     key: str
@@ -61,6 +64,7 @@ class Figure:
     leaves_out: str
     low: float | None = None
     high: float | None = None
+    calibrates: str | None = None
 
     @property
     def band(self) -> tuple[float, float]:
@@ -165,6 +169,17 @@ FIGURES: tuple[Figure, ...] = (
         preset="published/bell_2011.yaml", headline=True,
         leaves_out="the stays of Bell County's people with detainers are the base county's; "
                    "a detainer lengthens them through one bail factor for every charge",
+    ),
+    Figure(
+        key="harris_2019_days_per_detainer",
+        study="Texas Association of Counties (2020) and TRAC (FY2019)",
+        county="Harris County, TX", years="2019",
+        denominator="958 people held with detainers on 1 Oct 2019 over the 5,072 detainers "
+                    "the jail received in FY2019: days held per detainer, by Little's law",
+        measure="days_per_detainer", value=958 / (5072 / 365), unit="days",
+        preset="published/harris_2019.yaml", headline=False,
+        leaves_out="the calibration of bond.detainer_factor no longer holds: rerun it",
+        calibrates="bond.detainer_factor",
     ),
 )
 

@@ -29,7 +29,7 @@ __all__ = ["COLUMNS", "evidence", "fitted_inputs", "preset_chain", "preset_path"
 #: The columns of the evidence table, in order.
 COLUMNS = ("figure", "study", "county", "years", "denominator", "unit", "published", "low",
            "high", "jailsim", "ci_low", "ci_high", "replications", "distance", "matched",
-           "headline", "fitted_inputs")
+           "headline", "calibrates", "fitted_inputs")
 
 
 def preset_path(figure: Figure) -> Path:
@@ -55,15 +55,27 @@ def _county_pattern(figure: Figure) -> re.Pattern:
     return re.compile(rf"\b{re.escape(name)}\s+(Co\b|County)", re.IGNORECASE)
 
 
+def _years(text: str) -> tuple[int, int] | None:
+    """The span of years a text names (``"Oct 2016 - Jul 2018"`` -> 2016, 2018)."""
+    found = [int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", text)]
+    found += [2000 + int(y) for y in re.findall(r"\b(?:19|20)\d\d-(\d\d)\b", text)]
+    return (min(found), max(found)) if found else None
+
+
+def _overlap(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
+    return a is None or b is None or (a[0] <= b[1] and b[0] <= a[1])
+
+
 def fitted_inputs(figure: Figure) -> list[str]:
     """Inputs of the figure's preset (own or inherited) calibrated to its own county's figures.
 
-    A number whose tag is ``[derived ...: calibrated to ...]`` and names the county of the
-    study (``King Co.``, ``King County``) was fitted to that county's published outcomes: the
-    figure is then not an independent check. Inputs derived from the county's own inputs
-    (its bookings, its staffing) are not fitted.
+    A number whose tag is ``[derived YEARS: calibrated to ...]``, names the county of the
+    study (``King Co.``, ``King County``) and whose years overlap the figure's was fitted to
+    that county's published outcomes of the time: the figure is then not an independent
+    check. Inputs derived from the county's own inputs (its bookings, its staffing) are not
+    fitted, nor is a calibration to the same county in other years.
     """
-    pattern = _county_pattern(figure)
+    pattern, years = _county_pattern(figure), _years(figure.years)
     seen: set[str] = set()
     fitted = []
     for path in preset_chain(preset_path(figure)):
@@ -72,7 +84,7 @@ def fitted_inputs(figure: Figure) -> list[str]:
                 continue  # overridden by a file earlier in the chain
             seen.add(d.field)
             if (d.kind == "derived" and "calibrated" in d.denominator
-                    and pattern.search(d.denominator)):
+                    and pattern.search(d.denominator) and _overlap(years, _years(d.year))):
                 fitted.append(f"{d.field} ({path.name})")
     return fitted
 
@@ -89,8 +101,10 @@ def _interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, floa
 
 
 def _per_replication(figures: list[Figure], path: Path, seed: int, replications: int,
-                     workers: int | None) -> dict[str, np.ndarray]:
+                     workers: int | None, overrides: dict | None) -> dict[str, np.ndarray]:
     sc = load(path)
+    if overrides:
+        sc = sc.with_(overrides)
     res = simulate(sc, seed=seed, replications=replications, workers=workers)
     out: dict[str, list[float]] = {f.key: [] for f in figures}
     for _, b in res.bookings.groupby("replication", sort=True, observed=True):
@@ -100,7 +114,8 @@ def _per_replication(figures: list[Figure], path: Path, seed: int, replications:
 
 
 def evidence(figures: tuple[Figure, ...] = FIGURES, *, replications: int = 5, seed: int = 1,
-             workers: int | None = None, progress=None) -> pd.DataFrame:
+             workers: int | None = None, overrides: dict | None = None,
+             progress=None) -> pd.DataFrame:
     """The evidence table: one row per figure (see :data:`COLUMNS`).
 
     Parameters
@@ -109,6 +124,9 @@ def evidence(figures: tuple[Figure, ...] = FIGURES, *, replications: int = 5, se
         The figures to compute (default all); each preset is simulated once.
     replications, seed, workers
         As for :func:`jailsim.simulate`.
+    overrides
+        Fields set on every preset (``{"bond.detainer_factor": 0.5}``): what a mechanism or a
+        value would change, never the shipped evidence.
     progress
         Called with the preset's file name before it runs.
     """
@@ -120,7 +138,7 @@ def evidence(figures: tuple[Figure, ...] = FIGURES, *, replications: int = 5, se
         if progress is not None:
             progress(preset)
         values.update(_per_replication(group, preset_path(group[0]), seed, replications,
-                                       workers))
+                                       workers, overrides))
     rows = []
     for f in figures:
         mean, lo, hi = _interval(values[f.key])
@@ -131,6 +149,7 @@ def evidence(figures: tuple[Figure, ...] = FIGURES, *, replications: int = 5, se
             "low": band[0], "high": band[1], "jailsim": mean, "ci_low": lo, "ci_high": hi,
             "replications": int((~np.isnan(values[f.key])).sum()),
             "distance": mean / f.value - 1.0, "matched": f.matched(mean),
-            "headline": f.headline, "fitted_inputs": "; ".join(fitted_inputs(f)),
+            "headline": f.headline, "calibrates": f.calibrates or "",
+            "fitted_inputs": "; ".join(fitted_inputs(f)),
         })
     return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -264,7 +264,8 @@ def _draws(
     pretrial[civil] = ROR  # no state charge: nothing holds them but ICE's detainer
     # One uniform decides both worlds: ROR if u is below the chance without a detainer, and
     # still ROR with one only if below the lowered chance.
-    with_detainer = rules.chance_of_ror(cum[charge, 0], sc.bond.detainer_ror_factor, True)
+    ror_factor = rules.detainer_factors(sc)[1]
+    with_detainer = rules.chance_of_ror(cum[charge, 0], ror_factor[charge], True)
     ror_lost = (pretrial == ROR) & ~(u0 < with_detainer) & ~civil
     release_processing = sc.court.release_processing.ppf(next(u)).astype(np.float32)
 

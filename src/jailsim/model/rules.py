@@ -133,10 +133,24 @@ def disposition_at(appearance, booked_at, time_to_disposition):
     return np.maximum(appearance, booked_at + time_to_disposition)
 
 
+def detainer_factors(scenario) -> tuple[np.ndarray, np.ndarray]:
+    """What a detainer multiplies P(bail posted) and P(release on recognizance) by, per charge.
+
+    Arrays in the order of ``scenario.charge_names``: each class's own factor
+    (``charges.NAME.pretrial.detainer_factor`` / ``detainer_ror_factor``), else ``bond``'s.
+    """
+    bond, pts = scenario.bond, [scenario.charges[c].pretrial for c in scenario.charge_names]
+    post = [bond.detainer_factor if p.detainer_factor is None else p.detainer_factor
+            for p in pts]
+    ror = [bond.detainer_ror_factor if p.detainer_ror_factor is None else p.detainer_ror_factor
+           for p in pts]
+    return np.array(post, dtype=float), np.array(ror, dtype=float)
+
+
 def chance_of_ror(p_ror, factor, detained):
     """P(release on recognizance); ``detained``: a detainer lodged by the appearance.
 
-    A detainer multiplies it by ``bond.detainer_ror_factor``.
+    A detainer multiplies it by ``factor``, the charge's (:func:`detainer_factors`).
     """
     return np.where(detained, p_ror * factor, p_ror)
 
@@ -144,7 +158,7 @@ def chance_of_ror(p_ror, factor, detained):
 def chance_of_posting(p_post, factor, detained):
     """P(bail posted | bail set); ``detained``: a detainer lodged before posting.
 
-    A detainer multiplies it by ``bond.detainer_factor``.
+    A detainer multiplies it by ``factor``, the charge's (:func:`detainer_factors`).
     """
     return np.where(detained, p_post * factor, p_post)
 
@@ -187,7 +201,7 @@ class CourtPath:
         self.disposition = disposition_at(self.appearance, pop.booked_at, pop.time_to_disposition)
         self.post_at = self.appearance + pop.post_delay
         self.post = np.array([sc.charges[c].pretrial.post for c in sc.charge_names])
-        self.factor = sc.bond.detainer_factor
+        self.factor = detainer_factors(sc)[0]
 
     def bail_in_time(self, rows=_ALL) -> np.ndarray:
         """Whether bail, once set, would be posted before the case is disposed."""
@@ -196,7 +210,8 @@ class CourtPath:
     def posts(self, detained, rows=_ALL) -> np.ndarray:
         """Whether the person posts bail set in time (``detained``: a detainer by then)."""
         pop = self.pop
-        p = chance_of_posting(self.post[pop.charge[rows]], self.factor, detained)
+        charge = pop.charge[rows]
+        p = chance_of_posting(self.post[charge], self.factor[charge], detained)
         return pop.u_post[rows] < p
 
     def decide(

@@ -168,6 +168,8 @@ class _Story:
         self.ctx, self.row, self.sc = ctx, row, ctx.scenario
         self.policy = ctx.policy
         self.pretrial = self.sc.charges[str(row["charge"])].pretrial
+        charge = self.sc.charge_names.index(str(row["charge"]))
+        self.factors = tuple(float(f[charge]) for f in rules.detainer_factors(self.sc))
         self.detained = str(row["detainer_source"]) != "none"
         self.citizen = bool(row["citizen"]) or not bool(row["foreign_born"])  # a U.S. citizen
         self.out: list[Event] = []
@@ -282,7 +284,8 @@ class _Story:
     def court(self) -> None:
         r, pt = self.row, self.pretrial
         decision = str(r["pretrial_decision"])
-        ror_detained = float(rules.chance_of_ror(pt.ror, self.sc.bond.detainer_ror_factor, True))
+        post_factor, ror_factor = self.factors
+        ror_detained = float(rules.chance_of_ror(pt.ror, ror_factor, True))
         by_ia = self.lodged_by("initial_appearance_at")
         if decision == "ror":
             text = f"Initial appearance: released on recognizance (chance {_p(pt.ror)}"
@@ -301,7 +304,7 @@ class _Story:
 
         outcome = str(r["bond_outcome"])
         post = pt.post
-        post_detained = float(rules.chance_of_posting(post, self.sc.bond.detainer_factor, True))
+        post_detained = float(rules.chance_of_posting(post, post_factor, True))
         by_post = self.lodged_by("bond_decided_at")
         if outcome == "posted":
             chance = f"{_p(post_detained)} with the detainer" if by_post else _p(post)

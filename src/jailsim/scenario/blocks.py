@@ -149,6 +149,12 @@ class Pretrial(Frozen):
     """P(bail posted | bail set)."""
     post_delay: Distribution
     """Time from the bail decision to posting bail."""
+    detainer_factor: Probability | None = None
+    """Multiplies P(bail posted) for this charge when a detainer is lodged before posting;
+    none: ``bond.detainer_factor``."""
+    detainer_ror_factor: Probability | None = None
+    """Multiplies P(released on recognizance) for this charge when a detainer is lodged by
+    the appearance; none: ``bond.detainer_ror_factor``."""
 
     @model_validator(mode="after")
     def _shares(self):
@@ -239,7 +245,9 @@ class Bond(Frozen):
 
     A detainer lodged by the initial appearance multiplies the chance of release on
     recognizance by ``detainer_ror_factor`` (bail is set instead); a detainer lodged before
-    the person would post bail multiplies the chance of posting by ``detainer_factor``.
+    the person would post bail multiplies the chance of posting by ``detainer_factor``. A
+    charge class may set its own (``charges.NAME.pretrial.detainer_factor``,
+    ``detainer_ror_factor``): these are the defaults of the classes that do not.
     """
 
     detainer_factor: Probability

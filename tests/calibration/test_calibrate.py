@@ -217,7 +217,14 @@ def test_dataframe_without_charge_or_hold_columns(tmp_path):
     sc = cal.scenario()
     assert list(cal.stays) == ["all"] and cal.holds is None
     base = jailsim.load("jailsim:base_county.yaml")
-    assert sc.charges["felony"].pretrial == sc.charges["misdemeanor"].pretrial
+    fel, mis = sc.charges["felony"].pretrial, sc.charges["misdemeanor"].pretrial
+    fitted = ("ror", "bail", "post", "post_delay")
+    assert [getattr(fel, f) for f in fitted] == [getattr(mis, f) for f in fitted]
+    # What a detainer does to bail is the base county's, class by class: not in an export.
+    for name in ("felony", "misdemeanor"):
+        for f in ("detainer_factor", "detainer_ror_factor"):
+            assert (getattr(sc.charges[name].pretrial, f)
+                    == getattr(base.charges[name].pretrial, f))
     assert sc.arrivals.bookings.charge_mix == base.arrivals.bookings.charge_mix
     assert sc.biometric == base.biometric and sc.ice == base.ice
     assert "No immigration-hold columns" in cal.yaml()

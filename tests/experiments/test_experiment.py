@@ -137,14 +137,15 @@ def test_precision_rule_stops_when_every_watched_half_width_is_small_enough():
     assert p.achieved == max(rel.values())
     # adp and bed_days have the same relative half-width (adp = bed_days / days) up to rounding
     assert rel[p.metric] == pytest.approx(max(rel.values()), rel=1e-12)
-    # Replayed from the rule: from 2 replications, step by next_replications until the first
-    # step whose worst relative half-width meets the target; that step is where it stopped.
+    # Replayed from the rule: from 3 replications (the least a precision run starts from,
+    # above the 2 asked), step by next_replications until the first step whose worst relative
+    # half-width meets the target; that step is where it stopped.
     def worst(k: int) -> float:
         t = summarize(done.result.metrics.iloc[:k])
         return max((t.loc[m, "ci_high"] - t.loc[m, "ci_low"]) / 2 / abs(t.loc[m, "mean"])
                    for m in watched)
 
-    steps = [2]
+    steps = [3]
     while worst(steps[-1]) > target:
         steps.append(next_replications(steps[-1], worst(steps[-1]), target,
                                        DEFAULT_MAX_REPLICATIONS))

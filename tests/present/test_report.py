@@ -128,8 +128,10 @@ def test_sweep_over_a_null_value_has_a_report(tmp_path, capsys):
     from jailsim.cli.main import main
 
     out = tmp_path / "sw"
+    # ice.p_pickup changes hold bed-days even over 20 days, so the page names the lowest and
+    # highest points, one of them by its null value.
     code = main(["sweep", "scenarios/jem.yaml", "--vary", "ice.transport.seats=null,5",
-                 "--vary", "jem.officers=1,2", "--replications", "1", "--days", "20",
+                 "--vary", "ice.p_pickup=0.1,0.9", "--replications", "1", "--days", "20",
                  "--seed", "1", "--out", str(out), "--quiet"])
     assert code == 0
     page = (out / "report.html").read_text()

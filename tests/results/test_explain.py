@@ -76,9 +76,13 @@ PEOPLE = [
 
 @pytest.fixture(scope="module")
 def constructed():
-    sc = jailsim.load("scenarios/jem.yaml").with_(
-        horizon="60d", warmup="0d", warm_start={"kind": "none"}
-    )
+    # A county where a detainer also lowers misdemeanor release (the worked cases are
+    # misdemeanors): x0.25 on release on recognizance, x0.08 on posting bail.
+    sc = jailsim.load("scenarios/jem.yaml").with_({
+        "horizon": "60d", "warmup": "0d", "warm_start": {"kind": "none"},
+        "charges.misdemeanor.pretrial.detainer_ror_factor": 0.25,
+        "charges.misdemeanor.pretrial.detainer_factor": 0.08,
+    })
     ctx = Context.build(sc)
     pop = _population(PEOPLE)
     tl = vector.run(ctx, pop)

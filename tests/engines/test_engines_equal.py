@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -67,3 +68,30 @@ def test_engines_agree_when_ice_cancels_and_keeps_people_under_an_igsa():
     assert reasons[4] > 10 and reasons[1] > 10 and reasons[2] > 0  # cancelled, to ICE, lapsed
     kept = tl.exit_at > tl.ice_custody_at
     assert kept.sum() > 5 and (tl.exit_reason[kept] == 1).all()
+
+
+def test_engines_agree_when_ice_runs_on_business_days_with_seats_by_weekday():
+    """ICE transport Mon-Fri at 10:00, none on federal holidays, 3 seats Mon-Thu and 1 on
+    Friday: hold lengths follow the calendar. Both engines agree booking by booking; every
+    pickup is a scheduled run on a business day, no run carries more than its seats, and
+    holds started after Friday's run wait past the weekend (or lapse at the cap)."""
+    sc = jailsim.load("scenarios/jem.yaml").with_({
+        "horizon": "150d", "warmup": "10d", "ice.p_pickup": 0.95,
+        "ice.transport": {"times": ["10:00"], "days": "Mon-Fri", "holidays": "us_federal",
+                          "seats": {"Mon-Thu": 3, "Fri": 1}},
+    })
+    ctx = Context.build(sc)
+    pop = Population.sample(sc, seed=4, replication=0, context=ctx)
+    tl = vector.run(ctx, pop)
+    assert_same_timeline(des.run(ctx, pop), tl)
+    picked = tl.ice_custody_at[np.isfinite(tl.ice_custody_at)]
+    assert len(picked) > 50
+    runs, seats = ctx.transport.boardings(float(picked.min()), float(picked.max()) + 1.0)
+    at = np.searchsorted(runs, picked)
+    np.testing.assert_array_equal(runs[at], picked)  # each pickup is a run
+    counts = np.bincount(at, minlength=len(runs))
+    assert (counts <= seats).all() and (counts == seats).any()  # full runs happen
+    day = pd.Timestamp(sc.start_date) + pd.to_timedelta(np.floor(picked), unit="D")
+    assert (day.day_of_week < 5).all()
+    holidays = {pd.Timestamp(d).date() for d in ("2025-01-20", "2025-02-17", "2025-05-26")}
+    assert not set(day.date) & holidays

@@ -79,7 +79,7 @@ def test_holds_to_ice_is_a_share_of_holds_started():
 
 def test_days_per_detainer_is_days_held_with_one_per_detainer_lodged():
     t = _table([
-        (-10.0, -2.0, 3.0, 13.0, "f", "none", NAN, "released"),  # lodged before: 3 days, not counted
+        (-10.0, -2.0, 3.0, 13.0, "f", "none", NAN, "released"),  # lodged before: 3 days
         (1.0, 2.0, 8.0, 7.0, "f", "none", NAN, "released"),      # 6 days
         (4.0, 5.0, NAN, 6.0, "m", "none", NAN, "censored"),      # held to the horizon: 5 days
         (4.0, NAN, 6.0, 2.0, "m", "none", NAN, "released"),

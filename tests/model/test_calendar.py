@@ -357,3 +357,23 @@ def test_transport_runs_are_exact(t):
     while (nxt := sched.next_run(np.nextafter(walk[-1], np.inf))) < t + 20:
         walk.append(nxt)
     assert sched.runs(t, t + 20).tolist() == walk
+
+
+def test_transport_skips_federal_holidays_and_has_seats_by_weekday():
+    # From Monday 6 Jan 2025: Martin Luther King Jr. Day is Monday 20 Jan (day 14).
+    clock = Clock(MONDAY)
+    assert MONDAY == dt.date(2025, 1, 6)
+    sched = TransportSchedule(
+        Transport(times=("10:00",), days="Mon-Fri", holidays="us_federal",
+                  seats={"Mon-Thu": 4, "Fri": 2}), clock, 60.0)
+    runs, seats = sched.runs_seats(0.0, 21.0)
+    days = np.floor(runs).astype(int).tolist()
+    assert days == [0, 1, 2, 3, 4, 7, 8, 9, 10, 11, 15, 16, 17, 18]  # no weekend, no day 14
+    assert seats.tolist() == [4, 4, 4, 4, 2] * 2 + [4, 4, 4, 2]
+    assert sched.next_run(11.5) == pytest.approx(15 + 10 / 24)  # Friday noon -> Tuesday
+    assert sched.next_run_seats(11.5) == (sched.next_run(11.5), 4.0)
+    assert sched.next_run(4.2) == sched.runs(4.0, 4.5)[0]  # Friday's own run, 2 seats
+    np.testing.assert_array_equal(sched.next_run(np.array([11.5, 0.0])),
+                                  [sched.next_run(11.5), sched.next_run(0.0)])
+    plain = TransportSchedule(Transport(times=("10:00",), days="Mon-Fri"), clock, 60.0)
+    assert 14 in np.floor(plain.runs(0.0, 21.0)).astype(int).tolist()  # holidays: none

@@ -424,3 +424,15 @@ def test_very_many_problems_are_capped(bad):
     assert len(lines) == 100
     assert lines[0] == f"{f}: arrivals.bookings.profile.hour_of_week.0: got -1; must be at least 0"
     assert lines[-1] == f"{f}: ... and 69 more problems"
+
+
+def test_transport_seats_by_weekday_and_holidays(bad):
+    f, lines = bad("ice: {transport: {times: ['10:00'], days: Mon-Fri, seats: {Mon-Thu: 3}}}\n")
+    assert lines == [f"{f}: ice.transport: seats: no number for Fri, a day with transport runs"]
+    f, lines = bad("ice: {transport: {times: ['10:00'], seats: {Mon-Thu: 3, Thu-Sun: 1},"
+                   " holidays: yes}}\n")
+    assert lines == [
+        f"{f}: ice.transport.holidays: got True; not an allowed value (allowed: none, "
+        "us_federal)",
+        f"{f}: ice.transport.seats: a weekday is given seats twice (in 'Thu-Sun')",
+    ]

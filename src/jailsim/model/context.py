@@ -39,7 +39,7 @@ class Context:
             clock=clock,
             court=CourtCalendar(scenario.court, clock, scenario.horizon),
             hold=policy.hold_calendar(clock, scenario.horizon),
-            transport=policy.transport(clock),
+            transport=policy.transport(clock, scenario.horizon),
             jem_staff=policy.staff(clock, "jem"),
             wso_staff=policy.staff(clock, "wso"),
             policy=policy,

@@ -180,9 +180,10 @@ class Policy:
         cals = [HoldCalendar(b, clock, horizon) for b in blocks]
         return cals[0] if len(cals) == 1 else DatedHold(self.periods, [cals[r] for r in rows])
 
-    def transport(self, clock: Clock) -> DatedTransport:
+    def transport(self, clock: Clock, horizon_days: float) -> DatedTransport:
         """ICE transport runs in force over time (one schedule when nothing changes)."""
-        scheds = [TransportSchedule(s.ice.transport, clock) for s in self.scenarios]
+        scheds = [TransportSchedule(s.ice.transport, clock, horizon_days)
+                  for s in self.scenarios]
         return DatedTransport(self.periods, scheds)
 
 
@@ -299,10 +300,6 @@ class DatedTransport:
         k = self.periods.of(t)
         return bool(self._flags[k]) if np.ndim(k) == 0 else self._flags[k]
 
-    def _seats(self, k: int) -> float:
-        seats = self.schedules[k].seats
-        return math.inf if seats is None else float(seats)
-
     def next_boarding(self, t: float) -> tuple[float, float]:
         """(time, seats) of the first boarding at or after ``t``; (inf, 0) if none."""
         first = self.periods.of(t)
@@ -312,9 +309,9 @@ class DatedTransport:
                 if k > 0 and start >= t:
                     return start, math.inf
             else:
-                run = float(sched.next_run(max(t, start)))
+                run, seats = sched.next_run_seats(max(t, start))
                 if run < self.periods.end(k):
-                    return run, self._seats(k)
+                    return run, seats
         return math.inf, 0.0
 
     def boardings(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
@@ -333,9 +330,9 @@ class DatedTransport:
                     times.append([start])
                     seats.append([math.inf])
             else:
-                runs = sched.runs(a, b)
+                runs, each = sched.runs_seats(a, b)
                 times.append(runs)
-                seats.append(np.full(len(runs), self._seats(k)))
+                seats.append(each)
         if not times:
             return np.array([], dtype=float), np.array([], dtype=float)
         return np.concatenate(times).astype(float), np.concatenate(seats).astype(float)

@@ -223,28 +223,53 @@ class WeeklyStep:
 class TransportSchedule:
     """ICE transport runs: ``continuous`` (pickup whenever ready) or set times on set weekdays.
 
+    Runs repeat weekly, with seats by weekday; with ``holidays: us_federal`` no run leaves on
+    a federal holiday (the clock's list), so runs on ``Mon-Fri`` are runs on business days.
+
     Parameters
     ----------
     transport : Transport
-        Scenario block with ``times``, ``days`` and ``seats`` (``None``: no seat limit).
+        Scenario block with ``times``, ``days``, ``holidays`` and ``seats`` (``None``: no
+        limit; a mapping: by weekday).
     clock : Clock
+    horizon_days : float
+        Length of the run (the holiday list reaches well past it).
     """
 
-    def __init__(self, transport, clock: Clock):
+    def __init__(self, transport, clock: Clock, horizon_days: float = 0.0):
         self.seats = transport.seats
         self.is_continuous = transport.times == "continuous"
         self._points = None
+        self._holidays: np.ndarray | None = None
         if not self.is_continuous:
-            minutes = sorted(
-                {
-                    day * MINUTES_PER_DAY + _minutes(time)
-                    for day in parse_days(transport.days)
-                    for time in transport.times
-                }
-            )
+            by_day = _seats_by_day(transport.seats)
+            seats = {
+                day * MINUTES_PER_DAY + _minutes(time): by_day.get(day, math.inf)
+                for day in parse_days(transport.days)
+                for time in transport.times
+            }
+            minutes = sorted(seats)
             self._points = _WeeklyPoints(np.array(minutes), clock.week_offset)
+            self._seats = np.array([seats[m] for m in minutes], dtype=float)[self._points.order]
+            if transport.holidays != "none":
+                days = clock.holidays(transport.holidays, horizon_days) - clock.start
+                self._holidays = np.sort(days.astype(np.int64))
         #: Scheduled runs in a week (0 when continuous).
         self.runs_per_week = 0 if self._points is None else self._points.m
+
+    def _on_holiday(self, t):
+        if self._holidays is None:
+            return np.zeros(np.shape(t), dtype=bool) if np.ndim(t) else False
+        day = np.floor(t).astype(np.int64)
+        at = np.searchsorted(self._holidays, day)
+        found = self._holidays[np.minimum(at, len(self._holidays) - 1)] == day
+        return found if np.ndim(t) else bool(found)
+
+    def _next_index(self, t: float) -> int:
+        n = int(self._points.first_ge(float(t)))
+        while self._on_holiday(self._points.point(n)):
+            n += 1
+        return n
 
     def next_run(self, t):
         """First run at or after ``t`` (``t`` itself when continuous)."""
@@ -252,10 +277,33 @@ class TransportSchedule:
             return float(t) if scalar(t) else np.array(t, dtype=float)
         if scalar(t) and not math.isfinite(t):
             return float(t)
-        return self._points.point(self._points.first_ge(t))
+        if scalar(t):
+            return self._points.point(self._next_index(t))
+        return np.array([self.next_run(float(x)) for x in np.asarray(t, dtype=float)])
+
+    def next_run_seats(self, t: float) -> tuple[float, float]:
+        """First run at or after ``t`` and its seats (``inf``: no limit)."""
+        n = self._next_index(t)
+        return self._points.point(n), float(self._seats[n % self._points.m])
 
     def runs(self, t0: float, t1: float) -> np.ndarray:
         """Every run time in [t0, t1), sorted; empty when continuous."""
+        return self.runs_seats(t0, t1)[0]
+
+    def runs_seats(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        """Every run in [t0, t1), sorted, and the seats of each (empty when continuous)."""
         if self.is_continuous:
-            return np.array([], dtype=float)
-        return self._points.point(self._points.between(t0, t1))
+            return np.array([], dtype=float), np.array([], dtype=float)
+        n = self._points.between(t0, t1)
+        times = self._points.point(n)
+        keep = ~self._on_holiday(times)
+        return times[keep], self._seats[n[keep] % self._points.m]
+
+
+def _seats_by_day(seats) -> dict[int, float]:
+    """Seats of a run by weekday (Mon=0) from the block's number or mapping."""
+    if seats is None:
+        return {}
+    if isinstance(seats, dict):
+        return {d: float(v) for spec, v in seats.items() for d in parse_days(spec)}
+    return {d: float(seats) for d in range(7)}

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from jailsim.scenario.distributions import Distribution
-from jailsim.scenario.units import Duration, Rate, parse_days, parse_time_of_day
+from jailsim.scenario.units import DAY_NAMES, Duration, Rate, parse_days, parse_time_of_day
 
 
 def _not_bool(value):
@@ -357,8 +357,34 @@ class Transport(Frozen):
     """ICE pickup times of day, 'HH:MM', or 'continuous' (when ready)."""
     days: str = "daily"
     """Days with transport runs: 'Mon-Fri', 'daily', ..."""
-    seats: Count | None = None
-    """Seats per transport run; none: no limit."""
+    holidays: Literal["none", "us_federal"] = "none"
+    """'us_federal': no run on a US federal holiday (runs on business days, with
+    ``days: Mon-Fri``); 'none': holidays are days like any other."""
+    seats: Count | dict[str, Count] | None = None
+    """Seats per transport run: one number, or by weekday (``{Mon-Thu: 4, Fri: 2}``: every
+    day with runs named once); none: no limit."""
+
+    @field_validator("seats")
+    @classmethod
+    def _seats(cls, v):
+        if isinstance(v, dict):
+            seen: set[int] = set()
+            for spec in v:
+                days = set(parse_days(spec))
+                if days & seen:
+                    raise ValueError(f"a weekday is given seats twice (in {spec!r})")
+                seen |= days
+        return v
+
+    @model_validator(mode="after")
+    def _seats_cover_days(self):
+        if isinstance(self.seats, dict) and self.times != "continuous":
+            covered = {d for spec in self.seats for d in parse_days(spec)}
+            missing = sorted(set(parse_days(self.days)) - covered)
+            if missing:
+                names = ", ".join(DAY_NAMES[d] for d in missing)
+                raise ValueError(f"seats: no number for {names}, a day with transport runs")
+        return self
 
     @field_validator("times")
     @classmethod

@@ -101,9 +101,11 @@ FIGURES: tuple[Figure, ...] = (
                     "detainer, controlling for charges (+161%)",
         measure="stay_ratio", value=2.61, unit="ratio",
         preset="published/king_2011.yaml", headline=True,
-        leaves_out="the model's detainer effect on bail is one factor for every charge, and "
-                   "its stays are the base county's, not King County's (ALOS under three "
-                   "weeks in 2013)",
+        leaves_out="the bail effect of a detainer is one factor per charge class (felony, "
+                   "misdemeanor), calibrated on Harris County 2019, and the stays are the base "
+                   "county's; the study controlled for more than the charge class, and about "
+                   "1 in 8 of its people with detainers had no criminal charge, which the "
+                   "model has only for Task Force arrests",
     ),
     Figure(
         key="king_2011_extra_days",
@@ -113,8 +115,8 @@ FIGURES: tuple[Figure, ...] = (
                     "(\"nearly 30 days\" longer on average)",
         measure="extra_days", value=30.0, unit="days",
         preset="published/king_2011.yaml", headline=False,
-        leaves_out="as for the stay ratio: one bail factor for every charge, the base "
-                   "county's stays",
+        leaves_out="as for the stay ratio: the bail effect by charge class calibrated "
+                   "elsewhere, the base county's stays",
     ),
     Figure(
         key="los_angeles_2011_extra_days",
@@ -124,8 +126,9 @@ FIGURES: tuple[Figure, ...] = (
                     "those of people without one",
         measure="extra_days", value=20.6, unit="days",
         preset="published/los_angeles_2011.yaml", headline=True,
-        leaves_out="the model's detainer effect on bail is one factor for every charge, and "
-                   "its stays are the base county's, not Los Angeles County's",
+        leaves_out="the bail effect of a detainer is calibrated on Harris County 2019 and "
+                   "the stays are the base county's, not Los Angeles County's (its population "
+                   "and stays in 2011-12 are not in docs/sources.md)",
     ),
     Figure(
         key="pierce_2016_stay_ratio",
@@ -135,8 +138,8 @@ FIGURES: tuple[Figure, ...] = (
                     "controlling for charge seriousness and count (188 people with detainers)",
         measure="stay_ratio", value=3.7, unit="ratio",
         preset="published/pierce_2016.yaml", headline=True,
-        leaves_out="the model has no count of charges, one bail factor for every charge, and "
-                   "the base county's stays",
+        leaves_out="the model has no count of charges, one bail factor per charge class, "
+                   "and the base county's stays",
     ),
     Figure(
         key="pierce_2016_detainer_share",
@@ -156,8 +159,10 @@ FIGURES: tuple[Figure, ...] = (
         denominator="people with a detainer: additional days in custody each",
         measure="extra_days", value=56.0, unit="days",
         preset="published/miami_dade_2017.yaml", headline=True,
-        leaves_out="the model's detainer effect on bail is one factor for every charge, and "
-                   "its stays are the base county's, not Miami-Dade's",
+        leaves_out="the bail effect of a detainer is calibrated on Harris County 2019, with "
+                   "none on misdemeanors, and the stays are the base county's; the study "
+                   "found people with detainers in Miami-Dade \"far less likely to post "
+                   "bond\", more so than that calibration gives",
     ),
     Figure(
         key="bell_2011_days_per_detainer_month",
@@ -168,7 +173,7 @@ FIGURES: tuple[Figure, ...] = (
         measure="days_per_detainer_month", value=21136 / 1200, unit="days",
         preset="published/bell_2011.yaml", headline=True,
         leaves_out="the stays of Bell County's people with detainers are the base county's; "
-                   "a detainer lengthens them through one bail factor for every charge",
+                   "a detainer lengthens them through the bail effect by charge class",
     ),
     Figure(
         key="harris_2019_days_per_detainer",

@@ -147,7 +147,8 @@ def fitted_scenario(
             if best.name.startswith("release"):
                 comments[f"charges.{cname}.pretrial.bail"] = [
                     f"share released pretrial (SE {se['release_share']:.3f}); post: 1 means "
-                    "all of them post, unless a detainer lowers it (bond.detainer_factor)"]
+                    "all of them post, unless a detainer lowers it (the charge's "
+                    "pretrial.detainer_factor, else bond.detainer_factor)"]
                 if "release_median" in p:
                     delay = (f"median {format_days(p['release_median'])} (SE "
                              f"{format_days(se['release_median'])}), p90 "
@@ -222,8 +223,10 @@ def _header(export: Export, log, file_name, hold_excluded, holds) -> list[str]:
         "or a pretrial-release share that posts bail after the fitted delay while the rest wait",
         "for disposition. Sentences are inside the fitted stay (time_served: 1).",
         "What is lost: ROR, sentence types and court weekdays are not separate any more. A",
-        "detainer still lowers bail posting (bond.detainer_factor, kept from base) where a group",
-        "has a pretrial-release share; in a group held to disposition it has no bail to act on.",
+        "detainer still lowers bail posting where a group has a pretrial-release share, by its",
+        "charge's factor (charges.NAME.pretrial.detainer_factor, else bond.detainer_factor,",
+        "both kept from base: the base county's misdemeanors are not affected); in a group held",
+        "to disposition it has no bail to act on.",
     ]
     if hold_excluded:
         lines += ["Stays of bookings with an immigration hold are left out of the stay fit: the",

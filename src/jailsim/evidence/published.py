@@ -103,9 +103,7 @@ FIGURES: tuple[Figure, ...] = (
         preset="published/king_2011.yaml", headline=True,
         leaves_out="the bail effect of a detainer is one factor per charge class (felony, "
                    "misdemeanor), calibrated on Harris County 2019, and the stays are the base "
-                   "county's; the study controlled for more than the charge class, and about "
-                   "1 in 8 of its people with detainers had no criminal charge, which the "
-                   "model has only for Task Force arrests",
+                   "county's; the study controlled for more than the charge class",
     ),
     Figure(
         key="king_2011_extra_days",

@@ -124,9 +124,10 @@ FIGURES: tuple[Figure, ...] = (
                     "those of people without one",
         measure="extra_days", value=20.6, unit="days",
         preset="published/los_angeles_2011.yaml", headline=True,
-        leaves_out="the bail effect of a detainer is calibrated on Harris County 2019 and "
-                   "the stays are the base county's, not Los Angeles County's (its population "
-                   "and stays in 2011-12 are not in docs/sources.md)",
+        leaves_out="the county's 287(g) programme identified people after conviction, when "
+                   "bail no longer mattered, and jailsim's JEM screens at booking; the stays "
+                   "are the base county's, not Los Angeles County's (its population and stays "
+                   "in 2011-12 are not in docs/sources.md)",
     ),
     Figure(
         key="pierce_2016_stay_ratio",

@@ -132,7 +132,7 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     n = len(table)
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * n + 1.2))
+    fig, ax = plt.subplots(figsize=(9.0, 0.45 * n + 1.4))
     y = np.arange(n)[::-1]
     ratio = table.jailsim / table.published
     lo = table.ci_low / table.published
@@ -143,13 +143,14 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     colors = ["tab:green" if m else "tab:red" for m in table.matched]
     ax.errorbar(ratio, y, xerr=err, fmt="none", ecolor="0.3", capsize=3)
     ax.scatter(ratio, y, c=colors, zorder=3)
-    ax.set_yticks(y, [_label(r) for r in table.itertuples()])
+    ax.set_yticks(y, [f"{r.figure} (calibration)" if r.calibrates else _label(r)
+                      for r in table.itertuples()])
     ax.set_xscale("log")
     lo_x, hi_x = ax.get_xlim()
     ticks = [t for t in (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8) if lo_x <= t <= hi_x]
     ax.set_xticks(ticks, [f"{t:g}×" for t in ticks])
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_xlabel("jailsim / published (log scale; green: matched, red: missed)")
+    ax.set_xlabel("jailsim / published, log scale (green: matched, red: missed)")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

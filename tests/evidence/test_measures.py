@@ -73,8 +73,10 @@ def test_holds_to_ice_is_a_share_of_holds_started():
         (0.0, 0.1, 5.0, 5.0, "f", "none", 4.0, "ice_transfer"),
         (0.0, 0.1, 6.0, 6.0, "f", "none", 4.0, "lapsed"),
         (0.0, 0.1, 7.0, 7.0, "f", "none", NAN, "released"),
+        (0.0, 0.1, NAN, 10.0, "f", "none", 8.0, "censored"),  # ICE's detainee past the end
     ])
-    assert m.holds_to_ice(t, 10.0) == pytest.approx(0.5)
+    t["ice_custody_at"] = [5.0, NAN, NAN, 8.5]
+    assert m.holds_to_ice(t, 10.0) == pytest.approx(2 / 3)
 
 
 def test_days_per_detainer_is_days_held_with_one_per_detainer_lodged():

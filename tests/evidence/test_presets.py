@@ -64,6 +64,21 @@ def test_a_calibration_to_the_same_county_in_overlapping_years_is_fitted(tmp_pat
     assert fitted_inputs(fig) == ["bond.detainer_factor (k.yaml)"]
     later = Figure(**{**fig.__dict__, "years": "2016-18"})
     assert fitted_inputs(later) == []
+    fiscal = Figure(**{**fig.__dict__, "years": "FY2014-16"})  # no word boundary after FY
+    assert fitted_inputs(fiscal) == []
+
+
+def test_a_figure_named_twice_is_run_once(capsys):
+    from jailsim.evidence.table import evidence
+
+    key = "bell_2011_days_per_detainer_month"
+    fig = next(f for f in FIGURES if f.key == key)
+    once = evidence((fig,), replications=2, seed=1)
+    twice = evidence((fig, fig), replications=2, seed=1)
+    assert len(twice) == 1 and twice.iloc[0].replications == 2
+    assert twice.iloc[0].ci_low == once.iloc[0].ci_low
+    assert main(["evidence", "-r", "2", "--figures", f"{key},{key}", "-q"]) == 0
+    assert capsys.readouterr().out.count(key) == 1
 
 
 def test_an_unknown_figure_is_a_one_line_error(capsys):

@@ -302,3 +302,13 @@ def test_check_memory_uses_this_machine(base):
     huge = base.with_({"arrivals.bookings.rate": "1e9/day", "horizon": "100y"})
     with pytest.raises(ScenarioError, match="more than the .* GB this machine has"):
         check_memory(huge, 1000)
+
+
+def test_seats_by_weekday_replace_the_parents_whole(tmp_path):
+    (tmp_path / "parent.yaml").write_text(
+        "extends: jailsim:base_county.yaml\n"
+        "ice: {transport: {times: ['10:00'], days: Mon-Fri, seats: {Mon-Thu: 4, Fri: 2}}}\n")
+    (tmp_path / "child.yaml").write_text(
+        "extends: parent.yaml\nice: {transport: {seats: {Mon-Fri: 3}}}\n")
+    sc = jailsim.load(tmp_path / "child.yaml")
+    assert sc.ice.transport.seats == {"Mon-Fri": 3}

@@ -52,7 +52,7 @@ def add_parsers(subparsers) -> None:
 def _figures(keys: str | None):
     if keys is None:
         return FIGURES
-    wanted = [k.strip() for k in keys.split(",") if k.strip()]
+    wanted = list(dict.fromkeys(k.strip() for k in keys.split(",") if k.strip()))
     known = {f.key: f for f in FIGURES}
     unknown = [k for k in wanted if k not in known]
     if unknown or not wanted:

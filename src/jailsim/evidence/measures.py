@@ -136,7 +136,7 @@ def holds_to_ice(bookings: pd.DataFrame, horizon: float, start_date=None) -> flo
     held = (h >= 0.0) & (h <= horizon)
     if not held.any():
         return float("nan")
-    to_ice = (bookings["exit_reason"].to_numpy() == "ice_transfer") & held
+    to_ice = ~np.isnan(bookings["ice_custody_at"].to_numpy()) & held
     return float(to_ice.sum() / held.sum())
 
 

@@ -56,9 +56,12 @@ def _county_pattern(figure: Figure) -> re.Pattern:
 
 
 def _years(text: str) -> tuple[int, int] | None:
-    """The span of years a text names (``"Oct 2016 - Jul 2018"`` -> 2016, 2018)."""
-    found = [int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", text)]
-    found += [2000 + int(y) for y in re.findall(r"\b(?:19|20)\d\d-(\d\d)\b", text)]
+    """The span of years a text names, or None.
+
+    ``"Oct 2016 - Jul 2018"`` -> (2016, 2018); ``"FY2014-16"`` -> (2014, 2016).
+    """
+    found = [int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", text)]
+    found += [2000 + int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d\d-(\d\d)(?!\d)", text)]
     return (min(found), max(found)) if found else None
 
 
@@ -130,6 +133,7 @@ def evidence(figures: tuple[Figure, ...] = FIGURES, *, replications: int = 5, se
     progress
         Called with the preset's file name before it runs.
     """
+    figures = tuple(dict.fromkeys(figures))  # a figure named twice is one figure
     by_preset: dict[str, list[Figure]] = {}
     for f in figures:
         by_preset.setdefault(f.preset, []).append(f)

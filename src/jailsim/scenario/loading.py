@@ -54,6 +54,10 @@ _HEADER = """\
 # Plain data helpers
 
 
+#: Mappings that replace the base's whole in ``extends:`` (their keys are not fields).
+WHOLE_MAPPINGS = ("seats",)
+
+
 def deep_merge(base: dict, override: dict) -> dict:
     """Merge ``override`` into a copy of ``base``: mappings merge key by key, the rest replaces.
 
@@ -64,7 +68,8 @@ def deep_merge(base: dict, override: dict) -> dict:
     a new amount must not keep the old amount's year. Likewise a ``warm_start`` (its short form
     read as the mapping it stands for) that names another ``kind`` replaces the base's whole (a
     roster must not keep the ``history`` of a steady state), and one that names another roster
-    file drops the people read from the old.
+    file drops the people read from the old. Seats by weekday (``ice.transport.seats``) replace
+    the base's whole: a new split of the week must not keep days of the old one.
     """
     out = copy.deepcopy(base)
     for key, value in override.items():
@@ -78,7 +83,8 @@ def deep_merge(base: dict, override: dict) -> dict:
                     parent = {k: v for k, v in parent.items() if k != "people"}
                 out[key] = deep_merge(parent, value)
                 continue
-        whole = "dist" in value or "usd" in value if isinstance(value, dict) else True
+        whole = ("dist" in value or "usd" in value or key in WHOLE_MAPPINGS
+                 if isinstance(value, dict) else True)
         if isinstance(value, dict) and isinstance(out.get(key), dict) and not whole:
             out[key] = deep_merge(out[key], value)
         else:

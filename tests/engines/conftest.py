@@ -77,6 +77,7 @@ def scenarios(draw):
         "jem.screening_time": draw(st.sampled_from(["45min", {"dist": "exponential",
                                                                "mean": "12h"}])),
         "jem.at_release": draw(st.sampled_from(["finish", "release"])),
+        "jem.screens_at": draw(st.sampled_from(["booking", "sentence"])),
         "wso.officers": draw(st.integers(0, 2)),
         "wso.shifts": draw(st.lists(_shift, max_size=2)),
         "wso.custody_cap": draw(st.sampled_from(["1h", "72h"])),

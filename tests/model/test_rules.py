@@ -110,9 +110,25 @@ def test_jem_screens_the_foreign_born_booked_while_it_is_in_force():
     day = (np.datetime64("2026-01-01") - np.datetime64(str(sc.start_date))).astype(int)
     booked = np.array([day - 0.5, day, day + 3.0])
     foreign = np.array([True, True, False])
-    assert rules.jem_screens(policy, foreign, booked).tolist() == [False, True, False]
-    assert not rules.jem_screens(policy, True, float(day - 1))
-    assert rules.jem_screens(policy, True, float(day))
+    anything = np.array([SENTENCE_TIME_SERVED, SENTENCE_JAIL, SENTENCE_JAIL])
+    assert rules.jem_screens(policy, foreign, booked, anything).tolist() == [False, True, False]
+    assert not rules.jem_screens(policy, True, float(day - 1), SENTENCE_JAIL)
+    assert rules.jem_screens(policy, True, float(day), SENTENCE_TIME_SERVED)
+
+
+def test_jem_after_sentence_screens_those_sentenced_to_jail_from_their_disposition():
+    booking = jailsim.load("scenarios/jem.yaml")
+    sentence = booking.with_({"jem.screens_at": "sentence"})
+    codes = np.array([SENTENCE_TIME_SERVED, SENTENCE_JAIL, -1])
+    booked, disposed = np.array([1.0, 2.0, 3.0]), np.array([10.0, 20.0, np.nan])
+    assert rules.jem_screens(Context.build(booking).policy, True, booked, codes).all()
+    assert rules.jem_screens(Context.build(sentence).policy, True, booked, codes).tolist() \
+        == [False, True, False]
+    delay = booking.jem.queue_delay
+    np.testing.assert_array_equal(rules.screen_ready_at(booking, booked, disposed),
+                                  booked + delay)
+    np.testing.assert_array_equal(rules.screen_ready_at(sentence, booked, disposed),
+                                  disposed + delay)
 
 
 def test_detainer_factors_are_the_charge_class_own_else_the_bond_block():

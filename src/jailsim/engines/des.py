@@ -113,15 +113,17 @@ class _Jail:
         self.log_delta: list[int] = []  # and +1 or -1
         self.remaining = n
         self.all_done = self.env.event()
-        self.jem, self.screened = None, [False] * n
+        self.jem, self.screened, self.after_sentence = None, [False] * n, False
         self.jem_due = [math.inf] * n  # when a detainer from a JEM screening takes effect
         self.awaiting: dict[int, float] = {}  # kept for that detainer: when they would walk out
         self.finish = sc.jem.at_release == "finish"
         if ctx.jem_staff:
             self.jem = Officers(self.env, ctx.jem_staff, self._screen_start)
-            self.queue_delay = sc.jem.queue_delay
-            self.screened = rules.jem_screens(policy, pop.jem_flagged, pop.booked_at).tolist()
-            self.ready_at = rules.screen_ready_at(sc, pop.booked_at).tolist()
+            self.screened = rules.jem_screens(policy, pop.jem_flagged, pop.booked_at,
+                                              pop.sentence).tolist()
+            self.ready_at = rules.screen_ready_at(sc, pop.booked_at,
+                                                  np.array(self.disposition)).tolist()
+            self.after_sentence = policy.jem_after_sentence
             self.screening_time = pop.screening_time.tolist()
             work = rules.officer_work(pop.screening_time, pop.nta_time, pop.jem_lodge)
             self.work = work.tolist()
@@ -188,14 +190,8 @@ class _Jail:
         if self.remote_at[i] < math.inf:
             self.pending[i] += 1
             Step(env, self.remote_at[i], self._remote_detainer, i)
-        if self.screened[i]:
-            self.screen[i] = _WAITING
-            if self.jem_lodge[i]:
-                self.pending[i] += 1
-            if self.queue_delay > 0:
-                Step(env, self.ready_at[i], self._screen_ready, i)
-            else:
-                self._ready(i)
+        if self.screened[i] and not self.after_sentence:
+            self._join(i)
         if self.pretrial[i] != self.pretrial_detained[i]:
             self._then(self.ia[i], self._appearance, i)
         else:
@@ -234,8 +230,13 @@ class _Jail:
             self._dispose(i)
 
     def _dispose(self, i: int) -> None:
-        """Disposition: time served, a jail sentence, or prison."""
+        """Disposition: time served, a jail sentence, or prison.
+
+        Where JEM screens after sentence, a person it screens joins its line then.
+        """
         self.t.disposition_at[i] = self.disposition[i]
+        if self.screened[i] and self.after_sentence:
+            self._join(i)
         self._release(i, self.leave_disposed[i], self.sent_to_prison[i])
 
     def _release(self, i: int, when: float, to_prison: bool) -> None:
@@ -337,6 +338,16 @@ class _Jail:
         self.lodge(i, DETAINER_JEM)
 
     # ---------------------------------------------------------------- JEM screening
+    def _join(self, i: int) -> None:
+        """On the way to JEM's line: ready for the interview at once or after the queue delay."""
+        self.screen[i] = _WAITING
+        if self.jem_lodge[i]:
+            self.pending[i] += 1
+        if self.ready_at[i] > self.env.now:
+            Step(self.env, self.ready_at[i], self._screen_ready, i)
+        else:
+            self._ready(i)
+
     def _screen_ready(self, ev: Step) -> None:
         self._ready(ev.i)
 

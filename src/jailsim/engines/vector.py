@@ -69,10 +69,13 @@ class _Screening:
     (indices into the bookings), at ``lodged_at`` (when it takes effect, after the paperwork).
     """
 
-    def __init__(self, ctx: Context, pop: Population, leave: np.ndarray):
+    def __init__(self, ctx: Context, pop: Population, leave: np.ndarray, disposed_at: np.ndarray):
         booked = pop.booked_at
-        idx = np.flatnonzero(rules.jem_screens(ctx.policy, pop.jem_flagged, booked))
-        ready = rules.screen_ready_at(ctx.scenario, booked[idx])
+        screens = rules.jem_screens(ctx.policy, pop.jem_flagged, booked, pop.sentence)
+        if ctx.policy.jem_after_sentence:  # only those disposed in custody join the line
+            screens &= ~np.isnan(disposed_at)
+        idx = np.flatnonzero(screens)
+        ready = rules.screen_ready_at(ctx.scenario, booked[idx], disposed_at[idx])
         order = np.argsort(ready, kind="stable")
         self.idx, self.ready = idx[order], ready[order]
         idx = self.idx
@@ -116,22 +119,31 @@ def exit_without_detainers(
         out = factual.exit_at.copy()
         rows = np.flatnonzero(may)
         if len(rows):
-            out[rows] = _court_exit(ctx, pop.rows(rows))
+            out[rows] = _court_exit(ctx, pop.rows(rows))[0]
         return out
-    leave = _court_exit(ctx, pop)
+    leave, disposed_at = _court_exit(ctx, pop)
     if ctx.jem_staff is None:
         return leave
-    return _Screening(ctx, pop, leave).finish(leave)
+    return _Screening(ctx, pop, leave, disposed_at).finish(leave)
 
 
-def _court_exit(ctx: Context, pop: Population) -> np.ndarray:
-    """When each booking leaves by its court path alone (no detainer, no interview)."""
-    leave = np.empty(pop.n)
+def _court_exit(ctx: Context, pop: Population) -> tuple[np.ndarray, np.ndarray]:
+    """When each booking leaves by its court path alone (no detainer, no interview).
+
+    And when the case of each one held to disposition is disposed (NaN: the others).
+    """
+    leave, disposed_at = np.empty(pop.n), np.empty(pop.n)
     for a, b in spans(pop.n):  # each booking's own: done in chunks
         paths = CourtPath(ctx, pop.rows(slice(a, b)))
         pretrial, _, posts = paths.decide(None)
         leave[a:b] = paths.leave(pretrial, posts)
-    return leave
+        disposed_at[a:b] = _disposed_at(paths.disposition, pretrial, posts)
+    return leave, disposed_at
+
+
+def _disposed_at(disposition: np.ndarray, pretrial: np.ndarray, posts: np.ndarray) -> np.ndarray:
+    """The disposition of each case disposed in custody (NaN: released on recognizance or bail)."""
+    return np.where((pretrial != ROR) & ~posts, disposition, np.nan)
 
 
 def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Timeline:
@@ -143,6 +155,7 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
     # Pass 1: the court path with remote detainers only; the screening queue is left then.
     pretrial, bail_in_time, posts = paths.decide(remote_at if detainer_effects else None)
     leave = paths.leave(pretrial, posts)
+    disposition_at = _disposed_at(paths.disposition, pretrial, posts)
 
     # JEM screening: foreign-born bookings queue for designated officers.
     q = None
@@ -151,7 +164,7 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         for f in ("screen_ready_at", "screen_start_at", "screen_end_at", "officer_free_at")
     }
     if ctx.jem_staff is not None:
-        q = _Screening(ctx, pop, leave)
+        q = _Screening(ctx, pop, leave, disposition_at)
         idx = q.idx
         times["screen_ready_at"][idx] = q.ready
         times["screen_start_at"][idx] = q.start
@@ -165,6 +178,7 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
             ch = q.lodged[first]
             pretrial[ch], bail_in_time[ch], posts[ch] = paths.decide(q.lodged_at[first], ch)
             leave[ch] = paths.leave(pretrial[ch], posts[ch], ch)
+            disposition_at[ch] = _disposed_at(paths.disposition[ch], pretrial[ch], posts[ch])
 
     # Court milestones and bond outcome.
     is_ror, is_denied = pretrial == ROR, pretrial == DENIED
@@ -177,12 +191,10 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         paths.appearance,
         np.where(bail_in_time, paths.post_at, paths.disposition),
     )
-    disposed = ~is_ror & ~posts
     del is_ror, is_denied, bail_in_time, posts
-    disposition_at = np.where(disposed, paths.disposition, np.nan)
-    to_prison = disposed & (pop.sentence == SENTENCE_PRISON)
+    to_prison = ~np.isnan(disposition_at) & (pop.sentence == SENTENCE_PRISON)
     initial_appearance_at = paths.appearance
-    del paths, disposed  # the rest of the court path is no longer needed: free it
+    del paths  # the rest of the court path is no longer needed: free it
 
     # Leaving: at ``walk``, after an interview under way then; later if the jail waits for a
     # detainer its officer is preparing (jem.at_release). Detainers lodged by then count.

@@ -124,10 +124,14 @@ FIGURES: tuple[Figure, ...] = (
                     "those of people without one",
         measure="extra_days", value=20.6, unit="days",
         preset="published/los_angeles_2011.yaml", headline=True,
-        leaves_out="the county's 287(g) programme identified people after conviction, when "
-                   "bail no longer mattered, and jailsim's JEM screens at booking; the stays "
-                   "are the base county's, not Los Angeles County's (its population and stays "
-                   "in 2011-12 are not in docs/sources.md)",
+        leaves_out="the preset's JEM screens after sentence, as the county's programme did, "
+                   "so its detainers fall on people serving jail sentences, whose stays are "
+                   "the base county's assumed sentence lengths (Los Angeles County's stays and "
+                   "sentences in 2011-12 are not in docs/sources.md); and the preset sends "
+                   "0.6% of its releases to ICE against the 14% the JFA Institute counted in "
+                   "2011, so the county's people with detainers were a far broader group than "
+                   "the preset's (its foreign-born share of bookings and its fingerprint-hit "
+                   "rate are not published)",
     ),
     Figure(
         key="pierce_2016_stay_ratio",

@@ -7,6 +7,8 @@ uses as the categories of its column. Codes of different groups never share a na
 
 from __future__ import annotations
 
+import numpy as np
+
 __all__ = [
     "BAIL",
     "BOND_DENIED",
@@ -39,6 +41,7 @@ __all__ = [
     "SENTENCE_NAMES",
     "SENTENCE_PRISON",
     "SENTENCE_TIME_SERVED",
+    "sentence_code",
 ]
 
 # Pretrial decision at the initial appearance (Population.pretrial, Timeline.pretrial).
@@ -48,6 +51,18 @@ PRETRIAL_NAMES = ("ror", "bail", "denied")
 # Sentence of a case disposed while the person is held (Population.sentence).
 SENTENCE_TIME_SERVED, SENTENCE_JAIL, SENTENCE_PRISON = 0, 1, 2
 SENTENCE_NAMES = ("time_served", "jail", "prison")
+
+
+def sentence_code(names):
+    """Sentence names (the bookings table's) as SENTENCE_* codes; -1 for any other name.
+
+    The table also says ``none`` (released before a disposition) and ``pending``.
+    """
+    names = np.asarray(names, dtype=object)
+    codes = np.full(names.shape, -1, dtype=np.int8)
+    for code, name in enumerate(SENTENCE_NAMES):
+        codes[names == name] = code
+    return codes
 
 # Where a person's first detainer came from (Timeline.detainer_source): none, ICE remotely
 # after a fingerprint hit, a JEM screening, or a civil arrest made for ICE (Task Force).

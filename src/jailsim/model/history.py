@@ -46,7 +46,7 @@ def may_matter(ctx: Context, wait: int, p: dict[str, np.ndarray]) -> np.ndarray:
     booked = p["booked_at"]
     may = p["remote_lodge"].copy()
     if ctx.jem_staff is not None:
-        may |= rules.jem_screens(ctx.policy, p["jem_flagged"], booked)
+        may |= rules.jem_screens(ctx.policy, p["jem_flagged"], booked, p["sentence"])
     t = booked + (sc.court.min_time_to_appearance + wait)  # after the initial appearance
     proc = p["release_processing"]
     out = rules.after_disposition(p["sentence"], proc, p["jail_days"], p["prison_delay"])

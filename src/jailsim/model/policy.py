@@ -94,6 +94,7 @@ class Policy:
     scenarios: tuple
     labels: tuple[str, ...]  # ISO date each period starts (period 0: the start date)
     jem_on: np.ndarray  # bool per period: JEM screens bookings booked in it
+    jem_after_sentence: bool  # JEM screens only people sentenced to jail (jem.screens_at)
     wso_on: np.ndarray  # bool per period: WSO serves warrants on holds starting in it
     honor: np.ndarray  # HONOR_CODES per period
     refusal: np.ndarray  # honor.refusal_probability per period
@@ -117,6 +118,8 @@ class Policy:
             scenarios=scs,
             labels=(start.isoformat(), *(c.start.isoformat() for c in scenario.timeline)),
             jem_on=np.array([s.uses_jem for s in scs]),
+            jem_after_sentence=any(s.jem is not None and s.jem.screens_at == "sentence"
+                                   for s in scs),
             wso_on=np.array([s.uses_wso for s in scs]),
             honor=np.array([HONOR_CODES[s.honor.policy] for s in scs], dtype=np.int8),
             refusal=np.array([s.honor.refusal_probability for s in scs]),

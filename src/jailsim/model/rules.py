@@ -85,14 +85,26 @@ def remote_detainer_source(civil_only):
     return np.where(civil_only, np.int8(DETAINER_CIVIL), np.int8(DETAINER_REMOTE))
 
 
-def jem_screens(policy, flagged, booked_at):
-    """Whom JEM officers screen: people flagged at booking, booked while JEM is in force."""
-    return flagged & policy.in_force(policy.jem_on, booked_at)
+def jem_screens(policy, flagged, booked_at, sentence):
+    """Whom JEM officers may screen: people flagged at booking, booked while JEM is in force.
+
+    Where officers screen after sentence (``jem.screens_at: sentence``), only those of them
+    sentenced to jail; they join the line if their case is disposed in custody
+    (:func:`screen_ready_at`).
+    """
+    screens = flagged & policy.in_force(policy.jem_on, booked_at)
+    if policy.jem_after_sentence:
+        screens = screens & (sentence == SENTENCE_JAIL)
+    return screens
 
 
-def screen_ready_at(scenario, booked_at):
-    """When a person JEM screens is ready for the interview: booking plus the queue delay."""
-    return booked_at + scenario.jem.queue_delay
+def screen_ready_at(scenario, booked_at, disposition):
+    """When a person JEM screens is ready for the interview: booking plus the queue delay.
+
+    Or, where officers screen after sentence, the disposition plus the queue delay.
+    """
+    after = disposition if scenario.jem.screens_at == "sentence" else booked_at
+    return after + scenario.jem.queue_delay
 
 
 def jem_detainer_at(screen_start, work, detainer_delay):

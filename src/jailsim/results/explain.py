@@ -23,6 +23,8 @@ from jailsim.model.codes import (
     HONOR_JUDICIAL_WARRANT_ONLY,
     HONOR_NONE,
     HONOR_NOTIFY_ONLY,
+    SENTENCE_JAIL,
+    sentence_code,
 )
 from jailsim.model.context import Context
 
@@ -247,8 +249,13 @@ class _Story:
         if not r["foreign_born"]:
             self.add("booked_at", "Flagged for a JEM interview at booking, though born in the "
                                   "U.S. (a wrong answer or record).")
-        if not rules.jem_screens(self.policy, True, float(r["booked_at"])):
+        booked = float(r["booked_at"])
+        if not rules.jem_screens(self.policy, True, booked, SENTENCE_JAIL):
             self.add("booked_at", "Not screened: JEM was not in force when they were booked.")
+            return
+        if not rules.jem_screens(self.policy, True, booked, sentence_code([r["sentence"]])[0]):
+            self.add("booked_at", "Not screened: JEM screens after sentence, and only people "
+                                  "sentenced to jail (jem.screens_at: sentence).")
             return
         if _has(r, "screened_at"):
             self.add(

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from jailsim.model import rules
+from jailsim.model.codes import sentence_code
 from jailsim.model.context import Context
 from jailsim.model.timetable import WeeklyStep
 
@@ -401,8 +402,11 @@ def replication_metrics(
         wso_officer_utilization=nan,
     )
     if ctx.jem_staff is not None:
-        screened = rules.jem_screens(ctx.policy, _flagged(b), b["booked_at"].to_numpy())
-        eligible = booked & screened
+        # The bookings table names the sentence once the case is disposed in custody: where
+        # JEM screens after sentence, those sentenced to jail are whom it screens.
+        sentence = sentence_code(b["sentence"].to_numpy())
+        eligible = booked & rules.jem_screens(ctx.policy, _flagged(b), b["booked_at"].to_numpy(),
+                                              sentence)
         started = b["screened_at"].notna().to_numpy()
         resolved = eligible & (started | b["exit_at"].notna().to_numpy())
         m["screening_coverage"] = (

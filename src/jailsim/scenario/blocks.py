@@ -286,7 +286,8 @@ class Jem(Staffing):
     """
 
     queue_delay: Duration
-    """Time from booking to ready for a JEM interview."""
+    """Time from booking (or, with ``screens_at: sentence``, from disposition) to ready for a
+    JEM interview."""
     screening_time: Distribution
     """Officer time of one interview with database checks."""
     p_lodge: Probability
@@ -302,6 +303,11 @@ class Jem(Staffing):
     """P(a foreign-born booking is flagged for an interview by the question asked of all)."""
     p_flag_us_born: Probability = 0.0
     """P(a U.S.-born booking is flagged anyway: a wrong answer or record)."""
+    screens_at: Literal["booking", "sentence"] = "booking"
+    """When officers screen: ``booking`` (every flagged booking, ``queue_delay`` after it) or
+    ``sentence`` (only people sentenced to jail, ``queue_delay`` after their case is disposed
+    in custody: a detainer then comes too late to change bail, and the person is held for ICE
+    at the end of the sentence)."""
     at_release: Literal["finish", "release"] = "finish"
     """A screening under way when the person is due for release: ``finish`` (the jail keeps
     them until the interview ends and, if it leads to a detainer the jail would honor, until

@@ -75,8 +75,8 @@ def test_xlsx_of_one_scenario_says_there_is_no_comparison(tmp_path):
 def test_csv_is_one_tidy_table(budget, tmp_path):
     path = write_csv(budget, tmp_path / "budget.csv")
     frame = pd.read_csv(path)
-    assert list(frame.columns) == ["table", "scenario", "line", "group", "unit", "mean",
-                                   "ci_low", "ci_high", "n"]
+    assert list(frame.columns) == ["table", "scenario", "line", "group", "driven_by", "unit",
+                                   "mean", "ci_low", "ci_high", "n"]
     assert len(frame) == len(LINES) * (3 + 2)
     assert set(frame["table"]) == {"budget", "comparison"}
     pd.testing.assert_frame_equal(frame, long_table(budget), check_dtype=False)

@@ -103,15 +103,20 @@ def test_priced_lines_are_bed_days_times_rate_exactly(wso, jem, per):
             assert x.total_jail_cost_usd == x.jail_cost_usd + x.boarding_cost_usd
             assert x.reimbursements_usd == (
                 x.ice_hold_day_usd + x.ice_per_hold_usd + x.igsa_usd + x.scaap_usd
+                + x.officer_reimbursement_usd + x.performance_awards_usd
+                + x.equipment_reimbursement_usd
             )
             assert x.program_cost_usd == (
                 x.program_staff_usd + x.program_training_usd + x.program_supervision_usd
             )
+            # no Task Force stream: the days the programs cause are the detainers' days
+            assert x.caused_cost_usd == x.attributable_cost_usd
             assert x.net_cost_usd == (
-                x.attributable_cost_usd - x.reimbursements_usd + x.program_cost_usd
+                x.caused_cost_usd - x.reimbursements_usd - x.grants_usd + x.program_cost_usd
             )
             assert x.net_cost_marginal_usd == (
-                x.attributable_cost_marginal_usd - x.reimbursements_usd + x.program_cost_usd
+                x.caused_cost_marginal_usd - x.reimbursements_usd - x.grants_usd
+                + x.program_cost_usd
             )
 
 
@@ -132,8 +137,8 @@ def test_hold_days_and_igsa_days_are_paid_apart(wso, jem):
 def test_table_means_keep_the_identities(wso):
     t = budget_table(wso)
     assert t.loc["net_cost_usd", "mean"] == pytest.approx(
-        t.loc["attributable_cost_usd", "mean"] - t.loc["reimbursements_usd", "mean"]
-        + t.loc["program_cost_usd", "mean"], rel=1e-12
+        t.loc["caused_cost_usd", "mean"] - t.loc["reimbursements_usd", "mean"]
+        - t.loc["grants_usd", "mean"] + t.loc["program_cost_usd", "mean"], rel=1e-12
     )
     assert list(t.index) == list(LINES)
     assert t.loc["jail_cost_usd", "unit"] == "2025 USD/yr"  # the dollars of costs.report_in

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from jailsim.scenario.costs import Costs, Period, input_rows
+from jailsim.scenario.costs import Costs, Payment, Period, input_rows
 from jailsim.scenario.prices import INDEX_NAME, convert
 
 __all__ = [
@@ -35,10 +35,11 @@ def report_year(costs: Costs) -> int:
 
 
 def _is_schedule(value: Any) -> bool:
-    return isinstance(value, tuple) and bool(value) and isinstance(value[0], Period)
+    """A price: dated values (:class:`Period`) or one-off payments (:class:`Payment`)."""
+    return isinstance(value, tuple) and bool(value) and isinstance(value[0], Period | Payment)
 
 
-def _schedules(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, tuple[Period, ...]]]:
+def _schedules(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, tuple]]:
     """Every money value of ``model`` (a Costs block), as (dotted path, its periods)."""
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
@@ -49,7 +50,7 @@ def _schedules(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, tuple[
             yield from _schedules(value, f"{path}.")
 
 
-def _year(period: Period, costs: Costs) -> int | None:
+def _year(period: Period | Payment, costs: Costs) -> int | None:
     return period.dollar_year if period.dollar_year is not None else costs.dollar_year
 
 
@@ -96,7 +97,7 @@ def undated_prices(costs: Costs) -> list[str]:
     ]
 
 
-def year_text(periods: tuple[Period, ...], costs: Costs) -> str:
+def year_text(periods: tuple[Period, ...] | tuple[Payment, ...], costs: Costs) -> str:
     """The dollar year(s) of a price for people: ``"2017"``, ``"2020; 2025"``, ..."""
     years = []
     for p in periods:

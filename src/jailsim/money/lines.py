@@ -1,38 +1,42 @@
 """Budget lines: what a county budget counts, and how one replication's days are priced.
 
-Every line is a sum over the days of the measurement window [warm-up, horizon] of a daily
-quantity (bed-days, hold days, officer hours) times the rate in force on that day's date, so a
-per-diem that changes on a date, or a program that starts mid-horizon, is priced exactly.
-Lines are per year (x 365.25 / window days) or window totals. Within a replication the
+Every line is a sum over the days of the measurement window [warm-up, horizon] (or of the part
+of one fiscal year inside it) of a daily quantity (bed-days, hold days, officer hours) times the
+rate in force on that day's date, so a per-diem that changes on a date, or a program that
+starts mid-horizon, is priced exactly (:mod:`jailsim.money.days`). Lines are per year (x 365.25
+/ window days), window totals, or totals of each fiscal year. Within a replication the
 identities hold exactly: a line priced at one rate is that rate times its bed-day line, and
-``net_cost_usd = attributable_cost_usd - reimbursements_usd + program_cost_usd``. Every rate is
-first put in the dollars of the scenario's report year (:mod:`jailsim.money.dollars`).
+``net_cost_usd = caused_cost_usd - reimbursements_usd - grants_usd + program_cost_usd``, where
+the caused cost prices every bed-day the programs cause: the days detainers add to local
+bookings' stays and every day of the Task Force's own bookings. Every rate is first put in the
+dollars of the scenario's report year (:mod:`jailsim.money.dollars`). :data:`DRIVEN_BY` says
+which program drives each line.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from jailsim.base.errors import ScenarioError
-from jailsim.model.policy import Policy
+from jailsim.money.days import DAYS_PER_YEAR, Days, price
 from jailsim.money.dollars import in_report_dollars
-from jailsim.results.census import presence, step_integral
-from jailsim.scenario.costs import Costs, OfficerProgram, schedule_by_day
+from jailsim.money.officers import MODELS, grant_lines, program_lines, reimbursement_lines
+from jailsim.scenario.costs import Costs, schedule_by_day
 from jailsim.scenario.schema import Scenario
 
 __all__ = [
+    "DRIVEN_BY",
     "LINES",
     "PER",
+    "costs_of",
     "replication_budget",
     "unit",
 ]
 
-#: Bases of a budget: a year (window totals x 365.25 / window days) or the whole window.
-PER = ("year", "window")
-DAYS_PER_YEAR = 365.25
+#: Bases of a budget: a year (window totals x 365.25 / window days), the whole window, or
+#: the totals of each of the county's fiscal years (``costs.fiscal_year_start_month``).
+PER = ("year", "window", "fiscal_year")
 
 #: Every budget line: name -> (group, unit over the window, meaning). Order is table order.
 LINES: dict[str, tuple[str, str, str]] = {
@@ -68,6 +72,24 @@ LINES: dict[str, tuple[str, str, str]] = {
     "igsa_bed_days": (
         "bed-days", "bed-days", "bed-days of ICE's detainees kept here under an IGSA (ice.igsa)"
     ),
+    "task_force_bed_days": (
+        "bed-days",
+        "bed-days",
+        "every bed-day of the Task Force's own bookings (arrivals.task_force): bookings the "
+        "program makes, none of which the county would have without it",
+    ),
+    "task_force_attributable_bed_days": (
+        "bed-days",
+        "bed-days",
+        "part of attributable_bed_days that is the Task Force bookings' (inside "
+        "task_force_bed_days already)",
+    ),
+    "caused_bed_days": (
+        "bed-days",
+        "bed-days",
+        "every bed-day the programs cause: attributable_bed_days - "
+        "task_force_attributable_bed_days + task_force_bed_days",
+    ),
     "detainers": ("counts", "count", "detainers lodged on people in custody"),
     "detainer_person_months": (
         "counts",
@@ -92,6 +114,9 @@ LINES: dict[str, tuple[str, str, str]] = {
     "attributable_cost_marginal_usd": (
         "cost", "USD", "attributable_cost_usd x marginal_cost_share"
     ),
+    "task_force_cost_usd": ("cost", "USD", "task_force_bed_days x average bed-day cost"),
+    "caused_cost_usd": ("cost", "USD", "caused_bed_days x average bed-day cost"),
+    "caused_cost_marginal_usd": ("cost", "USD", "caused_cost_usd x marginal_cost_share"),
     "ice_hold_day_usd": (
         "reimbursements", "USD", "paid_hold_bed_days x ICE payment per hold day"
     ),
@@ -102,8 +127,45 @@ LINES: dict[str, tuple[str, str, str]] = {
         "USD",
         "SCAAP: paid_share x eligible_cost_share x cost of the eligible detainer bed-days",
     ),
+    "officer_reimbursement_usd": (
+        "reimbursements",
+        "USD",
+        "federal reimbursement of the designated officers' salary and benefits, and overtime "
+        "up to a cap (costs.officer_reimbursement)",
+    ),
+    "performance_awards_usd": (
+        "reimbursements", "USD", "federal performance awards per officer per quarter"
+    ),
+    "equipment_reimbursement_usd": (
+        "reimbursements", "USD", "federal payment for equipment per officer and vehicles"
+    ),
     "reimbursements_usd": (
-        "reimbursements", "USD", "ice_hold_day_usd + ice_per_hold_usd + igsa_usd + scaap_usd"
+        "reimbursements",
+        "USD",
+        "ice_hold_day_usd + ice_per_hold_usd + igsa_usd + scaap_usd + officer_reimbursement_usd "
+        "+ performance_awards_usd + equipment_reimbursement_usd",
+    ),
+    "grants_lump_sum_usd": (
+        "grants", "USD", "state grants paid as lump sums on a day of the window"
+    ),
+    "grants_per_officer_usd": (
+        "grants", "USD", "state grants per designated officer per year, day by day"
+    ),
+    "grants_usd": ("grants", "USD", "grants_lump_sum_usd + grants_per_officer_usd"),
+    "igsa_cost_usd": (
+        "IGSA margin", "USD", "igsa_bed_days x average bed-day cost: what those beds cost"
+    ),
+    "igsa_cost_marginal_usd": (
+        "IGSA margin", "USD", "igsa_cost_usd x marginal_cost_share"
+    ),
+    "igsa_margin_usd": (
+        "IGSA margin",
+        "USD",
+        "igsa_usd - igsa_cost_usd: above 0 the IGSA per-diem earns, below 0 it costs (not "
+        "added to the net: its days and payment are in it already)",
+    ),
+    "igsa_margin_marginal_usd": (
+        "IGSA margin", "USD", "igsa_usd - igsa_cost_marginal_usd"
     ),
     "program_staff_usd": (
         "program", "USD", "designated officers' salary, benefits and overtime"
@@ -117,12 +179,52 @@ LINES: dict[str, tuple[str, str, str]] = {
         "USD",
         "program_staff_usd + program_training_usd + program_supervision_usd",
     ),
+    "program_staff_net_usd": (
+        "program",
+        "USD",
+        "program_staff_usd - officer_reimbursement_usd: the officers' pay the county keeps",
+    ),
     "net_cost_usd": (
-        "net", "USD", "attributable_cost_usd - reimbursements_usd + program_cost_usd"
+        "net",
+        "USD",
+        "caused_cost_usd - reimbursements_usd - grants_usd + program_cost_usd",
     ),
     "net_cost_marginal_usd": (
-        "net", "USD", "attributable_cost_marginal_usd - reimbursements_usd + program_cost_usd"
+        "net",
+        "USD",
+        "caused_cost_marginal_usd - reimbursements_usd - grants_usd + program_cost_usd",
     ),
+}
+
+_ALL = "all bookings"
+_DETAINERS = "detainers (JEM, WSO, Task Force, remote)"
+_CAUSED = "JEM, WSO, Task Force"
+_OFFICERS = "JEM, WSO officers"
+#: Which program (or what) drives each line: a program changes the lines that name it.
+DRIVEN_BY: dict[str, str] = {
+    **dict.fromkeys(("bed_days", "in_house_bed_days", "boarded_out_bed_days", "jail_cost_usd",
+                     "boarding_cost_usd", "total_jail_cost_usd"), _ALL),
+    **dict.fromkeys(("detainer_bed_days", "attributable_bed_days",
+                     "attributable_bed_days_pre_release", "attributable_bed_days_hold",
+                     "hold_bed_days", "paid_hold_bed_days", "detainers",
+                     "detainer_person_months", "holds", "ice_transfers", "detainer_cost_usd",
+                     "attributable_cost_usd", "attributable_cost_marginal_usd",
+                     "ice_hold_day_usd", "ice_per_hold_usd", "scaap_usd"), _DETAINERS),
+    **dict.fromkeys(("attributable_bed_days_igsa", "igsa_bed_days", "igsa_usd", "igsa_cost_usd",
+                     "igsa_cost_marginal_usd", "igsa_margin_usd", "igsa_margin_marginal_usd"),
+                    "ICE's IGSA (ice.igsa)"),
+    "warrants_served": "WSO",
+    **dict.fromkeys(("task_force_bed_days", "task_force_attributable_bed_days",
+                     "task_force_cost_usd"), "Task Force"),
+    **dict.fromkeys(("caused_bed_days", "caused_cost_usd", "caused_cost_marginal_usd"), _CAUSED),
+    **dict.fromkeys(("officer_reimbursement_usd", "performance_awards_usd",
+                     "equipment_reimbursement_usd", "grants_per_officer_usd",
+                     "program_staff_usd", "program_training_usd", "program_supervision_usd",
+                     "program_cost_usd", "program_staff_net_usd"), _OFFICERS),
+    "reimbursements_usd": "every payment above",
+    "grants_lump_sum_usd": "the state",
+    "grants_usd": "the state",
+    **dict.fromkeys(("net_cost_usd", "net_cost_marginal_usd"), "every program"),
 }
 
 
@@ -153,120 +255,9 @@ def costs_of(scenario: Scenario) -> Costs:
     return scenario.costs
 
 
-def _price(rates: np.ndarray, amounts: np.ndarray) -> float:
-    """Sum of ``rates x amounts``, grouped by rate: one rate gives ``rate * amounts.sum()``."""
-    values = np.unique(rates)
-    if len(values) == 1:
-        return float(values[0]) * float(amounts.sum())
-    return float(sum(float(v) * float(amounts[rates == v].sum()) for v in values))
-
-
-class _Days:
-    """The days of one replication's census, with their share of the window and their dates."""
-
-    def __init__(self, scenario: Scenario, census: pd.DataFrame, scale: float):
-        lo, hi = scenario.warmup, scenario.horizon
-        day = census["day"].to_numpy(dtype=float)
-        self.edges = np.append(day, min(day[-1] + 1.0, hi)) if len(day) else np.zeros(1)
-        self.width = np.diff(self.edges)
-        inside = np.clip(np.minimum(day + 1, hi) - np.maximum(day, lo), 0.0, None)
-        self.weight = inside * scale  # window days of each day, times the basis scale
-        self.dates = census["date"].to_numpy().astype("datetime64[D]")
-        self.start = np.datetime64(scenario.start_date, "D")
-        self.lo, self.hi, self.scale = lo, hi, scale
-        policy = Policy.build(scenario)
-        period = policy.periods.of(day)
-        #: Whether each model is in force on each day, by the scenario's policy timeline.
-        self.running = {"jem": policy.jem_on[period], "wso": policy.wso_on[period]}
-
-    def amounts(self, daily_average: np.ndarray) -> np.ndarray:
-        """Bed-days (or any daily average) of each day, weighted into the window and basis."""
-        return np.asarray(daily_average, dtype=float) * self.weight
-
-    def occupancy(self, enter: np.ndarray, leave: np.ndarray) -> np.ndarray:
-        """Daily average number present from ``enter`` to ``leave`` (NaN leave = still in)."""
-        t, d = presence(np.asarray(enter, dtype=float), np.asarray(leave, dtype=float))
-        return step_integral(t, d, self.edges) / self.width
-
-    def events(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Events in the window: their dates and their weight (the basis scale each)."""
-        t = np.asarray(times, dtype=float)
-        t = t[(t >= self.lo) & (t <= self.hi)]
-        dates = self.start + np.floor(t).astype("timedelta64[D]")
-        return dates, np.full(len(t), self.scale)
-
-    def person_months(self, enter: np.ndarray, leave: np.ndarray) -> float:
-        """Calendar months each person is present in the window, summed (times the scale)."""
-        enter, leave = np.asarray(enter, dtype=float), np.asarray(leave, dtype=float)
-        has = ~np.isnan(enter)
-        s = np.maximum(enter[has], self.lo)
-        e = np.minimum(np.where(np.isnan(leave[has]), self.hi, leave[has]), self.hi)
-        s, e = s[s < e], e[s < e]
-        first = (self.start + np.floor(s).astype("timedelta64[D]")).astype("datetime64[M]")
-        last_day = np.floor(np.nextafter(e, -np.inf)).astype("timedelta64[D]")
-        last = (self.start + last_day).astype("datetime64[M]")
-        return float(((last - first).astype(int) + 1).sum()) * self.scale
-
-    def active(self, model: str, program: OfficerProgram) -> np.ndarray:
-        """1.0 on the days the program is paid for, else 0.0.
-
-        Those are the days the scenario runs ``model`` (its ``program``, and the dated
-        ``changes:``) within the cost block's ``start``..``end`` (inclusive).
-        """
-        on = self.running[model].astype(float)
-        if program.start is not None:
-            on *= self.dates >= np.datetime64(program.start, "D")
-        if program.end is not None:
-            on *= self.dates <= np.datetime64(program.end, "D")
-        return on
-
-
-def _program_lines(
-    model: str, program: OfficerProgram, days: _Days, busy: Callable[[], np.ndarray]
-) -> dict[str, float]:
-    """Staff, training and supervision dollars of one designated-officer program."""
-    on = days.active(model, program)
-    salary = schedule_by_day(program.salary_usd_per_year, days.dates)
-    loaded = 1.0 + program.benefits_share + program.overtime_share
-    hourly = salary / program.hours_per_year
-    if program.salary_basis == "full_time":
-        staff_per_day = program.officers * salary / DAYS_PER_YEAR * loaded * on
-    else:  # hours the simulation kept the officers busy (average busy officers x 24 h)
-        staff_per_day = busy() * 24.0 * hourly * loaded * on
-    travel = schedule_by_day(program.travel_usd_per_training, days.dates)
-    per_training = program.training_hours * hourly * program.backfill_share + travel
-    training_per_day = program.officers * program.turnover_share_per_year / DAYS_PER_YEAR
-    training_per_day = training_per_day * per_training * on
-    if program.refresher_every is not None:
-        refresher = program.refresher_hours * hourly * program.backfill_share
-        refresher = refresher + travel * (program.refresher_hours > 0)
-        training_per_day = training_per_day + (
-            program.officers * refresher / program.refresher_every * on
-        )
-    training = float(days.amounts(training_per_day).sum())
-    # Initial training, a one-off on each day the program starts inside the window: a
-    # cost-block start, or a dated change that puts the model in force. A program in force
-    # from the first day with no start given is taken to exist already (trained before).
-    starts = np.flatnonzero(np.diff(on, prepend=0.0) > 0)
-    given = np.datetime64(program.start, "D") if program.start is not None else None
-    for i in starts:
-        first = days.dates[i]
-        t0 = float((first - days.start) / np.timedelta64(1, "D"))
-        if (i > 0 or first == given) and days.lo <= t0 < days.hi:
-            rate = schedule_by_day(program.salary_usd_per_year, np.array([first]))[0]
-            one = program.training_hours * rate / program.hours_per_year * program.backfill_share
-            one += schedule_by_day(program.travel_usd_per_training, np.array([first]))[0]
-            training += program.officers * one * days.scale
-    supervision = schedule_by_day(program.supervision_usd_per_year, days.dates) / DAYS_PER_YEAR
-    return {
-        "program_staff_usd": float(days.amounts(staff_per_day).sum()),
-        "program_training_usd": training,
-        "program_supervision_usd": float(days.amounts(supervision * on).sum()),
-    }
-
-
 def replication_budget(
-    scenario: Scenario, bookings: pd.DataFrame, census: pd.DataFrame, per: str = "year"
+    scenario: Scenario, bookings: pd.DataFrame, census: pd.DataFrame, per: str = "year",
+    span: tuple[float, float] | None = None,
 ) -> dict[str, float]:
     """Every line of ``LINES`` for one replication's bookings and daily census.
 
@@ -278,7 +269,11 @@ def replication_budget(
     bookings, census
         One replication's rows of ``Result.bookings`` and ``Result.census``.
     per
-        ``"year"`` (window totals x 365.25 / window days) or ``"window"``.
+        ``"year"`` (window totals x 365.25 / window days), ``"window"`` (totals), or
+        ``"fiscal_year"`` (totals over ``span``).
+    span
+        ``(first, end)`` in days since the start: price only this part of the window (a fiscal
+        year's, :func:`jailsim.money.days.fiscal_years`); none: the whole window.
 
     Returns
     -------
@@ -289,7 +284,7 @@ def replication_budget(
         raise ValueError(f"per must be one of {PER}, got {per!r}")
     costs = in_report_dollars(costs_of(scenario))
     window = scenario.horizon - scenario.warmup
-    days = _Days(scenario, census, DAYS_PER_YEAR / window if per == "year" else 1.0)
+    days = Days(scenario, census, DAYS_PER_YEAR / window if per == "year" else 1.0, span)
     b = bookings
     col = {k: b[k].to_numpy(dtype=float) for k in (
         "booked_at", "los_days", "counterfactual_los_days", "attributable_days_hold",
@@ -298,6 +293,7 @@ def replication_budget(
     )}
     end = col["booked_at"] + col["los_days"]
     end_without = col["booked_at"] + col["counterfactual_los_days"]
+    task_force = (b["stream"] == "task_force").to_numpy(dtype=bool)
 
     total = days.amounts(census["census"].to_numpy())
     boarded = days.amounts(census["boarded_out"].to_numpy())
@@ -311,6 +307,13 @@ def replication_budget(
     attr_hold = days.amounts(days.occupancy(hold_end - col["attributable_days_hold"], hold_end))
     attr_igsa = days.amounts(days.occupancy(hold_end, end))
     igsa = days.amounts(census["ice_detainees"].to_numpy())
+    tf_booked = col["booked_at"][task_force]
+    tf_days = days.amounts(days.occupancy(tf_booked, end[task_force]))
+    tf_attributable = days.amounts(
+        days.occupancy(tf_booked, end[task_force])
+        - days.occupancy(tf_booked, end_without[task_force])
+    )
+    caused = attributable - tf_attributable + tf_days
 
     bed_rate = schedule_by_day(costs.bed_day_cost_usd_per_day, days.dates)
     board_rate = schedule_by_day(costs.boarded_out_usd_per_day, days.dates)
@@ -337,32 +340,40 @@ def replication_budget(
         "hold_bed_days": float(on_hold.sum()),
         "paid_hold_bed_days": float(paid_hold.sum()),
         "igsa_bed_days": float(igsa.sum()),
+        "task_force_bed_days": float(tf_days.sum()),
+        "task_force_attributable_bed_days": float(tf_attributable.sum()),
+        "caused_bed_days": float(caused.sum()),
         "detainers": count(col["detainer_at"]),
         "detainer_person_months": days.person_months(col["detainer_at"], col["exit_at"]),
         "holds": float(hold_weight.sum()),
         "warrants_served": count(col["warrant_served_at"]),
         "ice_transfers": count(col["exit_at"][b["exit_reason"].to_numpy() == "ice_transfer"]),
-        "jail_cost_usd": _price(bed_rate, in_house),
-        "boarding_cost_usd": _price(board_rate, boarded),
-        "detainer_cost_usd": _price(bed_rate, detainer),
-        "attributable_cost_usd": _price(bed_rate, attributable),
-        "ice_hold_day_usd": _price(hold_rate, paid_hold),
-        "ice_per_hold_usd": _price(flat, hold_weight) if len(flat) else 0.0,
-        "igsa_usd": _price(igsa_rate, igsa),
+        "jail_cost_usd": price(bed_rate, in_house),
+        "boarding_cost_usd": price(board_rate, boarded),
+        "detainer_cost_usd": price(bed_rate, detainer),
+        "attributable_cost_usd": price(bed_rate, attributable),
+        "task_force_cost_usd": price(bed_rate, tf_days),
+        "caused_cost_usd": price(bed_rate, caused),
+        "ice_hold_day_usd": price(hold_rate, paid_hold),
+        "ice_per_hold_usd": price(flat, hold_weight) if len(flat) else 0.0,
+        "igsa_usd": price(igsa_rate, igsa),
         "scaap_usd": 0.0,
+        "igsa_cost_usd": price(bed_rate, igsa),
     }
+    share = costs.marginal_cost_share
     m["total_jail_cost_usd"] = m["jail_cost_usd"] + m["boarding_cost_usd"]
-    m["attributable_cost_marginal_usd"] = m["attributable_cost_usd"] * costs.marginal_cost_share
+    m["attributable_cost_marginal_usd"] = m["attributable_cost_usd"] * share
+    m["caused_cost_marginal_usd"] = m["caused_cost_usd"] * share
+    m["igsa_cost_marginal_usd"] = m["igsa_cost_usd"] * share
+    m["igsa_margin_usd"] = m["igsa_usd"] - m["igsa_cost_usd"]
+    m["igsa_margin_marginal_usd"] = m["igsa_usd"] - m["igsa_cost_marginal_usd"]
     if costs.scaap is not None:
         eligible = detainer
         if costs.scaap.felony_only:
             fel = b["felony"].to_numpy(dtype=bool)
             eligible = days.amounts(days.occupancy(col["detainer_at"][fel], col["exit_at"][fel]))
-        share = costs.scaap.paid_share * costs.scaap.eligible_cost_share
-        m["scaap_usd"] = share * _price(bed_rate, eligible)
-    m["reimbursements_usd"] = (
-        m["ice_hold_day_usd"] + m["ice_per_hold_usd"] + m["igsa_usd"] + m["scaap_usd"]
-    )
+        scaap = costs.scaap.paid_share * costs.scaap.eligible_cost_share
+        m["scaap_usd"] = scaap * price(bed_rate, eligible)
 
     program = dict.fromkeys(("program_staff_usd", "program_training_usd",
                              "program_supervision_usd"), 0.0)
@@ -370,16 +381,29 @@ def replication_budget(
         "jem": lambda: days.occupancy(col["screened_at"], col["officer_free_at"]),
         "wso": lambda: days.occupancy(col["warrant_start_at"], col["warrant_served_at"]),
     }
-    for model, block in (("jem", costs.program.jem), ("wso", costs.program.wso)):
+    for model in MODELS:
+        block = getattr(costs.program, model)
         if block is not None and days.running[model].any():
-            for k, v in _program_lines(model, block, days, busy_of[model]).items():
+            for k, v in program_lines(model, block, days, busy_of[model]).items():
                 program[k] += v
     m.update(program)
+    m.update(reimbursement_lines(costs, days, busy_of))
+    m.update(grant_lines(costs, days))
+    m["reimbursements_usd"] = (
+        m["ice_hold_day_usd"] + m["ice_per_hold_usd"] + m["igsa_usd"] + m["scaap_usd"]
+        + m["officer_reimbursement_usd"] + m["performance_awards_usd"]
+        + m["equipment_reimbursement_usd"]
+    )
+    m["grants_usd"] = m["grants_lump_sum_usd"] + m["grants_per_officer_usd"]
     m["program_cost_usd"] = (
         m["program_staff_usd"] + m["program_training_usd"] + m["program_supervision_usd"]
     )
-    m["net_cost_usd"] = m["attributable_cost_usd"] - m["reimbursements_usd"] + m["program_cost_usd"]
+    m["program_staff_net_usd"] = m["program_staff_usd"] - m["officer_reimbursement_usd"]
+    m["net_cost_usd"] = (
+        m["caused_cost_usd"] - m["reimbursements_usd"] - m["grants_usd"] + m["program_cost_usd"]
+    )
     m["net_cost_marginal_usd"] = (
-        m["attributable_cost_marginal_usd"] - m["reimbursements_usd"] + m["program_cost_usd"]
+        m["caused_cost_marginal_usd"] - m["reimbursements_usd"] - m["grants_usd"]
+        + m["program_cost_usd"]
     )
     return {k: float(m[k]) for k in LINES}

@@ -1,7 +1,10 @@
 """Budget tables: each budget line's mean and t-interval across a run's replications.
 
 Each replication is priced on its own (:func:`jailsim.money.lines.replication_budget`), and
-across replications each line gets a mean and a t-interval. Between two scenarios run with the
+across replications each line gets a mean and a t-interval. Per year (window totals x 365.25 /
+window days), over the whole window, or per fiscal year of the county (``per="fiscal_year"``:
+the window cut at ``costs.fiscal_year_start_month``, each fiscal year's totals; the table's
+index is then ``(fiscal_year, line)``). Between two scenarios run with the
 same seed (common random numbers) replication ``r`` of one is paired with replication ``r`` of
 the other, and the interval of the difference is a paired t-interval. Money is in the dollars
 of the scenario's ``costs.report_in`` (the unit says which: ``"2025 USD/yr"``), and only
@@ -17,8 +20,9 @@ import pandas as pd
 
 from jailsim.base.errors import ScenarioError
 from jailsim.model.policy import Policy
+from jailsim.money.days import fiscal_years
 from jailsim.money.dollars import report_year, undated_prices
-from jailsim.money.lines import LINES, costs_of, replication_budget, unit
+from jailsim.money.lines import DRIVEN_BY, LINES, costs_of, replication_budget, unit
 from jailsim.results.metrics import mean_interval
 from jailsim.results.result import Result
 from jailsim.scenario.costs import schedule_by_day
@@ -30,21 +34,51 @@ __all__ = [
     "budget_notes",
     "budget_table",
     "dollar_year",
+    "fiscal_year_spans",
 ]
 
 
-def budget_lines(result: Result, per: str = "year") -> pd.DataFrame:
-    """One row per replication (index ``replication``), one column per line of ``LINES``."""
+def fiscal_year_spans(result: Result) -> list[tuple[str, dt.date, dt.date, float]]:
+    """The county's fiscal years in the window: ``(label, first day, last day, days)``.
+
+    A fiscal year starts on the 1st of ``costs.fiscal_year_start_month`` and is named by the
+    calendar year it ends in (``FY2026`` = October 2025 - September 2026 when it starts in
+    October); the first and last may be cut by the window (``days`` says how much is in it).
+    """
     sc = result.scenario
-    costs_of(sc)
+    out = []
+    for label, a, b in fiscal_years(sc, costs_of(sc).fiscal_year_start_month):
+        first = sc.start_date + dt.timedelta(days=int(a))
+        last = sc.start_date + dt.timedelta(days=int(np.ceil(b)) - 1)
+        out.append((label, first, last, b - a))
+    return out
+
+
+def budget_lines(result: Result, per: str = "year") -> pd.DataFrame:
+    """One row per replication, one column per line of ``LINES``.
+
+    The index is ``replication``; per fiscal year, ``(replication, fiscal_year)``.
+    """
+    sc = result.scenario
+    costs = costs_of(sc)
     census = dict(tuple(result.census.groupby("replication", sort=True)))
     bookings = dict(tuple(result.bookings.groupby("replication", sort=True, observed=True)))
+    spans = (
+        [(label, (a, b)) for label, a, b in fiscal_years(sc, costs.fiscal_year_start_month)]
+        if per == "fiscal_year" else [(None, None)]
+    )
     rows = {}
     for r, c in census.items():
         b = bookings.get(r, result.bookings.iloc[:0])
-        rows[int(r)] = replication_budget(sc, b, c.reset_index(drop=True), per)
+        c = c.reset_index(drop=True)
+        for label, span in spans:
+            key = int(r) if label is None else (int(r), label)
+            rows[key] = replication_budget(sc, b, c, per, span)
     frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "replication"
+    if per == "fiscal_year":
+        frame.index = pd.MultiIndex.from_tuples(frame.index, names=["replication", "fiscal_year"])
+    else:
+        frame.index.name = "replication"
     return frame
 
 
@@ -54,11 +88,17 @@ def dollar_year(result: Result) -> int:
 
 
 def _t_table(frame: pd.DataFrame, per: str, confidence: float, year: int) -> pd.DataFrame:
+    if isinstance(frame.index, pd.MultiIndex):  # per fiscal year: one table each, stacked
+        labels = list(dict.fromkeys(frame.index.get_level_values("fiscal_year")))
+        parts = [_t_table(frame.xs(fy, level="fiscal_year"), per, confidence, year)
+                 for fy in labels]
+        return pd.concat(parts, keys=labels, names=["fiscal_year", "line"])
     rows = {}
     for line in LINES:
         mean, half, n = mean_interval(frame[line].to_numpy(dtype=float), confidence)
         rows[line] = {
             "group": LINES[line][0],
+            "driven_by": DRIVEN_BY[line],
             "unit": unit(line, per, year),
             "mean": mean,
             "ci_low": mean - half,
@@ -79,9 +119,12 @@ def _window(sc: Scenario) -> tuple[dt.date, dt.date]:
 def budget_table(result: Result, per: str = "year", confidence: float = 0.95) -> pd.DataFrame:
     """Mean and t-interval of each budget line across replications (rows: ``LINES``).
 
-    Columns ``group``, ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``. ``attrs`` holds the
+    Columns ``group``, ``driven_by`` (which program drives the line, :data:`~jailsim.money.
+    lines.DRIVEN_BY`), ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``. ``attrs`` holds the
     scenario name, the basis, the seed, the window's dates and ``dollar_year`` (the year of the
     dollars, also in the unit of every money line). With one replication the interval is NaN.
+    Per fiscal year the index is ``(fiscal_year, line)`` and ``attrs["fiscal_years"]`` lists
+    each year's first and last day in the window (:func:`fiscal_year_spans`).
 
     Examples
     --------
@@ -89,7 +132,7 @@ def budget_table(result: Result, per: str = "year", confidence: float = 0.95) ->
     >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, replications=2, days=60)
     >>> t = jailsim.budget_table(res)
     >>> list(t.columns)
-    ['group', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
+    ['group', 'driven_by', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
     >>> t.loc["bed_days", "unit"], t.loc["net_cost_usd", "unit"], int(t.loc["bed_days", "n"])
     ('bed-days/yr', '2025 USD/yr', 2)
     """
@@ -105,6 +148,11 @@ def budget_table(result: Result, per: str = "year", confidence: float = 0.95) ->
         window=(first.isoformat(), last.isoformat()),
         confidence=confidence,
     )
+    if per == "fiscal_year":
+        table.attrs["fiscal_years"] = [
+            (label, a.isoformat(), b.isoformat(), days)
+            for label, a, b, days in fiscal_year_spans(result)
+        ]
     return table
 
 
@@ -132,7 +180,7 @@ def budget_difference(
     ...                     replications=2, days=60)
     >>> d = jailsim.budget_difference(c.results["JEM"], c.results["WSO"])
     >>> list(d.columns)
-    ['group', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
+    ['group', 'driven_by', 'unit', 'mean', 'ci_low', 'ci_high', 'n']
     >>> bool(d.loc["bed_days", "mean"] < 0)  # WSO holds fewer people than JEM
     True
     """
@@ -143,6 +191,16 @@ def budget_difference(
             f"{result_a.scenario.name} reports in {year_a} dollars; compare budgets in the "
             "same dollars (set costs.report_in alike, or jailsim budget --report-in YEAR)"
         ])
+    if per == "fiscal_year":
+        spans_a, spans_b = fiscal_year_spans(result_a), fiscal_year_spans(result_b)
+        if [s[:3] for s in spans_a] != [s[:3] for s in spans_b]:
+            def text(spans):
+                return ", ".join(f"{label} from {a}" for label, a, _, _ in spans)
+            raise ScenarioError([
+                f"{result_b.scenario.name}: costs.fiscal_year_start_month: its fiscal years "
+                f"({text(spans_b)}) are not those of {result_a.scenario.name} ("
+                f"{text(spans_a)}); compare budgets with the same fiscal years and window"
+            ])
     a, b = budget_lines(result_a, per), budget_lines(result_b, per)
     if list(a.index) != list(b.index):
         raise ValueError(
@@ -166,6 +224,13 @@ def budget_notes(result: Result, per: str = "year") -> list[str]:
     """What a reader of the budget should know about this run, one sentence each.
 
     Notes that may signal a mistake in the inputs start with ``"warning: "``.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, replications=2, days=60)
+    >>> jailsim.budget_notes(res)[0]  # doctest: +ELLIPSIS
+    'JEM: measurement window of 60 days from 2025-01-06 ...; 2 replications, seed 1, ...'
     """
     sc = result.scenario
     costs = costs_of(sc)
@@ -181,8 +246,16 @@ def budget_notes(result: Result, per: str = "year") -> list[str]:
             if per == "year"
             else f"{sc.name}: figures are totals over the {window:g}-day window, in "
             f"{report_year(costs)} dollars."
+            if per == "window"
+            else f"{sc.name}: figures are the totals of each fiscal year (starting on the 1st "
+            f"of month {costs.fiscal_year_start_month}, named by the year it ends in) inside "
+            f"the window, in {report_year(costs)} dollars."
         ),
     ]
+    if per == "fiscal_year":
+        for label, a, b, days in fiscal_year_spans(result):
+            part = "" if days >= 365 else "; a part year: its totals are not a whole year's"
+            notes.append(f"{sc.name}: {label}: {a} to {b}, {days:g} days of the window{part}.")
     undated = undated_prices(costs)
     if undated:
         notes.append(

@@ -4,8 +4,9 @@ A :class:`Budget` holds, for runs of one or more scenarios made with the same se
 scenario's budget table, the paired difference of every later scenario from the first, every
 cost input with its value as given, its dollar year, its value in the budget's dollars, its
 unit and source, and notes. It is written as one tidy CSV (one row
-per table, scenario and line) or as an Excel workbook with four sheets: ``budget``,
-``comparison``, ``inputs`` and ``notes``. Files are written atomically.
+per table, scenario and line, and fiscal year in a budget per fiscal year) or as an Excel
+workbook with four sheets: ``budget``, ``comparison``, ``inputs`` and ``notes``. Every table
+says which program drives each line (``driven_by``). Files are written atomically.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from jailsim._version import __version__
 from jailsim.base.atomic import atomic_write
 from jailsim.base.errors import ScenarioError
 from jailsim.money.dollars import dollars_note, price_rows
-from jailsim.money.lines import LINES
+from jailsim.money.lines import DRIVEN_BY, LINES
 from jailsim.money.tables import budget_difference, budget_notes, budget_table, dollar_year
 from jailsim.results.result import Result
 
@@ -52,7 +53,8 @@ class Budget:
     notes
         Sentences a reader needs (window, basis, dollars, pairing, caveats).
     per
-        ``"year"`` or ``"window"``.
+        ``"year"``, ``"window"`` or ``"fiscal_year"`` (the tables' index is then
+        ``(fiscal_year, line)``).
     dollar_year
         The year whose dollars every amount of the budget is in.
     """
@@ -63,6 +65,28 @@ class Budget:
     notes: list[str] = field(default_factory=list)
     per: str = "year"
     dollar_year: int | None = None
+
+    @property
+    def fiscal_years(self) -> list[str]:
+        """The fiscal years of a budget per fiscal year, in order (``[]`` otherwise)."""
+        first = next(iter(self.tables.values()))
+        if self.per != "fiscal_year":
+            return []
+        return list(dict.fromkeys(first.index.get_level_values("fiscal_year")))
+
+    def fiscal_year(self, label: str) -> Budget:
+        """The tables of one fiscal year (index ``line``), as a budget of their own."""
+
+        def one(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+            out = {}
+            for name, t in tables.items():
+                part = t.xs(label, level="fiscal_year")
+                part.attrs = dict(t.attrs)
+                out[name] = part
+            return out
+
+        return Budget(one(self.tables), one(self.differences), self.inputs, self.notes,
+                      self.per, self.dollar_year)
 
 
 def _labels(results: list[Result]) -> list[str]:
@@ -81,6 +105,14 @@ def _used(path: str, result: Result) -> str:
             return f"no (program {sc.program})"
     if path.startswith("ice_payments.igsa") and not sc.uses_wso:
         return "no (no WSO: no warrants served)"
+    block = path.split(".")[0]
+    if block in ("officer_reimbursement", "state_grants"):
+        paid = getattr(sc.costs, block)
+        if paid is None:
+            return f"no (no {block})"
+        running = {m for period in sc.periods() for m in period.program.split("+")}
+        if not running & set(paid.programs):
+            return f"no (none of {', '.join(paid.programs)} runs)"
     return "yes"
 
 
@@ -98,7 +130,7 @@ def build_budget(
     labels
         Names of the runs in the tables (default: scenario names, made unique).
     per
-        ``"year"`` or ``"window"``.
+        ``"year"``, ``"window"`` or ``"fiscal_year"``.
     confidence
         Level of the t-intervals.
 
@@ -145,13 +177,19 @@ def build_budget(
         "NaN with one replication.",
         "identities (exact within each replication): each priced line = its bed-days x the rate "
         "in force on each day; total_jail_cost_usd = jail_cost_usd + boarding_cost_usd; "
-        "reimbursements_usd = ice_hold_day_usd + ice_per_hold_usd + igsa_usd + scaap_usd; "
+        "reimbursements_usd = ice_hold_day_usd + ice_per_hold_usd + igsa_usd + scaap_usd + "
+        "officer_reimbursement_usd + performance_awards_usd + equipment_reimbursement_usd; "
+        "grants_usd = grants_lump_sum_usd + grants_per_officer_usd; "
         "program_cost_usd = program_staff_usd + program_training_usd + program_supervision_usd; "
-        "net_cost_usd = attributable_cost_usd - reimbursements_usd + program_cost_usd.",
+        "net_cost_usd = caused_cost_usd - reimbursements_usd - grants_usd + program_cost_usd.",
         "detainer_cost_usd prices every jail day of people with a detainer (the convention of "
         "the Texas jail commission's reports and of most published county figures); "
         "attributable_cost_usd prices only the days detainers cause (longer pretrial stays and "
-        "holds), which is what the net cost uses.",
+        "holds); caused_cost_usd, which the net cost uses, adds every day of the Task Force's "
+        "own bookings (a booking the program makes is caused by it whole).",
+        "igsa_margin_usd = igsa_usd - igsa_cost_usd: what the IGSA per-diem earns (above 0) or "
+        "costs (below 0) against the average cost of those beds; not added to the net, whose "
+        "caused cost and reimbursements hold those days and that payment already.",
         "boarded-out bed-days are priced at the boarding per-diem in total_jail_cost_usd; the "
         "attributable cost prices attributable days at the jail's own rate. Compare scenarios "
         "to see a program's effect on boarding.",
@@ -159,15 +197,17 @@ def build_budget(
         "SCAAP, where used, is paid after the year from a capped appropriation, so its line is "
         "an expectation, not a cash flow; no amount is discounted.",
     ]
-    notes += [f"line {name} ({LINES[name][1]}): {LINES[name][2]}." for name in LINES]
+    notes += [f"line {name} ({LINES[name][1]}; driven by {DRIVEN_BY[name]}): {LINES[name][2]}."
+              for name in LINES]
     return Budget(tables, differences, inputs, notes, per, next(iter(years.values())))
 
 
 def long_table(budget: Budget) -> pd.DataFrame:
     """Every table in one tidy frame, one row per table, scenario and line.
 
-    Columns ``table`` (``budget`` or ``comparison``), ``scenario``, ``line``, ``group``,
-    ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``.
+    Columns ``table`` (``budget`` or ``comparison``), ``scenario``, ``fiscal_year`` (in a
+    budget per fiscal year only), ``line``, ``group``, ``driven_by``, ``unit``, ``mean``,
+    ``ci_low``, ``ci_high``, ``n``.
     """
     parts = []
     for table_name, tables in (("budget", budget.tables), ("comparison", budget.differences)):
@@ -176,7 +216,9 @@ def long_table(budget: Budget) -> pd.DataFrame:
             part.insert(0, "scenario", label)
             part.insert(0, "table", table_name)
             parts.append(part)
-    columns = ["table", "scenario", "line", "group", "unit", *_STAT_COLUMNS]
+    years = ["fiscal_year"] if budget.per == "fiscal_year" else []
+    columns = ["table", "scenario", *years, "line", "group", "driven_by", "unit",
+               *_STAT_COLUMNS]
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
@@ -189,14 +231,22 @@ def write_csv(budget: Budget, path: str | Path) -> Path:
 
 
 def _wide(tables: dict[str, pd.DataFrame], what: str) -> pd.DataFrame:
-    """Rows: lines; columns: group, line, unit, then mean / 95% low / 95% high per label."""
+    """Rows: lines; columns: (fiscal year,) group, line, driven by, unit, then per label.
+
+    For each label: mean, 95% low, 95% high; last, the meaning of the line.
+    """
     first = next(iter(tables.values()))
-    out = pd.DataFrame({"group": first["group"], "line": first.index, "unit": first["unit"]})
+    lines = first.index.get_level_values("line")
+    out = pd.DataFrame({"group": first["group"].to_numpy(), "line": lines,
+                        "driven by": first["driven_by"].to_numpy(),
+                        "unit": first["unit"].to_numpy()})
+    if isinstance(first.index, pd.MultiIndex):
+        out.insert(0, "fiscal year", first.index.get_level_values("fiscal_year"))
     for label, t in tables.items():
         out[f"{label}: mean"] = t["mean"].to_numpy()
         out[f"{label}: {what} low"] = t["ci_low"].to_numpy()
         out[f"{label}: {what} high"] = t["ci_high"].to_numpy()
-    out["meaning"] = [LINES[line][2] for line in first.index]
+    out["meaning"] = [LINES[line][2] for line in lines]
     return out.reset_index(drop=True)
 
 
@@ -234,7 +284,8 @@ def write_xlsx(budget: Budget, path: str | Path) -> Path:
             for name in SHEETS:
                 sheets[name].to_excel(writer, sheet_name=name, index=False)
                 n_cols = sheets[name].shape[1]
-                stats = range(4, n_cols) if name in ("budget", "comparison") else range(0)
+                lead = 5 + (budget.per == "fiscal_year")  # the columns before the numbers
+                stats = range(lead, n_cols) if name in ("budget", "comparison") else range(0)
                 _format_sheet(writer.sheets[name], stats)
 
     atomic_write(path, write)

@@ -4,228 +4,63 @@ Money is in US dollars and every money field says its unit in its name (``_usd``
 ``_usd_per_day``, ``_usd_per_year``). A money value is a plain number, a price with the year its
 dollars are in (``{usd: 93, dollar_year: 2017}``), or a list of dated values for a rate that
 changes on a date (``[{to: 2025-09-30, usd: 84, dollar_year: 2020}, {from: 2025-10-01, usd:
-100}]``; both ends inclusive, days outside every range count at $0). A price without its own
-year is in the block's ``dollar_year``; with neither, in the dollars of ``report_in``, the year
-the budget reports in (:mod:`jailsim.scenario.prices`). A designated-officer program can
-start or end inside the horizon (``start:``/``end:``). The numbers themselves, each with its
-source, are in ``scenarios/base_county.yaml``; the schema holds only structural defaults ($0,
-off). :mod:`jailsim.money.costs` turns a run and this block into a budget.
+100}]``; both ends inclusive, days outside every range count at $0): the types are in
+:mod:`jailsim.scenario.amounts`. A price without its own year is in the block's
+``dollar_year``; with neither, in the dollars of ``report_in``, the year the budget reports in
+(:mod:`jailsim.scenario.prices`). A designated-officer program can start or end inside the
+horizon (``start:``/``end:``). What the county is paid for its officers (the federal
+reimbursement, state grants) is in :mod:`jailsim.scenario.funding`. The numbers themselves,
+each with its source, are in ``scenarios/base_county.yaml``; the schema holds only structural
+defaults ($0, off). :mod:`jailsim.money.lines` turns a run and this block into a budget.
 
-This module must not import :mod:`jailsim.scenario.schema` (which imports it), so it has its
-own small base class with the same configuration as the schema's ``Frozen``.
+This module must not import :mod:`jailsim.scenario.schema` (which imports it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import math
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-import numpy as np
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    Field,
-    PlainSerializer,
-    field_validator,
+from pydantic import BaseModel, Field, field_validator
+
+from jailsim.scenario.amounts import (
+    DatedShare,
+    Hours,
+    Month,
+    Officers,
+    Payment,
+    Period,
+    SalaryShare,
+    Schedule,
+    Share,
+    payments_text,
+    schedule_by_day,
+    schedule_text,
 )
-
 from jailsim.scenario.blocks import Frozen
-from jailsim.scenario.prices import DollarYear, check_year, index_years
+from jailsim.scenario.funding import OfficerReimbursement, StateGrants
+from jailsim.scenario.prices import DollarYear, index_years
 from jailsim.scenario.units import Duration
 
 __all__ = [
     "Costs",
+    "DatedShare",
     "IcePayments",
     "OfficerProgram",
+    "OfficerReimbursement",
+    "Payment",
     "Period",
     "Programs",
     "Scaap",
     "Schedule",
-    "input_rows",
+    "Share",
+    "StateGrants",
     "input_paths",
+    "input_rows",
     "schedule_by_day",
     "schedule_text",
 ]
-
-#: Largest money amount accepted anywhere (a trillion dollars): above it is a typo.
-MAX_USD = 1e12
-#: Largest multiple of salary accepted for a share of salary (benefits, overtime, backfill).
-MAX_SALARY_SHARE = 5.0
-
-
-def _number(value: Any, what: str) -> float:
-    """A finite, non-negative float from ``value``, or ValueError in plain words."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"got {_short(value)}; expected {what}")
-    x = float(value) if abs(value) < 1e300 else math.inf
-    if not math.isfinite(x):
-        raise ValueError(f"got {_short(value)}; expected a finite number")
-    if x < 0:
-        raise ValueError(f"got {_short(value)}; cannot be negative")
-    return x
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _usd(value: Any) -> float:
-    x = _number(value, "an amount in US dollars")
-    if x > MAX_USD:
-        raise ValueError(f"got {_short(value)}; must be at most {MAX_USD:.0e} dollars")
-    return x
-
-
-def _share_of_salary(value: Any) -> float:
-    x = _number(value, "a share of salary (0.3 = 30%)")
-    if x > MAX_SALARY_SHARE:
-        raise ValueError(f"got {_short(value)}; must be at most {MAX_SALARY_SHARE:g}")
-    return x
-
-
-def _share(value: Any) -> float:
-    x = _number(value, "a share from 0 to 1")
-    if x > 1:
-        raise ValueError(f"got {_short(value)}; a share must be at most 1")
-    return x
-
-
-#: US dollars (or dollars per day or per year, as the field name says): finite, >= 0.
-Usd = Annotated[float, BeforeValidator(_usd)]
-#: A share from 0 to 1 (of a cost, of submitted costs, of officers).
-Share = Annotated[float, BeforeValidator(_share)]
-#: A multiple of salary (benefits, overtime, backfill premium): 0 to 5.
-SalaryShare = Annotated[float, BeforeValidator(_share_of_salary)]
-#: Work hours (training, refresher courses, a work year).
-Hours = Annotated[float, BeforeValidator(lambda v: _number(v, "a number of work hours"))]
-
-
-def _count(value: Any) -> int:
-    whole = isinstance(value, int) or (
-        isinstance(value, float) and math.isfinite(value) and value.is_integer()
-    )
-    if isinstance(value, bool) or not whole:
-        raise ValueError(f"got {_short(value)}; expected a whole number of officers")
-    if not 0 <= value <= 100_000:
-        raise ValueError(f"got {_short(value)}; must be from 0 to 100000")
-    return int(value)
-
-
-Officers = Annotated[int, BeforeValidator(_count)]
-
-
-# ---------------------------------------------------------------------------------------------
-# Dated values
-
-
-class Period(Frozen):
-    """One dated value: ``usd`` from ``from`` to ``to`` (both inclusive; missing = open)."""
-
-    from_: dt.date | None = Field(default=None, alias="from")
-    """First day the value holds (inclusive); none: open."""
-    to: dt.date | None = None
-    """Last day the value holds (inclusive); none: open."""
-    usd: Usd
-    """The amount, in the unit of the field that holds it."""
-    dollar_year: DollarYear | None = None
-    """Year whose dollars ``usd`` is in; none: the block's ``dollar_year``."""
-
-    def text(self) -> str:
-        """``"84 from 2025-01-01 to 2025-09-30"``."""
-        span = ""
-        if self.from_ is not None:
-            span += f" from {self.from_.isoformat()}"
-        if self.to is not None:
-            span += f" to {self.to.isoformat()}"
-        return f"{self.usd:g}{span}"
-
-
-def _schedule_in(value: Any) -> Any:
-    """A number or a mapping is one value for every day; a list holds dated Periods."""
-    if isinstance(value, bool):
-        raise ValueError(f"got {value!r}; expected an amount in US dollars")
-    if isinstance(value, int | float):
-        return ({"usd": _usd(value)},)
-    if isinstance(value, dict):  # {usd: 93, dollar_year: 2017}
-        if value.get("dollar_year") is not None:
-            try:
-                check_year(value["dollar_year"])
-            except ValueError as exc:
-                raise ValueError(f"dollar_year {exc}") from None
-        return (value,)
-    if isinstance(value, list | tuple):
-        if not value:
-            raise ValueError("empty list; give a number or at least one {from, to, usd}")
-        return value
-    raise ValueError(
-        f"got {_short(value)}; expected an amount in US dollars, {{usd: 88, dollar_year: 2025}}"
-        " or a list of dated values like [{from: 2025-07-01, usd: 88.0}]"
-    )
-
-
-def _schedule_checked(periods: tuple[Period, ...]) -> tuple[Period, ...]:
-    """Every range runs forward and no two ranges share a day."""
-    lo, hi = dt.date.min, dt.date.max
-    for p in periods:
-        if p.from_ is not None and p.to is not None and p.to < p.from_:
-            raise ValueError(f"range {_span(p)} ends before it starts")
-    ordered = sorted(periods, key=lambda p: p.from_ or lo)
-    for a, b in zip(ordered, ordered[1:], strict=False):
-        if (a.to or hi) >= (b.from_ or lo):
-            raise ValueError(
-                f"date ranges {_span(a)} and {_span(b)} overlap; each day may have one value "
-                "(ranges include both ends)"
-            )
-    return tuple(ordered)
-
-
-def _span(p: Period) -> str:
-    a = p.from_.isoformat() if p.from_ else "(open)"
-    b = p.to.isoformat() if p.to else "(open)"
-    return f"{a}..{b}"
-
-
-def _schedule_out(periods: tuple[Period, ...]) -> Any:
-    if len(periods) == 1 and periods[0].from_ is None and periods[0].to is None:
-        one = periods[0]
-        if one.dollar_year is None:
-            return one.usd
-        return {"usd": one.usd, "dollar_year": one.dollar_year}
-    return [p.model_dump(mode="json", by_alias=True, exclude_none=True) for p in periods]
-
-
-#: Dollars that may change on dates: a number, ``{usd, dollar_year}``, or a list of
-#: ``{from, to, usd, dollar_year}``.
-Schedule = Annotated[
-    tuple[Period, ...],
-    BeforeValidator(_schedule_in),
-    AfterValidator(_schedule_checked),
-    PlainSerializer(_schedule_out),
-]
-
-
-def schedule_by_day(periods: tuple[Period, ...], dates: np.ndarray) -> np.ndarray:
-    """The value in force on each of ``dates`` (datetime64[D]); 0 where no range covers it."""
-    days = np.asarray(dates, dtype="datetime64[D]")
-    out = np.zeros(len(days))
-    for p in periods:
-        inside = np.ones(len(days), dtype=bool)
-        if p.from_ is not None:
-            inside &= days >= np.datetime64(p.from_, "D")
-        if p.to is not None:
-            inside &= days <= np.datetime64(p.to, "D")
-        out[inside] = p.usd
-    return out
-
-
-def schedule_text(periods: tuple[Period, ...]) -> str:
-    """A schedule written for people: ``"93"`` or ``"84 to 2025-09-30; 100 from 2025-10-01"``."""
-    return "; ".join(p.text() for p in periods)
-
 
 # ---------------------------------------------------------------------------------------------
 # Blocks
@@ -350,6 +185,12 @@ class Costs(Frozen):
     """SCAAP reimbursement; absent: none."""
     program: Programs = Programs()
     """Program costs of each 287(g) model."""
+    officer_reimbursement: OfficerReimbursement | None = None
+    """Federal reimbursement of the designated officers (the 2025 programme); absent: none."""
+    state_grants: StateGrants | None = None
+    """State grants to the sheriff for the 287(g) programs; absent: none."""
+    fiscal_year_start_month: Month = 1
+    """Month the county's fiscal year starts (1 = January: the calendar year)."""
     dollar_year: DollarYear | None = None
     """Year whose dollars every price without its own ``dollar_year`` is in."""
     report_in: DollarYear | None = Field(default=None, validate_default=True)
@@ -392,7 +233,8 @@ def _fields(model: type[BaseModel], prefix: str = "") -> list[str]:
             (
                 a
                 for a in (ann, *getattr(ann, "__args__", ()))
-                if isinstance(a, type) and issubclass(a, BaseModel) and a is not Period
+                if isinstance(a, type) and issubclass(a, BaseModel)
+                and a not in (Period, DatedShare, Payment)
             ),
             None,
         )
@@ -412,6 +254,9 @@ def _unit(path: str) -> str:
     leaf = path.rsplit(".", 1)[-1]
     for suffix, unit in (
         ("_usd_per_day", "USD/day"),
+        ("_usd_per_officer_per_year", "USD per officer per year"),
+        ("per_officer_usd_per_year", "USD per officer per year"),
+        ("_usd_per_officer_per_quarter", "USD per officer per quarter"),
         ("_usd_per_year", "USD/year"),
         ("_usd_per_training", "USD per officer trained"),
         ("_usd", "USD"),
@@ -424,16 +269,20 @@ def _unit(path: str) -> str:
     ):
         if leaf.endswith(suffix):
             return unit
-    return {"start": "date", "end": "date", "dollar_year": "year", "report_in": "year"}.get(
-        leaf, ""
-    )
+    return {"start": "date", "end": "date", "dollar_year": "year", "report_in": "year",
+            "lump_sums": "USD, paid on a day", "fiscal_year_start_month": "month (1-12)",
+            "programs": "programs"}.get(leaf, "")
 
 
 def _value_text(node: Any) -> str:
     if node is None:
         return "(none)"
-    if isinstance(node, tuple) and node and isinstance(node[0], Period):
+    if isinstance(node, tuple) and node and isinstance(node[0], Period | DatedShare):
         return schedule_text(node)
+    if isinstance(node, tuple) and (not node or isinstance(node[0], Payment)):
+        return payments_text(node)
+    if isinstance(node, tuple):
+        return ", ".join(str(x) for x in node)
     if isinstance(node, dt.date):
         return node.isoformat()
     if isinstance(node, float):
@@ -448,6 +297,10 @@ def _default_source(leaf: str, default: Any) -> str:
         return "schema default: marginal cost = average cost"
     if leaf == "salary_basis":
         return "schema default: whole salaries of the designated officers"
+    if leaf == "fiscal_year_start_month":
+        return "schema default: the calendar year (January)"
+    if leaf == "programs":
+        return "schema default: the officers of JEM and WSO"
     if default is None or default is False:
         return "schema default: not used"
     return "schema default: 0, not counted"

@@ -35,6 +35,7 @@ DEFERRED = {
     ("evidence/page.py", "matplotlib"),
     ("evidence/page.py", "matplotlib.pyplot"),
     ("evidence/page.py", "matplotlib.ticker"),
+    ("experiments/comparison.py", "jailsim.results.plots"),
     ("experiments/executors.py", "distributed"),
     ("experiments/sensitivity.py", "SALib.analyze"),
     ("experiments/sensitivity.py", "SALib.sample"),

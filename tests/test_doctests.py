@@ -13,7 +13,8 @@ import jailsim
 
 REPO = Path(__file__).resolve().parents[1]
 #: Modules whose docstring examples run here: those that define a name of ``jailsim.__all__``,
-#: the package itself, the reference, defaults and report generators, and the price index.
+#: the package itself, the reference, defaults and report generators, the price index and the
+#: markup of notebooks.
 MODULES = [
     "jailsim",
     "jailsim.calibration.backtest",
@@ -27,9 +28,14 @@ MODULES = [
     "jailsim.model.population",
     "jailsim.scenario.reference",
     "jailsim.scenario.defaults",
+    "jailsim.present.figures",
     "jailsim.present.report",
     "jailsim.results.result",
+    "jailsim.results.tables",
     "jailsim.base.errors",
+    "jailsim.base.markup",
+    "jailsim.base.names",
+    "jailsim.scenario.units",
     "jailsim.scenario.loading",
     "jailsim.scenario.schema",
     "jailsim.experiments.options",

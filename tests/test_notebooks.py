@@ -3,11 +3,14 @@
 Each notebook is run with nbclient in a fresh ``python3`` kernel, in a temporary working
 directory, after its ``parameters`` cell is set to the small sizes below; no cell may raise,
 and the computed conclusion cell must say what it should, with numbers that agree with the
-same computation made here.
+same computation made here. The notebooks show how to use jailsim, so their code uses only
+its public API (:func:`private_uses`), and a kernel shows what jailsim returns as it should
+(each figure once, a Result as a short table).
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 from pathlib import Path
@@ -101,6 +104,101 @@ def test_set_parameters_refuses_a_name_the_cell_does_not_assign():
         run_all.set_parameters(nb, {"REPLICATONS": 2})
     run_all.set_parameters(nb, {"REPLICATIONS": 2})
     assert "REPLICATIONS = 2\n" in run_all.parameters_cell(nb).source + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Only the public API
+
+
+#: The packages and modules directly inside jailsim.
+MODULES_INSIDE = {p.stem for p in Path(jailsim.__file__).parent.iterdir()
+                  if p.suffix == ".py" or (p / "__init__.py").is_file()}
+
+
+def private_uses(source: str) -> list[str]:
+    """What the code of a cell uses that is not jailsim's public API, one line each.
+
+    The public API is ``jailsim`` and the names of ``jailsim.__all__`` (and what they return);
+    not public: a module inside jailsim (``jailsim.results.tables``), imported or reached as
+    an attribute or by its name as text, a name outside ``__all__`` (but Python's own
+    ``__dunder__`` names: ``jailsim.__version__``), any name starting with ``_``, and
+    ``dataclasses.replace`` (a frozen object changed behind its own methods' back).
+    IPython's ``%`` and ``!`` lines are left out.
+    """
+    code = "\n".join(line for line in source.splitlines()
+                     if not line.lstrip().startswith(("%", "!")))
+    public = set(jailsim.__all__)
+    found = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            found += [f"import {a.name}: a module inside jailsim" for a in node.names
+                      if a.name.startswith("jailsim.")]
+        elif isinstance(node, ast.ImportFrom):
+            module, names = node.module or "", [a.name for a in node.names]
+            if module.startswith("jailsim."):
+                found.append(f"from {module} import ...: a module inside jailsim")
+            elif module == "jailsim":
+                found += [f"from jailsim import {n}: not in jailsim.__all__" for n in names
+                          if n not in public]
+            elif module == "dataclasses" and "replace" in names:
+                found.append("from dataclasses import replace")
+        elif isinstance(node, ast.Attribute):
+            owner = node.value.id if isinstance(node.value, ast.Name) else None
+            dunder = node.attr.startswith("__") and node.attr.endswith("__")
+            if node.attr.startswith("_") and not dunder:
+                found.append(f"...{node.attr}: a private name")
+            elif owner == "jailsim" and node.attr not in public and not dunder:
+                found.append(f"jailsim.{node.attr}: not in jailsim.__all__")
+            elif owner == "dataclasses" and node.attr == "replace":
+                found.append("dataclasses.replace")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            first = re.match(r"jailsim\.(\w+)(\.|$)", node.value)
+            if first and first.group(1) in MODULES_INSIDE:
+                found.append(f"{node.value!r}: a module inside jailsim, by name")
+    return found
+
+
+def test_private_uses_finds_each_kind_of_private_use():
+    fine = ("import jailsim\nfrom jailsim import Result, simulate\n%matplotlib inline\n"
+            "res = jailsim.simulate('jailsim:jem.yaml')\nres.plot.los()\n"
+            "print(jailsim.__version__, 'jailsim.yaml')")
+    assert private_uses(fine) == []
+    for code in ["from jailsim.results.tables import cell",
+                 "import jailsim.present.figures as jfigures",
+                 "import jailsim\njailsim.results.plots.holds(res)",
+                 "from jailsim import _API",
+                 "res.plot._result",
+                 "import dataclasses\ndataclasses.replace(res, scenario=sc)",
+                 "from dataclasses import replace",
+                 "importlib.import_module('jailsim.results.tables')"]:
+        assert len(private_uses(code)) == 1, code
+
+
+@pytest.mark.parametrize("name", run_all.NOTEBOOKS)
+def test_notebooks_use_only_the_public_api(name):
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    found = [f"cell {k}: {line}" for k, c in enumerate(nb.cells) if c.cell_type == "code"
+             for line in private_uses(c.source)]
+    assert not found, "\n".join(found)
+
+
+def test_a_kernel_shows_a_figure_once_and_a_result_as_a_short_table(tmp_path):
+    """A figure that is a cell's value is shown once (not again as a pyplot figure left
+    open); a Result is shown by its HTML, escaped."""
+    cells = ["import jailsim\n"
+             "sc = jailsim.load('jailsim:jem.yaml').with_({'name': '<b>JEM</b>'})\n"
+             "res = jailsim.simulate(sc, seed=1, replications=2, days=20, engine='vector')",
+             "res.plot.census()",
+             "res"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata.kernelspec = run_all.KERNELSPEC
+    run_all.execute(nb, cwd=tmp_path, timeout=TIMEOUT)
+    figure, result = nb.cells[1], nb.cells[2]
+    assert [("image/png" in out.get("data", {})) for out in figure.outputs] == [True]
+    page = result.outputs[0].data["text/html"]
+    assert "&lt;b&gt;JEM&lt;/b&gt;" in page and "<b>JEM</b>" not in page
+    assert len(page) < 4000
+    assert result.outputs[0].data["text/plain"].startswith("Result(scenario='<b>JEM</b>'")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ are laid out in the order the data flows (docs/architecture.md).
 >>> import jailsim
 >>> sc = jailsim.load("scenarios/jem.yaml")
 >>> res = jailsim.simulate(sc, seed=1, replications=2, days=200, warmup_days=50)
->>> sorted(res.summary().columns)
-['ci_high', 'ci_low', 'mean', 'n']
+>>> list(res.summary().columns)
+['unit', 'mean', 'ci_low', 'ci_high', 'n']
 """
 
 from __future__ import annotations
@@ -35,12 +35,16 @@ _API: dict[str, str] = {
     "backtest": "jailsim.calibration.backtest",
     "breakdown": "jailsim.results.breakdown",
     "budget_difference": "jailsim.money.tables",
+    "budget_notes": "jailsim.money.tables",
     "budget_table": "jailsim.money.tables",
     "calibrate": "jailsim.calibration.calibrate",
     "compare": "jailsim.experiments.comparison",
     "explain": "jailsim.results.explain",
     "load": "jailsim.scenario.loading",
     "metrics_by_period": "jailsim.results.breakdown",
+    "plot_budget": "jailsim.present.figures",
+    "plot_sensitivity": "jailsim.present.figures",
+    "plot_sweep": "jailsim.present.figures",
     "simulate": "jailsim.experiments.simulate",
     "sweep": "jailsim.experiments.sweeps",
 }
@@ -62,12 +66,16 @@ __all__ = [
     "backtest",
     "breakdown",
     "budget_difference",
+    "budget_notes",
     "budget_table",
     "calibrate",
     "compare",
     "explain",
     "load",
     "metrics_by_period",
+    "plot_budget",
+    "plot_sensitivity",
+    "plot_sweep",
     "simulate",
     "sweep",
 ]
@@ -82,7 +90,8 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time see __getattr__
     from jailsim.experiments.simulate import simulate
     from jailsim.experiments.sweeps import Sweep, sweep
     from jailsim.model.population import Population
-    from jailsim.money.tables import budget_difference, budget_table
+    from jailsim.money.tables import budget_difference, budget_notes, budget_table
+    from jailsim.present.figures import plot_budget, plot_sensitivity, plot_sweep
     from jailsim.results.breakdown import breakdown, metrics_by_period
     from jailsim.results.explain import explain
     from jailsim.results.metrics import METRICS

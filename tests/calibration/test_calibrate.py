@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -17,11 +18,12 @@ from scipy import special, stats
 
 import jailsim
 from jailsim.calibration.backtest import simulate_window
-from jailsim.calibration.calibrate import calibrate
+from jailsim.calibration.calibrate import CalibrationWarning, calibrate
 from jailsim.calibration.stayfamilies import FAMILIES, SESSION_WAIT
 from jailsim.calibration.stayfit import _mean, fit_stays
 from jailsim.calibration.stays import Stays
 from jailsim.cli.calibrate import COMMANDS, add_parsers
+from jailsim.cli.progress import ProgressBar
 from jailsim.county.exports import read_export
 from tests.calibration.conftest import (
     AS_OF,
@@ -176,12 +178,55 @@ def _cli(argv):
     return COMMANDS[args.command](args)
 
 
-def test_cli_calibrate_writes_scenario_and_report(round_trip, tmp_path, capsys):
+class FakeBar:
+    """Stands in for tqdm: records what a progress bar was told."""
+
+    def __init__(self, made: list, **kw):
+        self.kw, self.n, self.total, self.closed = kw, kw["initial"], kw["total"], False
+        made.append(self)
+
+    def update(self, k: int) -> None:
+        self.n += k
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def bars(monkeypatch):
+    """Progress bars made by the command line, as if stderr were a terminal."""
+    made: list[FakeBar] = []
+    monkeypatch.setattr("jailsim.cli.progress.tqdm", lambda **kw: FakeBar(made, **kw))
+    terminal = SimpleNamespace(isatty=lambda: True)  # pytest swaps sys.stderr per phase
+    monkeypatch.setattr("jailsim.cli.progress.sys", SimpleNamespace(stderr=terminal))
+    return made
+
+
+def test_progress_bar_counts_replications_unless_quiet(bars):
+    with ProgressBar("fit report", quiet=True) as bar:
+        bar(0, 3)
+        bar(3, 3)
+    assert bars == []
+    with ProgressBar("fit report", quiet=False) as bar:
+        for done in range(4):
+            bar(done, 3)
+    (made,) = bars
+    assert made.kw["desc"] == "fit report" and made.n == made.total == 3 and made.closed
+
+
+def test_round_trip_has_no_caveats(round_trip):
+    """Two years of a county: no estimate is near the 10% rule, and the charge is there."""
+    assert round_trip[1].caveats == ()
+
+
+def test_cli_calibrate_writes_scenario_and_report(round_trip, tmp_path, capsys, bars):
     path, _ = round_trip
     out, report = tmp_path / "county.yaml", tmp_path / "report"
     code = _cli(["calibrate", str(path), "--out", str(out), "--as-of", AS_OF,
                  "--report", str(report), "-r", "3", "--seed", "4"])
     assert code == 0
+    (bar,) = bars  # the report's replications
+    assert bar.kw["desc"] == "fit report" and bar.n == bar.total == 3 and bar.closed
     printed = capsys.readouterr().out
     assert "rows read" in printed and "KS D =" in printed and "profile correlation" in printed
     jailsim.load(out)
@@ -213,7 +258,8 @@ def test_dataframe_without_charge_or_hold_columns(tmp_path):
         "Book Date": (t0 + pd.to_timedelta(booked, unit="D")).strftime("%m/%d/%Y %H:%M"),
         "Release Date": out.dt.strftime("%m/%d/%Y %H:%M").fillna(""),
     })
-    cal = calibrate(frame, as_of=t0 + pd.Timedelta(days=days))
+    with pytest.warns(CalibrationWarning, match="no charge column found"):
+        cal = calibrate(frame, as_of=t0 + pd.Timedelta(days=days))
     sc = cal.scenario()
     assert list(cal.stays) == ["all"] and cal.holds is None
     base = jailsim.load("jailsim:base_county.yaml")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from jailsim.base.errors import ScenarioError
-from jailsim.calibration.calibrate import calibrate
+from jailsim.calibration.calibrate import CalibrationWarning, calibrate
 from jailsim.county.exports import read_export
 from tests.calibration.conftest import AS_OF, RATE, write_export
 
@@ -298,6 +298,8 @@ def test_an_as_of_time_cuts_the_booking_window_too(tmp_path):
 
 def test_every_charge_group_too_small_calibrates_one_group(tmp_path):
     path = write_export(tmp_path / "export.csv", seed=12)
-    cal = calibrate(path, as_of=AS_OF, min_group=10**6)
+    with pytest.warns(CalibrationWarning, match="every charge group under 1000000 bookings: "
+                      "one stay model fitted to all"):
+        cal = calibrate(path, as_of=AS_OF, min_group=10**6)
     assert list(cal.stays) == ["all"]
     assert any("one group 'all'" in line for line in cal.log.lines())

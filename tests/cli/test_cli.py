@@ -192,3 +192,23 @@ def test_report_of_a_damaged_folder_is_a_one_line_error(tmp_path, capsys):
         assert main(["report", str(bad)]) == 2, name
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith(f"{bad / name}: not as jailsim writes it")
+
+
+def test_compare_of_different_start_dates_needs_allow_mismatch(tmp_path, capsys):
+    later = tmp_path / "later.yaml"
+    later.write_text("extends: jailsim:jem.yaml\nname: JEM later\nstart_date: 2025-03-03\n"
+                     "warm_start: none\n")
+    first = tmp_path / "first.yaml"
+    first.write_text("extends: jailsim:jem.yaml\nwarm_start: none\n")
+    args = ["compare", str(first), str(later), "-r", "2", "--days", "10", "--engine", "vector",
+            "--quiet", "--seed", "1", "--out", str(tmp_path / "out")]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "JEM (start 2025-01-06, horizon 10 days" in err[0]
+    assert "JEM later (start 2025-03-03, horizon 10 days" in err[0]
+    assert "--allow-mismatch" in err[0]
+    with pytest.warns(UserWarning, match="differ in start date; compared anyway") as caught:
+        assert main([*args, "--allow-mismatch"]) == 0
+    assert len([w for w in caught if "compared anyway" in str(w.message)]) == 1
+    assert "JEM later − JEM" in capsys.readouterr().out

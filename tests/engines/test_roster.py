@@ -390,3 +390,44 @@ def test_a_child_changes_one_key_of_a_short_form_warm_start(tmp_path):
     assert (ws.kind, ws.history) == ("steady_state", 365.25)
     # the short form alone keeps the base county's 4-year history
     assert jailsim.load(tmp_path / "parent.yaml").warm_start.history == 4 * 365.25
+
+
+# ------------------------------------------------------------------ 6. file formats
+
+
+def test_roster_read_from_a_workbook_parquet_or_semicolons(tmp_path):
+    """The same people from a CSV, a semicolon CSV, a workbook and a Parquet file."""
+    typed = pd.DataFrame({
+        "Booking Number": [7, 8, 9],
+        "Book Date": pd.to_datetime(["2024-12-30 14:05", "2024-11-01 08:00", "2025-01-05 00:00"]),
+        "Charge Level": ["F", "misd", "M"],
+        "ICE Detainer": [True, False, False],
+        "Detainer Placed": pd.to_datetime(["2024-12-31 09:00", None, None]),
+    })
+    text = typed.astype(str)
+    for c in ("Book Date", "Detainer Placed"):
+        text[c] = typed[c].dt.strftime("%Y-%m-%d %H:%M").fillna("")
+    text.to_csv(tmp_path / "roster.csv", index=False)
+    text.to_csv(tmp_path / "semicolons.csv", sep=";", index=False)
+    typed.to_excel(tmp_path / "roster.xlsx", index=False)
+    typed.to_parquet(tmp_path / "roster.parquet", index=False)
+    people = {}
+    for name in ("roster.csv", "semicolons.csv", "roster.xlsx", "roster.parquet"):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(f"extends: jailsim:base_county.yaml\nhorizon: 30d\nwarm_start: {name}\n")
+        people[name] = jailsim.load(path).warm_start.people
+    assert [p.id for p in people["roster.csv"]] == ["7", "8", "9"]
+    assert people["roster.csv"][0].detainer_at == dt.datetime(2024, 12, 31, 9)
+    for name, found in people.items():
+        assert found == people["roster.csv"], name
+
+
+def test_roster_of_another_format_is_a_one_line_error(tmp_path, capsys):
+    (tmp_path / "roster.txt").write_text("booked\n2024-12-01\n")
+    path = tmp_path / "sc.yaml"
+    path.write_text("extends: jailsim:base_county.yaml\nhorizon: 30d\nwarm_start: roster.txt\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in err[0], err
+    assert "roster.txt: files ending '.txt' are not read; the formats read are CSV" in err[0]
+    assert "Excel (.xlsx, .xlsm" in err[0] and "Parquet (.parquet)" in err[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -129,3 +130,74 @@ def test_demo_is_the_paired_jem_wso_comparison(tmp_path, capsys):
     data = json.loads((tmp_path / "comparison.json").read_text())
     assert data["baseline"] == "JEM" and data["seed"] == 2025 and data["replications"] == 2
     assert (tmp_path / "WSO" / "summary.json").is_file()
+
+
+def _calendars(tmp_path):
+    """Three small JEM files: a baseline, one starting later, one running longer."""
+    paths = []
+    for stem, extra in (("base", "horizon: 30d"), ("march", "horizon: 30d\nstart_date: 2025-03-03"),
+                        ("longer", "horizon: 40d")):
+        paths.append(tmp_path / f"{stem}.yaml")
+        paths[-1].write_text(f"extends: jailsim:jem.yaml\nwarm_start: none\nname: {stem}\n"
+                             f"{extra}\n")
+    return paths
+
+
+def test_compare_refuses_different_calendars_one_line_each(tmp_path):
+    base, march, longer = _calendars(tmp_path)
+    with pytest.raises(jailsim.ScenarioError) as exc:
+        jailsim.compare([base, march, longer], seed=1, replications=2, engine="vector")
+    lines = exc.value.lines
+    assert len(lines) == 2
+    assert "base (start 2025-01-06, horizon 30 days" in lines[0]
+    assert "march (start 2025-03-03, horizon 30 days" in lines[0]
+    assert "differ in start date;" in lines[0] and "allow_mismatch=True" in lines[0]
+    assert "longer (start 2025-01-06, horizon 40 days" in lines[1]
+    assert "differ in horizon" in lines[1]
+    # the options' horizon applies to both: then only the start date differs
+    with pytest.raises(jailsim.ScenarioError, match="differ in start date"):
+        jailsim.compare([base, march], seed=1, replications=2, days=20, engine="vector")
+
+
+def test_allow_mismatch_compares_with_one_warning_line(tmp_path):
+    base, march, _ = _calendars(tmp_path)
+    with pytest.warns(UserWarning) as caught:
+        comp = jailsim.compare([base, march], allow_mismatch=True, seed=1, replications=2,
+                               days=10, engine="vector")
+    warned = [str(w.message) for w in caught if "allow_mismatch" in str(w.message)]
+    assert len(warned) == 1 and "\n" not in warned[0]
+    assert "base (start 2025-01-06" in warned[0] and "march (start 2025-03-03" in warned[0]
+    assert list(comp.results) == ["base", "march"] and comp.notes == (warned[0],)
+    assert comp.to_dict()["notes"] == [warned[0]]
+
+
+def test_comparison_table_notes_intervals_below_zero_of_counts():
+    """Two replications of 20 days: rare counts get intervals reaching below 0. Each such cell
+    of a quantity that cannot be negative is marked, the note follows; differences never."""
+    from jailsim.results.tables import BELOW_ZERO, BELOW_ZERO_NOTE, can_be_negative
+
+    comp = jailsim.compare(PAIR, seed=2, replications=2, days=20, engine="vector")
+    lines = comp.table().splitlines()
+    assert lines[-1] == BELOW_ZERO_NOTE
+    cells = {c[0]: c for c in (re.split(r"\s{2,}", line.strip()) for line in lines[2:-1])}
+    marked = 0
+    for k, summary in enumerate(comp.summaries().values()):
+        for name in METRICS:
+            below = summary.loc[name, "ci_low"] < 0 and not can_be_negative(name)
+            assert cells[name][2 + k].endswith(BELOW_ZERO) == below, (name, cells[name])
+            marked += below
+        assert not any(c[4].endswith(BELOW_ZERO) for c in cells.values())  # the difference
+    assert marked > 0
+
+
+def test_an_unknown_metric_in_a_comparison_or_sweep_table_gets_a_suggestion():
+    comp = jailsim.compare(PAIR, seed=2, replications=2, days=20, engine="vector")
+    with pytest.raises(jailsim.ScenarioError) as exc:
+        comp.table(["hold_bed_dayz"])
+    (line,) = exc.value.lines
+    assert "did you mean 'hold_bed_days'" in line
+    sweep = jailsim.sweep("scenarios/jem.yaml", {"jem.officers": [1, 2]}, seed=2,
+                          replications=2, days=20, engine="vector")
+    with pytest.raises(jailsim.ScenarioError) as exc:
+        sweep.wide(["adpp"])
+    assert "did you mean 'adp'" in exc.value.lines[0]

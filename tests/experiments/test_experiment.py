@@ -13,7 +13,7 @@ import pytest
 
 import jailsim
 from jailsim.base.errors import ScenarioError
-from jailsim.cli.main import _Bar
+from jailsim.cli.progress import ProgressBar
 from jailsim.experiments.executors import SerialExecutor
 from jailsim.experiments.precision import DEFAULT_MAX_REPLICATIONS, next_replications
 from jailsim.experiments.simulate import run
@@ -176,7 +176,7 @@ class _Terminal(io.StringIO):
 def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch, terminal, quiet, shown):
     err = _Terminal() if terminal else io.StringIO()
     monkeypatch.setattr(sys, "stderr", err)
-    with _Bar("JEM", quiet) as bar:
+    with ProgressBar("JEM", quiet) as bar:
         bar(1, 4)  # one resumed from a checkpoint
         time.sleep(0.6)  # the bar waits half a second before it shows
         bar(2, 4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -123,3 +124,26 @@ def test_cli_sensitivity_writes_its_folder(tmp_path, capsys):
     meta = json.loads((out / "sensitivity.json").read_text())
     assert meta["method"] == "morris" and meta["points"] == 12
     assert not (out / "checkpoints").exists()
+
+
+def test_small_sobol_sample_is_said_in_one_line_and_a_constant_metric_is_undefined():
+    """N = 4 is too small for two inputs (S1 intervals wider than [0, 1]): one warning line
+    states the rule, numpy's own warnings are not shown, and a metric the same at every point
+    (no Task Force: civil_arrests is 0) has undefined indices, not 0 ± 0."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = analyze_sensitivity(infinite_server(horizon="40d", warmup="10d"), RANGES,
+                                  samples=4, replications=1, seed=1, engine="vector",
+                                  metrics=["adp", "civil_arrests"])
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    (small,) = [str(w.message) for w in caught if "too small" in str(w.message)]
+    assert "\n" not in small and "N = 4" in small
+    assert "outside [0, 1] by more than their 95% half-width" in small
+    assert "half-width over 0.5" in small
+    assert res.notes == (small,) and res.to_dict()["notes"] == [small]
+    assert res.undefined == ("civil_arrests",) and res.skipped == ()
+    civil = res.indices[res.indices["metric"] == "civil_arrests"]
+    assert len(civil) == 4 and civil[["value", "ci_low", "ci_high"]].isna().all().all()
+    assert res.indices.loc[res.indices["metric"] == "adp", "value"].notna().all()
+    rows = [line for line in res.table().splitlines() if line.startswith("civil_arrests")]
+    assert len(rows) == 2 and all(line.split()[-2:] == ["undefined", "undefined"] for line in rows)

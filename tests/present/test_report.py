@@ -6,6 +6,7 @@ import os
 import re
 import stat
 
+import pandas as pd
 import pytest
 
 import jailsim
@@ -45,10 +46,17 @@ def test_outputs_have_normal_permissions(folder):
         assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask, p.name
 
 
-def test_comparison_folder_report(tmp_path):
-    out = tmp_path / "cmp"
-    jailsim.compare(["scenarios/jem.yaml", "scenarios/wso.yaml"], out=out, seed=4,
-                    replications=3, days=90, engine="vector")
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    """JEM against WSO, and the folder it wrote."""
+    out = tmp_path_factory.mktemp("cmp")
+    comp = jailsim.compare(["scenarios/jem.yaml", "scenarios/wso.yaml"], out=out, seed=4,
+                           replications=3, days=60, engine="vector")
+    return comp, out
+
+
+def test_comparison_folder_report(comparison):
+    _, out = comparison
     page = write_report(out).read_text()
     assert "JEM vs WSO" in page and "paired by replication" in page
     assert "under WSO against" in page  # plain-language sentences from the comparison
@@ -80,8 +88,8 @@ def test_sweep_folder_report(sweep_folder):
     for metric in HEADLINE:
         assert f"<h3><code>{metric}</code>" in page
         for _, r in table[table["metric"] == metric].iterrows():
-            assert f"<td>{_fmt(r['mean'])}</td><td>{_interval(r['ci_low'], r['ci_high'])}</td>" \
-                in page, (metric, r["point"])
+            interval = _interval(r["ci_low"], r["ci_high"], metric)
+            assert f"<td>{_fmt(r['mean'])}</td><td>{interval}</td>" in page, (metric, r["point"])
     # the resolved inputs and what was varied
     assert "<code>hold.cap</code>: 24h, 48h" in page and "program: jem" in page
 
@@ -149,3 +157,60 @@ def test_sensitivity_with_every_metric_skipped_has_a_report(tmp_path):
     assert code == 0
     page = (out / "report.html").read_text()
     assert "data:image/png;base64," not in page and "wso_officer_utilization" in page
+
+
+def test_comparison_report_shows_the_cells_the_command_line_prints(comparison):
+    """Metrics defined on one side only (JEM screening, WSO warrants) show that side's value,
+    and every row has the difference and the percent change, cell for cell as printed."""
+    import html
+
+    comp, out = comparison
+    page = write_report(out).read_text()
+    assert "<th>WSO − JEM</th><th>%</th>" in page
+    for name in ("screening_coverage", "warrants_served", "adp", "hold_bed_days"):
+        printed = re.split(r"\s{2,}", comp.table([name]).splitlines()[2].strip())
+        assert printed[0] == name
+        row = (f"<tr><td><code>{name}</code></td>"
+               + "".join(f"<td>{html.escape(c)}</td>" for c in printed[1:]) + "</tr>")
+        assert row in page, (name, printed)
+    jem, wso = (comp.summaries()[k] for k in ("JEM", "WSO"))
+    assert pd.notna(jem.loc["screening_coverage", "mean"])  # one-sided: the test means it
+    assert pd.isna(wso.loc["screening_coverage", "mean"])
+    assert "<td>–</td><td>–</td><td>– [–, –]</td>" not in page
+
+
+def test_run_report_notes_intervals_below_zero():
+    from jailsim.present.report import _headline
+    from jailsim.results.tables import BELOW_ZERO, BELOW_ZERO_NOTE
+
+    summary = {"metrics": {
+        "adp": {"mean": 500.0, "ci_low": 490.0, "ci_high": 510.0},
+        "lapsed_detainers": {"mean": 0.5, "ci_low": -0.7, "ci_high": 1.7},
+        "attributable_bed_days": {"mean": 3.0, "ci_low": -2.0, "ci_high": 8.0},
+    }}
+    table = _headline(summary)
+    assert table.count(BELOW_ZERO) == 2  # the marked cell and its note
+    assert f"<td>-0.7 – 1.7 {BELOW_ZERO}</td>" in table
+    assert BELOW_ZERO_NOTE in table
+    assert BELOW_ZERO not in _headline({"metrics": {"adp": summary["metrics"]["adp"]}})
+
+
+def test_sensitivity_report_says_undefined_and_too_small(tmp_path):
+    pytest.importorskip("SALib")
+    import warnings
+
+    from tests.conftest import infinite_server
+
+    out = tmp_path / "sens"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        jailsim.analyze_sensitivity(
+            infinite_server(horizon="40d", warmup="10d"),
+            {"arrivals.bookings.rate": "20/day:40/day", "court.release_processing": "0h:48h"},
+            samples=4, replications=1, seed=1, engine="vector",
+            metrics=["adp", "civil_arrests"], out=out)
+    page = write_report(out).read_text()
+    assert "<b>Warning:</b> sobol sensitivity: the sample is too small" in page
+    assert page.count("<td>undefined</td>") == 4  # civil_arrests: 2 inputs x S1, ST
+    assert "Undefined (the same at every sample point" in page
+    assert page.count("data:image/png;base64,") == 1  # the figure shows adp alone

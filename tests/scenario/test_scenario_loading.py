@@ -15,6 +15,7 @@ from jailsim.scenario import Scenario, load
 from jailsim.scenario.loading import (
     RESOLVED_NAME,
     deep_merge,
+    derived_description,
     dump_resolved,
     read_yaml,
     shipped_scenarios_dir,
@@ -131,7 +132,8 @@ def test_extends_is_relative_to_the_extending_file(tmp_path, scenarios_dir, base
 
 def test_extends_shipped_scenario(tmp_path, base):
     path = write(tmp_path / "mine.yaml", "extends: jailsim:base_county.yaml\nname: mine\n")
-    assert load(path) == base.with_(name="mine")
+    derived = derived_description({"name": "mine", "program": "none"}, "base_county.yaml")
+    assert load(path) == base.with_(name="mine", description=derived)
 
 
 def test_read_yaml_gives_merged_plain_data(tmp_path, scenarios_dir):
@@ -143,7 +145,8 @@ def test_read_yaml_gives_merged_plain_data(tmp_path, scenarios_dir):
 
 def test_validate_resolves_extends_from_base_dir(scenarios_dir, base):
     sc = validate({"extends": "base_county.yaml", "name": "v"}, "<v>", base_dir=scenarios_dir)
-    assert sc == base.with_(name="v")
+    derived = derived_description({"name": "v", "program": "none"}, "base_county.yaml")
+    assert sc == base.with_(name="v", description=derived)
 
 
 def test_shipped_scenarios_dir_holds_base_county():
@@ -312,3 +315,51 @@ def test_seats_by_weekday_replace_the_parents_whole(tmp_path):
         "extends: parent.yaml\nice: {transport: {seats: {Mon-Fri: 3}}}\n")
     sc = jailsim.load(tmp_path / "child.yaml")
     assert sc.ice.transport.seats == {"Mon-Fri": 3}
+
+
+# --- descriptions are a file's own -----------------------------------------------------------
+
+
+def test_description_is_not_inherited_through_extends(tmp_path, base):
+    """A child that changes the program must not say "no 287(g) agreement" from its parent."""
+    child = write(tmp_path / "child.yaml", """\
+        extends: jailsim:base_county.yaml
+        name: my JEM
+        program: jem
+        """)
+    sc = load(child)
+    assert sc.description != base.description and "no 287(g)" not in sc.description
+    assert sc.description.startswith("my JEM: 287(g) Jail Enforcement Model; extends "
+                                     "base_county.yaml")
+    assert "derived" in sc.description
+    # a file's own description is kept, and its child derives again from its own name
+    own = write(tmp_path / "own.yaml", """\
+        extends: child.yaml
+        name: own
+        description: Two officers at night.
+        """)
+    assert load(own).description == "Two officers at night."
+    grandchild = write(tmp_path / "grandchild.yaml", "extends: own.yaml\nname: later\n")
+    assert load(grandchild).description.startswith("later: 287(g) Jail Enforcement Model; "
+                                                   "extends own.yaml")
+    # the resolved file keeps the derived text, and loads back to the same scenario
+    again = load(dump_resolved(sc, tmp_path / "r.yaml", seed=1, version="t"))
+    assert again.description == sc.description
+    # validate() of plain data with extends: derives it too
+    data = {"extends": "jailsim:base_county.yaml", "name": "W", "program": "wso"}
+    assert validate(data).description.startswith("W: 287(g) Warrant Service Officer model;")
+
+
+SHIPPED_CHILDREN = [p for p in SHIPPED if p.name != "base_county.yaml"]
+
+
+@pytest.mark.parametrize("path", SHIPPED_CHILDREN, ids=lambda p: p.name)
+def test_every_shipped_scenario_says_what_it_is(path):
+    """Each shipped file that extends another has a description of its own, not its parent's,
+    and one with a 287(g) program does not call itself a county without one."""
+    own = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(own.get("description"), str) and own["description"].strip(), path.name
+    sc = load(path)
+    assert sc.description == own["description"] and "derived" not in sc.description
+    if sc.program != "none":
+        assert "no 287(g) agreement" not in sc.description, sc.description

@@ -29,12 +29,15 @@ __all__ = ["Backtest", "backtest", "observed_census", "simulate_window"]
 
 
 def simulate_window(
-    scenario: Scenario, export: Export, *, replications: int, seed: int
+    scenario: Scenario, export: Export, *, replications: int, seed: int, progress=None,
+    workers: int | None = None,
 ) -> tuple[Scenario, pd.DataFrame]:
     """Simulate ``scenario`` over the export's window, starting empty.
 
     Returns the scenario as run and its bookings, keeping only bookings inside the export's
     booking window (a run continues to the as-of time, when the export stops).
+    ``progress(done, total)`` is called as replications finish; ``workers`` local processes
+    run them (default: this process).
     """
     start = export.start.date()
     changes = {
@@ -50,7 +53,8 @@ def simulate_window(
             rate = stream.rate * (1 + stream.profile.trend_per_year) ** shift
             changes[f"arrivals.{name}.rate"] = f"{rate!r}/day"
     sc = scenario.with_(changes)
-    res = simulate(sc, seed=seed, replications=replications, engine="vector")
+    res = simulate(sc, seed=seed, replications=replications, engine="vector",
+                   progress=progress, workers=workers)
     b = res.bookings
     return res.scenario, b[b["booked_at"] < export.window_days].reset_index(drop=True)
 
@@ -193,6 +197,8 @@ def backtest(
     replications: int = 40,
     seed: int = 1,
     level: float = 0.9,
+    progress=None,
+    workers: int | None = None,
 ) -> Backtest:
     """Simulate a scenario over an export's period and compare census and admissions.
 
@@ -208,6 +214,11 @@ def backtest(
         Simulation size and master seed.
     level : float
         Width of the band: the central ``level`` share of the replications.
+    progress : callable, optional
+        ``progress(done, total)``, called as replications finish.
+    workers : int, optional
+        Local worker processes for the replications (default: this process; the result is
+        the same either way).
 
     Returns
     -------
@@ -230,7 +241,8 @@ def backtest(
     """
     sc = load(scenario) if isinstance(scenario, (str, Path)) else scenario
     export = read_export(against, columns=columns, timezone=timezone, as_of=as_of)
-    ran, bookings = simulate_window(sc, export, replications=replications, seed=seed)
+    ran, bookings = simulate_window(sc, export, replications=replications, seed=seed,
+                                    progress=progress, workers=workers)
     source = (f"Data: {Path(export.source).name}, {len(export.bookings):,} bookings. "
               f"Simulated: {sc.name}, jailsim, {replications} replications, seed {seed}.")
     return Backtest(

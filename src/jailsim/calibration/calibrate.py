@@ -18,10 +18,17 @@ other input keeps the base county's value and cited source. What is fitted, and 
   pickup probability from transfers.
 
 The fits are written as a scenario by :mod:`jailsim.calibration.fittedscenario`.
+
+What makes a fit weaker than it looks is said, one line each, as a :class:`CalibrationWarning`
+kept in :attr:`Calibration.caveats` (and written into the scenario's header and the fit
+report): a single stay model fitted to every booking (no charge column, a blank one, or every
+charge group too small), and an estimate too imprecise to rely on
+(:data:`MAX_RELATIVE_SE`: see :func:`caveats`).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,10 +47,17 @@ from jailsim.county.exports import Export, read_export
 from jailsim.scenario.loading import load, validate
 from jailsim.scenario.schema import Scenario
 
-__all__ = ["Calibration", "calibrate"]
+__all__ = ["MAX_RELATIVE_SE", "Calibration", "CalibrationWarning", "calibrate", "caveats"]
 
 #: Charge groups with fewer bookings than this are pooled into ``other``.
 MIN_GROUP = 100
+#: An estimate whose standard error is more than this share of it is too imprecise to rely on
+#: (its 95% interval is wider than +-20%): the booking rate, and each group's mean stay.
+MAX_RELATIVE_SE = 0.10
+
+
+class CalibrationWarning(UserWarning):
+    """A fit weaker than it looks: one stay model for every charge, or too few bookings."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +65,8 @@ class Calibration:
     """A fitted scenario with its fits, the cleaning log and provenance.
 
     ``scenario_dict`` is the scenario file's content (it ``extends`` the base county);
-    ``comments`` maps dotted keys to the comment lines written above them.
+    ``comments`` maps dotted keys to the comment lines written above them; ``caveats`` holds
+    what makes the fit weaker than it looks, one line each (see :func:`caveats`).
 
     Examples
     --------
@@ -75,6 +90,7 @@ class Calibration:
     scenario_dict: dict
     comments: dict
     header: list
+    caveats: tuple = ()  # one line each: see :func:`caveats`
 
     @property
     def log(self):
@@ -121,16 +137,29 @@ class Calibration:
                        f"{h.outcomes}")
         return out
 
-    def report(self, folder, *, replications: int = 20, seed: int = 1):
-        """Write the fit report folder (see :func:`jailsim.calibration.fitreport.fit_report`)."""
-        return fit_report(self, folder, replications=replications, seed=seed)
+    def report(self, folder, *, replications: int = 20, seed: int = 1, progress=None,
+               workers: int | None = None):
+        """Write the fit report folder (see :func:`jailsim.calibration.fitreport.fit_report`).
+
+        ``progress(done, total)`` is called as the report's replications finish; ``workers``
+        local processes run them (default: this process).
+        """
+        return fit_report(self, folder, replications=replications, seed=seed,
+                          progress=progress, workers=workers)
 
 
-def _groups(export: Export, min_group: int) -> tuple[pd.Series, bool]:
-    """Charge group of each booking; small and blank groups pooled into ``other``."""
+def _groups(export: Export, min_group: int) -> tuple[pd.Series, str | None]:
+    """Charge group of each booking; small and blank groups pooled into ``other``.
+
+    The second value says why every booking is in one group ``all`` (None: grouped by charge).
+    """
     charge = export.bookings["charge"]
+    if "charge" not in export.columns:
+        why = "no charge column found (name it with --columns charge=COLUMN)"
+        return pd.Series("all", index=charge.index), why
     if charge.isna().all():
-        return pd.Series("all", index=charge.index), False
+        why = f"the charge column {export.columns['charge']!r} is blank in every booking"
+        return pd.Series("all", index=charge.index), why
     counts = charge.value_counts()
     small = set(counts[counts < min_group].index)
     pooled = charge.isna() | charge.isin(small)
@@ -139,14 +168,60 @@ def _groups(export: Export, min_group: int) -> tuple[pd.Series, bool]:
         why = f"charge blank or in a group under {min_group} bookings: pooled as 'other'"
         if (out == "other").sum() < min_group:
             if (out == "other").all():  # every group is small: one group of all bookings
-                export.log.add("repaired", f"every charge group under {min_group} bookings: "
-                               "one group 'all'", export.bookings["line"])
-                return pd.Series("all", index=charge.index), False
+                why = f"every charge group under {min_group} bookings"
+                export.log.add("repaired", f"{why}: one group 'all'", export.bookings["line"])
+                return pd.Series("all", index=charge.index), why
             largest = out[out != "other"].value_counts().index[0]
             out = out.where(out != "other", largest)
             why = f"charge blank or in a group under {min_group} bookings: pooled into {largest!r}"
         export.log.add("repaired", why, export.bookings["line"][pooled])
-    return out.astype(str), True
+    return out.astype(str), None
+
+
+def caveats(export: Export, arrivals: ArrivalFit, stays: dict, single: str | None) -> list[str]:
+    """What makes a calibration weaker than it looks, one line each.
+
+    The rule: a line for a single stay model fitted to every booking (``single`` says why),
+    and a line for each estimate whose standard error is more than :data:`MAX_RELATIVE_SE`
+    (10%) of it, or could not be estimated: the booking rate (SE from the Poisson
+    likelihood, about ``rate / sqrt(bookings)``, so under about 100 bookings) and each
+    group's mean stay (SE by the delta method on the chosen stay model's likelihood, which
+    grows with the spread of the stays and the share still held, not with their number
+    alone). Both standard errors are those printed in the fit summary.
+
+    Parameters
+    ----------
+    export, arrivals, stays
+        The export and its fits (``stays``: group -> :class:`~.stayfit.StayFits`).
+    single
+        Why every booking is in one stay group (None: stays fitted by charge group).
+    """
+    out = []
+    if single is not None:
+        out.append(f"{single}: one stay model fitted to all {len(export.bookings):,} bookings"
+                   " and used for every charge")
+    rule = (f"an SE above {MAX_RELATIVE_SE:.0%} of the estimate makes the fit unreliable (a "
+            "longer export narrows it)")
+
+    def imprecise(value: float, se: float) -> bool:
+        return not (np.isfinite(se) and np.isfinite(value) and se <= MAX_RELATIVE_SE * value)
+
+    def share(value: float, se: float) -> str:
+        return f"{se / value:.0%}" if value > 0 and np.isfinite(se) else "not estimable"
+
+    a = arrivals
+    if imprecise(a.rate, a.rate_se):
+        out.append(f"small export: booking rate {a.rate:.2f}/day has SE {a.rate_se:.2f} "
+                   f"({share(a.rate, a.rate_se)}) from {a.n_total:,} bookings in "
+                   f"{export.window_days:g} days; {rule}")
+    for g, fits in stays.items():
+        best = fits.best
+        mean, se = best.params()["mean"], best.se()["mean"]
+        if imprecise(mean, se):
+            out.append(f"imprecise stay fit [{g}]: mean {mean:.1f} d has SE {se:.1f} d "
+                       f"({share(mean, se)}) from {fits.stays.n:,} stays "
+                       f"({int(fits.stays.held.sum()):,} still held); {rule}")
+    return out
 
 
 def calibrate(
@@ -184,6 +259,12 @@ def calibrate(
     Calibration
         ``.write(path)`` writes the scenario; ``.log`` is the cleaning log; ``.fits`` the fits.
 
+    Warns
+    -----
+    CalibrationWarning
+        One per line of :attr:`Calibration.caveats`, naming the export: a single stay model
+        for every charge, or an estimate too imprecise to rely on (:func:`caveats`).
+
     Examples
     --------
     Fit the base county's own bookings (simulated, starting empty) and find its booking rate,
@@ -201,7 +282,7 @@ def calibrate(
     """
     export = read_export(data, columns=columns, timezone=timezone, as_of=as_of)
     arrivals = fit_arrivals(export)
-    group, has_charge = _groups(export, min_group)
+    group, single = _groups(export, min_group)
     hold = export.bookings["hold"].to_numpy()
     use = ~hold if hold.any() and (~hold).sum() >= 30 else np.ones(len(hold), dtype=bool)
     b = export.bookings
@@ -212,9 +293,14 @@ def calibrate(
         stays[g] = fit_stays(data, families=families, seed=seed)
     base = load(BASE)
     holds = fit_holds(export, base.hold.cap)
-    data_, comments, header = fitted_scenario(export, arrivals, stays, group, has_charge,
+    data_, comments, header = fitted_scenario(export, arrivals, stays, group, single is None,
                                               holds, base, name, bool(hold.any()))
-    cal = Calibration(export, arrivals, stays, group, holds, data_, comments, header)
+    notes = tuple(caveats(export, arrivals, stays, single))
+    at = header.index("") if "" in header else len(header)  # under the source's lines
+    header[at:at] = [f"Warning: {line}" for line in notes]
+    cal = Calibration(export, arrivals, stays, group, holds, data_, comments, header, notes)
     if holds is not None:
         match_hold_share(cal, base, seed)
+    for line in notes:
+        warnings.warn(CalibrationWarning(f"{export.source}: {line}"), stacklevel=2)
     return cal

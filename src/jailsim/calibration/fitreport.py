@@ -122,17 +122,22 @@ def _arrival_tables(export, scenario, bookings, reps):
     return how, wk
 
 
-def fit_report(cal, folder, *, replications: int = 20, seed: int = 1) -> FitReport:
+def fit_report(cal, folder, *, replications: int = 20, seed: int = 1,
+               progress=None, workers: int | None = None) -> FitReport:
     """Simulate the calibrated scenario over the export's window and write the report folder.
 
     Files: ``stay_survival.png``, ``arrivals_hour_of_week.png``, ``arrivals_weekday.png``,
-    ``daily_census.png``, ``fit.json`` (distances), ``fit.txt`` (the printed lines) and the
-    tables behind them as CSV (plus the cleaning log and the model-choice tables).
+    ``daily_census.png``, ``fit.json`` (distances, and the calibration's ``warnings``),
+    ``fit.txt`` (the fit summary, a ``warning:`` line per caveat of the calibration, then
+    the distances) and the tables behind them as CSV (plus the cleaning log and the
+    model-choice tables). ``progress(done, total)`` is called as the replications finish;
+    ``workers`` local processes run them (default: this process).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     export = cal.export
-    sc, bookings = simulate_window(cal.scenario(), export, replications=replications, seed=seed)
+    sc, bookings = simulate_window(cal.scenario(), export, replications=replications, seed=seed,
+                                   progress=progress, workers=workers)
     source = (f"Data: {Path(export.source).name}, {len(export.bookings):,} bookings, "
               f"{export.start:%Y-%m-%d} to {export.as_of:%Y-%m-%d}. Simulated: calibrated "
               f"scenario, jailsim, {replications} replications, seed {seed}, starting empty.")
@@ -181,8 +186,10 @@ def fit_report(cal, folder, *, replications: int = 20, seed: int = 1) -> FitRepo
     files.append(plot_weekday(wk, folder / "arrivals_weekday.png", source))
     files.append(plot_census(census, folder / "daily_census.png", source, 0.9,
                              "Daily census: export vs calibrated model"))
-    (folder / "fit.json").write_text(json.dumps(distances, indent=2) + "\n")
-    lines = cal.summary_lines() + report.lines()
+    written = {**distances, "warnings": list(cal.caveats)}
+    (folder / "fit.json").write_text(json.dumps(written, indent=2) + "\n")
+    lines = (cal.summary_lines() + [f"warning: {line}" for line in cal.caveats]
+             + report.lines())
     (folder / "fit.txt").write_text("\n".join(lines) + "\n")
     files += [folder / "fit.json", folder / "fit.txt"]
     return report

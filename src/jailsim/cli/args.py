@@ -1,16 +1,23 @@
 """Arguments shared by the ``jailsim`` subcommands; bad text is a one-line error (exit 2).
 
 The run options of every command that runs scenarios are declared once here
-(:func:`add_run_options`), as :class:`jailsim.experiments.options.RunOptions` declares them
-for the Python API, with the same defaults.
+(:func:`add_run_options`, read back by :func:`run_options`), as
+:class:`jailsim.experiments.options.RunOptions` declares them for the Python API, with the
+same defaults; so are the options of a paired comparison (:func:`add_comparison_options`),
+the keywords of :func:`jailsim.compare` of the same names. ``-r`` is ``--replications``
+wherever it is accepted, ``-q`` is ``--quiet`` and ``-j`` is ``--workers``.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
+from jailsim.base.errors import ScenarioError
 from jailsim.engines import DEFAULT_ENGINE, ENGINE_CHOICES
+from jailsim.experiments.options import RunOptions, parse_days
+from jailsim.results.metrics import check_metrics
 
 
 class Parser(argparse.ArgumentParser):
@@ -36,25 +43,45 @@ def _typed(cast: Callable, kind: str, ok: Callable[[float], bool], expected: str
 positive_int = _typed(int, "a whole number", lambda v: 1 <= v < 2**31, "1 or more")
 nonnegative_int = _typed(int, "a whole number", lambda v: 0 <= v < 2**31, "0 or more")
 seed = _typed(int, "a whole number", lambda v: 0 <= v < 2**63, "0 to 2**63-1")
-days = _typed(float, "a number of days", lambda v: 0 < v <= 36525,
-              "more than 0 and at most 36525")
-nonnegative_days = _typed(float, "a number of days", lambda v: 0 <= v <= 36525,
-                          "0 to 36525 days")
 share = _typed(float, "a number", lambda v: 0 < v < 1, "more than 0 and less than 1")
 
 
-def add_run_options(p: argparse.ArgumentParser, replications_help: str, *,
-                    executors: bool = True) -> None:
+def days(text: str) -> float:
+    """A horizon: days (``30``) or a duration with its unit (``30d``, ``12w``, ``2y``)."""
+    try:
+        return parse_days(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def nonnegative_days(text: str) -> float:
+    """A warm-up: as :func:`days`, and 0 is allowed."""
+    try:
+        return parse_days(text, zero=True)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def metric_list(text: str) -> list[str]:
+    """``adp,bed_days`` -> the metric names, each checked (a typo gets a "did you mean")."""
+    try:
+        return check_metrics([m.strip() for m in text.split(",") if m.strip()], where=None)
+    except ScenarioError as exc:
+        raise argparse.ArgumentTypeError(exc.lines[0]) from None
+
+
+def add_run_options(p: argparse.ArgumentParser, replications_help: str) -> None:
     """Add the run options (seed, replications, horizon, engine, where to run) to ``p``."""
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's, or new)")
     p.add_argument("--replications", "-r", type=positive_int, help=replications_help)
-    p.add_argument("--days", type=days, help="horizon in days (overrides the scenario)")
-    p.add_argument("--warmup-days", type=nonnegative_days,
-                   help="warm-up in days (overrides the scenario)")
+    p.add_argument("--days", type=days, metavar="DAYS",
+                   help="horizon (overrides the scenario): days, or with a unit, e.g. 30d, "
+                        "12w, 2y")
+    p.add_argument("--warmup-days", type=nonnegative_days, metavar="DAYS",
+                   help="warm-up left out of the metrics (overrides the scenario): days, or "
+                        "with a unit, e.g. 14d, 2w")
     p.add_argument("--engine", choices=ENGINE_CHOICES, default=DEFAULT_ENGINE,
                    help="des (SimPy), vector (numpy) or auto (default)")
-    if not executors:
-        return
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     g = p.add_argument_group("where replications run (results are identical either way)")
     g.add_argument("--workers", "-j", type=positive_int,
@@ -63,3 +90,32 @@ def add_run_options(p: argparse.ArgumentParser, replications_help: str, *,
                    help="start a Dask LocalCluster of --workers processes")
     g.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a running Dask cluster, e.g. tcp://10.0.0.5:8786")
+
+
+def run_options(args: argparse.Namespace, out: Path | None = None, progress=None,
+                **fields) -> RunOptions:
+    """The :class:`RunOptions` of the options :func:`add_run_options` added.
+
+    ``fields`` (names of RunOptions) override what the command line gave.
+    """
+    if args.scheduler is not None and args.workers is not None:
+        raise ScenarioError(
+            ["--workers does not apply with --scheduler (the cluster has its own workers)"]
+        )
+    given = dict(seed=args.seed, replications=args.replications, days=args.days,
+                 warmup_days=args.warmup_days, engine=args.engine, out=out,
+                 progress=progress, workers=args.workers, dask=bool(args.dask),
+                 scheduler=args.scheduler)
+    return RunOptions(**{**given, **fields})
+
+
+def add_comparison_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of a paired comparison (``independent``, ``allow_mismatch``) to ``p``.
+
+    They are the keywords of :func:`jailsim.compare` of the same names, off by default.
+    """
+    p.add_argument("--independent", action="store_true",
+                   help="independent random streams per scenario instead of common ones")
+    p.add_argument("--allow-mismatch", action="store_true",
+                   help="compare scenarios whose start dates, horizons or warm-ups differ "
+                        "(one warning each); without it they are refused")

@@ -16,12 +16,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from jailsim.base.errors import ScenarioError
-from jailsim.cli.args import add_run_options
-from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions
+from jailsim.base.names import check_names
+from jailsim.cli.args import add_run_options, run_options
+from jailsim.cli.progress import ProgressBar
+from jailsim.experiments.options import DEFAULT_REPLICATIONS
 from jailsim.experiments.simulate import simulate
 from jailsim.money.lines import LINES, PER
 from jailsim.money.workbook import Budget, build_budget, write_csv, write_xlsx
-from jailsim.results.tables import cell, text_table
+from jailsim.results.tables import cell, text_table, with_note
 from jailsim.scenario.loading import load
 from jailsim.scenario.prices import check_year
 
@@ -36,6 +38,10 @@ __all__ = [
 
 #: Longest source text printed in the prices table (the workbook has them whole).
 SOURCE_WIDTH = 70
+#: What ``jailsim budget --help`` says the command is (plain text: no markup in help).
+DESCRIPTION = ("The yearly county budget of one or more scenarios, with intervals: every "
+               "scenario runs with the same seed and replications, so each later scenario's "
+               "difference from the first is paired.")
 
 
 
@@ -45,14 +51,14 @@ def add_parsers(subparsers) -> None:
     p = subparsers.add_parser(
         "budget",
         help="yearly county budget (bed-days and dollars) of scenarios, with paired differences",
-        description=__doc__.splitlines()[0],
+        description=DESCRIPTION,
     )
     p.add_argument("scenarios", nargs="+", type=Path, help="scenario files; the first is A")
     add_run_options(p, "replications (default: the scenario's if more than 1, else "
-                       f"{DEFAULT_REPLICATIONS}); every scenario runs with the same seed",
-                    executors=False)
+                       f"{DEFAULT_REPLICATIONS}); every scenario runs with the same seed")
     p.add_argument("--per", choices=PER, default="year",
-                   help="year: per year (default); window: totals over the measured window")
+                   help="year: per year (default); window: totals over the measured window; "
+                        "fiscal_year: totals of each fiscal year (costs.fiscal_year_start_month)")
     p.add_argument("--report-in", type=int, metavar="YEAR",
                    help="report in dollars of YEAR (overrides costs.report_in; default: the "
                         "scenario's, else the latest year of the price index)")
@@ -62,28 +68,34 @@ def add_parsers(subparsers) -> None:
     p.set_defaults(func=cmd_budget)
 
 
-def _cell(row) -> str:
+def _cell(row, name: str | None = None) -> str:
     spread = row["ci_high"] - row["ci_low"]
     if abs(spread) <= 1e-9 * max(1.0, abs(row["mean"])):  # a fixed cost, or zero: mean alone
         return "0" if row["mean"] == 0 else cell({**row, "ci_low": float("nan")})
-    return cell(row)
+    return cell(row, name)
 
 
 def format_budget(budget: Budget, lines: list[str] | None = None) -> str:
-    """Scenarios and their differences side by side: ``mean ± half-width`` per line."""
-    columns = {**budget.tables, **budget.differences}
-    names = lines or list(LINES)
+    """Scenarios and their differences side by side: ``mean ± half-width`` per line.
+
+    A scenario's interval below 0 of a line that cannot be negative is marked, with a note
+    under the table (:mod:`jailsim.results.tables`); differences are signed, never marked.
+    ``lines`` (default: every line of :data:`~jailsim.money.lines.LINES`) are checked: an
+    unknown one is a ScenarioError with a "did you mean".
+    """
+    names = check_names(lines, LINES, "budget line", "lines") if lines else list(LINES)
     first = next(iter(budget.tables.values()))
-    rows = [["line", "unit", *columns]]
+    rows = [["line", "unit", *budget.tables, *budget.differences]]
     for name in names:
         rows.append([name, str(first.loc[name, "unit"]),
-                     *(_cell(t.loc[name]) for t in columns.values())])
+                     *(_cell(t.loc[name], name) for t in budget.tables.values()),
+                     *(_cell(t.loc[name]) for t in budget.differences.values())])
     groups = [None] + [LINES[r[0]][0] for r in rows[1:]]
 
     def heading(k: int, row: list[str]) -> str | None:
         return f"[{groups[k]}]" if groups[k] != groups[k - 1] else None
 
-    return text_table(rows, heading=heading)
+    return with_note(text_table(rows, heading=heading))
 
 
 def format_prices(budget: Budget) -> str:
@@ -139,26 +151,31 @@ def cmd_budget(args) -> int:
             raise ScenarioError(missing)
         scenarios = _report_in(args, scenarios)
         reps = _replications(args, scenarios[0])
-        options = RunOptions(seed=args.seed, replications=reps, days=args.days,
-                             warmup_days=args.warmup_days, engine=args.engine)
-        first = simulate(scenarios[0], options=options)
-        seed = first.seed  # every scenario on the first one's seed (paired)
-        results = [first, *(simulate(sc, options=replace(options, seed=seed))
-                            for sc in scenarios[1:])]
+        options = run_options(args, replications=reps)
+        results = []
+        for path, sc in zip(args.scenarios, scenarios, strict=True):
+            with ProgressBar(Path(str(path).rpartition(":")[2]).stem, args.quiet) as bar:
+                results.append(simulate(sc, options=replace(options, progress=bar)))
+            # every scenario on the first one's seed (paired)
+            options = replace(options, seed=results[0].seed)
+        seed = results[0].seed
         budget = build_budget(results, per=args.per)
     except ScenarioError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
         return 2
-    per = "per year" if args.per == "year" else "totals over the window"
+    per = {"year": "per year", "window": "totals over the window",
+           "fiscal_year": "totals per fiscal year"}[args.per]
     print(f"jailsim budget: {len(results)} scenario(s), {reps} replications, seed {seed}, "
           f"{per}, in {budget.dollar_year} dollars; mean ± 95% half-width\n")
-    print(format_budget(budget))
+    for fy in budget.fiscal_years or [None]:  # per fiscal year: one table each
+        print(format_budget(budget) if fy is None else f"{fy}:\n" + format_budget(
+            budget.fiscal_year(fy)) + "\n")
     print(f"\nprices, as given and in {budget.dollar_year} dollars (CPI-U; sources in full in "
           "the workbook's inputs sheet):\n")
     print(format_prices(budget))
     print()
     for note in budget.notes:
-        if "measurement window" in note:
+        if "measurement window" in note or " days of the window" in note:
             print(f"note: {note}")
     for note in budget.notes:
         if note.startswith("warning: "):

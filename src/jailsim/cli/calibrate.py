@@ -3,7 +3,11 @@
 :func:`add_parsers` adds both subcommands to the ``jailsim`` parser and :data:`COMMANDS`
 maps their names to the functions that run them; errors in the input are raised as
 :class:`~jailsim.base.errors.ScenarioError`, which the main command prints on one line
-per problem and turns into exit code 2.
+per problem and turns into exit code 2. An export may be CSV (comma, tab or semicolon),
+Excel or Parquet (:mod:`jailsim.county.files`). What makes a calibration weaker than it looks
+comes as a one-line warning (:class:`~jailsim.calibration.calibrate.CalibrationWarning`), and
+the replications of ``--report`` and of ``backtest`` show a progress bar unless ``--quiet``
+and run on ``--workers`` local processes if given.
 """
 
 from __future__ import annotations
@@ -16,9 +20,14 @@ import pandas as pd
 from jailsim.cli.args import positive_int as _count
 from jailsim.cli.args import seed as _seed
 from jailsim.cli.args import share as _level
+from jailsim.cli.progress import ProgressBar
 from jailsim.county.columns import ROLES, parse_columns
+from jailsim.county.files import SUFFIXES
 
 __all__ = ["COMMANDS", "add_parsers", "cmd_backtest", "cmd_calibrate"]
+
+#: The file endings an export may have, for the help text.
+_ENDINGS = ", ".join(end for ends in SUFFIXES.values() for end in ends)
 
 
 def _columns(text: str) -> dict[str, str]:
@@ -37,9 +46,6 @@ def _timestamp(text: str) -> pd.Timestamp:
         ) from None
 
 
-
-
-
 def _export_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--columns", type=_columns, default={}, metavar="ROLE=COLUMN,...",
                    help=f"name the export's columns (roles: {', '.join(ROLES)}); roles not "
@@ -49,15 +55,21 @@ def _export_options(p: argparse.ArgumentParser) -> None:
                         "labels such as EST; times without a zone are local)")
     p.add_argument("--as-of", type=_timestamp, metavar="TIME",
                    help="when the export was taken (default: its latest timestamp)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--workers", "-j", type=_count,
+                   help="local worker processes for the replications (the results are the "
+                        "same either way)")
 
 
 def add_parsers(subparsers) -> None:
     """Add the ``calibrate`` and ``backtest`` subcommands to ``jailsim``'s subparsers."""
     p = subparsers.add_parser(
-        "calibrate", help="fit a scenario to a booking export (CSV)",
+        "calibrate", help="fit a scenario to a booking export (CSV, Excel or Parquet)",
         description="Fit arrivals, stays (with censoring) and immigration holds to a booking "
                     "export and write a scenario that extends the base county.")
-    p.add_argument("data", type=Path, help="the booking export (CSV)")
+    p.add_argument("data", type=Path,
+                   help=f"the booking export ({_ENDINGS}; a CSV may use commas, tabs or "
+                        "semicolons; a workbook's first sheet is read)")
     p.add_argument("--out", "-o", type=Path,
                    help="scenario file to write (default: <data name>.yaml here)")
     _export_options(p)
@@ -75,8 +87,8 @@ def add_parsers(subparsers) -> None:
         description="Simulate the export's period and compare daily census and monthly "
                     "admissions with the simulation's interval band.")
     p.add_argument("scenario", type=Path, help="scenario file")
-    p.add_argument("--against", type=Path, required=True, metavar="BOOKINGS.csv",
-                   help="the booking export")
+    p.add_argument("--against", type=Path, required=True, metavar="BOOKINGS",
+                   help=f"the booking export ({_ENDINGS})")
     _export_options(p)
     p.add_argument("--replications", "-r", type=_count, default=40,
                    help="replications (default 40)")
@@ -99,7 +111,9 @@ def cmd_calibrate(args) -> int:
     print()
     print("\n".join(cal.summary_lines()))
     if args.report is not None:
-        report = cal.report(args.report, replications=args.replications, seed=args.seed)
+        with ProgressBar("fit report", args.quiet) as bar:
+            report = cal.report(args.report, replications=args.replications, seed=args.seed,
+                                progress=bar, workers=args.workers)
         print()
         print("\n".join(report.lines()))
         print(f"\nwrote {args.report}/")
@@ -111,9 +125,11 @@ def cmd_backtest(args) -> int:
     """Simulate the export's period, print the comparison, write tables and figures."""
     from jailsim.calibration.backtest import backtest
 
-    result = backtest(args.scenario, args.against, columns=args.columns or None,
-                      timezone=args.timezone, as_of=args.as_of,
-                      replications=args.replications, seed=args.seed, level=args.level)
+    with ProgressBar("backtest", args.quiet) as bar:
+        result = backtest(args.scenario, args.against, columns=args.columns or None,
+                          timezone=args.timezone, as_of=args.as_of,
+                          replications=args.replications, seed=args.seed, level=args.level,
+                          progress=bar, workers=args.workers)
     out = args.out or Path("out") / f"backtest_{args.scenario.stem}"
     result.save(out)
     print("\n".join(result.lines()))

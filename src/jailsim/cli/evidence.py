@@ -28,13 +28,17 @@ __all__ = ["COMMANDS", "DEFAULT_REPLICATIONS", "add_parsers", "cmd_evidence"]
 DEFAULT_REPLICATIONS = 5
 #: Seed unless ``--seed`` says otherwise (the page must be reproducible).
 DEFAULT_SEED = 1
+#: What ``jailsim evidence --help`` says the command is (plain text: no markup in help).
+DESCRIPTION = ("The county presets of scenarios/published/ against the figures their studies "
+               "published: one row per figure, with jailsim's value and its 95% interval over "
+               "replications.")
 
 
 def add_parsers(subparsers) -> None:
     """Add the ``evidence`` command to ``jailsim``'s subparsers."""
     p = subparsers.add_parser(
         "evidence", help="the county presets against the figures their studies published",
-        description=__doc__.splitlines()[0],
+        description=DESCRIPTION,
     )
     p.add_argument("--replications", "-r", type=positive_int, default=DEFAULT_REPLICATIONS,
                    help=f"replications per preset (default {DEFAULT_REPLICATIONS})")

@@ -11,32 +11,20 @@ nothing. Wire them into ``jailsim.cli.main`` with
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 from jailsim.base.errors import ScenarioError
+from jailsim.cli.args import metric_list
 from jailsim.cli.args import nonnegative_int as _nonnegative_int
 from jailsim.results.breakdown import breakdown, metrics_by_period
 from jailsim.results.explain import explain
-from jailsim.results.metrics import METRICS
 from jailsim.results.result import Result
 from jailsim.results.tables import side_by_side
 
 __all__ = ["COMMANDS", "add_parsers", "cmd_breakdown", "cmd_explain", "cmd_periods"]
-
-
-def _metric_list(text: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in METRICS]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown metric(s) {', '.join(unknown) or '(none given)'}; see the README's list"
-        )
-    return names
-
 
 
 def add_parsers(subparsers) -> None:
@@ -45,8 +33,10 @@ def add_parsers(subparsers) -> None:
         "explain", help="one booking's stay as dated sentences, and what its detainer cost"
     )
     p.add_argument("folder", type=Path, help="a run folder (jailsim run --out)")
-    p.add_argument("booking_id", type=_nonnegative_int)
-    p.add_argument("--replication", "-r", type=_nonnegative_int, default=0)
+    p.add_argument("booking_id", type=_nonnegative_int,
+                   help="the booking's booking_id (a column of bookings.parquet)")
+    p.add_argument("--replication", type=_nonnegative_int, default=0, metavar="R",
+                   help="the replication the booking is in, counted from 0 (default 0)")
     p.set_defaults(func=cmd_explain)
 
     p = subparsers.add_parser(
@@ -56,7 +46,7 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--by", required=True,
                    help="a column of bookings.parquet: charge, felony, foreign_born, status, "
                         "citizen, stream, period, detainer_source, exit_reason, ...")
-    p.add_argument("--metrics", type=_metric_list, help="comma-separated metrics (default all)")
+    p.add_argument("--metrics", type=metric_list, help="comma-separated metrics (default all)")
     p.add_argument("--csv", type=Path, help="write the table (tidy) to this CSV file")
     p.set_defaults(func=cmd_breakdown)
 
@@ -64,7 +54,7 @@ def add_parsers(subparsers) -> None:
         "periods", help="every metric per policy period (between dated changes)"
     )
     p.add_argument("folder", type=Path, help="a run folder (jailsim run --out)")
-    p.add_argument("--metrics", type=_metric_list, help="comma-separated metrics (default all)")
+    p.add_argument("--metrics", type=metric_list, help="comma-separated metrics (default all)")
     p.add_argument("--csv", type=Path, help="write the table (tidy) to this CSV file")
     p.set_defaults(func=cmd_periods)
 

@@ -12,8 +12,6 @@ import warnings
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from tqdm import tqdm
-
 from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.cli import budget as cli_budget
@@ -21,11 +19,12 @@ from jailsim.cli import calibrate as cli_calibrate
 from jailsim.cli import evidence as cli_evidence
 from jailsim.cli import explain as cli_explain
 from jailsim.cli.args import Parser as _Parser
-from jailsim.cli.args import add_run_options
+from jailsim.cli.args import add_comparison_options, add_run_options, metric_list, run_options
 from jailsim.cli.args import positive_int as _positive_int
 from jailsim.cli.args import share as _share
+from jailsim.cli.progress import ProgressBar
 from jailsim.experiments.comparison import compare
-from jailsim.experiments.options import RunOptions
+from jailsim.experiments.options import named_as_flags
 from jailsim.experiments.precision import DEFAULT_MAX_REPLICATIONS
 from jailsim.experiments.sensitivity import METHODS, analyze_sensitivity, parse_params
 from jailsim.experiments.simulate import run
@@ -59,19 +58,8 @@ DEMO_REPLICATIONS = 20
 DEMO_SEED = 2025
 #: Metrics in a sweep's printed table unless ``--metrics`` says otherwise.
 SWEEP_METRICS = ["adp", "mean_los_days", "hold_bed_days", "ice_transfers"]
-
-
-
-
-
-
-
-def _metrics(text: str) -> list[str]:
-    names = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in names if m not in METRICS]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"unknown metric(s) {unknown or text!r}; see README")
-    return names
+#: What ``jailsim --help`` says the command is (plain text: no markup in help).
+DESCRIPTION = "The jailsim command: a thin layer over the Python API."
 
 
 def _vary_option(p: argparse.ArgumentParser) -> None:
@@ -81,15 +69,18 @@ def _vary_option(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = _Parser(prog="jailsim", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="jailsim", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"jailsim {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                metavar="COMMAND", help="what to do (jailsim COMMAND --help)")
 
     p = sub.add_parser("validate", help="check scenario files and report every problem")
-    p.add_argument("scenarios", nargs="+", type=Path)
+    p.add_argument("scenarios", nargs="+", type=Path,
+                   help="scenario files (or jailsim:NAME.yaml, a shipped one)")
 
     p = sub.add_parser("run", help="run a scenario and write its output folder")
-    p.add_argument("scenario", type=Path)
+    p.add_argument("scenario", type=Path,
+                   help="scenario file (or jailsim:NAME.yaml); a sweep: block makes it a sweep")
     add_run_options(p, "number of replications (with --precision: the first batch, at least 3)")
     p.add_argument("--out", type=Path, help="output folder (default: out/<scenario file name>)")
     p.add_argument("--precision", type=_share, metavar="SHARE",
@@ -97,91 +88,57 @@ def build_parser() -> argparse.ArgumentParser:
                         "at most SHARE of its mean (e.g. 0.02)")
     p.add_argument("--max-replications", type=_positive_int,
                    help=f"cap for --precision (default {DEFAULT_MAX_REPLICATIONS})")
-    p.add_argument("--precision-metrics", type=_metrics, metavar="M1,M2",
+    p.add_argument("--precision-metrics", type=metric_list, metavar="M1,M2",
                    help=f"metrics --precision watches (default {','.join(HEADLINE)})")
     _vary_option(p)
 
     p = sub.add_parser("compare", help="paired comparison of scenarios on common random numbers")
     p.add_argument("scenarios", nargs="+", type=Path, help="two or more; the first is A")
     add_run_options(p, "replications of each scenario (default: the scenarios', else 20)")
-    p.add_argument("--independent", action="store_true",
-                   help="independent random streams per scenario instead of common ones")
+    add_comparison_options(p)
     p.add_argument("--out", type=Path, help="output folder (default: out/A_vs_B)")
-    p.add_argument("--metrics", type=_metrics, metavar="M1,M2", help="metrics to print")
+    p.add_argument("--metrics", type=metric_list, metavar="M1,M2",
+                   help="metrics to print (default all)")
 
     p = sub.add_parser("sweep", help="run a scenario over a full-factorial design of values")
-    p.add_argument("scenario", type=Path)
+    p.add_argument("scenario", type=Path,
+                   help="scenario file (or jailsim:NAME.yaml), with or without a sweep: block")
     _vary_option(p)
     add_run_options(p, "replications per design point (default: the scenario's, else 20)")
     p.add_argument("--out", type=Path, help="output folder (default: out/<name>-sweep)")
-    p.add_argument("--metrics", type=_metrics, metavar="M1,M2",
+    p.add_argument("--metrics", type=metric_list, metavar="M1,M2",
                    help=f"metrics to print (default {','.join(SWEEP_METRICS)}; all are saved)")
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity indices (SALib)")
-    p.add_argument("scenario", type=Path)
+    p.add_argument("scenario", type=Path, help="scenario file (or jailsim:NAME.yaml)")
     p.add_argument("--param", action="append", default=[], metavar="PATH=LOW:HIGH",
                    required=True, help="an input and its range, e.g. hold.cap=24h:72h (repeat)")
-    p.add_argument("--method", choices=list(METHODS), default="sobol")
+    p.add_argument("--method", choices=list(METHODS), default="sobol",
+                   help="sobol: shares of variance (default); morris: elementary effects, "
+                        "fewer runs")
     p.add_argument("--samples", "-N", type=_positive_int,
                    help="SALib's N: sobol base samples, a power of 2 (default 64); morris "
                         "trajectories (default 10)")
-    p.add_argument("--metrics", type=_metrics, metavar="M1,M2",
+    p.add_argument("--metrics", type=metric_list, metavar="M1,M2",
                    help=f"metrics to analyse (default {','.join(HEADLINE)})")
     add_run_options(p, "replications per sample point (default 3)")
     p.add_argument("--out", type=Path, help="output folder (default: out/<name>-sensitivity)")
 
     p = sub.add_parser("report", help="one self-contained HTML file from an output folder")
     p.add_argument("folder", type=Path,
-                   help="output folder of `jailsim run`, `compare`, `sweep` or `sensitivity`")
+                   help="output folder of jailsim run, compare, sweep or sensitivity")
     p.add_argument("--out", type=Path, help="HTML file to write (default: FOLDER/report.html)")
 
     p = sub.add_parser("demo", help="the default county under JEM and WSO: paired comparison")
     add_run_options(p, f"replications (default {DEMO_REPLICATIONS})")
-    p.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder")
+    p.add_argument("--out", type=Path, default=Path("out/demo"),
+                   help="output folder (default out/demo)")
 
     cli_budget.add_parsers(sub)
     cli_calibrate.add_parsers(sub)
     cli_evidence.add_parsers(sub)
     cli_explain.add_parsers(sub)
     return parser
-
-
-class _Bar:
-    """A tqdm progress bar fed by ``progress(done, total)``; silent when not a terminal."""
-
-    def __init__(self, label: str, quiet: bool):
-        self.label = label
-        self.on = not quiet and sys.stderr.isatty()
-        self.bar = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.on:
-            return
-        if self.bar is None:
-            self.bar = tqdm(desc=self.label, total=total, initial=done, unit="rep",
-                            file=sys.stderr, leave=False, delay=0.5, dynamic_ncols=True)
-            return
-        self.bar.total = total
-        self.bar.update(done - self.bar.n)
-
-    def __enter__(self) -> _Bar:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _options(args, out: Path | None, progress) -> RunOptions:
-    """The run options the command line gives (see ``_run_options``)."""
-    if args.scheduler is not None and args.workers is not None:
-        raise ScenarioError(
-            ["--workers does not apply with --scheduler (the cluster has its own workers)"]
-        )
-    return RunOptions(seed=args.seed, replications=args.replications, days=args.days,
-                      warmup_days=args.warmup_days, engine=args.engine, out=out,
-                      progress=progress, workers=args.workers, dask=bool(args.dask),
-                      scheduler=args.scheduler)
 
 
 def _resumed(tally, out: Path) -> None:
@@ -225,8 +182,8 @@ def cmd_run(args) -> int:
             raise ScenarioError(["--precision applies to one scenario, not to a sweep"])
         return cmd_sweep(args)
     out = args.out or Path("out") / _stem(args.scenario)
-    with _Bar(_stem(args.scenario), args.quiet) as bar:
-        done = run(scenario, _options(args, out, bar), precision=args.precision,
+    with ProgressBar(_stem(args.scenario), args.quiet) as bar:
+        done = run(scenario, run_options(args, out, bar), precision=args.precision,
                    max_replications=args.max_replications,
                    precision_metrics=args.precision_metrics)
     result = done.result
@@ -253,9 +210,9 @@ def cmd_compare(args) -> int:
     if len(args.scenarios) < 2:
         raise ScenarioError(["compare: give two or more scenario files"])
     out = args.out or _compare_out(args.scenarios)
-    with _Bar("compare", args.quiet) as bar:
+    with ProgressBar("compare", args.quiet) as bar:
         comp = compare(args.scenarios, independent=args.independent,
-                       options=_options(args, out, bar))
+                       allow_mismatch=args.allow_mismatch, options=run_options(args, out, bar))
     _print_comparison(comp, args.metrics or list(METRICS), out)
     return 0
 
@@ -282,8 +239,8 @@ def cmd_sweep(args) -> int:
     """Full-factorial sweep; print a table per design point, write the tidy table."""
     out = args.out or Path("out") / f"{_stem(args.scenario)}-sweep"
     factors = parse_vary(args.vary)
-    with _Bar("sweep", args.quiet) as bar:
-        result = sweep(args.scenario, factors, options=_options(args, out, bar))
+    with ProgressBar("sweep", args.quiet) as bar:
+        result = sweep(args.scenario, factors, options=run_options(args, out, bar))
     sc = result.scenario
     n_points = len(result.design)
     print(f"sweep of {sc.name!r}: {n_points} design points x {sc.replications} replications, "
@@ -301,10 +258,10 @@ def cmd_sweep(args) -> int:
 def cmd_sensitivity(args) -> int:
     """Sensitivity indices of metrics to scenario inputs."""
     out = args.out or Path("out") / f"{_stem(args.scenario)}-sensitivity"
-    with _Bar("sensitivity", args.quiet) as bar:
+    with ProgressBar("sensitivity", args.quiet) as bar:
         result = analyze_sensitivity(args.scenario, parse_params(args.param),
                                      method=args.method, samples=args.samples,
-                                     metrics=args.metrics, options=_options(args, out, bar))
+                                     metrics=args.metrics, options=run_options(args, out, bar))
     sc = result.scenario
     print(f"{args.method} sensitivity of {sc.name!r}: {len(result.points)} sample points x "
           f"{sc.replications} replications (N = {result.samples}), seed {sc.seed}, engine "
@@ -312,6 +269,9 @@ def cmd_sensitivity(args) -> int:
     print(result.table())
     if result.skipped:
         print(f"\nnot analysed (undefined at some point): {', '.join(result.skipped)}")
+    if result.undefined:
+        print(f"\nundefined (the same at every sample point: no variance to share out): "
+              f"{', '.join(result.undefined)}")
     print()
     _resumed(result.tally, out)
     print(f"wrote {out}/sensitivity.csv, samples.csv, sensitivity.json")
@@ -326,9 +286,9 @@ def cmd_demo(args) -> int:
     if args.seed is None:
         args.seed = DEMO_SEED
     folder = shipped_scenarios_dir()
-    with _Bar("demo", args.quiet) as bar:
+    with ProgressBar("demo", args.quiet) as bar:
         comp = compare([folder / "jem.yaml", folder / "wso.yaml"],
-                       options=_options(args, args.out, bar))
+                       options=run_options(args, args.out, bar))
     print(f"jailsim {__version__}: the default county under JEM and under WSO, on the same "
           "bookings (common random numbers)")
     _print_comparison(comp, DEMO_METRICS, args.out)
@@ -366,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     # warnings (a roster's repaired rows, ...) as plain lines, not as jailsim's source lines
     warnings.formatwarning = lambda message, category, *_: f"jailsim: warning: {message}\n"
     try:
-        return COMMANDS[args.command](args)
+        with named_as_flags():  # a problem with an option names its flag (--warmup-days)
+            return COMMANDS[args.command](args)
     except ScenarioError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
         return 2

@@ -3,19 +3,17 @@
 Each role of a booking export (booking time, release time, charge, release reason, hold
 flag, ...) is either named by the user (``--columns booked=BOOK_DT``) or guessed from common
 column names compared without case, spaces or punctuation; a roster guesses its roles the
-same way. Files are read as text, and flags, release reasons and charge levels are read from
-the words jails use for them ("Y", "ICE TRANSFER", "F2", "misd").
+same way. Files are read as text (:mod:`jailsim.county.files`), and flags, release reasons and
+charge levels are read from the words jails use for them ("Y", "ICE TRANSFER", "F2", "misd").
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 
 from jailsim.base.errors import ScenarioError
-from jailsim.county.cleaninglog import CleaningLog
 
 __all__ = [
     "GUESSES",
@@ -24,7 +22,6 @@ __all__ = [
     "find_columns",
     "guess_columns",
     "parse_columns",
-    "read_csv",
     "read_flag",
     "release_reason",
 ]
@@ -130,28 +127,6 @@ def find_columns(frame: pd.DataFrame, given: dict[str, str], where: str) -> dict
             "name it with --columns booked=COLUMN"
         ])
     return out
-
-
-def read_csv(path: Path, log: CleaningLog) -> pd.DataFrame:
-    """Every cell of a CSV file as text (UTF-8, else Latin-1, noted in ``log``).
-
-    Raises
-    ------
-    ScenarioError
-        If the file is missing, empty or not a readable CSV.
-    """
-    kw = dict(dtype=str, keep_default_na=False, skip_blank_lines=False, skipinitialspace=True)
-    try:
-        return pd.read_csv(path, encoding="utf-8-sig", **kw)
-    except UnicodeDecodeError:
-        log.notes.append("file is not UTF-8; read as Latin-1")
-        return pd.read_csv(path, encoding="latin-1", **kw)
-    except FileNotFoundError:
-        raise ScenarioError([f"{path}: file not found"]) from None
-    except pd.errors.EmptyDataError:
-        raise ScenarioError([f"{path}: empty file"]) from None
-    except pd.errors.ParserError as exc:
-        raise ScenarioError([f"{path}: not a readable CSV ({exc})"]) from None
 
 
 def read_flag(values: pd.Series) -> pd.Series:

@@ -1,14 +1,15 @@
 """Reading a county's booking export: columns found, timestamps parsed, every repair counted.
 
-A booking export is a CSV (or a DataFrame) with one row per booking, or one row per charge
-of a booking. It carries a booking time and a release time (blank: still held) and, where the
-jail records them, a charge level, a release reason, an immigration-hold flag and the hold's
-start and end. Real exports are messy, so the reader accepts several timestamp formats, UTC
-offsets and zone labels ("EST", "est"), date-only columns (read as intervals: "sometime that
-day"), duplicate rows, releases before bookings and blank rows, and counts every row it drops,
-merges or repairs in a :class:`~jailsim.county.cleaninglog.CleaningLog`, with example lines.
-Nothing is lost silently. Columns are found by :mod:`jailsim.county.columns`; the table
-of bookings and their stays is built by :mod:`jailsim.county.bookingtable`.
+A booking export is a file (CSV, Excel or Parquet, read by :mod:`jailsim.county.files`) or a
+DataFrame, with one row per booking, or one row per charge of a booking. It carries a booking
+time and a release time (blank: still held) and, where the jail records them, a charge level, a
+release reason, an immigration-hold flag and the hold's start and end. Real exports are messy,
+so the reader accepts several timestamp formats, UTC offsets and zone labels ("EST", "est"),
+date-only columns (read as intervals: "sometime that day"), duplicate rows, releases before
+bookings and blank rows, and counts every row it drops, merges or repairs in a
+:class:`~jailsim.county.cleaninglog.CleaningLog`, with example lines. Nothing is lost silently.
+Columns are found by :mod:`jailsim.county.columns`; the table of bookings and their stays is
+built by :mod:`jailsim.county.bookingtable`.
 
 Times come out as naive local wall-clock timestamps of the jail (the engines' clock has no
 daylight-saving shifts); lengths of stay are measured in absolute time when the jail's time
@@ -18,14 +19,14 @@ zone is known, so a stay across a DST change is not an hour off.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from jailsim.county.bookingtable import bookings_table
 from jailsim.county.cleaninglog import CleaningLog
-from jailsim.county.columns import ROLES, charge_group, find_columns, read_csv, read_flag
+from jailsim.county.columns import ROLES, charge_group, find_columns, read_flag
+from jailsim.county.files import read_table
 from jailsim.county.timestamps import (
     LABEL_RE,
     parse_times,
@@ -98,7 +99,9 @@ def read_export(
     Parameters
     ----------
     data : str, Path or pandas.DataFrame
-        The CSV file, or a table already in memory (text or datetime columns).
+        The file (CSV with comma, tab or semicolon, Excel .xlsx/.xlsm or Parquet: see
+        :func:`jailsim.county.files.read_table`), or a table already in memory (text or
+        datetime columns).
     columns : dict, optional
         Role -> column name, for the roles in :data:`~jailsim.county.columns.ROLES`;
         roles not given are looked for under common names
@@ -132,8 +135,8 @@ def read_export(
     else:
         where = source or str(data)
         log = CleaningLog(where)
-        frame = read_csv(Path(data), log)
-        line = np.arange(2, len(frame) + 2)  # header is line 1
+        frame = read_table(data, log)
+        line = frame.index.to_numpy()  # the line in the file, the header being line 1
     frame = frame.set_axis(line)
     log.rows_read = len(frame)
     cols = find_columns(frame, dict(columns or {}), where)

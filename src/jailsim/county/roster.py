@@ -1,10 +1,11 @@
-"""Reading a roster: the people in custody at a date, from a jail's CSV snapshot.
+"""Reading a roster: the people in custody at a date, from a jail's snapshot file.
 
 A roster lists the people in custody at ``start_date`` 00:00 (local time): when each was
 booked and, where the jail records them, the charge level, foreign-born and citizen flags, and
-whether an immigration detainer was lodged (and when). :func:`read_roster` reads such a CSV
-(column names guessed as for ``jailsim calibrate``, timestamps read by
-:mod:`jailsim.county.timestamps`) into the rows of a scenario's ``warm_start.people``.
+whether an immigration detainer was lodged (and when). :func:`read_roster` reads such a file
+(CSV, Excel or Parquet, by :func:`jailsim.county.files.read_table`; column names guessed as
+for ``jailsim calibrate``, timestamps read by :mod:`jailsim.county.timestamps`) into the rows
+of a scenario's ``warm_start.people``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jailsim.base.errors import ScenarioError
 from jailsim.county.cleaninglog import CleaningLog
-from jailsim.county.columns import GUESSES, charge_group, guess_columns, read_csv
+from jailsim.county.columns import GUESSES, charge_group, guess_columns
+from jailsim.county.files import read_table
 from jailsim.county.timestamps import parse_times, resolve_zone, to_local
 
 __all__ = ["MAX_DAYS_SERVED", "ROLES", "RosterWarning", "read_roster"]
@@ -90,12 +93,13 @@ def read_roster(
     columns: dict[str, str] | None = None,
     timezone: str | None = None,
 ) -> list[dict]:
-    """Read a roster CSV into the rows of ``warm_start.people``.
+    """Read a roster file (CSV, Excel or Parquet) into the rows of ``warm_start.people``.
 
     Parameters
     ----------
     path
-        The CSV file: one row per person in custody at ``start_date`` 00:00.
+        The file (see :func:`jailsim.county.files.read_table` for the formats read): one row
+        per person in custody at ``start_date`` 00:00.
     start_date
         The scenario's start; every booking must be before it.
     charges
@@ -121,10 +125,9 @@ def read_roster(
     where = str(path)
     log = CleaningLog(where)
     try:
-        frame = read_csv(Path(path), log)
-    except Exception as exc:  # ScenarioError: not found, empty, not CSV
+        frame = read_table(path, log)  # indexed by line, the header being line 1
+    except ScenarioError as exc:  # not found, empty, not a format read
         raise ValueError(str(exc)) from None
-    frame = frame.set_axis(np.arange(2, len(frame) + 2))  # header is line 1
     cols = _columns(frame, dict(columns or {}), where)
     text = frame.astype("string").fillna("").apply(lambda s: s.str.strip())
     blank = (text == "").all(axis=1)

@@ -9,6 +9,12 @@ interval from the residuals ``B_r - R A_r`` (the ratio estimator). ``independent
 each scenario its own streams instead (the same formulas stay valid: pairs are still
 independent of each other), to see what CRN buys.
 
+Pairs are only meaningful when every scenario runs the same calendar: the same start date,
+horizon and warm-up. Scenarios that differ in any of them are refused (one line per scenario,
+naming it and the baseline with their start dates, horizons and warm-ups) unless
+``allow_mismatch=True`` (``jailsim compare --allow-mismatch``), which compares them anyway with
+one warning line each.
+
 Output folder::
 
     comparison.json  comparison.csv  <label>/ (the run folder of each scenario)
@@ -19,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,19 +38,28 @@ from scipy import stats
 from jailsim._version import __version__
 from jailsim.base.atomic import atomic_write
 from jailsim.base.errors import ScenarioError
+from jailsim.experiments import display
 from jailsim.experiments.arms import Arm, Tally, replicate
 from jailsim.experiments.checkpoints import Checkpoints, resumed_seed
 from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions, options_from
 from jailsim.experiments.prepared import PreparedRun, prepare
-from jailsim.results.metrics import METRICS
+from jailsim.results.metrics import HEADLINE, METRICS, check_metrics
 from jailsim.results.result import Result
 from jailsim.results.rundir import begin_output
-from jailsim.results.tables import _fmt, cell, text_table
+from jailsim.results.tables import _fmt, cell, text_table, with_note
 from jailsim.scenario.loading import load
 from jailsim.scenario.memory import check_memory
 from jailsim.scenario.schema import Scenario
 
-__all__ = ["Comparison", "compare", "independent_seed", "paired_differences"]
+__all__ = [
+    "Comparison",
+    "compare",
+    "difference_cell",
+    "independent_seed",
+    "mismatches",
+    "paired_differences",
+    "table_rows",
+]
 
 #: Columns of ``comparison.csv`` (and of ``Comparison.differences``).
 COLUMNS = [
@@ -107,6 +123,38 @@ def paired_differences(
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def _calendar(label: str, sc: Scenario) -> str:
+    return (f"{label} (start {sc.start_date.isoformat()}, horizon {sc.horizon:g} days, "
+            f"warm-up {sc.warmup:g} days)")
+
+
+def mismatches(labels: Sequence[str], scenarios: Sequence[Scenario]) -> list[str]:
+    """One line per scenario whose calendar differs from the first's (the baseline's).
+
+    The calendar is the start date, the horizon and the warm-up: replication ``r`` of two
+    scenarios that differ in one of them covers different days, so their paired difference
+    mixes the change of policy with the change of calendar.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> a = jailsim.load("jailsim:jem.yaml")
+    >>> b = a.with_({"start_date": "2025-03-03"})
+    >>> mismatches(["A", "B"], [a, b])[0]  # doctest: +ELLIPSIS
+    'A (start 2025-01-06, ...) and B (start 2025-03-03, ...) differ in start date'
+    """
+    base = scenarios[0]
+    lines = []
+    for label, sc in zip(labels[1:], scenarios[1:], strict=True):
+        differ = [what for what, a, b in (("start date", base.start_date, sc.start_date),
+                                          ("horizon", base.horizon, sc.horizon),
+                                          ("warm-up", base.warmup, sc.warmup)) if a != b]
+        if differ:
+            lines.append(f"{_calendar(labels[0], base)} and {_calendar(label, sc)} differ in "
+                         f"{' and '.join(differ)}")
+    return lines
+
+
 def _labels(scenarios: Sequence[Scenario], paths: Sequence[str | None]) -> list[str]:
     labels = [sc.name for sc in scenarios]
     if len(set(labels)) < len(labels):
@@ -155,6 +203,9 @@ class Comparison:
         Replications computed now and resumed from checkpoints.
     seed
         The master seed (each scenario's own seed is in its Result).
+    notes
+        Warnings given, one line each: scenarios compared with different calendars
+        (``allow_mismatch``).
 
     Examples
     --------
@@ -166,6 +217,8 @@ class Comparison:
     >>> row = c.differences.set_index("metric").loc["bookings_per_day"]
     >>> row["scenario"], row["baseline"], float(row["diff"])  # same bookings under both
     ('WSO', 'JEM', 0.0)
+    >>> c.summary().loc[("WSO", "hold_bed_days"), "unit"]
+    'bed-days'
     """
 
     results: dict[str, Result]
@@ -174,6 +227,7 @@ class Comparison:
     folders: dict[str, str]
     tally: Tally
     seed: int
+    notes: tuple[str, ...] = ()
 
     @property
     def baseline(self) -> str:
@@ -183,6 +237,30 @@ class Comparison:
     def summaries(self) -> dict[str, pd.DataFrame]:
         """``Result.summary()`` of every scenario, by label."""
         return {label: res.summary() for label, res in self.results.items()}
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Every scenario's ``Result.summary()`` in one table, index (scenario, metric).
+
+        Columns ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``; the paired differences
+        are :attr:`differences`.
+        """
+        parts = {label: res.summary(confidence) for label, res in self.results.items()}
+        return pd.concat(parts, names=["scenario", "metric"])
+
+    @property
+    def plot(self):
+        """Figures: ``comparison.plot.differences()`` (paired, in percent), ``.los()``."""
+        from jailsim.results.plots import ComparisonPlotAccessor  # matplotlib, when asked
+
+        return ComparisonPlotAccessor(self)
+
+    def __repr__(self) -> str:
+        return display.comparison_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the scenarios, and the headline metrics with the differences."""
+        rows = table_rows(self.summaries(), self.differences, HEADLINE)
+        return display.comparison_html(self, rows)
 
     def to_dict(self) -> dict:
         """The content of ``comparison.json``."""
@@ -211,6 +289,7 @@ class Comparison:
                 for label, res in self.results.items()
             ],
             "differences": diffs,
+            "notes": list(self.notes),
         }
 
     def save(self, out: str | Path) -> Path:
@@ -225,26 +304,49 @@ class Comparison:
         return out
 
     def table(self, metrics: Sequence[str] | None = None) -> str:
-        """Plain-text table: each scenario's mean ± half-width, then each difference."""
-        names = list(metrics or METRICS)
-        summaries = self.summaries()
-        others = list(self.results)[1:]
-        header = ["metric", "unit", *summaries]
+        """Plain-text table: each scenario's mean ± half-width, then each difference and %.
+
+        An interval below 0 of a metric that cannot be negative is marked, with a note under
+        the table (:mod:`jailsim.results.tables`).
+        """
+        rows = table_rows(self.summaries(), self.differences, metrics)
+        return with_note(text_table(rows))
+
+
+def table_rows(
+    summaries: dict[str, pd.DataFrame],
+    differences: pd.DataFrame,
+    metrics: Sequence[str] | None = None,
+) -> list[list[str]]:
+    """The cells of a comparison's table, header first (the command line's and the report's).
+
+    ``summaries``: ``Result.summary()`` of each scenario by label, baseline first;
+    ``differences``: rows of :data:`COLUMNS`. Each scenario's column is its own mean ±
+    half-width over replications, defined even where the other side's is not (a JEM metric
+    under WSO); each other scenario adds its difference from the baseline and the percent
+    change, each ± half-width (``-`` where undefined, ``0`` where identical in every
+    replication).
+    """
+    names = check_metrics(metrics) if metrics else list(METRICS)
+    labels = list(summaries)
+    baseline, others = labels[0], labels[1:]
+    header = ["metric", "unit", *labels]
+    for label in others:
+        header += [f"{label} − {baseline}", "%"]
+    rows = [header]
+    d = differences.set_index(["scenario", "metric"])
+    for name in names:
+        row = [name, METRICS[name][0], *(cell(s.loc[name], name) for s in summaries.values())]
         for label in others:
-            header += [f"{label} − {self.baseline}", "%"]
-        rows = [header]
-        d = self.differences.set_index(["scenario", "metric"])
-        for name in names:
-            row = [name, METRICS[name][0], *(cell(s.loc[name]) for s in summaries.values())]
-            for label in others:
-                r = d.loc[(label, name)]
-                row.append(_interval(r["diff"], r["diff_ci_low"], r["diff_ci_high"]))
-                row.append(_interval(r["pct"], r["pct_ci_low"], r["pct_ci_high"], pct=True))
-            rows.append(row)
-        return text_table(rows)
+            r = d.loc[(label, name)]
+            row.append(difference_cell(r["diff"], r["diff_ci_low"], r["diff_ci_high"]))
+            row.append(difference_cell(r["pct"], r["pct_ci_low"], r["pct_ci_high"], pct=True))
+        rows.append(row)
+    return rows
 
 
-def _interval(mean: float, lo: float, hi: float, pct: bool = False) -> str:
+def difference_cell(mean: float, lo: float, hi: float, pct: bool = False) -> str:
+    """A signed difference (or percent change, ``pct``) ± half-width, as tables print it."""
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return "-"
     if mean == 0 and not hi - lo > 0:  # identical in every replication (same draws)
@@ -261,6 +363,7 @@ def compare(
     scenarios: Sequence[Scenario | str | Path],
     *,
     independent: bool = False,
+    allow_mismatch: bool = False,
     labels: Sequence[str] | None = None,
     options: RunOptions | None = None,
     **fields: Any,
@@ -275,6 +378,10 @@ def compare(
     independent
         Give scenario ``i`` its own streams (seed :func:`independent_seed`) instead of
         common random numbers.
+    allow_mismatch
+        Compare scenarios whose start dates, horizons or warm-ups differ (after the options'
+        ``days`` and ``warmup_days``), with one warning line each (:func:`mismatches`);
+        without it they are refused.
     labels
         Names in tables and folder names (default: scenario names, or file names when those
         repeat).
@@ -290,6 +397,12 @@ def compare(
     -------
     Comparison
         Results of each scenario and the paired differences.
+
+    Raises
+    ------
+    ScenarioError
+        With one line per scenario whose calendar differs from the baseline's, unless
+        ``allow_mismatch``.
 
     Examples
     --------
@@ -330,6 +443,15 @@ def compare(
             where = paths[i] or labels[i]
             raise ScenarioError([f"{where}: {line}" for line in exc.lines]) from None
         prepared.append(PreparedRun.build(p, opts.engine))
+    differ = mismatches(labels, [p.scenario for p in prepared])
+    if differ and not allow_mismatch:
+        raise ScenarioError([f"compare: {line}; their replications would not cover the same "
+                             "days (give --allow-mismatch, or allow_mismatch=True, to compare "
+                             "them anyway)" for line in differ])
+    notes = tuple(f"compare: {line}; compared anyway (allow_mismatch): a difference mixes "
+                  "the policy with the calendar" for line in differ)
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
     check_memory(prepared[0].scenario, replications * len(prepared))  # every table is kept
     arms = []
     for label, run in zip(labels, prepared, strict=True):
@@ -358,6 +480,7 @@ def compare(
         folders=folders,
         tally=tally,
         seed=int(seed),
+        notes=notes,
     )
     if base is not None:
         comparison.save(base)

@@ -9,15 +9,27 @@ callback, and where replications run (this process, local processes, Dask).
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from jailsim.base.errors import ScenarioError
 from jailsim.engines import DEFAULT_ENGINE, ENGINE_CHOICES
 from jailsim.experiments.executors import Executor, SerialExecutor, make_executor
+from jailsim.scenario.units import parse_duration
 
-__all__ = ["DEFAULT_REPLICATIONS", "Progress", "RunOptions", "options_from"]
+__all__ = [
+    "DEFAULT_REPLICATIONS",
+    "MAX_DAYS",
+    "Progress",
+    "RunOptions",
+    "named_as_flags",
+    "option_text",
+    "options_from",
+    "parse_days",
+]
 
 #: Replications of a comparison or sweep when neither the options nor the scenario ask for
 #: more than one (one replication gives no interval).
@@ -25,6 +37,87 @@ DEFAULT_REPLICATIONS = 20
 
 #: ``progress(done, total)``: called after each replication (and once at the start).
 Progress = Callable[[int, int], None]
+#: Longest horizon or warm-up an option may give, in days (100 years, as a scenario's).
+MAX_DAYS = 36525.0
+
+#: Whether messages name options as the command line's flags (see :func:`named_as_flags`).
+_AS_FLAGS: ContextVar[bool] = ContextVar("jailsim_options_as_flags", default=False)
+
+
+@contextlib.contextmanager
+def named_as_flags() -> Iterator[None]:
+    """Within it, messages name options as flags (``--warmup-days 40``), not keywords.
+
+    The command line runs its commands inside it, so a problem with an option names the flag
+    the user typed; from Python the same problem names the keyword (``warmup_days=40``).
+    """
+    token = _AS_FLAGS.set(True)
+    try:
+        yield
+    finally:
+        _AS_FLAGS.reset(token)
+
+
+def option_text(name: str, value: object = None) -> str:
+    """An option (and its value) as the caller wrote it: ``days=30``, or ``--days 30``.
+
+    Examples
+    --------
+    >>> option_text("warmup_days", 40)
+    'warmup_days=40'
+    >>> with named_as_flags():
+    ...     option_text("warmup_days", 40)
+    '--warmup-days 40'
+    """
+    if _AS_FLAGS.get():
+        flag = "--" + name.replace("_", "-")
+        return flag if value is None else f"{flag} {_shown(value)}"
+    return name if value is None else f"{name}={_shown(value)}"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value) if isinstance(value, int | str) else repr(value)
+
+
+def parse_days(value: object, *, zero: bool = False) -> float:
+    """A number of days (``30``) or a duration with its unit (``"30d"``, ``"2w"``) in days.
+
+    ``zero``: whether 0 is allowed (a warm-up); a horizon must be more than 0. Either is at
+    most :data:`MAX_DAYS`.
+
+    Raises
+    ------
+    ValueError
+        In plain words, without the option's name.
+
+    Examples
+    --------
+    >>> parse_days("2w"), parse_days(30), parse_days("1.5")
+    (14.0, 30.0, 1.5)
+    """
+    low = "0 or more" if zero else "more than 0"
+    expected = (f"a number of days or a duration such as '30d', '12w' or '1y', {low} and at "
+                f"most {MAX_DAYS:g} days")
+    if isinstance(value, bool):
+        raise ValueError(f"got {value!r}; expected {expected}")
+    days = None
+    if isinstance(value, int | float):
+        days = float(value)
+    elif isinstance(value, str):
+        try:
+            days = float(value)
+        except ValueError:
+            try:
+                days = parse_duration(value)
+            except ValueError:
+                days = None
+    if days is None or not math.isfinite(days) or not (
+        (0 <= days if zero else 0 < days) and days <= MAX_DAYS
+    ):
+        raise ValueError(f"got {value!r}; expected {expected}")
+    return days
 
 
 @dataclass(frozen=True)
@@ -37,7 +130,8 @@ class RunOptions:
         Master seed (default: the scenario's, or fresh entropy); replication ``r`` uses
         streams spawned from it by ``r`` alone, so any replication can be rerun exactly.
     replications, days, warmup_days
-        Override the scenario's ``replications``, ``horizon`` and ``warmup``.
+        Override the scenario's ``replications``, ``horizon`` and ``warmup``; ``days`` and
+        ``warmup_days`` are days (``30``) or a duration with its unit (``"30d"``, ``"2w"``).
     engine
         ``"des"`` (SimPy), ``"vector"`` (numpy) or ``"auto"`` (the default: ``vector``).
     out
@@ -63,8 +157,8 @@ class RunOptions:
 
     seed: int | None = None
     replications: int | None = None
-    days: float | None = None
-    warmup_days: float | None = None
+    days: float | str | None = None
+    warmup_days: float | str | None = None
     engine: str = DEFAULT_ENGINE
     out: str | Path | None = None
     progress: Progress | None = None
@@ -76,14 +170,24 @@ class RunOptions:
     def __post_init__(self) -> None:
         problems = []
         if self.engine not in ENGINE_CHOICES:
-            problems.append(f"engine: got {self.engine!r} (allowed: {', '.join(ENGINE_CHOICES)})")
+            problems.append(f"{option_text('engine')}: got {self.engine!r} (allowed: "
+                            f"{', '.join(ENGINE_CHOICES)})")
         if self.seed is not None and not (_whole(self.seed) and 0 <= self.seed < 2**63):
-            problems.append(f"seed: got {self.seed!r}; expected a whole number from 0 to 2**63-1")
+            problems.append(f"{option_text('seed')}: got {self.seed!r}; expected a whole number "
+                            "from 0 to 2**63-1")
         if self.replications is not None and not (
             _whole(self.replications) and 1 <= self.replications <= 100_000
         ):
-            problems.append(f"replications: got {self.replications!r}; expected a whole number "
-                            "from 1 to 100,000")
+            problems.append(f"{option_text('replications')}: got {self.replications!r}; "
+                            "expected a whole number from 1 to 100,000")
+        for name in ("days", "warmup_days"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:  # in days, whatever was given ("30d", 30): frozen, so set it this way
+                object.__setattr__(self, name, parse_days(value, zero=name == "warmup_days"))
+            except ValueError as exc:
+                problems.append(f"{option_text(name)}: {exc}")
         if problems:
             raise ScenarioError(problems)
         if self.executor is not None and (

@@ -20,10 +20,11 @@ import numpy as np
 from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.engines import resolve_engine
-from jailsim.experiments.options import RunOptions, options_from
+from jailsim.experiments.options import RunOptions, option_text, options_from
 from jailsim.model.context import Context
 from jailsim.scenario.loading import load
 from jailsim.scenario.memory import check_memory
+from jailsim.scenario.messages import TOP_LEVEL
 from jailsim.scenario.schema import Scenario
 from jailsim.scenario.units import format_duration
 
@@ -50,18 +51,7 @@ def prepare(
     options = options_from(options, fields, "prepare")
     seed, replications = options.seed, options.replications
     sc = load(scenario) if isinstance(scenario, (str, Path)) else scenario
-    changes: dict[str, object] = {}
-    if options.days is not None:
-        changes["horizon"] = format_duration(float(options.days))
-    if options.warmup_days is not None:
-        changes["warmup"] = format_duration(float(options.warmup_days))
-    if changes:
-        try:
-            sc = sc.with_(changes)
-        except ScenarioError as exc:
-            raise ScenarioError(
-                [line.replace("<with_>", "options") for line in exc.lines]
-            ) from None
+    sc = _with_window(sc, options)
     if seed is None:
         seed = sc.seed if sc.seed is not None else int(np.random.SeedSequence().entropy % 2**63)
     update: dict[str, object] = {"seed": int(seed)}
@@ -71,6 +61,38 @@ def prepare(
     if memory_check:
         check_memory(sc, sc.replications)
     return sc
+
+
+def _with_window(sc: Scenario, options: RunOptions) -> Scenario:
+    """``sc`` with the options' horizon and warm-up; a problem names the options given."""
+    given = {name: getattr(options, name) for name in ("days", "warmup_days")
+             if getattr(options, name) is not None}
+    if not given:
+        return sc
+    days = given.get("days", sc.horizon)
+    warmup = given.get("warmup_days", sc.warmup)
+    if warmup >= days:
+        if len(given) == 2:
+            problem = (f"{option_text('warmup_days', warmup)}: the warm-up must be shorter "
+                       f"than the horizon ({option_text('days', days)})")
+        elif "days" in given:
+            problem = (f"{option_text('days', days)}: the horizon must be longer than the "
+                       f"scenario's warm-up of {sc.warmup:g} days (or give a shorter one: "
+                       f"{option_text('warmup_days', '...')})")
+        else:
+            problem = (f"{option_text('warmup_days', warmup)}: the warm-up must be shorter "
+                       f"than the scenario's horizon of {sc.horizon:g} days (or give a "
+                       f"longer one: {option_text('days', '...')})")
+        raise ScenarioError([problem])
+    fields = {"days": "horizon", "warmup_days": "warmup"}
+    try:
+        return sc.with_({fields[name]: format_duration(value) for name, value in given.items()})
+    except ScenarioError as exc:  # e.g. a dated change after the new horizon
+        named = ", ".join(option_text(name, value) for name, value in given.items())
+        raise ScenarioError([
+            f"{named}: " + line.removeprefix("<with_>: ").replace(f"{TOP_LEVEL}: ", "")
+            for line in exc.lines
+        ]) from None
 
 
 def fingerprint(scenario: Scenario, engine: str) -> str:

@@ -10,6 +10,16 @@ the indices with bootstrap 95% intervals: first-order ``S1`` and total ``ST`` (S
 ``mu_star`` and ``sigma`` (Morris). A parameter whose current value is a whole number (a
 count of officers) is sampled uniformly over the whole numbers of its range.
 
+Small samples and constant metrics. A Sobol index is a share of variance, in [0, 1]; its
+estimate from a small sample can fall outside (S1 > 1) or carry an interval wider than the
+range. The sample is called too small when some S1 or ST lies outside [0, 1] by more than its
+95% half-width, or its half-width exceeds :data:`MAX_HALF_WIDTH` (an interval wider than
+[0, 1] itself); then one warning line says so, naming the worst index (:attr:`Sensitivity.notes`,
+``sensitivity.json``). Numpy's own warnings from SALib's arithmetic are not shown. A metric
+that is the same at every sample point has no variance to share out: its Sobol indices are
+undefined (NaN in :attr:`Sensitivity.indices`, ``undefined`` when printed), not 0 ± 0
+(:attr:`Sensitivity.undefined`). Morris effects of such a metric are 0, which they are.
+
 Output folder::
 
     sensitivity.csv  samples.csv  sensitivity.json  scenario.resolved.yaml
@@ -23,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +48,9 @@ from jailsim.base.errors import ScenarioError
 from jailsim.engines import resolve_engine
 from jailsim.experiments.arms import Tally, replicate_points
 from jailsim.experiments.checkpoints import points_seed
-from jailsim.experiments.options import RunOptions, options_from
+from jailsim.experiments.options import RunOptions, option_text, options_from
 from jailsim.experiments.prepared import prepare
-from jailsim.results.metrics import HEADLINE, METRICS
+from jailsim.results.metrics import HEADLINE, METRICS, check_metrics
 from jailsim.results.rundir import begin_output
 from jailsim.results.tables import text_table
 from jailsim.scenario.loading import dump_resolved, load
@@ -54,6 +65,7 @@ __all__ = [
     "analyze_sensitivity",
     "parameters",
     "parse_params",
+    "too_small",
 ]
 
 #: Methods and their default sample size ``N`` (Sobol: base samples, a power of 2; Morris:
@@ -63,6 +75,9 @@ METHODS = {"sobol": 64, "morris": 10}
 DEFAULT_REPLICATIONS = 3
 #: Grid levels of the Morris method.
 MORRIS_LEVELS = 4
+#: Largest 95% half-width of a Sobol index from a sample not called too small (the module
+#: docstring): 0.5, an interval as wide as the range [0, 1] of the index.
+MAX_HALF_WIDTH = 0.5
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
 
@@ -201,6 +216,11 @@ class Sensitivity:
         metrics under WSO).
     tally
         Replications computed now and resumed from checkpoints.
+    undefined
+        Metrics the same at every sample point, whose Sobol indices are undefined (NaN).
+    notes
+        Warnings about the sample, one line each (given as warnings too): a sample too small
+        for its indices (the module docstring).
 
     Examples
     --------
@@ -224,6 +244,8 @@ class Sensitivity:
     indices: pd.DataFrame
     skipped: tuple[str, ...]
     tally: Tally
+    undefined: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """The content of ``sensitivity.json``: settings and where each number came from."""
@@ -244,6 +266,8 @@ class Sensitivity:
                 for p in self.parameters
             ],
             "skipped_metrics": list(self.skipped),
+            "undefined_metrics": list(self.undefined),
+            "notes": list(self.notes),
         }
 
     def save(self, out: str | Path) -> Path:
@@ -258,7 +282,10 @@ class Sensitivity:
         return out
 
     def table(self) -> str:
-        """Plain text: one row per metric and parameter, each index with its interval."""
+        """Plain text: one row per metric and parameter, each index with its interval.
+
+        An undefined index (a metric the same at every point) reads ``undefined``.
+        """
         idx = self.indices
         names = ["S1", "ST"] if self.method == "sobol" else ["mu_star", "sigma"]
         header = ["metric", "parameter", *names]
@@ -278,8 +305,45 @@ class Sensitivity:
 
 def _num(x: float) -> str:
     if math.isnan(x):
-        return "-"
+        return "undefined"
     return f"{x:.3f}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def _constant(y: np.ndarray) -> bool:
+    """Whether ``y`` is the same at every point (no variance to share out), to rounding."""
+    return bool(np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())))
+
+
+def too_small(indices: pd.DataFrame, samples: int) -> str | None:
+    """The line saying a Sobol sample is too small for its indices, or None.
+
+    Too small: some ``S1`` or ``ST`` lies outside [0, 1] by more than its 95% half-width, or
+    its half-width exceeds :data:`MAX_HALF_WIDTH`. The line names how many indices and the
+    worst one (farthest outside, else widest).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"metric": ["adp"], "parameter": ["hold.cap"], "index": ["S1"],
+    ...                   "value": [1.4], "ci_low": [1.2], "ci_high": [1.6]})
+    >>> too_small(t, 4)  # doctest: +ELLIPSIS
+    'sobol sensitivity: the sample is too small (N = 4): 1 of 1 indices ... is 1.400 ± 0.200; ...'
+    """
+    t = indices[indices["index"].isin(["S1", "ST"])].dropna(subset=["value", "ci_low"])
+    if t.empty:
+        return None
+    half = (t["ci_high"] - t["ci_low"]) / 2
+    outside = np.maximum(t["value"] - 1.0, -t["value"]).clip(lower=0.0)
+    bad = (outside > half) | (half > MAX_HALF_WIDTH)
+    if not bad.any():
+        return None
+    beyond = outside > half
+    worst = (outside - half)[beyond].idxmax() if beyond.any() else half[bad].idxmax()
+    r = t.loc[worst]
+    return (f"sobol sensitivity: the sample is too small (N = {samples}): {int(bad.sum())} of "
+            f"{len(t)} indices lie outside [0, 1] by more than their 95% half-width or have a "
+            f"half-width over {MAX_HALF_WIDTH:g}, e.g. {r['index']} of {r['metric']} to "
+            f"{r['parameter']} is {_num(r['value'])} ± {_num(half.loc[worst])}; use a larger "
+            f"--samples (N = {max(2 * samples, METHODS['sobol'])} or more)")
 
 
 def analyze_sensitivity(
@@ -333,16 +397,15 @@ def analyze_sensitivity(
     """
     opts = options_from(options, fields, "analyze_sensitivity")
     if method not in METHODS:
-        raise ScenarioError([f"--method {method}: expected one of {', '.join(METHODS)}"])
+        raise ScenarioError([f"{option_text('method', method)}: expected one of "
+                             f"{', '.join(METHODS)}"])
     n_base = int(samples or METHODS[method])
     if n_base < 2 or (method == "sobol" and n_base & (n_base - 1)):
-        raise ScenarioError([f"--samples {n_base}: expected a power of 2 (at least 2) for sobol"
+        given = option_text("samples", n_base)
+        raise ScenarioError([f"{given}: expected a power of 2 (at least 2) for sobol"
                              if method == "sobol" else
-                             f"--samples {n_base}: expected 2 or more trajectories"])
-    names = list(metrics or HEADLINE)
-    unknown = [m for m in names if m not in METRICS]
-    if unknown:
-        raise ScenarioError([f"--metrics: unknown {unknown}"])
+                             f"{given}: expected 2 or more trajectories"])
+    names = check_metrics(metrics or HEADLINE, option_text("metrics"))
     sobol_sample, sobol_analyze, morris_sample, morris_analyze = _import_salib()
     base = load(str(scenario)) if isinstance(scenario, (str, Path)) else scenario
     where = str(scenario) if isinstance(scenario, (str, Path)) else "sensitivity"
@@ -380,31 +443,43 @@ def analyze_sensitivity(
     points = pd.DataFrame(values, columns=[p.path for p in plist])
     points.insert(0, "point", range(len(points)))
     points = pd.concat([points, means[names].reset_index(drop=True)], axis=1)
-    rows, skipped = [], []
+    rows, skipped, undefined = [], [], []
+    nan = float("nan")
+    if method == "sobol":
+        found = {"S1": ("S1", "S1_conf"), "ST": ("ST", "ST_conf")}
+    else:
+        found = {"mu_star": ("mu_star", "mu_star_conf"), "mu": ("mu", None),
+                 "sigma": ("sigma", None)}
     for name in names:
         y = means[name].to_numpy(dtype=float)
         if np.isnan(y).any():
             skipped.append(name)
             continue
-        if method == "sobol":
-            res = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=0.95,
-                                        seed=salib_seed)
-            found = {"S1": ("S1", "S1_conf"), "ST": ("ST", "ST_conf")}
+        res = None
+        if method == "sobol" and _constant(y):
+            undefined.append(name)  # 0/0: no variance to share out
         else:
-            res = morris_analyze.analyze(problem, x, y, conf_level=0.95,
-                                         num_levels=MORRIS_LEVELS, seed=salib_seed)
-            found = {"mu_star": ("mu_star", "mu_star_conf"), "mu": ("mu", None),
-                     "sigma": ("sigma", None)}
+            with warnings.catch_warnings():  # numpy's 0/0 in SALib: said in words instead
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = (sobol_analyze.analyze(problem, y, calc_second_order=False,
+                                             conf_level=0.95, seed=salib_seed)
+                       if method == "sobol" else
+                       morris_analyze.analyze(problem, x, y, conf_level=0.95,
+                                              num_levels=MORRIS_LEVELS, seed=salib_seed))
         for i, p in enumerate(plist):
             for index, (key, conf) in found.items():
-                v = float(res[key][i])
-                half = float(res[conf][i]) if conf is not None else float("nan")
+                v = float(res[key][i]) if res is not None else nan
+                half = float(res[conf][i]) if res is not None and conf is not None else nan
                 rows.append({"metric": name, "parameter": p.path, "index": index, "value": v,
                              "ci_low": v - half, "ci_high": v + half})
     indices = pd.DataFrame(rows, columns=["metric", "parameter", "index", "value", "ci_low",
                                           "ci_high"])
+    small = too_small(indices, n_base) if method == "sobol" else None
+    if small is not None:
+        warnings.warn(small, stacklevel=2)
     result = Sensitivity(sc, resolve_engine(opts.engine), method, n_base, tuple(plist), points,
-                         indices, tuple(skipped), tally)
+                         indices, tuple(skipped), tally, undefined=tuple(undefined),
+                         notes=(small,) if small else ())
     if folder is not None:
         result.save(folder)
         for arm in arms:

@@ -17,7 +17,7 @@ from typing import Any
 from jailsim.base.errors import ScenarioError
 from jailsim.experiments.arms import Arm, Tally, replicate
 from jailsim.experiments.checkpoints import Checkpoints, resumed_seed
-from jailsim.experiments.options import RunOptions, options_from
+from jailsim.experiments.options import RunOptions, option_text, options_from
 from jailsim.experiments.precision import (
     DEFAULT_MAX_REPLICATIONS,
     Precision,
@@ -25,7 +25,7 @@ from jailsim.experiments.precision import (
     worst_half_width,
 )
 from jailsim.experiments.prepared import PreparedRun, prepare
-from jailsim.results.metrics import HEADLINE, METRICS
+from jailsim.results.metrics import HEADLINE, check_metrics
 from jailsim.results.result import Result
 from jailsim.scenario.loading import load
 from jailsim.scenario.memory import check_memory
@@ -61,11 +61,10 @@ def run(
     """
     options = options_from(options, fields, "run")
     if precision is not None and not 0 < precision < 1:
-        raise ScenarioError([f"precision: expected a share between 0 and 1, got {precision!r}"])
-    watched = tuple(precision_metrics or HEADLINE)
-    unknown = [m for m in watched if m not in METRICS]
-    if unknown:
-        raise ScenarioError([f"precision metrics: unknown {unknown}; known: {list(METRICS)}"])
+        raise ScenarioError([f"{option_text('precision', precision)}: expected a share "
+                             "between 0 and 1"])
+    watched = tuple(check_metrics(precision_metrics or HEADLINE,
+                                  option_text("precision_metrics")))
     folder = options.folder
     base = load(str(scenario)) if isinstance(scenario, (str, Path)) else scenario
     if folder is not None:  # a rerun resumes with its checkpoints' seed

@@ -38,13 +38,14 @@ from jailsim._version import __version__
 from jailsim.base.atomic import atomic_write
 from jailsim.base.errors import ScenarioError
 from jailsim.engines import resolve_engine
+from jailsim.experiments import display
 from jailsim.experiments.arms import Tally, replicate_points
 from jailsim.experiments.checkpoints import points_seed
 from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions, options_from
 from jailsim.experiments.prepared import prepare
-from jailsim.results.metrics import METRICS, summarize
+from jailsim.results.metrics import METRICS, check_metrics, summarize
 from jailsim.results.rundir import begin_output
-from jailsim.results.tables import cell, text_table
+from jailsim.results.tables import cell, text_table, with_note
 from jailsim.scenario.loading import (
     SHIPPED_PREFIX,
     dump_resolved,
@@ -197,6 +198,13 @@ class Sweep:
     table: pd.DataFrame
     tally: Tally
 
+    def __repr__(self) -> str:
+        return display.sweep_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the scenario, the factors, the first design points' metrics."""
+        return display.sweep_html(self)
+
     def to_dict(self) -> dict:
         """The content of ``sweep.json``: settings and the design."""
         sc = self.scenario
@@ -224,7 +232,12 @@ class Sweep:
         return out
 
     def wide(self, metrics: Sequence[str]) -> str:
-        """Plain-text table: one row per design point, factors then ``mean ± half-width``."""
+        """Plain-text table: one row per design point, factors then ``mean ± half-width``.
+
+        An interval below 0 of a metric that cannot be negative is marked, with a note under
+        the table (:mod:`jailsim.results.tables`).
+        """
+        metrics = check_metrics(metrics)
         paths = list(self.factors)
         header = ["point", *paths, *metrics]
         rows = [header]
@@ -232,9 +245,9 @@ class Sweep:
         for d in self.design.to_dict("records"):
             p = int(d["point"])
             row = [str(p), *(str(d[k]) for k in paths)]
-            row += [cell(t.loc[(p, m)]) for m in metrics]
+            row += [cell(t.loc[(p, m)], m) for m in metrics]
             rows.append(row)
-        return text_table(rows, left=0)
+        return with_note(text_table(rows, left=0))
 
 
 def sweep(

@@ -4,42 +4,26 @@ Every function takes a table (a comparison's differences, a budget, a sweep's su
 sensitivity analysis's indices), draws on a matplotlib ``Axes`` (a new figure when none is
 given; several panels for sweeps and sensitivity) and returns the ``Figure``, in the style of
 the per-run figures of :mod:`jailsim.results.plots`: labeled axes with units, a title, a source
-line, and line styles and hatching as well as gray levels, so it reads in grayscale.
+line, and line styles and hatching as well as gray levels, so it reads in grayscale. A new
+figure is let go by pyplot, so a notebook shows it once, as a cell's value (as in
+:mod:`jailsim.results.plots`). The paired differences are drawn by
+:func:`jailsim.results.plots.differences` (a Comparison draws its own:
+``comparison.plot.differences()``); the others are public as ``jailsim.plot_budget``,
+``jailsim.plot_sweep`` and ``jailsim.plot_sensitivity``.
 """
 
 from __future__ import annotations
 
 import textwrap
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from jailsim.results.metrics import METRICS
-from jailsim.results.plots import HATCHES, STYLES, add_footer, new_axes
+from jailsim.results.metrics import METRICS, check_metrics
+from jailsim.results.plots import HATCHES, STYLES, add_footer, differences, new_axes, new_figure
 
-__all__ = ["budget", "differences", "sensitivity_indices", "sweep_metrics"]
-
-
-def differences(table: pd.DataFrame, metrics: list[str] | None = None, ax=None, title=None,
-                source: str = ""):
-    """Paired differences with 95% intervals, one row per metric, in percent of the baseline.
-
-    ``table`` has rows per metric and columns ``pct``, ``pct_ci_low``, ``pct_ci_high``
-    (``Comparison.differences`` indexed by ``metric``); ``source`` is the footer line.
-    """
-    fig, ax = new_axes(ax)
-    t = table.loc[metrics] if metrics else table
-    y = np.arange(len(t))[::-1]
-    ax.errorbar(t["pct"], y, xerr=[t["pct"] - t["pct_ci_low"], t["pct_ci_high"] - t["pct"]],
-                fmt="o", color="0.0", ecolor="0.35", capsize=3)
-    ax.axvline(0, color="0.5", linestyle="--")
-    ax.set_yticks(y, t.index)
-    ax.set_xlabel("difference (% of the first scenario), 95% interval")
-    ax.set_title(title or "Paired differences between scenarios")
-    if source:
-        add_footer(fig, source)
-    return fig
+__all__ = ["budget", "differences", "plot_budget", "plot_sensitivity", "plot_sweep",
+           "sensitivity_indices", "sweep_metrics"]
 
 
 def budget(table: pd.DataFrame, ax=None, title=None, source: str = ""):
@@ -47,6 +31,17 @@ def budget(table: pd.DataFrame, ax=None, title=None, source: str = ""):
 
     ``table``: rows = scenarios, columns = budget lines in USD per year; a ``net_cost_usd``
     column, when present, is drawn as a marker instead of a bar; ``source`` is the footer line.
+    Public as ``jailsim.plot_budget``.
+
+    Examples
+    --------
+    >>> import pandas as pd, jailsim
+    >>> cost = pd.DataFrame({"attributable_cost_usd": [0.0, 2.1e5],
+    ...                      "program_cost_usd": [0.0, 1.9e5], "net_cost_usd": [0.0, 4.0e5]},
+    ...                     index=["no 287(g)", "JEM"])
+    >>> fig = jailsim.plot_budget(cost, source="jailsim — an example")
+    >>> fig.axes[0].get_ylabel()
+    'USD per year'
     """
     fig, ax = new_axes(ax)
     net = table.get("net_cost_usd")
@@ -77,8 +72,8 @@ def _grid(n: int, axes):
         return axes[0].figure, axes
     cols = 1 if n == 1 else 2
     rows = -(-n // cols)
-    fig, grid = plt.subplots(rows, cols, figsize=(7.5, 1.0 + 2.7 * rows), layout="constrained",
-                             squeeze=False)
+    fig, grid = new_figure(rows, cols, figsize=(7.5, 1.0 + 2.7 * rows), layout="constrained",
+                           squeeze=False)
     panels = list(grid.ravel())
     for ax in panels[n:]:
         ax.set_visible(False)
@@ -99,8 +94,19 @@ def sweep_metrics(table: pd.DataFrame, factor: str, metrics: list[str], *,
     values of ``factor`` are the x axis (numbers to scale, anything else in design order);
     when other parameters vary too, each combination of their values is its own series, with
     its marker, line style and gray level. Series are nudged sideways so their bars do not
-    hide one another. ``factor_unit`` labels the x axis; ``source`` is the footer.
+    hide one another. ``factor_unit`` labels the x axis; ``source`` is the footer. Public as
+    ``jailsim.plot_sweep``.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> s = jailsim.sweep("jailsim:jem.yaml", {"jem.officers": [1, 2]}, seed=1,
+    ...                   replications=2, days=30)
+    >>> fig = jailsim.plot_sweep(s.table, "jem.officers", ["adp", "detainers"])
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['adp (people)', 'detainers (count)']
     """
+    metrics = check_metrics(metrics)
     cols = list(table.columns)
     factors = cols[cols.index("point") + 1:cols.index("metric")]
     others = [f for f in factors if f != factor]
@@ -149,7 +155,19 @@ def sensitivity_indices(indices: pd.DataFrame, metrics: list[str], *, source: st
     ``metric``, ``parameter``, ``index``, ``value``, ``ci_low``, ``ci_high``. Sobol results
     show first-order ``S1`` and total ``ST`` side by side (plain and hatched bars); Morris
     results show ``mu_star``, the mean absolute elementary effect, in the metric's unit.
+    Public as ``jailsim.plot_sensitivity``.
+
+    Examples
+    --------
+    >>> import pandas as pd, jailsim
+    >>> indices = pd.DataFrame({"metric": "adp", "parameter": ["jem.officers", "hold.cap"],
+    ...                         "index": "mu_star", "value": [4.0, 0.5],
+    ...                         "ci_low": [3.0, 0.1], "ci_high": [5.0, 0.9]})
+    >>> fig = jailsim.plot_sensitivity(indices, ["adp"], source="jailsim — an example")
+    >>> fig.axes[0].get_xlabel()
+    'mu_star (people)'
     """
+    metrics = check_metrics(metrics)
     shown = [i for i in ("S1", "ST") if i in set(indices["index"])] or ["mu_star"]
     fig, panels = _grid(len(metrics), axes)
     for ax, metric in zip(panels, metrics, strict=True):
@@ -179,3 +197,9 @@ def sensitivity_indices(indices: pd.DataFrame, metrics: list[str], *, source: st
     if source:
         add_footer(fig, source)
     return fig
+
+
+#: The public names of the figures drawn from tables (``jailsim.plot_budget``, ...).
+plot_budget = budget
+plot_sweep = sweep_metrics
+plot_sensitivity = sensitivity_indices

@@ -8,6 +8,12 @@ report reads only what the command wrote (for a run ``summary.json``,
 ``sensitivity.csv``), so it can be made at any time after the run, on any machine. Figures
 are embedded as base64 PNG and the page uses no scripts, fonts or styles from the network:
 it opens offline.
+
+Intervals follow the rule of the command line's tables (:mod:`jailsim.results.tables`): printed
+as computed, and one of a metric that cannot be negative whose lower end is below 0 is marked
+with a note under its table. A comparison's tables are the command line's cells: each
+scenario's own mean ± half-width (defined even where the other side's is not), the difference
+and the percent change.
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ import pandas as pd
 
 from jailsim.base.atomic import atomic_write_text
 from jailsim.base.errors import ScenarioError
+from jailsim.experiments.comparison import table_rows
 from jailsim.present.figures import differences, sensitivity_indices, sweep_metrics
 from jailsim.results import plots
 from jailsim.results.metrics import HEADLINE, METRICS
 from jailsim.results.result import Result
 from jailsim.results.rundir import as_written
+from jailsim.results.tables import BELOW_ZERO, BELOW_ZERO_NOTE, below_zero
 from jailsim.scenario.reference import field_unit
 
 REPORT_NAME = "report.html"
@@ -68,16 +76,40 @@ def _fmt(x) -> str:
     return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
+def _note(cells: str) -> str:
+    """The note on intervals below 0, if one of ``cells`` is marked."""
+    return f"<p class='note'>{html.escape(BELOW_ZERO_NOTE)}</p>" if BELOW_ZERO in cells else ""
+
+
 def _headline(summary: dict) -> str:
     rows = []
     for name, m in summary["metrics"].items():
         unit, meaning = METRICS.get(name, ("", ""))
-        ci = (f"{_fmt(m['ci_low'])} – {_fmt(m['ci_high'])}"
+        ci = (_interval(m["ci_low"], m["ci_high"], name)
               if m.get("ci_low") is not None else "–")
         rows.append(f"<tr><td><code>{name}</code></td><td>{html.escape(meaning)}</td>"
                     f"<td>{_fmt(m['mean'])}</td><td>{ci}</td><td>{html.escape(unit)}</td></tr>")
+    cells = "".join(rows)
     return ("<table><tr><th>metric</th><th>meaning</th><th>mean</th><th>95% interval</th>"
-            "<th>unit</th></tr>" + "".join(rows) + "</table>")
+            "<th>unit</th></tr>" + cells + "</table>" + _note(cells))
+
+
+def _html_table(rows: list[list[str]]) -> str:
+    """A table of text cells, header first, the first column's names as code."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
+    body = "".join(
+        f"<tr><td><code>{html.escape(r[0])}</code></td>"
+        + "".join(f"<td>{html.escape(c)}</td>" for c in r[1:]) + "</tr>" for r in rows[1:])
+    return f"<table><tr>{head}</tr>{body}</table>" + _note(body)
+
+
+def _differences_frame(comp: dict) -> pd.DataFrame:
+    """The rows of ``comparison.csv`` from ``comparison.json`` (null: NaN)."""
+    nan = float("nan")
+    return pd.DataFrame.from_records([
+        {"scenario": label, "baseline": comp["baseline"], "metric": name,
+         **{k: nan if v is None else v for k, v in d.items()}}
+        for label, diffs in comp["differences"].items() for name, d in diffs.items()])
 
 
 def _plain_summary(summary: dict, result: Result) -> str:
@@ -113,6 +145,8 @@ def _comparison_body(folder: Path) -> tuple[str, list[str]]:
     comp = json.loads((folder / "comparison.json").read_text())
     runs = {s["label"]: load_run(folder / s["folder"]) for s in comp["scenarios"]}
     base = comp["baseline"]
+    summaries = {label: run.summary() for label, run in runs.items()}
+    frame_all = _differences_frame(comp)
     sentences, tables, figures = [], [], []
     for label, diffs in comp["differences"].items():
         for name in REPORTED:
@@ -126,15 +160,10 @@ def _comparison_body(folder: Path) -> tuple[str, list[str]]:
                 f"{_fmt(d['baseline_mean'])} under {html.escape(base)}, a difference of "
                 f"{_fmt(d['diff'])} {html.escape(unit)} (95% interval {_fmt(d['diff_ci_low'])} "
                 f"to {_fmt(d['diff_ci_high'])}).</li>")
-        rows = "".join(
-            f"<tr><td><code>{k}</code></td><td>{html.escape(v['unit'])}</td>"
-            f"<td>{_fmt(v['baseline_mean'])}</td><td>{_fmt(v['scenario_mean'])}</td>"
-            f"<td>{_fmt(v['diff'])} [{_fmt(v['diff_ci_low'])}, {_fmt(v['diff_ci_high'])}]</td>"
-            f"</tr>" for k, v in diffs.items())
-        tables.append(f"<h3>{html.escape(label)} − {html.escape(base)}</h3><table><tr>"
-                      f"<th>metric</th><th>unit</th><th>{html.escape(base)}</th>"
-                      f"<th>{html.escape(label)}</th><th>difference [95% interval]</th></tr>"
-                      f"{rows}</table>")
+        rows = table_rows({base: summaries[base], label: summaries[label]}, frame_all,
+                          [m for m in diffs if m in METRICS])
+        tables.append(f"<h3>{html.escape(label)} − {html.escape(base)}</h3>"
+                      + _html_table(rows))
         frame = pd.DataFrame(diffs).T
         keep = [m for m in REPORTED if m in frame.index and pd.notna(frame.loc[m, "pct"])]
         figures.append(_png(differences(
@@ -149,7 +178,9 @@ def _comparison_body(folder: Path) -> tuple[str, list[str]]:
         f"<h1>jailsim comparison: {html.escape(' vs '.join(runs))}</h1>",
         f"<p class='note'>seed {comp['seed']}, {comp['replications']} replications per "
         f"scenario on {crn}, engine {comp['engine']}, jailsim {comp['jailsim_version']}. "
-        "Differences are paired by replication, with 95% t-intervals.</p>",
+        "Differences are paired by replication; each cell is the mean ± the half-width of "
+        "its 95% t-interval, and % is the percent change from the baseline.</p>",
+        *(f"<p class='note'><b>Warning:</b> {html.escape(n)}.</p>" for n in comp.get("notes", [])),
         "<h2>In plain words</h2><ul>", *sentences, "</ul>",
         "<h2>Differences</h2>", *tables,
         "<h2>Figures</h2>", *figures,
@@ -161,8 +192,12 @@ def _comparison_body(folder: Path) -> tuple[str, list[str]]:
     return f"jailsim: {' vs '.join(runs)}", body
 
 
-def _interval(lo, hi) -> str:
-    return f"{_fmt(lo)} – {_fmt(hi)}" if pd.notna(lo) and pd.notna(hi) else "–"
+def _interval(lo, hi, name: str | None = None) -> str:
+    """``lo – hi``; marked when ``name`` cannot be negative and ``lo`` is below 0."""
+    if not (pd.notna(lo) and pd.notna(hi)):
+        return "–"
+    mark = f" {BELOW_ZERO}" if name is not None and below_zero(float(lo), name) else ""
+    return f"{_fmt(lo)} – {_fmt(hi)}{mark}"
 
 
 def _cell(value) -> str:
@@ -205,18 +240,19 @@ def _sweep_body(folder: Path) -> tuple[str, list[str]]:
         else:
             sentences.append(
                 f"<li><b>{html.escape(meaning)}</b> ({html.escape(unit)}): lowest "
-                f"{_fmt(low['mean'])} (95% interval {_interval(low['ci_low'], low['ci_high'])})"
-                f" at {where(low)}; highest {_fmt(high['mean'])} "
-                f"({_interval(high['ci_low'], high['ci_high'])}) at {where(high)}.</li>")
+                f"{_fmt(low['mean'])} (95% interval "
+                f"{_interval(low['ci_low'], low['ci_high'], metric)}) at {where(low)}; highest "
+                f"{_fmt(high['mean'])} ({_interval(high['ci_low'], high['ci_high'], metric)}) "
+                f"at {where(high)}.</li>")
         head = "".join(f"<th>{html.escape(f)}</th>" for f in factors)
         rows = "".join(
             f"<tr><td>{int(r['point'])}</td>"
             + "".join(f"<td>{_cell(r[f])}</td>" for f in factors)
-            + f"<td>{_fmt(r['mean'])}</td><td>{_interval(r['ci_low'], r['ci_high'])}</td></tr>"
-            for _, r in t.iterrows())
+            + f"<td>{_fmt(r['mean'])}</td><td>{_interval(r['ci_low'], r['ci_high'], metric)}"
+            "</td></tr>" for _, r in t.iterrows())
         tables.append(f"<h3><code>{metric}</code>: {html.escape(meaning)} "
                       f"({html.escape(unit)})</h3><table><tr><th>point</th>{head}"
-                      f"<th>mean</th><th>95% interval</th></tr>{rows}</table>")
+                      f"<th>mean</th><th>95% interval</th></tr>{rows}</table>{_note(rows)}")
     figures = [_png(sweep_metrics(table, f, metrics, factor_unit=field_unit(f),
                                         source=source)) for f in factors]
     design = "".join(f"<li><code>{html.escape(f)}</code>: "
@@ -249,15 +285,16 @@ def _sensitivity_body(folder: Path) -> tuple[str, list[str]]:
     """Title and body of the report of a ``jailsim sensitivity`` folder."""
     info = json.loads((folder / "sensitivity.json").read_text())
     indices = pd.read_csv(folder / "sensitivity.csv")
-    metrics = list(dict.fromkeys(indices["metric"]))
+    undefined = info.get("undefined_metrics") or []
+    metrics = [m for m in dict.fromkeys(indices["metric"]) if m not in undefined]
     source = (f"jailsim — {info['method']} sensitivity of scenario '{info['scenario']}', "
               f"seed {info['seed']}, {info['points']} points x {info['replications_per_point']}"
               f" replications, engine {info['engine']}")
     rows = "".join(
         f"<tr><td><code>{html.escape(r['metric'])}</code></td>"
         f"<td><code>{html.escape(r['parameter'])}</code></td><td>{html.escape(r['index'])}</td>"
-        f"<td>{_fmt(r['value'])}</td><td>{_interval(r['ci_low'], r['ci_high'])}</td></tr>"
-        for _, r in indices.iterrows())
+        f"<td>{_fmt(r['value']) if pd.notna(r['value']) else 'undefined'}</td>"
+        f"<td>{_interval(r['ci_low'], r['ci_high'])}</td></tr>" for _, r in indices.iterrows())
     params = "".join(
         f"<li><code>{html.escape(p['path'])}</code>: "
         f"{p['low']:g}{html.escape(p.get('unit') or '')} to "
@@ -270,12 +307,15 @@ def _sensitivity_body(folder: Path) -> tuple[str, list[str]]:
         f"sample points x {info['replications_per_point']} replications, seed {info['seed']}, "
         f"engine {info['engine']}, jailsim {info['jailsim_version']}. Indices with 95% "
         "bootstrap intervals (SALib).</p>",
+        *(f"<p class='note'><b>Warning:</b> {html.escape(n)}.</p>" for n in info.get("notes", [])),
         *(["<h2>Figures</h2>", _png(sensitivity_indices(indices, metrics, source=source))]
           if metrics else []),
         "<h2>Indices</h2><table><tr><th>metric</th><th>parameter</th><th>index</th>"
         f"<th>value</th><th>95% interval</th></tr>{rows}</table>",
         *([f"<p class='note'>Not analysed (undefined at some point): "
            f"{html.escape(', '.join(skipped))}.</p>"] if skipped else []),
+        *([f"<p class='note'>Undefined (the same at every sample point: no variance to share "
+           f"out): {html.escape(', '.join(undefined))}.</p>"] if undefined else []),
         "<h2>What was varied</h2><ul>", params, "</ul>",
         *_inputs(folder),
     ]

@@ -114,7 +114,7 @@ def _summaries(per_rep: pd.DataFrame, key: str, confidence: float) -> pd.DataFra
 def breakdown(result: Any, by: str, confidence: float = 0.95) -> pd.DataFrame:
     """Mean and t-interval of every metric for each value of the bookings column ``by``.
 
-    Index (value, metric); columns ``mean``, ``ci_low``, ``ci_high``, ``n``.
+    Index (value, metric); columns ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``.
 
     Examples
     --------
@@ -179,7 +179,7 @@ def metrics_by_period(result: Any, confidence: float = 0.95) -> pd.DataFrame:
     >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, replications=2, days=60)
     >>> t = jailsim.metrics_by_period(res)
     >>> t.index.names, list(t.columns)
-    (FrozenList(['period', 'metric']), ['mean', 'ci_low', 'ci_high', 'n'])
+    (FrozenList(['period', 'metric']), ['unit', 'mean', 'ci_low', 'ci_high', 'n'])
     >>> t.index.get_level_values("period").unique().tolist()  # no changes: one period
     ['2025-01-06']
     """

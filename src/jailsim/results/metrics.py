@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from jailsim.base.names import check_names
 from jailsim.model import rules
 from jailsim.model.codes import sentence_code
 from jailsim.model.context import Context
@@ -140,6 +141,17 @@ METRICS: dict[str, tuple[str, str]] = {
 #: The headline metrics: those the precision rule watches and a sensitivity analysis
 #: analyses unless told otherwise (the DESIGN's headline numbers).
 HEADLINE = ("adp", "mean_los_days", "bed_days", "hold_bed_days", "detainers", "ice_transfers")
+
+
+def check_metrics(names, where: str | None = "metrics") -> list[str]:
+    """``names`` as a list, if each is a metric: the one check of metric names a user gives.
+
+    Raises
+    ------
+    ScenarioError
+        One line: ``where: unknown metric 'adpp'; did you mean 'adp'? (allowed: ...)``.
+    """
+    return check_names(names, METRICS, "metric", where)
 
 
 def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
@@ -433,13 +445,15 @@ def replication_metrics(
 def summarize(per_replication: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Mean and t-interval of each metric across replications (rows: metrics).
 
-    Columns ``mean``, ``ci_low``, ``ci_high``, ``n`` (replications where the metric is
-    defined). With one replication the interval is NaN (no spread to estimate).
+    Columns ``unit`` (from :data:`METRICS`, the one place a metric's unit is written),
+    ``mean``, ``ci_low``, ``ci_high``, ``n`` (replications where the metric is defined).
+    With one replication the interval is NaN (no spread to estimate).
     """
     rows = {}
     for name in METRICS:
         mean, half, n = mean_interval(per_replication[name].to_numpy(dtype=float), confidence)
-        rows[name] = {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": n}
+        rows[name] = {"unit": METRICS[name][0], "mean": mean, "ci_low": mean - half,
+                      "ci_high": mean + half, "n": n}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 

@@ -4,8 +4,17 @@ Every function takes a :class:`~jailsim.results.result.Result` (or several, for 
 on a matplotlib ``Axes`` (a new figure when none is given) and returns the ``Figure``. Each
 figure has labeled axes with units, a title and a source line (scenario, seed, replications),
 and uses line styles, markers and hatching as well as gray levels, so it reads in grayscale.
-``Result.plot`` gives the same functions bound to a result; figures across runs (comparisons,
-sweeps, budgets) are in :mod:`jailsim.present.figures` and share this module's style.
+``Result.plot`` gives the same functions bound to a result, and ``Comparison.plot`` the
+figures of a comparison (its paired differences, its stays); figures across runs from tables
+(sweeps, budgets, sensitivity) are in :mod:`jailsim.present.figures` and share this module's
+style.
+
+Shown once in a notebook. A new figure is made with pyplot and at once let go by it
+(``plt.close``): the Figure returned is the caller's, drawn in full and saved with
+``fig.savefig``. Jupyter shows it once when it is a cell's value (or with
+``IPython.display.display(fig)``), and never a second time as a pyplot figure left open
+(``plt.show()`` does not show it either). Given an ``ax``, the figure is the caller's and stays
+as it was (a figure made with ``plt.subplots`` is shown at the end of its cell).
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from jailsim.model.context import Context
+from jailsim.results.display import source_line
+from jailsim.results.metrics import HEADLINE
 
 #: Gray levels and line styles, so series differ without color.
 STYLES = [
@@ -28,17 +39,22 @@ STYLES = [
 HATCHES = ["", "//", "..", "xx", "\\\\", "++"]
 
 
-def source_line(result) -> str:
-    """``scenario 'X', seed S, N replications, engine E`` for a figure's footer."""
-    sc = result.scenario
-    return (f"jailsim — scenario '{sc.name}', seed {result.seed}, {sc.replications} "
-            f"replication{'s' if sc.replications != 1 else ''}, engine {result.engine}")
+__all__ = ["HATCHES", "STYLES", "ComparisonPlotAccessor", "PlotAccessor", "add_footer", "census",
+           "differences", "holds", "los_survival", "new_axes", "new_figure", "screening",
+           "source_line"]
+
+
+def new_figure(*args, **kwargs):
+    """``plt.subplots(*args, **kwargs)``, the figure let go by pyplot (see the module doc)."""
+    fig, axes = plt.subplots(*args, **kwargs)
+    plt.close(fig)  # returned to the caller: a notebook shows it once, as the cell's value
+    return fig, axes
 
 
 def new_axes(ax):
-    """The figure and axes to draw on: those of ``ax``, or a new figure."""
+    """The figure and axes to draw on: those of ``ax``, or a new figure (not kept by pyplot)."""
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
+        fig, ax = new_figure(figsize=(7.5, 4.5), layout="constrained")
     return ax.figure, ax
 
 
@@ -188,8 +204,32 @@ def screening(result, ax=None):
     return fig
 
 
+def differences(table: pd.DataFrame, metrics: list[str] | None = None, ax=None, title=None,
+                source: str = ""):
+    """Paired differences with 95% intervals, one row per metric, in percent of the baseline.
+
+    ``table`` has rows per metric and columns ``pct``, ``pct_ci_low``, ``pct_ci_high``
+    (``Comparison.differences`` indexed by ``metric``); ``source`` is the footer line.
+    """
+    fig, ax = new_axes(ax)
+    t = table.loc[metrics] if metrics else table
+    y = np.arange(len(t))[::-1]
+    ax.errorbar(t["pct"], y, xerr=[t["pct"] - t["pct_ci_low"], t["pct_ci_high"] - t["pct"]],
+                fmt="o", color="0.0", ecolor="0.35", capsize=3)
+    ax.axvline(0, color="0.5", linestyle="--")
+    ax.set_yticks(y, t.index)
+    ax.set_xlabel("difference (% of the first scenario), 95% interval")
+    ax.set_title(title or "Paired differences between scenarios")
+    if source:
+        add_footer(fig, source)
+    return fig
+
+
 class PlotAccessor:
-    """``result.plot.los()`` and friends: the functions of this module bound to a result."""
+    """``result.plot.los()`` and friends: the functions of this module bound to a result.
+
+    Each returns the ``Figure`` (see the module docstring: shown once in a notebook).
+    """
 
     def __init__(self, result):
         self._result = result
@@ -209,3 +249,47 @@ class PlotAccessor:
     def screening(self, ax=None):
         """JEM officer use by hour of week."""
         return screening(self._result, ax=ax)
+
+
+class ComparisonPlotAccessor:
+    """``comparison.plot.differences()`` and ``.los()``: the figures of a paired comparison.
+
+    Each returns the ``Figure`` (see the module docstring: shown once in a notebook).
+    """
+
+    def __init__(self, comparison):
+        self._comparison = comparison
+
+    def source(self) -> str:
+        """The footer: scenarios, seed, replications (paired or independent), engine."""
+        c = self._comparison
+        first = c.results[c.baseline]
+        names = " and ".join(f"'{label}'" for label in c.results)
+        pairs = "paired" if c.crn else "independent"
+        return (f"jailsim — scenarios {names}, seed {c.seed}, {first.scenario.replications} "
+                f"{pairs} replications, engine {first.engine}")
+
+    def differences(self, metrics: list[str] | None = None, scenario: str | None = None, *,
+                    title: str | None = None, ax=None):
+        """Each metric's difference from the baseline in percent, with its 95% interval.
+
+        ``scenario``: the label compared with the baseline (default: the second scenario);
+        ``metrics``: default the headline metrics defined under both.
+        """
+        c = self._comparison
+        others = [label for label in c.results if label != c.baseline]
+        label = others[0] if scenario is None else scenario
+        if label not in others:
+            raise ValueError(f"scenario {label!r}: not compared with the baseline "
+                             f"{c.baseline!r} (allowed: {others})")
+        d = c.differences[c.differences["scenario"] == label].set_index("metric")
+        if metrics is None:
+            metrics = [m for m in HEADLINE if np.isfinite(d.loc[m, "pct"])]
+        return differences(
+            d.loc[list(metrics), ["pct", "pct_ci_low", "pct_ci_high"]],
+            ax=ax, source=self.source(),
+            title=title or f"{label} compared with {c.baseline}: paired differences")
+
+    def los(self, ax=None):
+        """Survival of stays with and without a detainer, one pair of curves per scenario."""
+        return los_survival(self._comparison.results, ax=ax)

@@ -7,17 +7,22 @@ tables; its folder is written and read by :mod:`jailsim.results.rundir`.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from jailsim.base.errors import ScenarioError
 from jailsim.model.context import Context
 from jailsim.results import breakdown as _breakdown
+from jailsim.results import display, rundir
 from jailsim.results import explain as _explain
-from jailsim.results import rundir
 from jailsim.results.metrics import summarize
+from jailsim.results.records import TIME_COLUMNS
 from jailsim.scenario.schema import Scenario
 
 
@@ -32,7 +37,10 @@ class Result:
     engine
         ``"des"`` or ``"vector"``.
     bookings
-        One row per booking and replication (see README, "bookings.parquet").
+        One row per booking and replication (see README, "bookings.parquet"). Its times are
+        float days since the scenario's ``start_date`` (00:00); :meth:`bookings_with_times`
+        adds the same instants as pandas Timestamps, in a table of its own, so a large run
+        does not carry every time twice.
     census
         One row per day and replication: average census, with detainer, on hold, boarded out.
     metrics
@@ -48,6 +56,8 @@ class Result:
     2
     >>> {"booking_id", "booked_at", "los_days"} <= set(res.bookings.columns)
     True
+    >>> res  # in a notebook: a table of the scenario and its headline metrics
+    Result(scenario='JEM', program='jem', ..., seed=1, engine='vector', bookings=... rows)
     """
 
     scenario: Scenario
@@ -67,8 +77,89 @@ class Result:
         return Context.build(self.scenario)
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
-        """Mean and t-interval of every metric across replications (rows: metric names)."""
+        """Mean and t-interval of every metric across replications (rows: metric names).
+
+        Columns ``unit`` (people, days, bed-days, count, share, hours...: the unit of
+        :data:`~jailsim.results.metrics.METRICS`), ``mean``, ``ci_low``, ``ci_high``, ``n``.
+
+        Examples
+        --------
+        >>> import jailsim
+        >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, replications=2, days=30)
+        >>> res.summary().loc[["adp", "mean_los_days", "hold_bed_days"], "unit"].tolist()
+        ['people', 'days', 'bed-days']
+        """
         return summarize(self.metrics, confidence)
+
+    def bookings_with_times(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The bookings table with each time also as a pandas Timestamp, beside it.
+
+        Beside each time column ``X_at`` (float days since ``start_date`` 00:00) comes
+        ``X_time``: the same instant as a Timestamp (``datetime64``, the jail's local clock,
+        ``NaT`` where the time is NaN). ``columns`` picks the time columns (default: every
+        one). A new table is returned and :attr:`bookings` is left as it is: the new table
+        shares the columns of :attr:`bookings` and only the Timestamp columns take memory
+        (8 bytes a row each), which for a large run is why they are not there by default.
+
+        Examples
+        --------
+        >>> import jailsim
+        >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, days=30)
+        >>> b = res.bookings_with_times(["booked_at", "exit_at"])
+        >>> list(b.columns[3:5])
+        ['booked_at', 'booked_time']
+        >>> row = b[b["booked_at"] >= 0].iloc[0]
+        >>> after = row["booked_time"] - pd.Timestamp(res.scenario.start_date)
+        >>> bool(abs(after / pd.Timedelta(days=1) - row["booked_at"]) < 1e-9)
+        True
+        """
+        b = self.bookings
+        times = [c for c in TIME_COLUMNS if c in b.columns]
+        chosen = times if columns is None else list(columns)
+        unknown = [c for c in chosen if c not in times]
+        if unknown:
+            raise ValueError(f"not a time column of the bookings table: {unknown} "
+                             f"(allowed: {times})")
+        start = pd.Timestamp(self.scenario.start_date)
+        out = b.copy(deep=False)
+        for col in chosen:
+            stamps = start + pd.to_timedelta(b[col].to_numpy(), unit="D")
+            out.insert(out.columns.get_loc(col) + 1, col.removesuffix("_at") + "_time", stamps)
+        return out
+
+    def with_costs(self, changes: dict[str, Any] | None = None, /, **dotted: Any) -> Result:
+        """The same run priced with other costs: its scenario's ``costs.*`` fields changed.
+
+        Costs do not change the simulation, so the tables stay as they are and only the
+        budget (:func:`jailsim.budget_table`) changes. Paths as for ``Scenario.with_``;
+        a path outside ``costs`` is refused (the tables were simulated with it).
+
+        Examples
+        --------
+        >>> import jailsim
+        >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, replications=2, days=30)
+        >>> cheap = res.with_costs({"costs.bed_day_cost_usd_per_day": 50.0})
+        >>> cheap.bookings is res.bookings, cheap.scenario.costs.bed_day_cost_usd_per_day[0].usd
+        (True, 50.0)
+        """
+        changes = {**(changes or {}), **dotted}
+        outside = [p for p in changes if p != "costs" and not p.startswith("costs.")]
+        if outside:
+            raise ScenarioError([f"with_costs: {p}: only costs.* may change (the run was "
+                                 "simulated with the rest)" for p in outside])
+        return dataclasses.replace(self, scenario=self.scenario.with_(changes))
+
+    @property
+    def source_line(self) -> str:
+        """``jailsim — scenario 'X', seed S, N replications, engine E``: a figure's footer."""
+        return display.source_line(self)
+
+    def __repr__(self) -> str:
+        return display.result_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: scenario, run and headline metrics with 95% intervals."""
+        return display.result_html(self)
 
     @property
     def plot(self):

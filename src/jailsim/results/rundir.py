@@ -118,7 +118,7 @@ def write_run(result, out: Path) -> Path:
     atomic_write(out / "replications.csv", lambda p: result.metrics.to_csv(p, index=False))
     atomic_write(
         out / "summary.csv",
-        lambda p: result.summary().rename_axis("metric").to_csv(p),
+        lambda p: result.summary().drop(columns="unit").rename_axis("metric").to_csv(p),
     )
     dump_resolved(result.scenario, out / RESOLVED_NAME, seed=result.seed, version=__version__)
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2))

@@ -13,7 +13,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from jailsim.scenario.distributions import Distribution
-from jailsim.scenario.units import DAY_NAMES, Duration, Rate, parse_days, parse_time_of_day
+from jailsim.scenario.units import (
+    DAY_NAMES,
+    Days,
+    Duration,
+    Rate,
+    parse_days,
+    parse_time_of_day,
+)
 
 
 def _not_bool(value):
@@ -352,7 +359,7 @@ class Hold(Frozen):
 
     rule: Literal["calendar_48h", "business_48h"]
     """Clock of the cap: calendar hours, or hours without weekends and holidays."""
-    cap: Duration = 2.0
+    cap: Duration = Days(2.0)
     """Longest hold past the time the person would otherwise be released."""
 
 

@@ -2,7 +2,9 @@
 
 A scenario file states only what differs from another: ``extends: base_county.yaml`` (relative
 to the extending file) or ``extends: jailsim:base_county.yaml`` (a scenario shipped with
-jailsim) pulls in a parent, and the child's keys are merged into it, mapping by mapping. The
+jailsim) pulls in a parent, and the child's keys are merged into it, mapping by mapping, all but
+the ``description``: it says what one file is, so a file without its own gets one derived from
+its name and program (:func:`derived_description`), never its parent's. The
 merged data is validated into a frozen :class:`~jailsim.scenario.schema.Scenario`; every
 problem in it is reported at once as :class:`ScenarioError`, one line each, naming the file,
 the dotted path of the key, what was wrong and what is allowed. What a run used is written back
@@ -27,6 +29,7 @@ from jailsim.scenario.warm_start import ROSTER_SOURCE_KEYS, expand_warm_start
 __all__ = [
     "RESOLVED_NAME",
     "deep_merge",
+    "derived_description",
     "dump_resolved",
     "load",
     "read_yaml",
@@ -285,8 +288,40 @@ def _rebase_roster(data: dict, folder: Path) -> None:
         ws["roster"] = str(folder / ws["roster"])
 
 
+#: The 287(g) programs in words, for :func:`derived_description`.
+PROGRAMS_IN_WORDS = {
+    "none": "no 287(g) agreement",
+    "jem": "287(g) Jail Enforcement Model",
+    "wso": "287(g) Warrant Service Officer model",
+    "jem+wso": "287(g) Jail Enforcement Model and Warrant Service Officer model",
+}
+
+
+def derived_description(data: dict, parent: str) -> str:
+    """The description of a file that extends ``parent`` without giving its own.
+
+    Built from the merged ``name`` and ``program`` and said to be derived: a parent's
+    description tells what the parent is (the base county's "no 287(g) agreement"), which a
+    child that changes the program would contradict.
+
+    Examples
+    --------
+    >>> derived_description({"name": "JEM", "program": "jem"}, "base_county.yaml")
+    ... # doctest: +ELLIPSIS
+    'JEM: 287(g) Jail Enforcement Model; extends base_county.yaml (description derived ...)'
+    """
+    program = data.get("program")
+    words = PROGRAMS_IN_WORDS.get(program) if isinstance(program, str) else None
+    words = words or f"program {program}"
+    return (f"{data.get('name')}: {words}; extends {parent} (description derived from the name "
+            "and program: the file gives none)")
+
+
 def _extend(data: dict, folder: Path, where: str, chain: list[tuple[Path, str]]) -> dict:
-    """Merge ``data`` (a file's own keys) into its ``extends:`` parents, recursively."""
+    """Merge ``data`` (a file's own keys) into its ``extends:`` parents, recursively.
+
+    The ``description`` is the file's own, or :func:`derived_description`: never inherited.
+    """
     if "extends" not in data:
         return data
     data = dict(data)
@@ -298,7 +333,10 @@ def _extend(data: dict, folder: Path, where: str, chain: list[tuple[Path, str]])
     _rebase_csv(parent, path.parent)
     _rebase_roster(parent, path.parent)
     parent = _extend(parent, path.parent, shown, [*chain, (path, shown)])
-    return deep_merge(parent, data)
+    merged = deep_merge(parent, data)
+    if "description" not in data:
+        merged["description"] = derived_description(merged, path.name)
+    return merged
 
 
 def _locate(path: str | Path) -> tuple[Path, str]:

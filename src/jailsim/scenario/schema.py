@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from jailsim.base import markup
 from jailsim.base.errors import ScenarioError
 from jailsim.scenario.blocks import (
     Arrivals,
@@ -65,7 +66,8 @@ class Scenario(Frozen):
     name: str = Field(min_length=1, max_length=200)
     """Name shown in tables, figures and reports."""
     description: str = ""
-    """Free text."""
+    """Free text: what this scenario is. Never inherited through ``extends:``: a file without
+    its own gets one derived from its name and program."""
     program: Literal["none", "jem", "wso", "jem+wso"]
     """287(g) models the jail runs."""
     start_date: dt.date
@@ -236,6 +238,49 @@ class Scenario(Frozen):
             out.__dict__.pop(_PERIODS, None)
             out.__dict__.pop(_TIMELINE, None)
         return out
+
+    def facts(self) -> dict[str, str]:
+        """The scenario at a glance, as text: what a notebook shows of it and of its runs.
+
+        Name, description, program, dates (day 0 to the horizon), warm-up, warm start, dated
+        changes (if any), replications and seed; the whole scenario is :meth:`to_dict`.
+
+        Examples
+        --------
+        >>> import jailsim
+        >>> facts = jailsim.load("jailsim:jem.yaml").facts()
+        >>> facts["program"], facts["dates"]
+        ('jem', '2025-01-06 to 2027-01-06 12:00 (730.5 days)')
+        """
+        def when(days: float) -> str:
+            t = dt.datetime.combine(self.start_date, dt.time()) + dt.timedelta(days=days)
+            return t.strftime("%Y-%m-%d %H:%M" if t.time() != dt.time() else "%Y-%m-%d")
+
+        facts = {"name": self.name, "description": self.description, "program": self.program,
+                 "dates": f"{when(0)} to {when(self.horizon)} ({self.horizon:g} days)",
+                 "warm-up": (f"{self.warmup:g} days (measured from {when(self.warmup)})"
+                             if self.warmup else "none (measured from day 0)"),
+                 "warm start": self.warm_start.kind}
+        if self.timeline:
+            facts["dated changes"] = ", ".join(c.start.isoformat() for c in self.timeline)
+        facts["replications"] = f"{self.replications:,}"
+        facts["seed"] = "given at run time" if self.seed is None else str(self.seed)
+        return facts
+
+    def __repr_args__(self):
+        """What ``repr`` shows: name, program, dates, replications, seed (not every field)."""
+        yield "name", self.name
+        yield "program", self.program
+        yield "start_date", self.start_date.isoformat()
+        yield "horizon_days", self.horizon
+        yield "warmup_days", self.warmup
+        yield "replications", self.replications
+        yield "seed", self.seed
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: :meth:`facts` as a table (escaped, a few hundred characters)."""
+        return markup.panel(f"jailsim Scenario: {self.name}", markup.facts_table(self.facts()),
+                            notes=["every input: Scenario.to_dict()"])
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data with units written back as text; loads again to the same Scenario."""

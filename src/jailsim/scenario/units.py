@@ -4,6 +4,10 @@ Every duration and rate in a scenario carries its unit, so a reader never has to
 ``48`` means hours or days. They are parsed once, when the scenario is validated, into float
 days (durations) or events per day (rates); the engines only ever see days. Times of day
 (``"09:30"``) and weekdays (``"Mon-Fri"``) of timetables are parsed here too.
+
+A parsed value is a :class:`Days` (or :class:`PerDay`): a float that remembers its unit. So
+what an attribute of a scenario gives back can be given again, ``sc.with_({"hold.cap":
+sc.hold.cap})``, while a bare number written in a file (``cap: 48``) is still refused.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import math
 import re
 from typing import Annotated
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
 #: Length of each accepted unit, in days.
 DURATION_UNITS: dict[str, float] = {
@@ -50,40 +54,63 @@ _DURATION_ALLOWED = "a number with a unit, e.g. '15min', '48h', '2d' (units: min
 _RATE_ALLOWED = "a number per unit, e.g. '30/day', '2/h' (units: /h, /day, /week, /year)"
 
 
+class Days(float):
+    """A duration in days that carries its unit: what a scenario's durations are.
+
+    It is a plain float in every computation (its arithmetic gives plain floats); only
+    validation tells it apart: a Days is taken as days, a bare number is refused.
+
+    Examples
+    --------
+    >>> Days(2.0) == 2.0, parse_duration(Days(2.0)), parse_duration("48h")
+    (True, 2.0, 2.0)
+    """
+
+    __slots__ = ()
+
+
+class PerDay(float):
+    """A rate in events per day that carries its unit: what a scenario's rates are."""
+
+    __slots__ = ()
+
+
 def parse_duration(value: object) -> float:
-    """Parse ``"48h"``-style text into float days.
+    """Parse ``"48h"``-style text (or a :class:`Days`, as it is) into float days.
 
     Raises
     ------
     ValueError
         With a message naming what is allowed.
     """
+    if isinstance(value, Days):
+        return _checked(value, value, "duration")
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError(f"got {value!r}; expected {_DURATION_ALLOWED}")
     m = _DURATION_RE.match(value)
     if not m or m.group(2).lower() not in DURATION_UNITS:
         raise ValueError(f"got {value!r}; expected {_DURATION_ALLOWED}")
-    days = float(m.group(1)) * DURATION_UNITS[m.group(2).lower()]
-    if not math.isfinite(days):
-        raise ValueError(f"got {value!r}; expected a finite duration")
-    if days < 0:
-        raise ValueError(f"got {value!r}; a duration cannot be negative")
-    return days
+    return _checked(value, float(m.group(1)) * DURATION_UNITS[m.group(2).lower()], "duration")
+
+
+def _checked(given: object, x: float, kind: str) -> float:
+    if not math.isfinite(x):
+        raise ValueError(f"got {given!r}; expected a finite {kind}")
+    if x < 0:
+        raise ValueError(f"got {given!r}; a {kind} cannot be negative")
+    return x
 
 
 def parse_rate(value: object) -> float:
-    """Parse ``"30/day"``-style text into events per day."""
+    """Parse ``"30/day"``-style text (or a :class:`PerDay`, as it is) into events per day."""
+    if isinstance(value, PerDay):
+        return _checked(value, value, "rate")
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError(f"got {value!r}; expected {_RATE_ALLOWED}")
     m = _RATE_RE.match(value)
     if not m or m.group(2).lower() not in RATE_UNITS:
         raise ValueError(f"got {value!r}; expected {_RATE_ALLOWED}")
-    per_day = float(m.group(1)) / RATE_UNITS[m.group(2).lower()]
-    if not math.isfinite(per_day):
-        raise ValueError(f"got {value!r}; expected a finite rate")
-    if per_day < 0:
-        raise ValueError(f"got {value!r}; a rate cannot be negative")
-    return per_day
+    return _checked(value, float(m.group(1)) / RATE_UNITS[m.group(2).lower()], "rate")
 
 
 def format_duration(days: float) -> str:
@@ -102,16 +129,18 @@ def format_rate(per_day: float) -> str:
     return f"{text}/day" if parse_rate(f"{text}/day") == per_day else f"{per_day!r}/day"
 
 
-#: A duration in float days, written in YAML with its unit.
+#: A duration in float days (a :class:`Days`), written in YAML with its unit.
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
+    AfterValidator(Days),
     PlainSerializer(format_duration, return_type=str),
 ]
-#: A rate in events per day, written in YAML as "N/unit".
+#: A rate in events per day (a :class:`PerDay`), written in YAML as "N/unit".
 Rate = Annotated[
     float,
     BeforeValidator(parse_rate),
+    AfterValidator(PerDay),
     PlainSerializer(format_rate, return_type=str),
 ]
 

@@ -16,7 +16,7 @@ from pydantic import field_validator, model_serializer, model_validator
 
 from jailsim.county.roster import MAX_DAYS_SERVED, read_roster
 from jailsim.scenario.blocks import Frozen
-from jailsim.scenario.units import Duration
+from jailsim.scenario.units import Days, Duration
 
 __all__ = ["ROSTER_SOURCE_KEYS", "RosterPerson", "WarmStart", "expand_warm_start", "resolve"]
 
@@ -83,7 +83,7 @@ class WarmStart(Frozen):
 
     kind: Literal["none", "steady_state", "roster"] = "none"
     """Who is in the jail at day 0: nobody, the steady state, or a roster."""
-    history: Duration = 2 * 365.25
+    history: Duration = Days(2 * 365.25)
     """Bookings simulated before day 0 for ``steady_state`` (1 day to 10 years)."""
     roster: str | None = None
     """Roster CSV (kind ``roster``), relative to the scenario file."""

@@ -8,7 +8,9 @@ fixed, so the tests are deterministic.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -17,14 +19,16 @@ import pytest
 from scipy import special, stats
 
 import jailsim
+from jailsim.base.errors import ScenarioError
 from jailsim.calibration.backtest import simulate_window
 from jailsim.calibration.calibrate import CalibrationWarning, calibrate
 from jailsim.calibration.stayfamilies import FAMILIES, SESSION_WAIT
 from jailsim.calibration.stayfit import _mean, fit_stays
 from jailsim.calibration.stays import Stays
 from jailsim.cli.calibrate import COMMANDS, add_parsers
+from jailsim.cli.main import main
 from jailsim.cli.progress import ProgressBar
-from jailsim.county.exports import read_export
+from jailsim.county.exports import read_export, to_export
 from tests.calibration.conftest import (
     AS_OF,
     RATE,
@@ -298,3 +302,40 @@ def test_free_hour_of_week_profile_chosen_when_days_differ_by_hour(tmp_path):
     z = (fit.weights - w / w.mean()) / fit.weights_se
     assert np.max(np.abs(z)) < Z and _unit_variance(z)
     assert abs(fit.rate - 60.0) < Z * fit.rate_se
+
+
+@pytest.fixture(scope="module")
+def small_calibration(tmp_path_factory):
+    """A calibration of a 200-day export written as a CSV file."""
+    sc = jailsim.load("jailsim:base_county.yaml").with_(
+        {"warm_start.kind": "none", "horizon": "200d"})
+    folder = tmp_path_factory.mktemp("export")
+    path = folder / "bookings.csv"
+    to_export(jailsim.simulate(sc, seed=3).bookings, sc.start_date).to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return path, jailsim.calibrate(path, families=["lognormal"])
+
+
+def test_calibrate_refuses_to_write_over_its_own_export(small_calibration, capsys):
+    path, cal = small_calibration
+    before = path.read_bytes()
+    with pytest.raises(ScenarioError) as exc:
+        cal.write(path)
+    assert "is the export being calibrated" in exc.value.lines[0]
+    assert main(["calibrate", str(path), "--out", str(path)]) == 2
+    assert "is the export being calibrated" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+def test_an_invalid_fitted_scenario_is_never_written(small_calibration, tmp_path):
+    _, cal = small_calibration
+    bad = dataclasses.replace(cal, scenario_dict={
+        **cal.scenario_dict, "arrivals": {"bookings": {"charge_mix": {"felony": 0.9,
+                                                                     "misdemeanor": 0.5}}}})
+    out = tmp_path / "fitted.yaml"
+    with pytest.raises(ScenarioError) as exc:
+        bad.write(out)
+    assert "fitted.yaml" in exc.value.lines[0] and ".tmp" not in " ".join(exc.value.lines)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor a temporary one
+    assert cal.write(out) == out and jailsim.load(out).name

@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jailsim.base.atomic import atomic_write_text
+from jailsim.base.atomic import atomic_write
+from jailsim.base.errors import ScenarioError
 from jailsim.calibration.arrivalfit import ArrivalFit, fit_arrivals
 from jailsim.calibration.commentedyaml import comment_lines, yaml_lines
 from jailsim.calibration.fitreport import fit_report
@@ -112,10 +113,34 @@ class Calibration:
         return "\n".join(lines + yaml_lines(self.scenario_dict, "", 0, self.comments)) + "\n"
 
     def write(self, path: str | Path) -> Path:
-        """Write the scenario file (atomically) and check that it loads."""
+        """Write the scenario file, atomically, once it loads.
+
+        The text is written beside ``path`` and loaded from there (so ``extends:`` resolves as
+        it will); only a file that loads is renamed to ``path``, so an invalid scenario is
+        never written and a file already at ``path`` is kept.
+
+        Raises
+        ------
+        ScenarioError
+            If ``path`` is the export being calibrated, or if the fitted scenario does not
+            load (each problem named by its field).
+        """
         path = Path(path)
-        atomic_write_text(path, self.yaml())
-        load(path)
+        source = Path(self.export.source)
+        if source.is_file() and path.exists() and path.resolve() == source.resolve():
+            raise ScenarioError([f"{path}: is the export being calibrated; write the scenario "
+                                 "to another file (--out)"])
+        text = self.yaml()
+
+        def write_checked(tmp: Path) -> None:
+            tmp.write_text(text, encoding="utf-8")
+            try:
+                load(tmp)
+            except ScenarioError as exc:
+                raise ScenarioError([line.replace(str(tmp), str(path)).replace(tmp.name, path.name)
+                                     for line in exc.lines]) from None
+
+        atomic_write(path, write_checked)
         return path
 
     def summary_lines(self) -> list[str]:

@@ -151,3 +151,32 @@ def test_writing_over_a_directory_names_the_directory(tmp_path):
         atomic_write_text(tmp_path, "text")
     assert exc.value.filename == str(tmp_path)  # not the hidden temporary file beside it
     assert not list(tmp_path.parent.glob(f".{tmp_path.name}.*.tmp"))
+
+
+@pytest.mark.parametrize("tamper", ["metrics", "table"])
+def test_an_edited_checkpoint_is_not_taken_and_its_replication_runs_again(tmp_path, tamper):
+    """Checkpoints carry the hashes of their metrics and tables: an edited one is refused with
+    a warning, and the rerun gives the numbers of a run never interrupted."""
+    import pandas as pd
+
+    import jailsim
+    from jailsim.experiments.checkpoints import CheckpointWarning
+
+    small = {"seed": 3, "replications": 3, "days": 60, "warmup_days": 10, "engine": "vector"}
+    with pytest.raises(KeyboardInterrupt):
+        jailsim.simulate("scenarios/jem.yaml", out=tmp_path, progress=_stop_after(2), **small)
+    (meta,) = tmp_path.rglob("rep-000000.json")
+    if tamper == "metrics":
+        data = json.loads(meta.read_text())
+        data["metrics"]["adp"] += 100.0
+        meta.write_text(json.dumps(data))
+    else:
+        table = meta.with_name("rep-000000.census.parquet")
+        census = pd.read_parquet(table)
+        census["census"] += 100
+        census.to_parquet(table)
+    with pytest.warns(CheckpointWarning, match="rep-000000.json does not match the hash"):
+        resumed = jailsim.simulate("scenarios/jem.yaml", out=tmp_path, **small)
+    whole = jailsim.simulate("scenarios/jem.yaml", **small)
+    pd.testing.assert_frame_equal(resumed.summary(), whole.summary())
+    pd.testing.assert_frame_equal(resumed.census, whole.census)

@@ -9,8 +9,10 @@ are removed once the final outputs are written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from jailsim.experiments.prepared import PreparedRun
 from jailsim.experiments.replication import ReplicationOutput
 from jailsim.scenario.schema import Scenario
 
-__all__ = ["Checkpoints", "points_seed", "resumed_seed"]
+__all__ = ["CheckpointWarning", "Checkpoints", "points_seed", "resumed_seed"]
 
 
 def _write_parquet(df: pd.DataFrame) -> Callable[[Path], None]:
@@ -42,6 +44,27 @@ def _flatten(data: object, prefix: str = "") -> dict[str, object]:
     return out
 
 
+class CheckpointWarning(UserWarning):
+    """A checkpoint not taken: it does not match its hashes (edited or damaged)."""
+
+
+def _canonical(metrics: dict) -> str:
+    """The metrics as the text their hash is of (keys sorted; JSON floats round-trip)."""
+    return json.dumps(metrics, sort_keys=True)
+
+
+def _sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def _short(value: object) -> str:
     text = "(none)" if value is None else json.dumps(value, default=str)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -52,9 +75,12 @@ class Checkpoints:
 
     ``rep-000012.json`` (metrics) is written last, after ``rep-000012.bookings.parquet`` and
     ``rep-000012.census.parquet``, each atomically: a replication counts as finished only when
-    its JSON exists. ``fingerprint.json`` names the scenario, seed and engine they belong to,
-    and ``run_seed``, the seed of the whole run (a comparison's master seed; by default the
-    scenario's), which :func:`resumed_seed` gives back to a rerun that names no seed.
+    its JSON exists. The JSON carries the SHA-256 of its metrics and of each table file; a
+    checkpoint that does not match them (edited or damaged) is not taken, and its replication
+    runs again, with a warning. ``fingerprint.json`` names the scenario, seed and engine they
+    belong to, and ``run_seed``, the seed of the whole run (a comparison's master seed; by
+    default the scenario's), which :func:`resumed_seed` gives back to a rerun that names no
+    seed.
     """
 
     def __init__(self, folder: Path, run: PreparedRun, *, where: str,
@@ -117,24 +143,43 @@ class Checkpoints:
         return {int(p.name[4:10]) for p in self.folder.glob("rep-??????.json")}
 
     def load(self, replication: int, tables: bool) -> ReplicationOutput | None:
-        """A finished replication, or None if any of its files is missing or unreadable."""
+        """A finished replication, or None.
+
+        None if any of its files is missing or unreadable, or is not what its hashes say (then
+        with a :class:`CheckpointWarning`).
+        """
         try:
             data = json.loads(self._path(replication, ".json").read_text())
+            sums = data.get("sha256") or {}
+            names = ("bookings", "census") if tables else ()
+            bad = [name for name in ("metrics", *names) if sums.get(name) != (
+                _sha256_text(_canonical(data["metrics"])) if name == "metrics"
+                else _sha256_file(self._path(replication, f".{name}.parquet")))]
+            if bad:
+                warnings.warn(f"{self.where}: checkpoint {self._path(replication, '.json').name}"
+                              f" does not match the hash of its {' and '.join(bad)} (edited or "
+                              "damaged): its replication runs again", CheckpointWarning,
+                              stacklevel=2)
+                return None
             bookings = census = None
             if tables:
                 bookings = pd.read_parquet(self._path(replication, ".bookings.parquet"))
                 census = pd.read_parquet(self._path(replication, ".census.parquet"))
-        except (OSError, ValueError, KeyError, pa.ArrowException):
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
             return None
         return ReplicationOutput(replication, data["metrics"], bookings, census)
 
     def save(self, out: ReplicationOutput) -> None:
-        """Write one finished replication (tables first, metrics last)."""
+        """Write one finished replication (tables first, metrics last, with their hashes)."""
         r = out.replication
+        sums = {"metrics": _sha256_text(_canonical(out.metrics))}
         if out.bookings is not None:
-            atomic_write(self._path(r, ".bookings.parquet"), _write_parquet(out.bookings))
-            atomic_write(self._path(r, ".census.parquet"), _write_parquet(out.census))
-        text = json.dumps({"replication": r, "metrics": out.metrics})
+            for name, table in (("bookings", out.bookings), ("census", out.census)):
+                def write(tmp: Path, table=table, name=name) -> None:
+                    _write_parquet(table)(tmp)
+                    sums[name] = _sha256_file(tmp)
+                atomic_write(self._path(r, f".{name}.parquet"), write)
+        text = json.dumps({"replication": r, "metrics": out.metrics, "sha256": sums})
         atomic_write(self._path(r, ".json"), lambda p: p.write_text(text))
 
     def clear(self) -> None:

@@ -180,3 +180,40 @@ def test_an_edited_checkpoint_is_not_taken_and_its_replication_runs_again(tmp_pa
     whole = jailsim.simulate("scenarios/jem.yaml", **small)
     pd.testing.assert_frame_equal(resumed.summary(), whole.summary())
     pd.testing.assert_frame_equal(resumed.census, whole.census)
+
+
+def test_a_checkpoints_folder_jailsim_did_not_write_is_refused_and_kept(tmp_path, capsys):
+    out = tmp_path / "run"
+    mine = out / "checkpoints" / "notes.txt"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("a user's file")
+    code = main(["run", "scenarios/jem.yaml", "--seed", "1", "-r", "2", "--days", "30",
+                 "--warmup-days", "5", "--quiet", "--out", str(out)])
+    assert code == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "holds files jailsim did not write (notes.txt)" in line
+    assert mine.read_text() == "a user's file" and not (out / "summary.json").exists()
+
+
+def test_only_jailsim_s_own_files_are_removed(tmp_path):
+    """Clearing checkpoints removes its own files only; starting an output removes only
+    temporary files named as jailsim's atomic writes name them."""
+    from jailsim.experiments.checkpoints import Checkpoints
+    from jailsim.experiments.prepared import PreparedRun, prepare
+    from jailsim.experiments.replication import ReplicationOutput
+    from jailsim.results.rundir import begin_output
+
+    sc = prepare("scenarios/jem.yaml", seed=1, days=30, warmup_days=5)
+    ckpt = Checkpoints(tmp_path / "checkpoints", PreparedRun.build(sc, "vector"),
+                       where=str(tmp_path))
+    ckpt.open()
+    ckpt.save(ReplicationOutput(0, {"adp": 1.0}))
+    later = tmp_path / "checkpoints" / "kept.csv"
+    later.write_text("x")
+    ckpt.clear()
+    assert [p.name for p in (tmp_path / "checkpoints").iterdir()] == ["kept.csv"]
+    theirs, killed = tmp_path / ".draft.tmp", tmp_path / ".bookings.parquet.4242.0badc0de.tmp"
+    theirs.write_text("a user's file")
+    killed.write_text("half")
+    begin_output(tmp_path)
+    assert theirs.exists() and not killed.exists()

@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+
+#: The name of a temporary file of :func:`atomic_write` (``.NAME.PID.HEX.tmp``): a writer killed
+#: before its rename leaves one, and only such files are removed as jailsim's own.
+TEMPORARY = re.compile(r"\..+\.\d+\.[0-9a-f]{8}\.tmp")
+
+
+def is_temporary(path: str | Path) -> bool:
+    """Whether ``path`` is named as a temporary file of :func:`atomic_write`."""
+    return TEMPORARY.fullmatch(Path(path).name) is not None
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:

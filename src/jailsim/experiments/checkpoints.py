@@ -9,9 +9,10 @@ are removed once the final outputs are written.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import shutil
+import re
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -21,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jailsim._version import __version__
-from jailsim.base.atomic import atomic_write
+from jailsim.base.atomic import atomic_write, is_temporary
 from jailsim.base.errors import ScenarioError
 from jailsim.experiments.prepared import PreparedRun
 from jailsim.experiments.replication import ReplicationOutput
@@ -42,6 +43,16 @@ def _flatten(data: object, prefix: str = "") -> dict[str, object]:
     for key, value in data.items():
         out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     return out
+
+
+#: The files a checkpoint folder holds (besides temporary files of atomic writes).
+_OWN_NAMES = re.compile(r"rep-\d{6}\.(json|bookings\.parquet|census\.parquet)|fingerprint\.json")
+
+
+def _own(path: Path) -> bool:
+    """Whether ``path`` is a file jailsim writes in a checkpoint folder."""
+    return path.is_file() and (_OWN_NAMES.fullmatch(path.name) is not None
+                               or is_temporary(path))
 
 
 class CheckpointWarning(UserWarning):
@@ -103,8 +114,20 @@ class Checkpoints:
         }
 
     def open(self) -> None:
-        """Create the folder, or check that the checkpoints in it are of this scenario."""
+        """Create the folder, or check that the checkpoints in it are of this scenario.
+
+        A folder without a ``fingerprint.json`` that holds anything jailsim does not write
+        there is refused: :meth:`clear` would otherwise have to delete what it did not write.
+        """
         stamp = self.folder / "fingerprint.json"
+        if not stamp.is_file() and self.folder.exists():
+            foreign = (sorted(p.name for p in self.folder.iterdir() if not _own(p))
+                       if self.folder.is_dir() else [self.folder.name])
+            if foreign:
+                raise ScenarioError([f"{self.where}: {self.folder} holds files jailsim did not "
+                                     f"write ({', '.join(foreign[:3])}"
+                                     f"{', ...' if len(foreign) > 3 else ''}); use another "
+                                     "--out or move them"])
         if stamp.is_file():
             try:
                 old = json.loads(stamp.read_text())
@@ -183,8 +206,17 @@ class Checkpoints:
         atomic_write(self._path(r, ".json"), lambda p: p.write_text(text))
 
     def clear(self) -> None:
-        """Remove the folder (once the final outputs are written)."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the checkpoints (once the final outputs are written), then the folder if empty.
+
+        Only the files jailsim writes here are removed; anything else is left where it is.
+        """
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if _own(path):
+                path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()  # left in place if something else is in it
 
 
 def resumed_seed(scenario: Scenario, seed: int | None, folders: Iterable[Path]) -> int | None:

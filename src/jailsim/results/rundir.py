@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jailsim._version import __version__
-from jailsim.base.atomic import atomic_write, atomic_write_text
+from jailsim.base.atomic import atomic_write, atomic_write_text, is_temporary
 from jailsim.base.errors import ScenarioError
 from jailsim.results.metrics import METRICS
 from jailsim.scenario.loading import RESOLVED_NAME, dump_resolved, load
@@ -54,7 +54,8 @@ def begin_output(folder: str | Path) -> Path:
     for name in MARKERS:
         (folder / name).unlink(missing_ok=True)
     for tmp in folder.glob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
+        if is_temporary(tmp):  # named as jailsim's atomic writes name theirs
+            tmp.unlink(missing_ok=True)
     return folder
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
@@ -68,11 +70,40 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
+#: Seconds between a worker's checks that the pool's owner is still there.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _end_with_owner(owner: int) -> None:
+    """In a worker: end this process as soon as the pool's owner ``owner`` (a pid) is gone.
+
+    However the owner died (``kill -9`` included), a daemon thread sees it and ends the worker,
+    so that no worker computes (and holds its memory) for nobody; the fork server and the
+    resource tracker end once no worker holds their pipes. POSIX only: on Windows, probing a
+    process with signal 0 would send it Ctrl-C.
+    """
+    if os.name != "posix":
+        return
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # a pid taken by another user's process: the owner is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="jailsim-owner-watch", daemon=True).start()
+
+
 class ProcessExecutor(Executor):
     """Tasks in ``workers`` local processes (:class:`concurrent.futures.ProcessPoolExecutor`).
 
     The pool starts on first use and is kept until ``close()``, so batches of an experiment
-    (the precision rule, several scenarios) reuse the same workers.
+    (the precision rule, several scenarios) reuse the same workers. Workers end when the
+    process that started them does (:func:`_end_with_owner`).
     """
 
     def __init__(self, workers: int):
@@ -85,7 +116,9 @@ class ProcessExecutor(Executor):
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context(_start_method())
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                             initializer=_end_with_owner,
+                                             initargs=(os.getpid(),))
         return self._pool
 
     def imap_unordered(self, fn, tasks):

@@ -212,3 +212,54 @@ def test_compare_of_different_start_dates_needs_allow_mismatch(tmp_path, capsys)
         assert main([*args, "--allow-mismatch"]) == 0
     assert len([w for w in caught if "compared anyway" in str(w.message)]) == 1
     assert "JEM later − JEM" in capsys.readouterr().out
+
+
+def test_periods_gives_days_and_rates_per_day_beside_totals(tmp_path, capsys):
+    out, csv = tmp_path / "sb8", tmp_path / "periods.csv"
+    assert main(["run", "scenarios/sb8_wso.yaml", "--seed", "2", "-r", "2", "--days", "130",
+                 "--out", str(out), "--engine", "vector", "--quiet", "--no-report"]) == 0
+    capsys.readouterr()
+    assert main(["periods", str(out), "--metrics", "bed_days,adp", "--csv", str(csv)]) == 0
+    text = capsys.readouterr().out
+    assert "no 287(g) agreement until 2026-01-01, then WSO" in text
+    lines = text.splitlines()
+    assert any(line.split() == ["2025-09-01", "none", "122"] for line in lines)
+    assert any(line.split() == ["2026-01-01", "wso", "8"] for line in lines)
+    header = next(line for line in lines if line.startswith("metric"))
+    assert "2025-09-01 per day" in header and "2026-01-01 per day" in header
+    adp = next(line for line in lines if line.startswith("adp")).split()
+    assert adp[-1] == "-"  # a daily average needs no rate per day
+    table = pd.read_csv(csv, index_col=[0, 1])
+    row = table.loc[("2026-01-01", "bed_days")]
+    assert row["days"] == 8 and row["per_day"] == pytest.approx(row["mean"] / 8)
+
+
+def test_run_and_compare_write_the_report_unless_told_not_to(tmp_path, capsys):
+    run_out, cmp_out = tmp_path / "run", tmp_path / "cmp"
+    assert main(["run", "scenarios/jem.yaml", "--seed", "2", "-r", "2", "--out", str(run_out),
+                 "--engine", "vector", "--days", "40", "--quiet"]) == 0
+    assert f"report: {run_out / 'report.html'}" in capsys.readouterr().out
+    assert "jailsim report" in (run_out / "report.html").read_text()
+    assert main(["compare", "scenarios/jem.yaml", "scenarios/wso.yaml", "-r", "2",
+                 "--out", str(cmp_out), "--engine", "vector", "--days", "40", "--quiet"]) == 0
+    assert f"report: {cmp_out / 'report.html'}" in capsys.readouterr().out
+    assert "jailsim comparison" in (cmp_out / "report.html").read_text()
+    quiet = tmp_path / "quiet"
+    assert main(["compare", "scenarios/jem.yaml", "scenarios/wso.yaml", "-r", "2",
+                 "--out", str(quiet), "--engine", "vector", "--days", "40", "--quiet",
+                 "--no-report"]) == 0
+    assert "report:" not in capsys.readouterr().out
+    assert not (quiet / "report.html").exists()
+
+
+def test_budget_writes_its_tables_as_an_html_page(tmp_path, capsys):
+    page = tmp_path / "budget.html"
+    assert main(["budget", "scenarios/no_287g.yaml", "scenarios/jem.yaml", "-r", "2",
+                 "--days", "30", "--engine", "vector", "--quiet", "--report", str(page)]) == 0
+    assert f"wrote {page}" in capsys.readouterr().out
+    text = page.read_text()
+    assert text.startswith("<!doctype html>") and "<script" not in text
+    assert "jailsim budget: no 287(g) vs JEM" in text and "JEM - no 287(g)" in text
+    for line in ("bed_days", "net_cost_usd", "program_cost_usd"):
+        assert f"<code>{line}</code>" in text
+    assert "Prices, as given and in 2025 dollars" in text

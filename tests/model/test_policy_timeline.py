@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import re
 
 import numpy as np
 import pytest
@@ -209,4 +210,7 @@ def test_periods_command(tmp_path, capsys):
     args = parser.parse_args(["periods", str(tmp_path / "run"), "--metrics", "adp,holds"])
     assert args.func(args) == 0
     out = capsys.readouterr().out
-    assert "from 2025-09-01 (122 d)" in out and "from 2026-01-01 (78 d)" in out
+    days = {m.group(1): int(m.group(3))
+            for m in re.finditer(r"^(\d{4}-\d\d-\d\d)\s+(\w+)\s+(\d+)$", out, re.M)}
+    assert days == {"2025-09-01": 122, "2026-01-01": 78}
+    assert "from 2025-09-01" in out and "2026-01-01 per day" in out

@@ -303,7 +303,7 @@ def test_fiscal_year_tables_differences_workbook_and_notes(october, tmp_path):
     assert budget.fiscal_years == ["FY2025", "FY2026"]
     used = budget.inputs.set_index(["scenario", "input"])["used"]
     assert used[("JEM", "state_grants.lump_sums")] == "yes"
-    assert used[("no 287(g)", "state_grants.lump_sums")] == "no (none of jem, wso runs)"
+    assert used[("no 287(g)", "state_grants.lump_sums")] == "no (none of jem, wso, task_force runs)"
     assert used[("JEM", "officer_reimbursement.salary_benefits_share")] == (
         "no (no officer_reimbursement)")
     assert list(budget.fiscal_year("FY2026").tables["JEM"].index) == list(LINES)
@@ -311,7 +311,7 @@ def test_fiscal_year_tables_differences_workbook_and_notes(october, tmp_path):
     assert list(frame.columns[:4]) == ["table", "scenario", "fiscal_year", "line"]
     assert len(frame) == len(LINES) * 2 * 3
     sheet = pd.read_excel(write_xlsx(budget, tmp_path / "fy.xlsx"), sheet_name="budget")
-    assert list(sheet.columns[:3]) == ["fiscal year", "group", "line"]
+    assert list(sheet.columns[:2]) == ["fiscal year", "line"]
     assert len(sheet) == 2 * len(LINES)
 
 

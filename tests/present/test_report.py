@@ -214,3 +214,37 @@ def test_sensitivity_report_says_undefined_and_too_small(tmp_path):
     assert page.count("<td>undefined</td>") == 4  # civil_arrests: 2 inputs x S1, ST
     assert "Undefined (the same at every sample point" in page
     assert page.count("data:image/png;base64,") == 1  # the figure shows adp alone
+
+
+@pytest.fixture(scope="module")
+def sb8_folder(tmp_path_factory):
+    """sb8_wso run just past its change date (WSO from 2026-01-01, day 122)."""
+    out = tmp_path_factory.mktemp("sb8")
+    jailsim.simulate("scenarios/sb8_wso.yaml", seed=2, replications=2, days=130,
+                     engine="vector").save(out)
+    return out
+
+
+def test_report_of_dated_changes_tells_the_program_timeline_and_periods(sb8_folder):
+    page = write_report(sb8_folder).read_text()
+    assert "(program none)" not in page
+    assert "no 287(g) agreement until 2026-01-01, then WSO" in page
+    assert "<h2>Policy periods</h2>" in page
+    section = page[page.index("<h2>Policy periods</h2>"):page.index("<h2>Figures</h2>")]
+    assert "from 2025-09-01" in section and "from 2026-01-01" in section
+    assert "122 days" in section and "8 days" in section  # the lengths of the periods
+    assert section.count("per day</th>") == 2  # a rate per day beside each period's totals
+    for name in ("bed_days", "detainers", "warrants_served"):
+        assert f"<code>{name}</code>" in section
+
+
+def test_report_without_dated_changes_has_no_period_section(folder):
+    page = write_report(folder).read_text()
+    assert "Policy periods" not in page and "JEM throughout" in page
+
+
+def test_report_numbers_are_not_broken_inside(sb8_folder):
+    page = write_report(sb8_folder).read_text()
+    css = page[page.index("<style>"):page.index("</style>")]
+    assert "overflow-wrap:anywhere}" not in css.split("td:first-child{")[0]
+    assert "td,th{" in css and "white-space:nowrap" in css.split("td,th{")[1].split("}")[0]

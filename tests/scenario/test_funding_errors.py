@@ -58,8 +58,13 @@ def bad(tmp_path, scenarios_dir):
         ("officer_reimbursement: {equipment_usd_per_officer_per_year: [{to: 2026-01-01, usd: 1},"
          " {from: 2026-01-01, usd: 2}]}",
          "officer_reimbursement.equipment_usd_per_officer_per_year", "overlap"),
-        ("officer_reimbursement: {programs: [jem, task_force]}",
-         "officer_reimbursement.programs.1", "allowed: jem, wso"),
+        ("officer_reimbursement: {programs: [jem, tfm]}",
+         "officer_reimbursement.programs.1", "allowed: jem, wso, task_force"),
+        ("program: {task_force: {officers: 4, salary_usd_per_year: 90000, "
+         "salary_basis: hours_worked}}", "program.task_force",
+         "got 'hours_worked'; the Task Force's field work is not simulated"),
+        ("program: {task_force: {officers: -1, salary_usd_per_year: 90000}}",
+         "program.task_force.officers", "-1"),
         ("state_grants: {lump_sums: [{date: 2026-01-15, usd: -250000}]}",
          "state_grants.lump_sums.0.usd", "cannot be negative"),
         ("state_grants: {lump_sums: [{usd: 250000}]}", "state_grants.lump_sums.0.date", "missing"),

@@ -121,3 +121,10 @@ def test_values_carry_their_unit_and_a_bare_number_still_has_none():
     with pytest.raises(ScenarioError, match="a duration cannot be negative"):
         sc.with_({"hold.cap": Days(-1.0)})
     assert sc.with_({"hold.cap": Days(3.0)}).hold.cap == 3.0
+
+
+def test_with_never_edits_what_it_was_given():
+    sc = jailsim.load("scenarios/jem.yaml")
+    block = {"share": 0.5, "stay": "3d"}
+    more = sc.with_({"ice.igsa": block, "ice.igsa.share": 1.0})
+    assert block == {"share": 0.5, "stay": "3d"} and more.ice.igsa.share == 1.0

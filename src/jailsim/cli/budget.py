@@ -11,6 +11,7 @@ comparison. Every amount is in the dollars of one year (``costs.report_in``, or
 
 from __future__ import annotations
 
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +24,7 @@ from jailsim.experiments.options import DEFAULT_REPLICATIONS
 from jailsim.experiments.simulate import simulate
 from jailsim.money.lines import LINES, PER
 from jailsim.money.workbook import Budget, build_budget, write_csv, write_xlsx
+from jailsim.present.budgetpage import write_budget_report
 from jailsim.results.tables import cell, text_table, with_note
 from jailsim.scenario.loading import load
 from jailsim.scenario.prices import check_year
@@ -65,6 +67,8 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--xlsx", type=Path, help="write an Excel workbook (budget, comparison, "
                                              "inputs, notes)")
     p.add_argument("--csv", type=Path, help="write every table as one tidy CSV")
+    p.add_argument("--report", type=Path, metavar="FILE",
+                   help="write the budget tables as one self-contained HTML page")
     p.set_defaults(func=cmd_budget)
 
 
@@ -159,7 +163,8 @@ def cmd_budget(args) -> int:
             # every scenario on the first one's seed (paired)
             options = replace(options, seed=results[0].seed)
         seed = results[0].seed
-        budget = build_budget(results, per=args.per)
+        budget = build_budget(results, per=args.per,
+                              command=shlex.join(["jailsim", *getattr(args, "argv", [])]))
     except ScenarioError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
         return 2
@@ -187,6 +192,8 @@ def cmd_budget(args) -> int:
             print(f"wrote {write_csv(budget, args.csv)}")
         if args.xlsx:
             print(f"wrote {write_xlsx(budget, args.xlsx)}")
+        if args.report:
+            print(f"wrote {write_budget_report(budget, args.report)}")
     except OSError as exc:
         print(f"jailsim budget: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2

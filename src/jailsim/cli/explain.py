@@ -19,10 +19,10 @@ import pandas as pd
 from jailsim.base.errors import ScenarioError
 from jailsim.cli.args import metric_list
 from jailsim.cli.args import nonnegative_int as _nonnegative_int
-from jailsim.results.breakdown import breakdown, metrics_by_period
+from jailsim.results.breakdown import breakdown, period_table, timeline_in_words
 from jailsim.results.explain import explain
 from jailsim.results.result import Result
-from jailsim.results.tables import side_by_side
+from jailsim.results.tables import side_by_side, text_table
 
 __all__ = ["COMMANDS", "add_parsers", "cmd_breakdown", "cmd_explain", "cmd_periods"]
 
@@ -101,25 +101,38 @@ def cmd_breakdown(args) -> int:
     return 0
 
 
+def _period_columns(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per period: its totals, then (for counts and bed-days) their rate per day."""
+    columns = {}
+    for label in table.index.unique(0):
+        t = table.xs(label, level=0)
+        columns[f"from {label}"] = t
+        rate = t[["per_day", "per_day_ci_low", "per_day_ci_high"]]
+        columns[f"{label} per day"] = rate.set_axis(["mean", "ci_low", "ci_high"], axis=1)
+    return columns
+
+
 def cmd_periods(args) -> int:
-    """Print every metric per policy period."""
+    """Print every metric per policy period, totals beside their rates per day."""
     try:
         run = Result.load(args.folder)
-        table = metrics_by_period(run)
+        table = period_table(run)
     except ScenarioError as exc:
         return _fail(exc.lines)
     sc = run.scenario
-    policy = run.context.policy
-    days = {
-        label: policy.window(k, sc.warmup, sc.horizon) for k, label in enumerate(policy.labels)
-    }
-    columns = {
-        f"from {label} ({days[label][1] - days[label][0]:g} d)": table.xs(label, level=0)
-        for label in table.index.unique(0)
-    }
+    programs = dict(zip(run.context.policy.labels, (s.program for s in sc.periods()),
+                        strict=True))
+    days = table.groupby(level=0, sort=False)["days"].first()
     print(f"{sc.name}: metrics per policy period, over the days of each period measured "
-          f"({len(sc.timeline)} dated changes; mean ± 95% half-width)\n")
-    print(side_by_side(columns, args.metrics))
+          f"({len(sc.timeline)} dated change{'s' if len(sc.timeline) != 1 else ''}: "
+          f"{timeline_in_words(sc)}; mean ± 95% "
+          "half-width)\n")
+    print(text_table([["period", "program", "days"],
+                      *([label, programs[label], f"{d:g}"] for label, d in days.items())]))
+    print()
+    print(side_by_side(_period_columns(table), args.metrics))
+    print("\nPeriods differ in length: compare counts and bed-days by their rate per day (the "
+          "total / the period's days; '-' for shares, means and rates, which need none).")
     if args.csv:
         table.to_csv(args.csv)
         print(f"\nwrote {args.csv}")

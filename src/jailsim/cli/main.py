@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import warnings
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -62,6 +64,11 @@ SWEEP_METRICS = ["adp", "mean_los_days", "hold_bed_days", "ice_transfers"]
 DESCRIPTION = "The jailsim command: a thin layer over the Python API."
 
 
+def _no_report_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-report", action="store_true",
+                   help="do not write report.html (the HTML report) in the output folder")
+
+
 def _vary_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vary", action="append", default=[], metavar="PATH=V1,V2,...",
                    help="vary a dotted scenario path over values (repeat: full factorial)")
@@ -91,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision-metrics", type=metric_list, metavar="M1,M2",
                    help=f"metrics --precision watches (default {','.join(HEADLINE)})")
     _vary_option(p)
+    _no_report_option(p)
 
     p = sub.add_parser("compare", help="paired comparison of scenarios on common random numbers")
     p.add_argument("scenarios", nargs="+", type=Path, help="two or more; the first is A")
@@ -99,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output folder (default: out/A_vs_B)")
     p.add_argument("--metrics", type=metric_list, metavar="M1,M2",
                    help="metrics to print (default all)")
+    _no_report_option(p)
 
     p = sub.add_parser("sweep", help="run a scenario over a full-factorial design of values")
     p.add_argument("scenario", type=Path,
@@ -108,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output folder (default: out/<name>-sweep)")
     p.add_argument("--metrics", type=metric_list, metavar="M1,M2",
                    help=f"metrics to print (default {','.join(SWEEP_METRICS)}; all are saved)")
+    _no_report_option(p)
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity indices (SALib)")
     p.add_argument("scenario", type=Path, help="scenario file (or jailsim:NAME.yaml)")
@@ -133,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(p, f"replications (default {DEMO_REPLICATIONS})")
     p.add_argument("--out", type=Path, default=Path("out/demo"),
                    help="output folder (default out/demo)")
+    _no_report_option(p)
 
     cli_budget.add_parsers(sub)
     cli_calibrate.add_parsers(sub)
@@ -157,6 +168,12 @@ def _report(folder: Path, out: Path | None = None) -> Path:
     from jailsim.present.report import write_report
 
     return write_report(folder, out)
+
+
+def _print_report(args, folder: Path) -> None:
+    """Write and name the report of an output folder, unless ``--no-report``."""
+    if not getattr(args, "no_report", False):
+        print(f"report: {_report(folder)}")
 
 
 def cmd_validate(args) -> int:
@@ -198,6 +215,7 @@ def cmd_run(args) -> int:
     _resumed(done.tally, out)
     print(f"wrote {out}/ (seed {result.seed}, {result.scenario.replications} replications, "
           f"engine {result.engine}, {done.executor})")
+    _print_report(args, out)
     return 0
 
 
@@ -214,6 +232,7 @@ def cmd_compare(args) -> int:
         comp = compare(args.scenarios, independent=args.independent,
                        allow_mismatch=args.allow_mismatch, options=run_options(args, out, bar))
     _print_comparison(comp, args.metrics or list(METRICS), out)
+    _print_report(args, out)
     return 0
 
 
@@ -251,7 +270,7 @@ def cmd_sweep(args) -> int:
     _resumed(result.tally, out)
     print(f"wrote {out}/sweep.csv (one row per design point and metric), replications.csv, "
           "sweep.json")
-    print(f"report: {_report(out)}")
+    _print_report(args, out)
     return 0
 
 
@@ -292,7 +311,7 @@ def cmd_demo(args) -> int:
     print(f"jailsim {__version__}: the default county under JEM and under WSO, on the same "
           "bookings (common random numbers)")
     _print_comparison(comp, DEMO_METRICS, args.out)
-    print(f"report: {_report(args.out)}")
+    _print_report(args, args.out)
     return 0
 
 
@@ -317,9 +336,32 @@ COMMANDS = {
 }
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run is, so that it ends as cleanly as after Ctrl-C."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``jailsim`` console script."""
+    """Entry point of the ``jailsim`` console script.
+
+    Exit codes: 0 done, 2 a problem with the input (one line), 130 Ctrl-C, 143 SIGTERM (the
+    finished replications are kept either way, and the workers end with the run).
+    """
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed, for the records
+    if threading.current_thread() is not threading.main_thread():  # no signals there
+        return _main(args)
+    before = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _main(args)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _main(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # the command line writes figures to files, never to a window
@@ -337,10 +379,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"jailsim: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("jailsim: interrupted (finished replications are kept; rerun the same command "
+    except KeyboardInterrupt as exc:
+        stopped = "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted"
+        print(f"jailsim: {stopped} (finished replications are kept; rerun the same command "
               "to resume)", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenProcessPool:
         print("jailsim: a worker process died (killed, or out of memory); finished "
               "replications are kept: rerun the same command to resume", file=sys.stderr)

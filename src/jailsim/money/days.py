@@ -4,7 +4,8 @@ A budget line is a sum over days of a daily quantity times the rate in force on 
 :class:`Days` holds the days of one replication's census with the share of each that falls in
 the span priced (the measurement window, or the part of one fiscal year inside it), times the
 basis scale (365.25 / window days for per-year figures), their dates, and which 287(g) models
-the scenario runs on each. :func:`fiscal_years` cuts the window at the county's fiscal years
+the scenario runs on each (JEM, WSO, and the Task Force Model while its stream of field arrests
+runs). :func:`fiscal_years` cuts the window at the county's fiscal years
 (``costs.fiscal_year_start_month``).
 """
 
@@ -108,8 +109,11 @@ class Days:
         self.closed = self.hi >= scenario.horizon
         policy = Policy.build(scenario)
         period = policy.periods.of(day)
-        #: Whether each model is in force on each day, by the scenario's policy timeline.
-        self.running = {"jem": policy.jem_on[period], "wso": policy.wso_on[period]}
+        #: Whether each model is in force on each day, by the scenario's policy timeline; the
+        #: Task Force Model on every day of a scenario with its stream (``arrivals.task_force``).
+        field = scenario.arrivals.task_force is not None
+        self.running = {"jem": policy.jem_on[period], "wso": policy.wso_on[period],
+                        "task_force": np.full(len(day), field)}
 
     def amounts(self, daily_average: np.ndarray) -> np.ndarray:
         """Bed-days (or any daily average) of each day, weighted into the span and basis."""

@@ -10,7 +10,8 @@ identities hold exactly: a line priced at one rate is that rate times its bed-da
 the caused cost prices every bed-day the programs cause: the days detainers add to local
 bookings' stays and every day of the Task Force's own bookings. Every rate is first put in the
 dollars of the scenario's report year (:mod:`jailsim.money.dollars`). :data:`DRIVEN_BY` says
-which program drives each line.
+which program drives each line; the program lines add up the officers of every model the
+scenario runs (a Hybrid county, JEM and a Task Force stream, pays both).
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ import pandas as pd
 from jailsim.base.errors import ScenarioError
 from jailsim.money.days import DAYS_PER_YEAR, Days, price
 from jailsim.money.dollars import in_report_dollars
-from jailsim.money.officers import MODELS, grant_lines, program_lines, reimbursement_lines
+from jailsim.money.officers import (
+    MODELS,
+    grant_lines,
+    no_hours,
+    program_lines,
+    reimbursement_lines,
+)
 from jailsim.scenario.costs import Costs, schedule_by_day
 from jailsim.scenario.schema import Scenario
 
@@ -168,7 +175,10 @@ LINES: dict[str, tuple[str, str, str]] = {
         "IGSA margin", "USD", "igsa_usd - igsa_cost_marginal_usd"
     ),
     "program_staff_usd": (
-        "program", "USD", "designated officers' salary, benefits and overtime"
+        "program",
+        "USD",
+        "designated officers' salary, benefits and overtime (JEM, WSO and Task Force officers, "
+        "each on the days its model runs)",
     ),
     "program_training_usd": (
         "program", "USD", "backfill and travel for initial, replacement and refresher training"
@@ -199,7 +209,7 @@ LINES: dict[str, tuple[str, str, str]] = {
 _ALL = "all bookings"
 _DETAINERS = "detainers (JEM, WSO, Task Force, remote)"
 _CAUSED = "JEM, WSO, Task Force"
-_OFFICERS = "JEM, WSO officers"
+_OFFICERS = "JEM, WSO, Task Force officers"
 #: Which program (or what) drives each line: a program changes the lines that name it.
 DRIVEN_BY: dict[str, str] = {
     **dict.fromkeys(("bed_days", "in_house_bed_days", "boarded_out_bed_days", "jail_cost_usd",
@@ -384,7 +394,8 @@ def replication_budget(
     for model in MODELS:
         block = getattr(costs.program, model)
         if block is not None and days.running[model].any():
-            for k, v in program_lines(model, block, days, busy_of[model]).items():
+            busy = busy_of.get(model, no_hours)  # the Task Force: whole salaries, no hours
+            for k, v in program_lines(model, block, days, busy).items():
                 program[k] += v
     m.update(program)
     m.update(reimbursement_lines(costs, days, busy_of))

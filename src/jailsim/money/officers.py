@@ -1,6 +1,8 @@
 """The designated officers' money: what the 287(g) programs cost, what the county is paid back.
 
-For each program the scenario runs (``costs.program.jem``, ``.wso``; on the days it runs it):
+For each program the scenario runs (``costs.program.jem``, ``.wso``, ``.task_force``; on the
+days it runs it, the Task Force's the days its stream of field arrests runs; a Hybrid county
+pays both JEM and Task Force officers):
 staff (salary, benefits, overtime), training and supervision, priced day by day
 (:func:`program_lines`); the federal reimbursement of those officers (``costs.
 officer_reimbursement``: salary and benefits, overtime up to a cap, performance awards,
@@ -19,12 +21,19 @@ import numpy as np
 from jailsim.money.days import DAYS_PER_YEAR, Days
 from jailsim.scenario.costs import Costs, OfficerProgram, schedule_by_day
 
-__all__ = ["MODELS", "grant_lines", "officer_days", "program_lines", "reimbursement_lines"]
+__all__ = [
+    "MODELS", "grant_lines", "no_hours", "officer_days", "program_lines", "reimbursement_lines",
+]
 
 #: The designated-officer programs, in the order their costs are added.
-MODELS = ("jem", "wso")
+MODELS = ("jem", "wso", "task_force")
 #: Quarters per year: an amount per quarter is paid at 4 / 365.25 of it a day.
 QUARTERS_PER_YEAR = 4
+
+
+def no_hours() -> np.ndarray:
+    """No simulated hours: a program paid whole salaries (the Task Force's field work)."""
+    raise ValueError("a program without simulated officer time is paid whole salaries")
 
 
 def _staff_base(program: OfficerProgram, days: Days, busy: Callable[[], np.ndarray],
@@ -117,7 +126,7 @@ def reimbursement_lines(costs: Costs, days: Days,
             continue
         on = days.active(model, block)
         covered = share * (1.0 + block.benefits_share) + np.minimum(block.overtime_share, cap)
-        base = _staff_base(block, days, busy_of[model], on)
+        base = _staff_base(block, days, busy_of.get(model, no_hours), on)
         out["officer_reimbursement_usd"] += float(days.amounts(base * covered).sum())
     officers, any_on = officer_days(costs, days, paid.programs)
     award = schedule_by_day(paid.award_usd_per_officer_per_quarter, days.dates)

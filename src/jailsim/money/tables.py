@@ -28,6 +28,9 @@ from jailsim.results.result import Result
 from jailsim.scenario.costs import schedule_by_day
 from jailsim.scenario.schema import Scenario
 
+#: How the notes name each designated-officer program.
+_MODEL_NAMES = {"jem": "JEM", "wso": "WSO", "task_force": "Task Force"}
+
 __all__ = [
     "budget_difference",
     "budget_lines",
@@ -271,13 +274,14 @@ def budget_notes(result: Result, per: str = "year") -> list[str]:
             "(no dated value covers them); check costs.bed_day_cost_usd_per_day."
         )
     policy = Policy.build(sc)
-    for model, block in (("jem", costs.program.jem), ("wso", costs.program.wso)):
-        on = getattr(policy, f"{model}_on")
+    field = np.full(len(policy.labels), sc.arrivals.task_force is not None)
+    for model, on in (("jem", policy.jem_on), ("wso", policy.wso_on), ("task_force", field)):
+        block, name = getattr(costs.program, model), _MODEL_NAMES[model]
         if not on.any():
             continue
         if block is None:
             notes.append(
-                f"warning: {sc.name}: the scenario runs {model.upper()} but "
+                f"warning: {sc.name}: the scenario runs {name} but "
                 f"costs.program.{model} is missing: no program cost counted for it."
             )
             continue
@@ -285,14 +289,16 @@ def budget_notes(result: Result, per: str = "year") -> list[str]:
             spans = ", ".join(f"from {label}" if flag else f"not from {label}"
                               for label, flag in zip(policy.labels, on, strict=True))
             notes.append(
-                f"{sc.name}: {model.upper()} program costs follow the dated changes ({spans}), "
+                f"{sc.name}: {name} program costs follow the dated changes ({spans}), "
                 "with initial training on each day the program starts."
             )
         if block.start or block.end:
             first_day, last_day = block.start or "the start", block.end or "the end"
             notes.append(
-                f"warning: {sc.name}: the {model.upper()} program is costed from {first_day} to "
+                f"warning: {sc.name}: the {name} program is costed from {first_day} to "
                 f"{last_day}; these dates change the dollars only: the jail is simulated with "
-                "the program whenever the scenario runs it (program, changes:)."
+                "the program whenever the scenario runs it ("
+                + ("arrivals.task_force" if model == "task_force" else "program, changes:")
+                + ")."
             )
     return notes

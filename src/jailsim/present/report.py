@@ -22,6 +22,7 @@ import base64
 import html
 import io
 import json
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +30,10 @@ import pandas as pd
 from jailsim.base.atomic import atomic_write_text
 from jailsim.base.errors import ScenarioError
 from jailsim.experiments.comparison import table_rows
+from jailsim.model.context import Context
 from jailsim.present.figures import differences, sensitivity_indices, sweep_metrics
+from jailsim.present.page import page
+from jailsim.present.periods import period_section, program_sentence
 from jailsim.results import plots
 from jailsim.results.metrics import HEADLINE, METRICS
 from jailsim.results.result import Result
@@ -39,16 +43,6 @@ from jailsim.scenario.reference import field_unit
 
 REPORT_NAME = "report.html"
 
-_CSS = """
-body{font-family:Georgia,serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}
-h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #999}
-table{border-collapse:collapse;font-size:.85rem;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.2rem .4rem;text-align:right;overflow-wrap:anywhere}
-td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
-img{max-width:100%;height:auto;display:block;margin:1rem 0}
-pre{background:#f4f4f4;padding:.6rem;overflow-x:auto;font-size:.75rem;max-height:30rem}
-.note{color:#444;font-size:.85rem}
-"""
 
 
 def load_run(folder: str | Path) -> Result:
@@ -74,6 +68,11 @@ def _fmt(x) -> str:
     if x is None or (isinstance(x, float) and x != x):
         return "–"
     return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def _wrap(title: str, width: int = 60) -> str:
+    """A figure title on lines of at most ``width`` characters, so it is not cut off."""
+    return "\n".join(textwrap.wrap(title, width))
 
 
 def _note(cells: str) -> str:
@@ -116,7 +115,7 @@ def _plain_summary(summary: dict, result: Result) -> str:
     m = {k: v["mean"] for k, v in summary["metrics"].items()}
     sc = result.scenario
     text = (
-        f"Under scenario <b>{html.escape(sc.name)}</b> (program {sc.program}), the jail held "
+        f"Under scenario <b>{html.escape(sc.name)}</b> ({program_sentence(sc)}), the jail held "
         f"on average {_fmt(m['adp'])} people and booked {_fmt(m['bookings_per_day'])} a day. "
         f"People with a detainer stayed {_fmt(m['mean_los_days_detainer'])} days on average, "
         f"against {_fmt(m['mean_los_days_no_detainer'])} days for others. Detainers caused "
@@ -132,12 +131,6 @@ def _plain_summary(summary: dict, result: Result) -> str:
 REPORTED = ["adp", "mean_los_days", "mean_los_days_detainer", "bed_days", "hold_bed_days",
             "attributable_bed_days", "detainers", "ice_transfers", "lapsed_detainers",
             "citizen_detainers"]
-
-
-def _page(title: str, body: list[str]) -> str:
-    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
-            f"<body>{''.join(body)}</body></html>")
 
 
 def _comparison_body(folder: Path) -> tuple[str, list[str]]:
@@ -168,7 +161,7 @@ def _comparison_body(folder: Path) -> tuple[str, list[str]]:
         keep = [m for m in REPORTED if m in frame.index and pd.notna(frame.loc[m, "pct"])]
         figures.append(_png(differences(
             frame.loc[keep, ["pct", "pct_ci_low", "pct_ci_high"]].astype(float),
-            title=f"{label} compared with {base}: paired differences",
+            title=_wrap(f"{label} compared with {base}: paired differences"),
             source=f"jailsim — seed {comp['seed']}, {comp['replications']} replications, "
                    f"engine {comp['engine']}")))
     figures.insert(0, _png(plots.los_survival(runs)))
@@ -345,7 +338,7 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
         if (folder / marker).exists():
             with as_written(folder / marker):
                 title, body = make(folder)
-            return atomic_write_text(path, _page(title, body))
+            return atomic_write_text(path, page(title, body))
     result = load_run(folder)
     with as_written(folder / "summary.json"):
         return _run_report(folder, path, result)
@@ -355,7 +348,7 @@ def _run_report(folder: Path, path: Path, result: Result) -> Path:
     """Write the report of a run folder to ``path``."""
     summary = json.loads((folder / "summary.json").read_text())
     figures = [plots.los_survival(result), plots.census(result), plots.holds(result)]
-    if result.scenario.uses_jem:
+    if Context.of(result).policy.uses_jem:
         figures.append(plots.screening(result))
     body = [
         f"<h1>jailsim report: {html.escape(result.scenario.name)}</h1>",
@@ -367,8 +360,9 @@ def _run_report(folder: Path, path: Path, result: Result) -> Path:
         _plain_summary(summary, result),
         "<h2>Headline metrics</h2>",
         _headline(summary),
+        *period_section(result),
         "<h2>Figures</h2>",
         *(_png(f) for f in figures),
         *_inputs(folder),
     ]
-    return atomic_write_text(path, _page(f"jailsim: {result.scenario.name}", body))
+    return atomic_write_text(path, page(f"jailsim: {result.scenario.name}", body))

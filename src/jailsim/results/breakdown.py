@@ -9,6 +9,9 @@ share of each day's census times that day's boarded-out bed-days.
 
 A *period* is a window of time between two dated policy changes (:mod:`jailsim.model.policy`):
 metrics per period answer "what happened to ADP when the agreement started" from one run.
+Periods are rarely of equal length, so :func:`period_table` gives each count and bed-day
+total beside its rate per day of the period measured (:data:`PER_DAY_UNITS`), and
+:func:`timeline_in_words` says which 287(g) program was in force when.
 
 The functions take anything with ``scenario``, ``bookings`` and ``census`` (a ``Result``, or
 a run folder read back), and return plain tables.
@@ -27,12 +30,17 @@ from jailsim.results.metrics import METRICS, replication_metrics, summarize
 
 __all__ = [
     "MAX_GROUPS",
+    "PER_DAY_UNITS",
+    "PROGRAM_NAMES",
     "breakdown",
     "compare_groups",
     "group_metrics",
     "group_values",
     "metrics_by_period",
+    "period_days",
     "period_metrics",
+    "period_table",
+    "timeline_in_words",
 ]
 
 #: Most distinct values a column may have to be broken down by.
@@ -185,3 +193,91 @@ def metrics_by_period(result: Any, confidence: float = 0.95) -> pd.DataFrame:
     """
     per_rep = period_metrics(Context.of(result), result.bookings, result.census)
     return _summaries(per_rep.drop(columns=["from_day", "to_day"]), "period", confidence)
+
+
+#: Units of the metrics that are totals over a period (a rate per day is given beside them);
+#: shares, means, ratios and metrics already per day or per year are left as they are.
+PER_DAY_UNITS = ("count", "bed-days")
+
+#: The 287(g) programs, as short as a sentence about a timeline needs them.
+PROGRAM_NAMES = {"none": "no 287(g) agreement", "jem": "JEM", "wso": "WSO",
+                 "jem+wso": "JEM and WSO"}
+
+
+def period_days(result: Any) -> dict[str, float]:
+    """Days measured of each policy period (label -> days), periods outside the window left out.
+
+    The measured part of a period is the period clipped to [warm-up, horizon].
+    """
+    sc, policy = result.scenario, Context.of(result).policy
+    days = {}
+    for k, label in enumerate(policy.labels):
+        lo, hi = policy.window(k, sc.warmup, sc.horizon)
+        if hi > lo:
+            days[label] = hi - lo
+    return days
+
+
+def period_table(result: Any, confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`metrics_by_period` with each period's length and the totals per day.
+
+    Index (period, metric); columns ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``,
+    ``days`` (days of the period measured), ``per_day``, ``per_day_ci_low``,
+    ``per_day_ci_high``: a total (unit in :data:`PER_DAY_UNITS`) divided by ``days``, NaN for
+    every other metric.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> from jailsim.results.breakdown import period_table
+    >>> res = jailsim.simulate("jailsim:jem.yaml", seed=1, replications=2, days=60)
+    >>> t = period_table(res)
+    >>> row = t.loc[("2025-01-06", "bed_days")]
+    >>> bool(abs(row["per_day"] * row["days"] - row["mean"]) < 1e-9)
+    True
+    """
+    table = metrics_by_period(result, confidence)
+    days = period_days(result)
+    out = table.copy()
+    out["days"] = [days[p] for p in table.index.get_level_values("period")]
+    totals = table["unit"].isin(PER_DAY_UNITS).to_numpy()
+    for col in ("mean", "ci_low", "ci_high"):
+        name = "per_day" if col == "mean" else f"per_day_{col}"
+        out[name] = np.where(totals, table[col].to_numpy(dtype=float) / out["days"], np.nan)
+    return out
+
+
+def _value(v) -> str:
+    """A value set by a dated change; a distribution as ``lognormal (median 24h, p90 72h)``."""
+    if isinstance(v, dict):
+        rest = ", ".join(f"{k} {x}" for k, x in v.items() if k != "dist")
+        return f"{v['dist']} ({rest})" if "dist" in v else f"({rest})"
+    return str(v)
+
+
+def timeline_in_words(scenario: Any) -> str:
+    """Which 287(g) program was in force when, from the scenario's policy periods.
+
+    Each dated change that leaves the program as it was is told by what it sets.
+
+    Examples
+    --------
+    >>> import jailsim
+    >>> from jailsim.results.breakdown import timeline_in_words
+    >>> timeline_in_words(jailsim.load("jailsim:sb8_wso.yaml"))
+    'no 287(g) agreement until 2026-01-01, then WSO'
+    >>> timeline_in_words(jailsim.load("jailsim:jem.yaml"))
+    'JEM throughout'
+    """
+    periods = scenario.periods()
+    text = PROGRAM_NAMES.get(periods[0].program, periods[0].program)
+    if len(periods) == 1:
+        return f"{text} throughout"
+    for change, before, now in zip(scenario.timeline, periods, periods[1:], strict=False):
+        if now.program != before.program:
+            what = PROGRAM_NAMES.get(now.program, now.program)
+        else:
+            what = ", ".join(f"{k} = {_value(v)}" for k, v in change.values.items())
+            what = f"{PROGRAM_NAMES.get(now.program, now.program)} with {what}"
+        text += f" until {change.start.isoformat()}, then {what}"
+    return text

@@ -19,13 +19,16 @@ as it was (a figure made with ``plt.subplots`` is shown at the end of its cell).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from jailsim.model.context import Context
+from jailsim.results.breakdown import PROGRAM_NAMES
 from jailsim.results.display import source_line
 from jailsim.results.metrics import HEADLINE
 
@@ -40,8 +43,8 @@ HATCHES = ["", "//", "..", "xx", "\\\\", "++"]
 
 
 __all__ = ["HATCHES", "STYLES", "ComparisonPlotAccessor", "PlotAccessor", "add_footer", "census",
-           "differences", "holds", "los_survival", "new_axes", "new_figure", "screening",
-           "source_line"]
+           "change_labels", "differences", "holds", "legend_beside", "los_survival", "new_axes",
+           "new_figure", "screening", "source_line"]
 
 
 def new_figure(*args, **kwargs):
@@ -73,6 +76,17 @@ def add_footer(fig, text: str) -> None:
         engine.set(rect=(0, 0.05 * lines, 1, 1 - 0.05 * lines))
     fig._jailsim_footer = fig.text(0.01, 0.01, text, fontsize=7, color="0.3", ha="left",
                                    va="bottom")
+
+
+def legend_beside(ax, width: int = 26) -> None:
+    """The legend right of the axes, off the data, its labels wrapped to ``width`` characters.
+
+    A layout engine (the figures of this module have one) makes room for it.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles, ["\n".join(textwrap.wrap(label, width)) for label in labels],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False,
+              fontsize=8)
 
 
 def _survival(los: np.ndarray, censored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +132,11 @@ def los_survival(results: Mapping[str, object] | object, ax=None):
 
 
 def census(result, ax=None):
-    """Average daily census over time: mean across replications, min–max band, capacity."""
+    """Average daily census over time: mean across replications, min–max band, capacity.
+
+    Each dated change of policy inside the run is a vertical line labelled with its date and
+    the program in force from then (:func:`change_labels`).
+    """
     fig, ax = new_axes(ax)
     sc = result.scenario
     c = result.census.pivot_table(index="date", columns="replication", values="census")
@@ -130,13 +148,49 @@ def census(result, ax=None):
         start = pd.Timestamp(sc.start_date)
         ax.axvspan(start, start + pd.Timedelta(days=sc.warmup), color="0.93", hatch="//",
                    label="warm-up (not measured)")
+    locator = mdates.AutoDateLocator(maxticks=8)  # labels that never run into each other
+    ax.xaxis.set_major_locator(locator)
+    dates = mdates.ConciseDateFormatter(locator, show_offset=False)
+    dates.zero_formats[1:3] = ["%b\n%Y", "%b\n%Y"]  # each month's first tick with its year
+    dates.formats[1] = "%b\n%Y"
+    ax.xaxis.set_major_formatter(dates)
     ax.set_xlabel("date")
     ax.set_ylabel("people in jail (daily average)")
-    ax.set_ylim(0, None)
+    top = max(float(c.max(axis=1).max()), float(sc.jail.rated_capacity))
+    ax.set_ylim(0, top * 1.18)  # room above the data for the labels of dated changes
+    first, last = pd.Timestamp(c.index.min()), pd.Timestamp(c.index.max())
+    for k, (when, text) in enumerate(change_labels(result)):
+        ax.axvline(when, color="0.15", linestyle=(0, (6, 2, 1, 2)), linewidth=1.2,
+                   label="dated policy change" if k == 0 else None)
+        # the label beside its line, on the side with room: left of a change late in the run
+        late = (when - first) > 0.65 * (last - first)
+        ax.annotate(text, (when, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(-3 if late else 3, -3), textcoords="offset points",
+                    ha="right" if late else "left", va="top", fontsize=8, color="0.1")
     ax.set_title("Jail census over time")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    legend_beside(ax)
     add_footer(fig, source_line(result))
     return fig
+
+
+def change_labels(result) -> list[tuple[pd.Timestamp, str]]:
+    """Date and label (``2026-01-01: WSO``) of each dated change inside the run's horizon.
+
+    The label names the program in force from that date, or, when the program stays, what the
+    change sets.
+    """
+    sc = result.scenario
+    end = pd.Timestamp(sc.start_date) + pd.Timedelta(days=sc.horizon)
+    out = []
+    periods = sc.periods()
+    for change, before, now in zip(sc.timeline, periods, periods[1:], strict=False):
+        when = pd.Timestamp(change.start)
+        if when >= end:
+            continue
+        what = (PROGRAM_NAMES.get(now.program, now.program) if now.program != before.program
+                else ", ".join(change.values) or "a change")
+        out.append((when, f"{change.start.isoformat()}: {what}"))
+    return out
 
 
 def holds(result, ax=None):
@@ -144,7 +198,9 @@ def holds(result, ax=None):
     fig, ax = new_axes(ax)
     b = result.bookings
     held = b[b["hold_start_at"].notna() & (b["exit_reason"] != "censored")]
-    cap_h = result.scenario.hold.cap * 24
+    periods = result.scenario.periods()
+    cap_h = max([s.hold.cap for s in periods]
+                + [s.wso.custody_cap for s in periods if s.uses_wso]) * 24
     top = max(float(held["hold_hours"].max()) if len(held) else cap_h, cap_h) * 1.05
     bins = np.linspace(0, top, 40)
     for k, reason in enumerate(("ice_transfer", "lapsed", "released")):
@@ -152,19 +208,37 @@ def holds(result, ax=None):
         if len(h):
             ax.hist(h, bins=bins, histtype="stepfilled", alpha=0.6, color=f"{0.25 + 0.3 * k}",
                     hatch=HATCHES[k], edgecolor="0.1", label=f"{reason} ({len(h):,})")
-    rule = result.scenario.hold.rule
-    kind = "calendar hours" if rule == "calendar_48h" else "business hours: longer in clock time"
-    ax.axvline(cap_h, color="0.0", linestyle="--", label=f"cap: {cap_h:g} h ({kind})")
-    if result.scenario.uses_wso:
-        wso_h = result.scenario.wso.custody_cap * 24
-        ax.axvline(wso_h, color="0.4", linestyle=":",
-                   label=f"WSO custody cap after a served warrant: {wso_h:g} h")
+    dated = len(periods) > 1
+    labels = Context.of(result).policy.labels
+    for k, (hold, first) in enumerate(_distinct(((s.hold, d) for s, d in zip(
+            periods, labels, strict=True)))):
+        h = hold.cap * 24
+        kind = ("calendar hours" if hold.rule == "calendar_48h"
+                else "business hours: longer in clock time")
+        when = f", from {first}" if dated and k else ""
+        ax.axvline(h, color="0.0", linestyle=["--", "-."][k % 2],
+                   label=f"cap: {h:g} h ({kind}{when})")
+    wso = [(s.wso, d) for s, d in zip(periods, labels, strict=True) if s.uses_wso]
+    for k, (block, first) in enumerate(_distinct(wso)):
+        wso_h = block.custody_cap * 24
+        when = f", from {first}" if dated else ""
+        ax.axvline(wso_h, color="0.4", linestyle=[":", (0, (1, 3))][k % 2],
+                   label=f"WSO custody cap after a served warrant: {wso_h:g} h{when}")
     ax.set_xlabel("hold past release-eligible time (hours)")
     ax.set_ylabel("holds (count, all replications)")
     ax.set_title("Holds for ICE: how long, and how they ended")
-    ax.legend(frameon=False, fontsize=8)
+    legend_beside(ax)
     add_footer(fig, source_line(result))
     return fig
+
+
+def _distinct(pairs) -> list:
+    """The (value, label) pairs whose value was not seen before, first seen first."""
+    out = []
+    for value, label in pairs:
+        if all(value != v for v, _ in out):
+            out.append((value, label))
+    return out
 
 
 def screening(result, ax=None):

@@ -162,12 +162,31 @@ class OfficerProgram(Frozen):
 
 
 class Programs(Frozen):
-    """Program costs of each 287(g) model; a block counts only when the scenario runs it."""
+    """Program costs of each 287(g) model; a block counts only when the scenario runs it.
+
+    JEM and WSO run on the days ``program`` (and the dated ``changes:``) names them; the Task
+    Force Model runs on the days its stream of field arrests does (``arrivals.task_force``:
+    every day of a scenario that has one). A Hybrid county (JEM in the jail and a Task Force in
+    the field) pays both ``jem`` and ``task_force``. The Task Force's field work is not
+    simulated, so its officers are paid whole salaries (``salary_basis: full_time``).
+    """
 
     jem: OfficerProgram | None = None
     """Costs of the JEM program."""
     wso: OfficerProgram | None = None
     """Costs of the WSO program."""
+    task_force: OfficerProgram | None = None
+    """Costs of the Task Force Model's officers."""
+
+    @field_validator("task_force")
+    @classmethod
+    def _whole_salaries(cls, v):
+        if v is not None and v.salary_basis != "full_time":
+            raise ValueError(
+                f"salary_basis: got {v.salary_basis!r}; the Task Force's field work is not "
+                "simulated, so its officers have no simulated hours: use full_time"
+            )
+        return v
 
 
 class Costs(Frozen):
@@ -300,7 +319,7 @@ def _default_source(leaf: str, default: Any) -> str:
     if leaf == "fiscal_year_start_month":
         return "schema default: the calendar year (January)"
     if leaf == "programs":
-        return "schema default: the officers of JEM and WSO"
+        return "schema default: the officers of JEM, WSO and the Task Force"
     if default is None or default is False:
         return "schema default: not used"
     return "schema default: 0, not counted"

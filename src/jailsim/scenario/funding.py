@@ -9,8 +9,10 @@ the days from its start.
   programs it covers. The 2025 programme (DHS, 2 September 2025; docs/sources.md §8) pays, from
   1 October 2025, the salary and benefits of each eligible trained 287(g) officer, overtime up
   to 25% of salary, and quarterly performance awards per officer ($1,000 / $750 / $500 at
-  90-100% / 80-89% / 70-79% "success"). Equipment per officer and vehicles per agency are
-  amounts a county enters itself: no amount is published.
+  90-100% / 80-89% / 70-79% "success"). The release is about the Task Force Model, so its
+  officers (``costs.program.task_force``) are covered by default, as are JEM's and WSO's.
+  Equipment per officer and vehicles per agency are amounts a county enters itself: no amount
+  is published.
 - :class:`StateGrants`: what the state pays the sheriff (for example under Texas SB 8): dated
   lump sums and an amount per designated officer per year. No amount is sourced.
 
@@ -27,7 +29,7 @@ from jailsim.scenario.blocks import Frozen
 __all__ = ["OfficerReimbursement", "StateGrants"]
 
 #: The designated-officer programs a payment may cover.
-ProgramName = Literal["jem", "wso"]
+ProgramName = Literal["jem", "wso", "task_force"]
 
 
 class OfficerReimbursement(Frozen):
@@ -41,7 +43,7 @@ class OfficerReimbursement(Frozen):
     vehicles are paid per day of the year (an amount per quarter is x 4 / 365.25 a day).
     """
 
-    programs: tuple[ProgramName, ...] = ("jem", "wso")
+    programs: tuple[ProgramName, ...] = ("jem", "wso", "task_force")
     """Programs whose officers are reimbursed."""
     salary_benefits_share: ShareSchedule = (DatedShare(share=0.0),)
     """Share of the officers' salary and benefits paid back."""
@@ -63,7 +65,7 @@ class StateGrants(Frozen):
     scenario runs, day by day.
     """
 
-    programs: tuple[ProgramName, ...] = ("jem", "wso")
+    programs: tuple[ProgramName, ...] = ("jem", "wso", "task_force")
     """Programs whose officers count for the per-officer grant."""
     lump_sums: Payments = ()
     """One-off grants: a list of ``{date: DATE, usd: N, dollar_year: YEAR}``."""

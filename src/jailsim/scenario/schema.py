@@ -11,6 +11,7 @@ structural defaults (switches that are off unless asked for).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
@@ -295,7 +296,7 @@ class Scenario(Frozen):
         data = self.to_dict()
         changes = {**(changes or {}), **dotted}
         for path, value in changes.items():
-            set_dotted(data, path, value)
+            set_dotted(data, path, copy.deepcopy(value))  # a later path must not edit the caller's
         if "warm_start.people" not in changes and any(
             f"warm_start.{k}" in changes for k in ROSTER_SOURCE_KEYS
         ):

@@ -84,6 +84,25 @@ def test_task_force_bed_days_are_the_stays_of_its_bookings(task_force):
     assert 0 < x.task_force_attributable_bed_days < x.task_force_bed_days
 
 
+def test_the_task_force_bookings_and_cases_are_priced_at_their_dated_costs(task_force):
+    priced = task_force.with_costs({
+        "costs.booking_usd": [{"usd": 150.0}],
+        "costs.court_case_usd": [{"to": day(99), "usd": 2000.0}, {"from": day(100), "usd": 0.0}],
+    })
+    plain, lines = budget_lines(task_force, per="window"), budget_lines(priced, per="window")
+    for r, b in task_force.bookings.groupby("replication"):
+        tf = b[(b["stream"] == "task_force") & b["booked_at"].between(0.0, DAYS)]
+        cases = ((~tf["civil_only"]) & (tf["booked_at"] < 100)).sum()
+        x = lines.loc[r]
+        assert x.task_force_booking_cost_usd == 150.0 * len(tf)
+        assert x.task_force_court_cost_usd == 2000.0 * cases > 0
+        extra = x.task_force_booking_cost_usd + x.task_force_court_cost_usd
+        assert x.caused_cost_usd == pytest.approx(plain.loc[r, "caused_cost_usd"] + extra,
+                                                  rel=1e-12)
+        assert x.net_cost_usd == pytest.approx(plain.loc[r, "net_cost_usd"] + extra, rel=1e-12)
+        identities_hold(x)
+
+
 def test_net_cost_counts_the_task_force_bookings_whole(task_force, wso):
     # Paired (same seed): the Task Force scenario books the same local people plus its own,
     # so every bed-day it adds is a day the program caused, and the net cost follows the jail

@@ -7,8 +7,9 @@ starts mid-horizon, is priced exactly (:mod:`jailsim.money.days`). Lines are per
 / window days), window totals, or totals of each fiscal year. Within a replication the
 identities hold exactly: a line priced at one rate is that rate times its bed-day line, and
 ``net_cost_usd = caused_cost_usd - reimbursements_usd - grants_usd + program_cost_usd``, where
-the caused cost prices every bed-day the programs cause: the days detainers add to local
-bookings' stays and every day of the Task Force's own bookings. Every rate is first put in the
+the caused cost prices every bed-day the programs cause (the days detainers add to local
+bookings' stays and every day of the Task Force's own bookings) and adds the booking and court
+costs of the Task Force's bookings. Every rate is first put in the
 dollars of the scenario's report year (:mod:`jailsim.money.dollars`). :data:`DRIVEN_BY` says
 which program drives each line; the program lines add up the officers of every model the
 scenario runs (a Hybrid county, JEM and a Task Force stream, pays both).
@@ -122,8 +123,23 @@ LINES: dict[str, tuple[str, str, str]] = {
         "cost", "USD", "attributable_cost_usd x marginal_cost_share"
     ),
     "task_force_cost_usd": ("cost", "USD", "task_force_bed_days x average bed-day cost"),
-    "caused_cost_usd": ("cost", "USD", "caused_bed_days x average bed-day cost"),
-    "caused_cost_marginal_usd": ("cost", "USD", "caused_cost_usd x marginal_cost_share"),
+    "task_force_booking_cost_usd": (
+        "cost", "USD", "the Task Force's bookings in the window x cost of a booking (booking_usd)"
+    ),
+    "task_force_court_cost_usd": (
+        "cost", "USD",
+        "the Task Force's bookings with a state charge x cost of a case (court_case_usd)",
+    ),
+    "caused_cost_usd": (
+        "cost", "USD",
+        "caused_bed_days x average bed-day cost + task_force_booking_cost_usd + "
+        "task_force_court_cost_usd",
+    ),
+    "caused_cost_marginal_usd": (
+        "cost", "USD",
+        "caused_bed_days x average bed-day cost x marginal_cost_share + "
+        "task_force_booking_cost_usd + task_force_court_cost_usd",
+    ),
     "ice_hold_day_usd": (
         "reimbursements", "USD", "paid_hold_bed_days x ICE payment per hold day"
     ),
@@ -225,7 +241,8 @@ DRIVEN_BY: dict[str, str] = {
                     "ICE's IGSA (ice.igsa)"),
     "warrants_served": "WSO",
     **dict.fromkeys(("task_force_bed_days", "task_force_attributable_bed_days",
-                     "task_force_cost_usd"), "Task Force"),
+                     "task_force_cost_usd", "task_force_booking_cost_usd",
+                     "task_force_court_cost_usd"), "Task Force"),
     **dict.fromkeys(("caused_bed_days", "caused_cost_usd", "caused_cost_marginal_usd"), _CAUSED),
     **dict.fromkeys(("officer_reimbursement_usd", "performance_awards_usd",
                      "equipment_reimbursement_usd", "grants_per_officer_usd",
@@ -263,6 +280,11 @@ def costs_of(scenario: Scenario) -> Costs:
             ]
         )
     return scenario.costs
+
+
+def _per_event(schedule, dates: np.ndarray, weight: np.ndarray) -> float:
+    """A dated price per event (a booking, a case) times the events, each at its date."""
+    return price(schedule_by_day(schedule, dates), weight) if len(dates) else 0.0
 
 
 def replication_budget(
@@ -334,6 +356,8 @@ def replication_budget(
 
     hold_dates, hold_weight = days.events(col["hold_start_at"])
     flat = schedule_by_day(ice.per_hold_usd, hold_dates)
+    tf_dates, tf_weight = days.events(tf_booked)  # the Task Force's bookings in the window
+    charged = days.events(tf_booked[~b["civil_only"].to_numpy(dtype=bool)[task_force]])
 
     def count(times: np.ndarray) -> float:
         return float(days.events(times)[1].sum())
@@ -363,6 +387,8 @@ def replication_budget(
         "detainer_cost_usd": price(bed_rate, detainer),
         "attributable_cost_usd": price(bed_rate, attributable),
         "task_force_cost_usd": price(bed_rate, tf_days),
+        "task_force_booking_cost_usd": _per_event(costs.booking_usd, tf_dates, tf_weight),
+        "task_force_court_cost_usd": _per_event(costs.court_case_usd, *charged),
         "caused_cost_usd": price(bed_rate, caused),
         "ice_hold_day_usd": price(hold_rate, paid_hold),
         "ice_per_hold_usd": price(flat, hold_weight) if len(flat) else 0.0,
@@ -374,6 +400,9 @@ def replication_budget(
     m["total_jail_cost_usd"] = m["jail_cost_usd"] + m["boarding_cost_usd"]
     m["attributable_cost_marginal_usd"] = m["attributable_cost_usd"] * share
     m["caused_cost_marginal_usd"] = m["caused_cost_usd"] * share
+    for line in ("task_force_booking_cost_usd", "task_force_court_cost_usd"):
+        m["caused_cost_usd"] += m[line]
+        m["caused_cost_marginal_usd"] += m[line]
     m["igsa_cost_marginal_usd"] = m["igsa_cost_usd"] * share
     m["igsa_margin_usd"] = m["igsa_usd"] - m["igsa_cost_usd"]
     m["igsa_margin_marginal_usd"] = m["igsa_usd"] - m["igsa_cost_marginal_usd"]

@@ -198,6 +198,12 @@ class Costs(Frozen):
     """Share of the bed-day cost that one more bed-day adds."""
     boarded_out_usd_per_day: Schedule = (Period(usd=0.0),)
     """Price of a bed-day in another jail (census above capacity)."""
+    booking_usd: Schedule = (Period(usd=0.0),)
+    """Cost of one booking beyond its bed-days (intake, release processing), by booking
+    date; priced for the Task Force's own bookings (none published: 0)."""
+    court_case_usd: Schedule = (Period(usd=0.0),)
+    """Cost to the county of one criminal case (court, prosecution, defense), by booking
+    date; priced for the Task Force's bookings with a state charge (none published: 0)."""
     ice_payments: IcePayments = IcePayments()
     """What ICE pays the county."""
     scaap: Scaap | None = None

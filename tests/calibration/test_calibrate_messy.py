@@ -159,6 +159,20 @@ def test_unreadable_times_dropped_with_examples(tmp_path):
     assert ex.log.examples[("dropped", "unreadable booking time")] == ["line 3: 'not a date'"]
 
 
+def test_a_time_with_no_date_is_dropped_not_put_on_today(tmp_path):
+    """A roster that left the date blank writes "  00:00:00 est": dateutil would date it
+    today, stretching the window by years; it is unreadable, dropped and reported."""
+    body = ("1,03/05/2024 10:00,03/06/2024 10:00,M,,\n"
+            "2,  00:00:00 est,03/06/2024 10:00,M,,\n"
+            "3,03/05/2024 12:00,14:30,M,,\n"
+            "4,03/06/2024 09:00,03/07/2024 10:00,F,,\n")
+    ex = export(tmp_path, body)
+    assert ex.log.dropped == {"unreadable booking time": 1, "unreadable release time": 1}
+    assert ex.log.examples[("dropped", "unreadable booking time")] == [
+        "line 3: '00:00:00 est'"]
+    assert ex.bookings["t_booked"].max() - ex.bookings["t_booked"].min() < 2.0  # two days
+
+
 def test_one_row_per_charge_merged_into_bookings(tmp_path):
     body = ("A1,03/05/2024 10:00,03/08/2024 10:00,M,RELEASED,\n"
             "A1,03/05/2024 10:00,03/08/2024 10:00,F,RELEASED,Y\n"

@@ -45,6 +45,10 @@ _TIME_FORMATS = (
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%d-%b-%Y", "%d-%b-%y", "%Y/%m/%d",
                  "%b %d %Y", "%b %d, %Y", "%Y%m%d")
 NS_PER_DAY = 86_400e9
+#: What a timestamp needs to have a date: digits split by - / . (a day and a month), eight
+#: digits (20240305), or a month's name; a time alone is unreadable, never today's date.
+_DATE_PART = re.compile(r"\d{1,4}[-/.]\d{1,2}|\d{8}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
+                        r"nov|dec)[a-z]*\b", re.IGNORECASE)
 
 
 @dataclass
@@ -123,8 +127,10 @@ def parse_times(raw: pd.Series) -> Parsed:
         wall[left] = _try_formats(rest[left], _TIME_FORMATS, day_first)
     if dated.any():
         wall[dated] = _try_formats(rest[dated], _DATE_FORMATS, day_first)
-    left = wall.isna() & ~has_off
-    if left.any():  # anything else dateutil can read, e.g. "March 5, 2024 2:22pm"
+    # Anything else dateutil can read ("March 5, 2024 2:22pm"), if it has a date: dateutil
+    # would put a time with no date ("00:00:00 EST", a roster's blank date) on today's date.
+    left = wall.isna() & ~has_off & rest.str.contains(_DATE_PART)
+    if left.any():
         got = pd.to_datetime(rest[left], format="mixed", errors="coerce", dayfirst=day_first)
         if getattr(got.dt, "tz", None) is None:
             wall[left] = got.astype("datetime64[ns]")

@@ -14,12 +14,16 @@ from jailsim.base.errors import ScenarioError
 from jailsim.present.report import write_report
 
 
+def _saved_run(tmp_path_factory, scenario: str, seed: int, days: int):
+    """A folder holding a two-replication run of ``scenario``."""
+    out = tmp_path_factory.mktemp(scenario.split("/")[-1].removesuffix(".yaml"))
+    jailsim.simulate(scenario, seed=seed, replications=2, days=days, engine="vector").save(out)
+    return out
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    jailsim.simulate("scenarios/jem.yaml", seed=3, replications=2, days=90,
-                     engine="vector").save(out)
-    return out
+    return _saved_run(tmp_path_factory, "scenarios/jem.yaml", seed=3, days=90)
 
 
 def test_report_is_self_contained(folder):
@@ -219,10 +223,7 @@ def test_sensitivity_report_says_undefined_and_too_small(tmp_path):
 @pytest.fixture(scope="module")
 def sb8_folder(tmp_path_factory):
     """sb8_wso run just past its change date (WSO from 2026-01-01, day 122)."""
-    out = tmp_path_factory.mktemp("sb8")
-    jailsim.simulate("scenarios/sb8_wso.yaml", seed=2, replications=2, days=130,
-                     engine="vector").save(out)
-    return out
+    return _saved_run(tmp_path_factory, "scenarios/sb8_wso.yaml", seed=2, days=130)
 
 
 def test_report_of_dated_changes_tells_the_program_timeline_and_periods(sb8_folder):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import re
 import warnings
@@ -64,16 +65,8 @@ def _canonical(metrics: dict) -> str:
     return json.dumps(metrics, sort_keys=True)
 
 
-def _sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _short(value: object) -> str:
@@ -174,10 +167,12 @@ class Checkpoints:
         try:
             data = json.loads(self._path(replication, ".json").read_text())
             sums = data.get("sha256") or {}
-            names = ("bookings", "census") if tables else ()
-            bad = [name for name in ("metrics", *names) if sums.get(name) != (
-                _sha256_text(_canonical(data["metrics"])) if name == "metrics"
-                else _sha256_file(self._path(replication, f".{name}.parquet")))]
+            # Each table is read once: its bytes are hashed, then parsed.
+            raw = {name: self._path(replication, f".{name}.parquet").read_bytes()
+                   for name in (("bookings", "census") if tables else ())}
+            bad = [name for name in ("metrics", *raw) if sums.get(name) != (
+                _sha256(_canonical(data["metrics"]).encode("utf-8")) if name == "metrics"
+                else _sha256(raw[name]))]
             if bad:
                 warnings.warn(f"{self.where}: checkpoint {self._path(replication, '.json').name}"
                               f" does not match the hash of its {' and '.join(bad)} (edited or "
@@ -186,8 +181,8 @@ class Checkpoints:
                 return None
             bookings = census = None
             if tables:
-                bookings = pd.read_parquet(self._path(replication, ".bookings.parquet"))
-                census = pd.read_parquet(self._path(replication, ".census.parquet"))
+                bookings = pd.read_parquet(io.BytesIO(raw["bookings"]))
+                census = pd.read_parquet(io.BytesIO(raw["census"]))
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
             return None
         return ReplicationOutput(replication, data["metrics"], bookings, census)
@@ -195,12 +190,12 @@ class Checkpoints:
     def save(self, out: ReplicationOutput) -> None:
         """Write one finished replication (tables first, metrics last, with their hashes)."""
         r = out.replication
-        sums = {"metrics": _sha256_text(_canonical(out.metrics))}
+        sums = {"metrics": _sha256(_canonical(out.metrics).encode("utf-8"))}
         if out.bookings is not None:
             for name, table in (("bookings", out.bookings), ("census", out.census)):
                 def write(tmp: Path, table=table, name=name) -> None:
                     _write_parquet(table)(tmp)
-                    sums[name] = _sha256_file(tmp)
+                    sums[name] = _sha256(tmp.read_bytes())
                 atomic_write(self._path(r, f".{name}.parquet"), write)
         text = json.dumps({"replication": r, "metrics": out.metrics, "sha256": sums})
         atomic_write(self._path(r, ".json"), lambda p: p.write_text(text))

@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
 
 from jailsim.scenario.blocks import Frozen
 from jailsim.scenario.prices import DollarYear, check_year
+from jailsim.scenario.units import nonnegative
 
 __all__ = [
     "MAX_SALARY_SHARE",
@@ -52,12 +53,7 @@ def _number(value: Any, what: str) -> float:
     """A finite, non-negative float from ``value``, or ValueError in plain words."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"got {_short(value)}; expected {what}")
-    x = float(value) if abs(value) < 1e300 else math.inf
-    if not math.isfinite(x):
-        raise ValueError(f"got {_short(value)}; expected a finite number")
-    if x < 0:
-        raise ValueError(f"got {_short(value)}; cannot be negative")
-    return x
+    return nonnegative(float(value) if abs(value) < 1e300 else math.inf, _short(value))
 
 
 def _short(value: Any) -> str:

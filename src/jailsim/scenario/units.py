@@ -94,10 +94,18 @@ def parse_duration(value: object) -> float:
 
 
 def _checked(given: object, x: float, kind: str) -> float:
+    return nonnegative(x, repr(given), kind)
+
+
+def nonnegative(x: float, given: str, kind: str | None = None) -> float:
+    """``x`` if it is finite and not negative; else a ValueError ``got GIVEN; ...`` in words.
+
+    ``kind`` names what ``x`` is ("duration"); without it, "a finite number".
+    """
     if not math.isfinite(x):
-        raise ValueError(f"got {given!r}; expected a finite {kind}")
+        raise ValueError(f"got {given}; expected a finite {kind or 'number'}")
     if x < 0:
-        raise ValueError(f"got {given!r}; a {kind} cannot be negative")
+        raise ValueError(f"got {given}; {f'a {kind} ' if kind else ''}cannot be negative")
     return x
 
 

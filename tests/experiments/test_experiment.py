@@ -21,7 +21,7 @@ from jailsim.results.metrics import summarize
 
 SMALL = {"days": 120, "warmup_days": 20, "engine": "vector"}
 FILES = ["bookings.parquet", "census.parquet", "summary.json", "summary.csv",
-         "replications.csv", "scenario.resolved.yaml"]
+         "replications.csv", "scenario.resolved.yaml", "manifest.json"]
 
 
 class Interrupted(SerialExecutor):

@@ -114,9 +114,10 @@ def test_a_run_without_a_seed_resumes_with_the_seed_of_its_checkpoints(tmp_path,
 
 
 def test_a_folder_holds_one_finished_output_or_none(tmp_path, monkeypatch):
-    """Each kind of output removes the others' markers first and writes its own last: a
-    sweep over a comparison's folder is reported as a sweep, and a run whose writing fails
-    leaves no summary.json (no folder that mixes two runs), nor its killed temp files."""
+    """Each kind of output removes the previous output's files first and writes its manifest
+    last: a sweep over a comparison's folder is reported as a sweep, and a run whose writing
+    fails leaves a folder that no reader takes for a run (no folder that mixes two runs), nor
+    its killed temp files."""
     import jailsim
     from jailsim.base.errors import ScenarioError
     from jailsim.present.report import load_run, write_report
@@ -136,11 +137,11 @@ def test_a_folder_holds_one_finished_output_or_none(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(outputs, "dump_resolved", fail)
+    monkeypatch.setattr(outputs, "resolved_text", fail)
     with pytest.raises(OSError):
         jailsim.simulate("scenarios/jem.yaml", out=run, **{**small, "seed": 2})
     assert not (run / "summary.json").exists() and not killed.exists()
-    with pytest.raises(ScenarioError, match="missing summary.json"):
+    with pytest.raises(ScenarioError, match="incomplete output"):
         load_run(run)
 
 
@@ -196,12 +197,14 @@ def test_a_checkpoints_folder_jailsim_did_not_write_is_refused_and_kept(tmp_path
 
 
 def test_only_jailsim_s_own_files_are_removed(tmp_path):
-    """Clearing checkpoints removes its own files only; starting an output removes only
-    temporary files named as jailsim's atomic writes name them."""
+    """Clearing checkpoints removes its own files only; starting an output refuses a folder
+    with a user's file in it, and with overwrite removes only temporary files named as
+    jailsim's atomic writes name them."""
+    from jailsim.base.errors import ScenarioError
+    from jailsim.base.manifest import begin_output
     from jailsim.experiments.checkpoints import Checkpoints
     from jailsim.experiments.prepared import PreparedRun, prepare
     from jailsim.experiments.replication import ReplicationOutput
-    from jailsim.results.rundir import begin_output
 
     sc = prepare("scenarios/jem.yaml", seed=1, days=30, warmup_days=5)
     ckpt = Checkpoints(tmp_path / "checkpoints", PreparedRun.build(sc, "vector"),
@@ -215,5 +218,7 @@ def test_only_jailsim_s_own_files_are_removed(tmp_path):
     theirs, killed = tmp_path / ".draft.tmp", tmp_path / ".bookings.parquet.4242.0badc0de.tmp"
     theirs.write_text("a user's file")
     killed.write_text("half")
-    begin_output(tmp_path)
+    with pytest.raises(ScenarioError, match=r"holds files jailsim did not write \(.draft.tmp\)"):
+        begin_output(tmp_path, "run")
+    begin_output(tmp_path, "run", overwrite=True)
     assert theirs.exists() and not killed.exists()

@@ -56,12 +56,15 @@ def test_no_process_of_a_run_outlives_it(tmp_path, sig, code):
            "--out", str(tmp_path / "run")]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     started: set[int] = set()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(started) < 3:  # fork server and two workers
+    checkpoints = tmp_path / "run" / "checkpoints"
+    deadline = time.monotonic() + 120
+    # the workers are computing once a replication is checkpointed (on a loaded machine the
+    # fork server and the workers take seconds to start)
+    while time.monotonic() < deadline and not list(checkpoints.glob("rep-*.json")):
         time.sleep(0.2)
         started |= _descendants(proc.pid)
-    assert len(started) >= 3, started
-    time.sleep(1.0)  # the workers are computing
+    started |= _descendants(proc.pid)
+    assert len(started) >= 3, started  # fork server, resource tracker, workers
     os.kill(proc.pid, sig)
     assert proc.wait(timeout=60) == code
     deadline = time.monotonic() + 15

@@ -40,7 +40,7 @@ def test_report_is_self_contained(folder):
 def test_report_of_a_folder_that_is_not_a_run(tmp_path):
     with pytest.raises(ScenarioError) as exc:
         write_report(tmp_path)
-    assert "not a jailsim run folder" in str(exc.value)
+    assert "not a jailsim output folder" in str(exc.value)
 
 
 def test_outputs_have_normal_permissions(folder):

@@ -92,6 +92,14 @@ def add_run_options(p: argparse.ArgumentParser, replications_help: str) -> None:
                    help="run on a running Dask cluster, e.g. tcp://10.0.0.5:8786")
 
 
+def add_out_option(p: argparse.ArgumentParser, default: str) -> None:
+    """Add ``--out FOLDER`` (default ``default``, in words) and ``--overwrite`` to ``p``."""
+    p.add_argument("--out", type=Path, help=f"output folder (default: {default})")
+    p.add_argument("--overwrite", action="store_true",
+                   help="write into an --out folder that holds files jailsim did not write "
+                        "(they stay); without it such a folder is refused")
+
+
 def run_options(args: argparse.Namespace, out: Path | None = None, progress=None,
                 **fields) -> RunOptions:
     """The :class:`RunOptions` of the options :func:`add_run_options` added.
@@ -105,7 +113,7 @@ def run_options(args: argparse.Namespace, out: Path | None = None, progress=None
     given = dict(seed=args.seed, replications=args.replications, days=args.days,
                  warmup_days=args.warmup_days, engine=args.engine, out=out,
                  progress=progress, workers=args.workers, dask=bool(args.dask),
-                 scheduler=args.scheduler)
+                 scheduler=args.scheduler, overwrite=bool(getattr(args, "overwrite", False)))
     return RunOptions(**{**given, **fields})
 
 

@@ -21,7 +21,13 @@ from jailsim.cli import calibrate as cli_calibrate
 from jailsim.cli import evidence as cli_evidence
 from jailsim.cli import explain as cli_explain
 from jailsim.cli.args import Parser as _Parser
-from jailsim.cli.args import add_comparison_options, add_run_options, metric_list, run_options
+from jailsim.cli.args import (
+    add_comparison_options,
+    add_out_option,
+    add_run_options,
+    metric_list,
+    run_options,
+)
 from jailsim.cli.args import positive_int as _positive_int
 from jailsim.cli.args import share as _share
 from jailsim.cli.progress import ProgressBar
@@ -89,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", type=Path,
                    help="scenario file (or jailsim:NAME.yaml); a sweep: block makes it a sweep")
     add_run_options(p, "number of replications (with --precision: the first batch, at least 3)")
-    p.add_argument("--out", type=Path, help="output folder (default: out/<scenario file name>)")
+    add_out_option(p, "out/<scenario file name>")
     p.add_argument("--precision", type=_share, metavar="SHARE",
                    help="add replications until every headline metric's 95%% half-width is "
                         "at most SHARE of its mean (e.g. 0.02)")
@@ -104,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenarios", nargs="+", type=Path, help="two or more; the first is A")
     add_run_options(p, "replications of each scenario (default: the scenarios', else 20)")
     add_comparison_options(p)
-    p.add_argument("--out", type=Path, help="output folder (default: out/A_vs_B)")
+    add_out_option(p, "out/A_vs_B")
     p.add_argument("--metrics", type=metric_list, metavar="M1,M2",
                    help="metrics to print (default all)")
     _no_report_option(p)
@@ -114,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scenario file (or jailsim:NAME.yaml), with or without a sweep: block")
     _vary_option(p)
     add_run_options(p, "replications per design point (default: the scenario's, else 20)")
-    p.add_argument("--out", type=Path, help="output folder (default: out/<name>-sweep)")
+    add_out_option(p, "out/<name>-sweep")
     p.add_argument("--metrics", type=metric_list, metavar="M1,M2",
                    help=f"metrics to print (default {','.join(SWEEP_METRICS)}; all are saved)")
     _no_report_option(p)
@@ -132,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", type=metric_list, metavar="M1,M2",
                    help=f"metrics to analyse (default {','.join(HEADLINE)})")
     add_run_options(p, "replications per sample point (default 3)")
-    p.add_argument("--out", type=Path, help="output folder (default: out/<name>-sensitivity)")
+    add_out_option(p, "out/<name>-sensitivity")
 
     p = sub.add_parser("report", help="one self-contained HTML file from an output folder")
     p.add_argument("folder", type=Path,
@@ -141,8 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="the default county under JEM and WSO: paired comparison")
     add_run_options(p, f"replications (default {DEMO_REPLICATIONS})")
-    p.add_argument("--out", type=Path, default=Path("out/demo"),
-                   help="output folder (default out/demo)")
+    add_out_option(p, "out/demo")
+    p.set_defaults(out=Path("out/demo"))
     _no_report_option(p)
 
     cli_budget.add_parsers(sub)

@@ -36,8 +36,8 @@ import pandas as pd
 from scipy import stats
 
 from jailsim._version import __version__
-from jailsim.base.atomic import atomic_write
 from jailsim.base.errors import ScenarioError
+from jailsim.base.manifest import begin_output, finish_output, write_output
 from jailsim.experiments import display
 from jailsim.experiments.arms import Arm, Tally, replicate
 from jailsim.experiments.checkpoints import Checkpoints, resumed_seed
@@ -45,7 +45,6 @@ from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions, option
 from jailsim.experiments.prepared import PreparedRun, prepare
 from jailsim.results.metrics import HEADLINE, METRICS, check_metrics
 from jailsim.results.result import Result
-from jailsim.results.rundir import begin_output
 from jailsim.results.tables import _fmt, cell, text_table, with_note
 from jailsim.scenario.loading import load
 from jailsim.scenario.memory import check_memory
@@ -292,16 +291,20 @@ class Comparison:
             "notes": list(self.notes),
         }
 
-    def save(self, out: str | Path) -> Path:
-        """Write each scenario's run folder, then ``comparison.json`` and ``comparison.csv``."""
-        out = begin_output(out)
+    def save(self, out: str | Path, *, overwrite: bool = False) -> Path:
+        """Write each scenario's run folder, then ``comparison.json`` and ``comparison.csv``.
+
+        A folder holding files jailsim did not write is refused unless ``overwrite``
+        (:func:`~jailsim.base.manifest.begin_output`); the manifest is written last.
+        """
+        out = begin_output(out, "comparison", overwrite=overwrite,
+                           parts=self.folders.values())
         for label, res in self.results.items():
             res.save(out / self.folders[label])
-        atomic_write(out / "comparison.csv",
-                     lambda p: self.differences.to_csv(p, index=False))
+        write_output(out, "comparison.csv", lambda p: self.differences.to_csv(p, index=False))
         text = json.dumps(self.to_dict(), indent=2)
-        atomic_write(out / "comparison.json", lambda p: p.write_text(text))  # last: the marker
-        return out
+        write_output(out, "comparison.json", lambda p: p.write_text(text, encoding="utf-8"))
+        return finish_output(out)
 
     def table(self, metrics: Sequence[str] | None = None) -> str:
         """Plain-text table: each scenario's mean ± half-width, then each difference and %.
@@ -423,7 +426,8 @@ def compare(
         raise ScenarioError(["compare: give one distinct label per scenario"])
     folders = dict(zip(labels, _folders(labels), strict=True))
     base, seed = opts.folder, opts.seed
-    if base is not None:  # rerun to resume: the seed of the checkpoints
+    if base is not None:  # claimed before any checkpoint; a rerun resumes with their seed
+        begin_output(base, "comparison", overwrite=opts.overwrite, parts=folders.values())
         seed = resumed_seed(loaded[0], seed, [base / f / "checkpoints" for f in folders.values()])
     if seed is None:
         seed = loaded[0].seed
@@ -483,7 +487,7 @@ def compare(
         notes=notes,
     )
     if base is not None:
-        comparison.save(base)
+        comparison.save(base, overwrite=opts.overwrite)
         for arm in arms:
             arm.checkpoints.clear()
     return comparison

@@ -143,6 +143,10 @@ class RunOptions:
         LocalCluster of ``workers``; ``scheduler="tcp://HOST:PORT"`` a running Dask cluster;
         or an :class:`~jailsim.experiments.executors.Executor` you manage. Results are the
         same bytes whichever runs them.
+    overwrite
+        Write into an ``out`` folder that holds files jailsim did not write (they stay);
+        without it such a folder is refused. A previous output of jailsim's in ``out`` is
+        replaced whole either way.
 
     Examples
     --------
@@ -166,6 +170,7 @@ class RunOptions:
     workers: int | None = None
     dask: bool = False
     scheduler: str | None = None
+    overwrite: bool = False
 
     def __post_init__(self) -> None:
         problems = []

@@ -43,17 +43,16 @@ import numpy as np
 import pandas as pd
 
 from jailsim._version import __version__
-from jailsim.base.atomic import atomic_write
 from jailsim.base.errors import ScenarioError
+from jailsim.base.manifest import begin_output, finish_output, write_output
 from jailsim.engines import resolve_engine
 from jailsim.experiments.arms import Tally, replicate_points
 from jailsim.experiments.checkpoints import points_seed
 from jailsim.experiments.options import RunOptions, option_text, options_from
 from jailsim.experiments.prepared import prepare
 from jailsim.results.metrics import HEADLINE, METRICS, check_metrics
-from jailsim.results.rundir import begin_output
 from jailsim.results.tables import text_table
-from jailsim.scenario.loading import dump_resolved, load
+from jailsim.scenario.loading import RESOLVED_NAME, load, resolved_text
 from jailsim.scenario.memory import check_memory
 from jailsim.scenario.paths import get_dotted
 from jailsim.scenario.schema import Scenario
@@ -270,16 +269,20 @@ class Sensitivity:
             "notes": list(self.notes),
         }
 
-    def save(self, out: str | Path) -> Path:
-        """Write ``sensitivity.csv``, ``samples.csv``, ``sensitivity.json``, the scenario."""
-        out = begin_output(out)
-        atomic_write(out / "sensitivity.csv", lambda p: self.indices.to_csv(p, index=False))
-        atomic_write(out / "samples.csv", lambda p: self.points.to_csv(p, index=False))
-        dump_resolved(self.scenario, out / "scenario.resolved.yaml", seed=self.scenario.seed,
-                      version=__version__)
+    def save(self, out: str | Path, *, overwrite: bool = False) -> Path:
+        """Write ``sensitivity.csv``, ``samples.csv``, ``sensitivity.json``, the scenario.
+
+        A folder holding files jailsim did not write is refused unless ``overwrite``
+        (:func:`~jailsim.base.manifest.begin_output`); the manifest is written last.
+        """
+        out = begin_output(out, "sensitivity", overwrite=overwrite)
+        write_output(out, "sensitivity.csv", lambda p: self.indices.to_csv(p, index=False))
+        write_output(out, "samples.csv", lambda p: self.points.to_csv(p, index=False))
+        resolved = resolved_text(self.scenario, seed=self.scenario.seed, version=__version__)
+        write_output(out, RESOLVED_NAME, lambda p: p.write_text(resolved, encoding="utf-8"))
         text = json.dumps(self.to_dict(), indent=2)
-        atomic_write(out / "sensitivity.json", lambda p: p.write_text(text))  # last: the marker
-        return out
+        write_output(out, "sensitivity.json", lambda p: p.write_text(text, encoding="utf-8"))
+        return finish_output(out)
 
     def table(self) -> str:
         """Plain text: one row per metric and parameter, each index with its interval.
@@ -437,6 +440,8 @@ def analyze_sensitivity(
     if problems:
         raise ScenarioError(problems)
     folder = opts.folder
+    if folder is not None:  # claimed before any checkpoint is written
+        begin_output(folder, "sensitivity", overwrite=opts.overwrite)
     n = sc.replications
     arms, tally = replicate_points(scenarios, n, opts, kind="sample point")
     means = pd.DataFrame([arm.metrics(n)[list(METRICS)].mean() for arm in arms])
@@ -481,7 +486,7 @@ def analyze_sensitivity(
                          indices, tuple(skipped), tally, undefined=tuple(undefined),
                          notes=(small,) if small else ())
     if folder is not None:
-        result.save(folder)
+        result.save(folder, overwrite=opts.overwrite)
         for arm in arms:
             arm.checkpoints.clear()
         try:

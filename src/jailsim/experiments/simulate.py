@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jailsim.base.errors import ScenarioError
+from jailsim.base.manifest import begin_output
 from jailsim.experiments.arms import Arm, Tally, replicate
 from jailsim.experiments.checkpoints import Checkpoints, resumed_seed
 from jailsim.experiments.options import RunOptions, option_text, options_from
@@ -67,7 +68,8 @@ def run(
                                   option_text("precision_metrics")))
     folder = options.folder
     base = load(str(scenario)) if isinstance(scenario, (str, Path)) else scenario
-    if folder is not None:  # a rerun resumes with its checkpoints' seed
+    if folder is not None:  # claimed before any checkpoint; a rerun resumes with their seed
+        begin_output(folder, "run", overwrite=options.overwrite)
         options = replace(options, seed=resumed_seed(base, options.seed,
                                                      [folder / "checkpoints"]))
     prepared = PreparedRun.build(prepare(base, options), options.engine)
@@ -95,7 +97,7 @@ def run(
             n = next_replications(n, worst, precision, cap)
     result = arm.result(n)
     if folder is not None:
-        result.save(folder)
+        result.save(folder, overwrite=options.overwrite)
         ckpt.clear()
     return Run(result, tally, reached, ex.name)
 

@@ -35,8 +35,8 @@ import pandas as pd
 import yaml
 
 from jailsim._version import __version__
-from jailsim.base.atomic import atomic_write
 from jailsim.base.errors import ScenarioError
+from jailsim.base.manifest import begin_output, finish_output, write_output
 from jailsim.engines import resolve_engine
 from jailsim.experiments import display
 from jailsim.experiments.arms import Tally, replicate_points
@@ -44,12 +44,12 @@ from jailsim.experiments.checkpoints import points_seed
 from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions, options_from
 from jailsim.experiments.prepared import prepare
 from jailsim.results.metrics import METRICS, check_metrics, summarize
-from jailsim.results.rundir import begin_output
 from jailsim.results.tables import cell, text_table, with_note
 from jailsim.scenario.loading import (
+    RESOLVED_NAME,
     SHIPPED_PREFIX,
-    dump_resolved,
     read_yaml,
+    resolved_text,
     shipped_scenarios_dir,
     validate,
 )
@@ -219,17 +219,21 @@ class Sweep:
             "points": design_points(self.factors),
         }
 
-    def save(self, out: str | Path) -> Path:
-        """Write ``sweep.csv``, ``replications.csv``, ``sweep.json``, the resolved scenario."""
-        out = begin_output(out)
-        atomic_write(out / "sweep.csv", lambda p: self.table.to_csv(p, index=False))
-        atomic_write(out / "replications.csv",
+    def save(self, out: str | Path, *, overwrite: bool = False) -> Path:
+        """Write ``sweep.csv``, ``replications.csv``, ``sweep.json``, the resolved scenario.
+
+        A folder holding files jailsim did not write is refused unless ``overwrite``
+        (:func:`~jailsim.base.manifest.begin_output`); the manifest is written last.
+        """
+        out = begin_output(out, "sweep", overwrite=overwrite)
+        write_output(out, "sweep.csv", lambda p: self.table.to_csv(p, index=False))
+        write_output(out, "replications.csv",
                      lambda p: self.replications.to_csv(p, index=False))
-        dump_resolved(self.scenario, out / "scenario.resolved.yaml", seed=self.scenario.seed,
-                      version=__version__)
+        resolved = resolved_text(self.scenario, seed=self.scenario.seed, version=__version__)
+        write_output(out, RESOLVED_NAME, lambda p: p.write_text(resolved, encoding="utf-8"))
         text = json.dumps(self.to_dict(), indent=2, default=str)
-        atomic_write(out / "sweep.json", lambda p: p.write_text(text))  # last: the marker
-        return out
+        write_output(out, "sweep.json", lambda p: p.write_text(text, encoding="utf-8"))
+        return finish_output(out)
 
     def wide(self, metrics: Sequence[str]) -> str:
         """Plain-text table: one row per design point, factors then ``mean ± half-width``.
@@ -312,6 +316,8 @@ def sweep(
     if problems:
         raise ScenarioError(problems)
     folder = opts.folder
+    if folder is not None:  # claimed before any checkpoint is written
+        begin_output(folder, "sweep", overwrite=opts.overwrite)
     n = sc.replications
     arms, tally = replicate_points(scenarios, n, opts, kind="design point")
     paths = list(merged)
@@ -335,7 +341,7 @@ def sweep(
     result = Sweep(sc, resolve_engine(opts.engine), merged, design, replications_df, table,
                    tally)
     if folder is not None:
-        result.save(folder)
+        result.save(folder, overwrite=opts.overwrite)
         for arm in arms:
             arm.checkpoints.clear()
         _remove_empty(folder / "checkpoints")

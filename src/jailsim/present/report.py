@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from jailsim.base.atomic import atomic_write_text
-from jailsim.base.errors import ScenarioError
+from jailsim.base.manifest import check_output, write_output
 from jailsim.experiments.comparison import table_rows
 from jailsim.model.context import Context
 from jailsim.present.figures import differences, sensitivity_indices, sweep_metrics
@@ -47,13 +47,7 @@ REPORT_NAME = "report.html"
 
 def load_run(folder: str | Path) -> Result:
     """Rebuild a Result from a run's output folder (one-line error if it is not one)."""
-    try:
-        return Result.load(folder)
-    except ScenarioError as exc:
-        if "not a jailsim run folder" in exc.lines[0]:
-            raise ScenarioError([exc.lines[0].rstrip(")") + "; nor a comparison, sweep or "
-                                 "sensitivity folder)"]) from None
-        raise
+    return Result.load(folder)
 
 
 def _png(fig) -> str:
@@ -332,20 +326,23 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     'report.html'
     """
     folder = Path(folder)
-    path = Path(out) if out else folder / REPORT_NAME
-    for marker, make in (("comparison.json", _comparison_body), ("sweep.json", _sweep_body),
-                         ("sensitivity.json", _sensitivity_body)):
-        if (folder / marker).exists():
-            with as_written(folder / marker):
-                title, body = make(folder)
-            return atomic_write_text(path, page(title, body))
-    result = load_run(folder)
-    with as_written(folder / "summary.json"):
-        return _run_report(folder, path, result)
+    kind = check_output(folder)["kind"]  # complete, and every file as it was written
+    bodies = {"comparison": _comparison_body, "sweep": _sweep_body,
+              "sensitivity": _sensitivity_body}
+    if kind in bodies:
+        with as_written(folder / f"{kind}.json"):
+            text = page(*bodies[kind](folder))
+    else:
+        result = load_run(folder)
+        with as_written(folder / "summary.json"):
+            text = _run_page(folder, result)
+    if out:
+        return atomic_write_text(Path(out), text)
+    return write_output(folder, REPORT_NAME, lambda p: p.write_text(text, encoding="utf-8"))
 
 
-def _run_report(folder: Path, path: Path, result: Result) -> Path:
-    """Write the report of a run folder to ``path``."""
+def _run_page(folder: Path, result: Result) -> str:
+    """The report of a run folder, as HTML."""
     summary = json.loads((folder / "summary.json").read_text())
     figures = [plots.los_survival(result), plots.census(result), plots.holds(result)]
     if Context.of(result).policy.uses_jem:
@@ -365,4 +362,4 @@ def _run_report(folder: Path, path: Path, result: Result) -> Path:
         *(_png(f) for f in figures),
         *_inputs(folder),
     ]
-    return atomic_write_text(path, page(f"jailsim: {result.scenario.name}", body))
+    return page(f"jailsim: {result.scenario.name}", body)

@@ -180,9 +180,13 @@ class Result:
         """Every metric per policy period of the scenario's ``changes:`` timeline."""
         return _breakdown.metrics_by_period(self, confidence)
 
-    def save(self, out: str | Path) -> Path:
-        """Write the output folder of DESIGN.md (atomically, file by file)."""
-        return rundir.write_run(self, Path(out))
+    def save(self, out: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the run folder (atomically, file by file, its manifest last).
+
+        A folder holding files jailsim did not write is refused unless ``overwrite``; a
+        previous output of jailsim's there is replaced whole.
+        """
+        return rundir.write_run(self, Path(out), overwrite=overwrite)
 
     @classmethod
     def load(cls, folder: str | Path) -> Result:

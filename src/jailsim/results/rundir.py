@@ -1,16 +1,16 @@
 """The output folder of a run: written here and read back here, and nowhere else.
 
-Every file is written atomically (temporary file, then rename), and ``summary.json``, the
-marker of a finished run, last; a crash leaves each file as it was before or complete, never
-half written::
+Every file is written atomically (temporary file, then rename) and recorded, with its size
+and SHA-256, in the folder's manifest, which is written last (:mod:`jailsim.base.manifest`);
+a crash leaves a folder whose manifest says it is not complete, never one that passes for a
+finished run::
 
-    summary.json  summary.csv  replications.csv  bookings.parquet  census.parquet
-    scenario.resolved.yaml
+    manifest.json  summary.json  summary.csv  replications.csv  bookings.parquet
+    census.parquet  scenario.resolved.yaml
 
 :func:`read_run` reads such a folder back, with one check for every reader (the report,
-``explain``, ``breakdown``, ``periods``): a missing or damaged file is a one-line error naming
-it. :func:`begin_output` readies a folder for any kind of output (a run, a comparison, a
-sweep, a sensitivity analysis), whose markers are :data:`MARKERS`.
+``explain``, ``breakdown``, ``periods``, ``Result.load``): a folder that is not complete, or
+whose files are missing, changed or damaged, is a one-line error naming it.
 """
 
 from __future__ import annotations
@@ -26,38 +26,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jailsim._version import __version__
-from jailsim.base.atomic import atomic_write, atomic_write_text, is_temporary
 from jailsim.base.errors import ScenarioError
+from jailsim.base.manifest import begin_output, check_output, finish_output, write_output
 from jailsim.results.metrics import METRICS
-from jailsim.scenario.loading import RESOLVED_NAME, dump_resolved, load
+from jailsim.scenario.loading import RESOLVED_NAME, load, resolved_text
 
-__all__ = ["MARKERS", "RUN_FILES", "as_written", "begin_output", "read_run", "summary_dict",
-           "write_run"]
-
-#: The file each kind of output folder writes last (run, comparison, sweep, sensitivity): a
-#: folder holding one holds that output whole.
-MARKERS = ("summary.json", "comparison.json", "sweep.json", "sensitivity.json")
-#: The files of a finished run folder.
-RUN_FILES = ("summary.json", RESOLVED_NAME, "replications.csv", "bookings.parquet",
-             "census.parquet")
-
-
-def begin_output(folder: str | Path) -> Path:
-    """Ready ``folder`` for a new output and return it.
-
-    Creates it, removes every kind's marker (the new output writes its own last, so until then
-    nothing takes the folder for a finished output, old or new, nor a report for another kind
-    of run) and the temporary files of a writer killed before it could remove them.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in MARKERS:
-        (folder / name).unlink(missing_ok=True)
-    for tmp in folder.glob(".*.tmp"):
-        if is_temporary(tmp):  # named as jailsim's atomic writes name theirs
-            tmp.unlink(missing_ok=True)
-    return folder
-
+__all__ = ["as_written", "read_run", "summary_dict", "write_run"]
 
 def _clean(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
@@ -106,24 +80,27 @@ def _parquet(df: pd.DataFrame, result) -> Callable[[Path], None]:
     return write
 
 
-def write_run(result, out: Path) -> Path:
+def write_run(result, out: Path, *, overwrite: bool = False) -> Path:
     """Write every output file of ``result`` into folder ``out``; return ``out``.
 
-    ``result`` is a :class:`~jailsim.results.result.Result`. ``summary.json``, which makes the
-    folder a finished run, is written last.
+    ``result`` is a :class:`~jailsim.results.result.Result`. The folder is claimed first
+    (:func:`~jailsim.base.manifest.begin_output`: a folder holding files jailsim did not write
+    is refused unless ``overwrite``; a previous output there is removed whole), and its
+    manifest, which makes it a finished run, is written last.
     """
-    begin_output(out)
-    summary = summary_dict(result)
-    atomic_write(out / "bookings.parquet", _parquet(result.bookings, result))
-    atomic_write(out / "census.parquet", _parquet(result.census, result))
-    atomic_write(out / "replications.csv", lambda p: result.metrics.to_csv(p, index=False))
-    atomic_write(
-        out / "summary.csv",
+    begin_output(out, "run", overwrite=overwrite)
+    write_output(out, "bookings.parquet", _parquet(result.bookings, result))
+    write_output(out, "census.parquet", _parquet(result.census, result))
+    write_output(out, "replications.csv", lambda p: result.metrics.to_csv(p, index=False))
+    write_output(
+        out, "summary.csv",
         lambda p: result.summary().drop(columns="unit").rename_axis("metric").to_csv(p),
     )
-    dump_resolved(result.scenario, out / RESOLVED_NAME, seed=result.seed, version=__version__)
-    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2))
-    return out
+    text = resolved_text(result.scenario, seed=result.seed, version=__version__)
+    write_output(out, RESOLVED_NAME, lambda p: p.write_text(text, encoding="utf-8"))
+    text = json.dumps(summary_dict(result), indent=2)
+    write_output(out, "summary.json", lambda p: p.write_text(text, encoding="utf-8"))
+    return finish_output(out)
 
 
 @contextlib.contextmanager
@@ -150,15 +127,12 @@ def read_run(folder: str | Path) -> dict:
     Raises
     ------
     ScenarioError
-        With one line when the folder is missing, lacks a file of :data:`RUN_FILES`, or holds
-        a file that does not read as jailsim wrote it.
+        With one line when the folder is missing, is not a complete run of jailsim's, or
+        holds a file that is missing, changed since it was written, or does not read as
+        jailsim wrote it (:func:`~jailsim.base.manifest.check_output`).
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise ScenarioError([f"{folder}: no such run folder (write one with jailsim run --out)"])
-    missing = [n for n in RUN_FILES if not (folder / n).is_file()]
-    if missing:
-        raise ScenarioError([f"{folder}: not a jailsim run folder (missing {', '.join(missing)})"])
+    check_output(folder, kinds=("run",))
     with as_written(folder / "summary.json"):
         engine = json.loads((folder / "summary.json").read_text())["engine"]
     with as_written(folder / "replications.csv"):

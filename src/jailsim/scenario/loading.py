@@ -31,6 +31,7 @@ __all__ = [
     "deep_merge",
     "derived_description",
     "dump_resolved",
+    "resolved_text",
     "load",
     "read_yaml",
     "shipped_scenarios_dir",
@@ -432,9 +433,15 @@ def dump_resolved(scenario: Scenario, path: str | Path, *, seed: int | None, ver
     path = Path(path)
     if path.is_dir():
         path = path / RESOLVED_NAME
+    atomic_write_text(path, resolved_text(scenario, seed=seed, version=version, name=path.name))
+    return path
+
+
+def resolved_text(scenario: Scenario, *, seed: int | None, version: str,
+                  name: str = RESOLVED_NAME) -> str:
+    """The text :func:`dump_resolved` writes (for a file called ``name``)."""
     data = scenario.model_copy(update={"seed": seed, "jailsim_version": version}).to_dict()
     body = yaml.safe_dump(
         data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )
-    atomic_write_text(path, _HEADER.format(name=path.name, version=version) + body)
-    return path
+    return _HEADER.format(name=name, version=version) + body

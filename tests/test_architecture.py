@@ -39,6 +39,7 @@ DEFERRED = {
     ("experiments/executors.py", "distributed"),
     ("experiments/sensitivity.py", "SALib.analyze"),
     ("experiments/sensitivity.py", "SALib.sample"),
+    ("experiments/sweeps.py", "jailsim.results.sweepplot"),
     ("results/plots.py", "scipy"),
     ("results/result.py", "jailsim.results.plots"),
     ("scenario/reference.py", "ruamel.yaml"),

@@ -29,12 +29,20 @@ MODULES = [
     "jailsim.scenario.reference",
     "jailsim.scenario.defaults",
     "jailsim.present.figures",
+    "jailsim.present.formats",
+    "jailsim.present.meaning",
     "jailsim.present.report",
+    "jailsim.present.sources",
+    "jailsim.results.sweepplot",
     "jailsim.results.result",
     "jailsim.results.tables",
     "jailsim.base.errors",
     "jailsim.base.markup",
     "jailsim.base.names",
+    "jailsim.base.spreadsheet",
+    "jailsim.county.encodings",
+    "jailsim.base.terminal",
+    "jailsim.scenario.notes",
     "jailsim.scenario.units",
     "jailsim.scenario.loading",
     "jailsim.scenario.schema",
@@ -42,6 +50,7 @@ MODULES = [
     "jailsim.experiments.sensitivity",
     "jailsim.experiments.simulate",
     "jailsim.experiments.sweeps",
+    "jailsim.experiments.uncertainty",
 ]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 

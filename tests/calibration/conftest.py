@@ -19,6 +19,13 @@ TRUTH = {
     "misdemeanor": {"share": 0.7, "release": (10 / 24, 3.0), "disposition": (12.0, 60.0)},
 }
 RATE, TREND = 15.6, 0.10
+#: The truth's weekly profile: evening and weekend peaks (the base county's is flat, unsourced),
+#: so that the profile fits and the report's profile correlation have a shape to find.
+PROFILE = {
+    "hour_of_day": [1.3, 1.3, 1.2, 1.0, 0.7, 0.5, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9,
+                    1.0, 1.0, 1.0, 1.0, 1.1, 1.1, 1.2, 1.2, 1.3, 1.3, 1.4, 1.4],
+    "day_of_week": [0.95, 0.95, 0.95, 1.0, 1.05, 1.1, 1.0],
+}
 START, AS_OF = "2025-01-06", "2027-01-06"  # two years
 
 
@@ -43,7 +50,7 @@ def truth_scenario(**changes):
         "warm_start.kind": "none",
         "warmup": "0d",
         "arrivals.bookings.rate": f"{RATE}/day",
-        "arrivals.bookings.profile.trend_per_year": TREND,
+        "arrivals.bookings.profile": {**PROFILE, "trend_per_year": TREND},
         "court": COURT,
         # ICE as the hold fit reads an export: it comes or the hold lapses (no cancellations)
         "ice.p_pickup": 0.4,

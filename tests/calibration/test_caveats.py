@@ -19,8 +19,13 @@ import pandas as pd
 import pytest
 
 from jailsim.calibration.calibrate import MAX_RELATIVE_SE, CalibrationWarning, calibrate
+from jailsim.calibration.parameters import COLUMNS
 
 T0 = pd.Timestamp("2024-03-04")
+#: The caveat of every export here: 200 days do not identify a trend (see test_identification).
+TREND_KEPT = ("trend not fitted: the booking window of 200 days is shorter than 365 (under a "
+              "year, a trend cannot be told from a season or a run of busy weeks); kept the base "
+              "scenario's trend_per_year 0")
 
 
 def export(n: int, days: float, sigma: float, seed: int, charge=None) -> pd.DataFrame:
@@ -56,16 +61,17 @@ def test_no_charge_column_one_stay_model_is_said(no_charge):
     cal, said = no_charge
     assert list(cal.stays) == ["all"]
     assert cal.caveats == ("no charge column found (name it with --columns charge=COLUMN): one "
-                           "stay model fitted to all 3,000 bookings and used for every charge",)
-    assert said == [f"<DataFrame>: {cal.caveats[0]}"]
+                           "stay model fitted to all 3,000 bookings and used for every charge",
+                           TREND_KEPT)
+    assert said == [f"<DataFrame>: {line}" for line in cal.caveats]
     assert "# Warning: no charge column found" in cal.yaml()
 
 
 def test_a_blank_charge_column_is_said_too():
     cal, said = fit(export(3000, 200.0, 1.2, seed=8, charge=""), 200.0)
     assert list(cal.stays) == ["all"]
-    assert len(said) == 1 and "the charge column 'Charge' is blank in every booking: one stay " \
-        "model fitted to all 3,000 bookings" in said[0]
+    assert len(said) == 2 and "the charge column 'Charge' is blank in every booking: one stay " \
+        "model fitted to all 3,000 bookings" in said[0] and said[1].endswith(TREND_KEPT)
 
 
 def test_the_report_says_the_caveats_and_counts_its_replications(no_charge, tmp_path):
@@ -77,7 +83,28 @@ def test_the_report_says_the_caveats_and_counts_its_replications(no_charge, tmp_
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     text = (tmp_path / "fit.txt").read_text().splitlines()
     assert f"warning: {cal.caveats[0]}" in text
-    assert json.loads((tmp_path / "fit.json").read_text())["warnings"] == list(cal.caveats)
+    written = json.loads((tmp_path / "fit.json").read_text())
+    assert written["warnings"] == list(cal.caveats)
+    # Every parameter with its estimate, 95% interval, the rows it used and what was assumed.
+    table = pd.read_csv(tmp_path / "parameters.csv")
+    assert list(table.columns) == COLUMNS
+    a = cal.arrivals
+    rate = table.set_index("parameter").loc["arrivals.bookings.rate"]
+    assert rate["estimate"] == pytest.approx(a.rate)
+    assert [rate["lower"], rate["upper"]] == pytest.approx([a.rate - 1.96 * a.rate_se,
+                                                            a.rate + 1.96 * a.rate_se])
+    assert rate["rows"] == 3000 and rate["which rows"] == "all 3,000 bookings, 200 days"
+    trend = table.set_index("parameter").loc["arrivals.bookings.profile.trend_per_year"]
+    assert np.isnan(trend["lower"]) and trend["assumed"] == TREND_KEPT
+    mean = table.set_index("parameter").loc["stay[all].mean"]
+    assert mean["rows"] == 3000 and "still held: censored" in mean["which rows"]
+    assert [r["parameter"] for r in written["parameters"]] == table["parameter"].tolist()
+    assert "parameters (95% intervals):" in text
+    assert any(line.startswith("arrivals.bookings.rate: ") and "(95% " in line for line in text)
+    assert any(line.startswith("arrivals.bookings.profile: ") and "held-out" in line
+               for line in text)
+    heldout = pd.read_csv(tmp_path / "arrival_profiles_heldout.csv")
+    assert heldout["model"].tolist() == ["day_x_hour", "hour_of_week"]
 
 
 def test_an_imprecise_mean_stay_is_said_with_its_standard_error():
@@ -93,12 +120,19 @@ def test_an_imprecise_mean_stay_is_said_with_its_standard_error():
     assert ratio["felony"] <= MAX_RELATIVE_SE < ratio["misdemeanor"]
     best = cal.stays["misdemeanor"].best
     mean, se = best.params()["mean"], best.se()["mean"]
-    assert cal.caveats == (
+    # Its tail is not identified either (a mean whose SE is over half of it): the mean
+    # comes from the prior, whose figure it is pulled toward (the likelihood alone: 79 d).
+    tail = cal.stays["misdemeanor"].tail
+    assert not tail.identified and cal.stays["felony"].tail.identified
+    assert tail.mean_days > mean > tail.prior.mean_days
+    assert [c for c in cal.caveats if c.startswith("stay tail")] == [
+        f"stay tail [misdemeanor]: {tail.describe()}"]
+    assert tuple(c for c in cal.caveats if c.startswith("imprecise")) == (
         f"imprecise stay fit [misdemeanor]: mean {mean:.1f} d has SE {se:.1f} d "
         f"({se / mean:.0%}) from 150 stays ({int(cal.stays['misdemeanor'].stays.held.sum())} "
         "still held); an SE above 10% of the estimate makes the fit unreliable (a longer export "
         "narrows it)",)
-    assert said == [f"<DataFrame>: {cal.caveats[0]}"]
+    assert said == [f"<DataFrame>: {line}" for line in cal.caveats]
 
 
 def test_a_small_export_is_said_with_the_booking_rate_standard_error():

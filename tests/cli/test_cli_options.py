@@ -161,15 +161,15 @@ def test_simulate_window_runs_on_the_workers_it_is_given(monkeypatch):
     from jailsim.scenario.loading import load
 
     sc = load("jailsim:base_county.yaml").with_({"warm_start.kind": "none", "horizon": "20d"})
-    export = to_export(backtest_module.simulate(sc, seed=1, engine="vector").bookings,
+    export = to_export(backtest_module.run(sc, seed=1, engine="vector").result.bookings,
                        sc.start_date)
     seen = []
-    real = backtest_module.simulate
+    real = backtest_module.run
 
     def spy(scenario, **kw):
         seen.append(kw.get("workers"))
         return real(scenario, **{**kw, "workers": None})
 
-    monkeypatch.setattr(backtest_module, "simulate", spy)
+    monkeypatch.setattr(backtest_module, "run", spy)
     bt = backtest_module.backtest(sc, export, replications=2, seed=2, workers=2)
     assert seen == [2] and bt.scenario.replications == 2

@@ -29,6 +29,12 @@ def with_(s, **changes):
 
 BASE = base().arrivals.bookings
 FLAT = with_(BASE, profile=type(BASE.profile)())
+#: A peaked profile (evenings and weekends), for the checks that need one: the base county's
+#: own profile is flat (no source).
+PEAKED = with_(BASE, profile=type(BASE.profile)(
+    hour_of_day=(1.3, 1.3, 1.2, 1.0, 0.7, 0.5, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9,
+                 1.0, 1.0, 1.0, 1.0, 1.1, 1.1, 1.2, 1.2, 1.3, 1.3, 1.4, 1.4),
+    day_of_week=(0.95, 0.95, 0.95, 1.0, 1.05, 1.1, 1.0)))
 
 
 def rng(seed):
@@ -41,9 +47,9 @@ def hour_of_week(times, clock):
 
 # ----------------------------------------------------------------------------- intensity
 def test_weights_have_mean_one_and_follow_the_profile():
-    w = hour_of_week_weights(BASE.profile)
+    w = hour_of_week_weights(PEAKED.profile)
     assert w.shape == (168,) and w.mean() == pytest.approx(1.0)
-    p = BASE.profile
+    p = PEAKED.profile
     # Saturday 22:00 over Tuesday 05:00 is the ratio of the products.
     ratio = (p.day_of_week[5] * p.hour_of_day[22]) / (p.day_of_week[1] * p.hour_of_day[5])
     assert w[5 * 24 + 22] / w[1 * 24 + 5] == pytest.approx(ratio)
@@ -129,9 +135,9 @@ def expected_by_hour_of_week(s, clock, horizon):
 
 def test_bookings_by_hour_of_week_follow_the_profile():
     clock, horizon = Clock(WEDNESDAY), 364.0
-    times = sample_arrivals(BASE, clock, horizon, rng(2025))
+    times = sample_arrivals(PEAKED, clock, horizon, rng(2025))
     observed = np.bincount(hour_of_week(times, clock), minlength=168)
-    p = expected_by_hour_of_week(BASE, clock, horizon)
+    p = expected_by_hour_of_week(PEAKED, clock, horizon)
     p = p / p.sum()
     assert stats.chisquare(observed, p * observed.sum()).pvalue > 0.001
     # The same test has the power to reject a flat profile ...

@@ -46,3 +46,27 @@ def test_the_public_names_are_the_figures_of_this_module():
     assert jailsim.plot_budget is figures.budget
     assert jailsim.plot_sweep is figures.sweep_metrics
     assert jailsim.plot_sensitivity is figures.sensitivity_indices
+
+
+def test_a_sweep_plots_each_metric_against_its_parameter_with_interval_bands():
+    from matplotlib.collections import PolyCollection
+
+    plt.close("all")
+    s = jailsim.sweep("scenarios/jem.yaml", {"jem.officers": [1, 2], "hold.cap": ["24h", "48h"]},
+                      seed=1, replications=2, days=30, engine="vector")
+    fig = s.plot(["adp", "detainers"])
+    assert isinstance(fig, Figure) and plt.get_fignums() == []  # shown once in a notebook
+    assert [ax.get_ylabel() for ax in fig.axes] == ["adp (people)", "detainers (count)"]
+    assert fig.axes[0].get_xlabel() == "jem.officers (count)"  # the first factor, its unit
+    for ax, metric in zip(fig.axes, ["adp", "detainers"], strict=True):
+        bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+        assert len(bands) == len(ax.lines) == 2  # one series per value of hold.cap
+        t = s.table[(s.table["metric"] == metric) & (s.table["hold.cap"] == "24h")]
+        assert list(ax.lines[0].get_ydata()) == list(t["mean"])
+        band = bands[0].get_paths()[0].vertices[:, 1]
+        assert band.max() == pytest.approx(t["ci_high"].max())
+        assert band.min() == pytest.approx(t["ci_low"].min())
+    assert fig.texts[-1].get_text().startswith("jailsim — sweep of scenario 'JEM', seed 1")
+    assert s.plot(factor="hold.cap").axes[0].get_xlabel() == "hold.cap (duration)"
+    with pytest.raises(ValueError, match="not varied in this sweep"):
+        s.plot(factor="hold.rule")

@@ -63,7 +63,7 @@ def test_comparison_folder_report(comparison):
     _, out = comparison
     page = write_report(out).read_text()
     assert "JEM vs WSO" in page and "paired by replication" in page
-    assert "under WSO against" in page  # plain-language sentences from the comparison
+    assert "Under WSO the jail lodged" in page  # what it means, from the comparison
     assert "http://" not in page and "<script" not in page
 
 
@@ -78,7 +78,7 @@ def sweep_folder(tmp_path_factory):
 def test_sweep_folder_report(sweep_folder):
     import pandas as pd
 
-    from jailsim.present.report import _fmt, _interval
+    from jailsim.present.formats import interval, number
     from jailsim.results.metrics import HEADLINE
 
     page = write_report(sweep_folder).read_text()
@@ -92,8 +92,8 @@ def test_sweep_folder_report(sweep_folder):
     for metric in HEADLINE:
         assert f"<h3><code>{metric}</code>" in page
         for _, r in table[table["metric"] == metric].iterrows():
-            interval = _interval(r["ci_low"], r["ci_high"], metric)
-            assert f"<td>{_fmt(r['mean'])}</td><td>{interval}</td>" in page, (metric, r["point"])
+            shown = interval(r["ci_low"], r["ci_high"], metric)
+            assert f"<td>{number(r['mean'])}</td><td>{shown}</td>" in page, (metric, r["point"])
     # the resolved inputs and what was varied
     assert "<code>hold.cap</code>: 24h, 48h" in page and "program: jem" in page
 
@@ -133,17 +133,17 @@ def test_sensitivity_folder_report(tmp_path):
     assert page.count("data:image/png;base64,") == 1 and "<script" not in page
     assert "<code>hold.cap</code>: 24h to 72h" in page
     # every index of the table is in the page
-    assert page.count("<tr><td><code>") == len(result.indices)
+    assert page.count('<tr><td class="text name"><code>') == len(result.indices)
 
 
 def test_sweep_over_a_null_value_has_a_report(tmp_path, capsys):
     from jailsim.cli.main import main
 
     out = tmp_path / "sw"
-    # ice.p_pickup changes hold bed-days even over 20 days, so the page names the lowest and
-    # highest points, one of them by its null value.
+    # ICE never comes or always comes: the transfers to ICE differ whenever anyone is held,
+    # so the page names the lowest and highest points, one of them by its null value.
     code = main(["sweep", "scenarios/jem.yaml", "--vary", "ice.transport.seats=null,5",
-                 "--vary", "ice.p_pickup=0.1,0.9", "--replications", "1", "--days", "20",
+                 "--vary", "ice.p_pickup=0,1", "--replications", "1", "--days", "20",
                  "--seed", "1", "--out", str(out), "--quiet"])
     assert code == 0
     page = (out / "report.html").read_text()
@@ -168,14 +168,19 @@ def test_comparison_report_shows_the_cells_the_command_line_prints(comparison):
     and every row has the difference and the percent change, cell for cell as printed."""
     import html
 
+    from jailsim.present.formats import as_shown
+    from jailsim.present.page import breakable
+
     comp, out = comparison
     page = write_report(out).read_text()
     assert "<th>WSO − JEM</th><th>%</th>" in page
     for name in ("screening_coverage", "warrants_served", "adp", "hold_bed_days"):
         printed = re.split(r"\s{2,}", comp.table([name]).splitlines()[2].strip())
         assert printed[0] == name
-        row = (f"<tr><td><code>{name}</code></td>"
-               + "".join(f"<td>{html.escape(c)}</td>" for c in printed[1:]) + "</tr>")
+        # the same cells, their negative numbers with a true minus sign
+        row = (f'<tr><td class="text name"><code>{breakable(name)}</code></td>'
+               f'<td class="text">{html.escape(printed[1])}</td>'
+               + "".join(f"<td>{html.escape(as_shown(c))}</td>" for c in printed[2:]) + "</tr>")
         assert row in page, (name, printed)
     jem, wso = (comp.summaries()[k] for k in ("JEM", "WSO"))
     assert pd.notna(jem.loc["screening_coverage", "mean"])  # one-sided: the test means it
@@ -184,7 +189,7 @@ def test_comparison_report_shows_the_cells_the_command_line_prints(comparison):
 
 
 def test_run_report_notes_intervals_below_zero():
-    from jailsim.present.report import _headline
+    from jailsim.present.runreport import headline
     from jailsim.results.tables import BELOW_ZERO, BELOW_ZERO_NOTE
 
     summary = {"metrics": {
@@ -192,11 +197,11 @@ def test_run_report_notes_intervals_below_zero():
         "lapsed_detainers": {"mean": 0.5, "ci_low": -0.7, "ci_high": 1.7},
         "attributable_bed_days": {"mean": 3.0, "ci_low": -2.0, "ci_high": 8.0},
     }}
-    table = _headline(summary)
-    assert table.count(BELOW_ZERO) == 2  # the marked cell and its note
-    assert f"<td>-0.7 – 1.7 {BELOW_ZERO}</td>" in table
-    assert BELOW_ZERO_NOTE in table
-    assert BELOW_ZERO not in _headline({"metrics": {"adp": summary["metrics"]["adp"]}})
+    table = headline(summary)
+    cells = [c for row in table.rows for c in row]
+    assert sum(BELOW_ZERO in c for c in cells) == 1 and table.note == BELOW_ZERO_NOTE
+    assert f"\u22120.7 – 1.7 {BELOW_ZERO}" in cells  # a true minus sign
+    assert headline({"metrics": {"adp": summary["metrics"]["adp"]}}).note == ""
 
 
 def test_sensitivity_report_says_undefined_and_too_small(tmp_path):
@@ -227,6 +232,8 @@ def sb8_folder(tmp_path_factory):
 
 
 def test_report_of_dated_changes_tells_the_program_timeline_and_periods(sb8_folder):
+    from jailsim.present.page import breakable
+
     page = write_report(sb8_folder).read_text()
     assert "(program none)" not in page
     assert "no 287(g) agreement until 2026-01-01, then WSO" in page
@@ -236,7 +243,7 @@ def test_report_of_dated_changes_tells_the_program_timeline_and_periods(sb8_fold
     assert "122 days" in section and "8 days" in section  # the lengths of the periods
     assert section.count("per day</th>") == 2  # a rate per day beside each period's totals
     for name in ("bed_days", "detainers", "warrants_served"):
-        assert f"<code>{name}</code>" in section
+        assert f"<code>{breakable(name)}</code>" in section
 
 
 def test_report_without_dated_changes_has_no_period_section(folder):
@@ -249,3 +256,124 @@ def test_report_numbers_are_not_broken_inside(sb8_folder):
     css = page[page.index("<style>"):page.index("</style>")]
     assert "overflow-wrap:anywhere}" not in css.split("td:first-child{")[0]
     assert "td,th{" in css and "white-space:nowrap" in css.split("td,th{")[1].split("}")[0]
+
+
+def _shown_text(page: str) -> str:
+    """A page without its stylesheet, inputs (YAML as written) and embedded images."""
+    page = re.sub(r"<style>.*?</style>|<pre>.*?</pre>", "", page, flags=re.DOTALL)
+    return re.sub(r'src="data:[^"]*"', "", page)
+
+
+@pytest.mark.parametrize("which", ["folder", "comparison", "sweep_folder", "sb8_folder"])
+def test_every_number_shown_has_a_true_minus_sign(which, request):
+    out = request.getfixturevalue(which)
+    out = out[1] if which == "comparison" else out
+    text = _shown_text(write_report(out).read_text())
+    assert re.findall(r"(?<![\w.\-])-\d", text) == []  # no hyphen-minus before a digit
+    if which == "comparison":
+        assert "\u22126" in text or "\u2212" in text  # WSO: fewer of many things
+
+
+def test_every_figure_has_an_alt_text_written_from_its_data(folder, comparison):
+    from jailsim.results.result import Result
+
+    run = Result.load(folder)
+    alts = re.findall(r'<img alt="([^"]*)"', write_report(folder).read_text())
+    assert len(alts) == 4 and all(len(a) > 80 for a in alts), alts
+    census = next(a for a in alts if a.startswith("Daily census"))
+    start = run.scenario.start_date.isoformat()
+    assert f"under JEM from {start}" in census and "rated capacity of 685" in census
+    holds = next(a for a in alts if a.startswith("Histogram of hold lengths"))
+    held = run.bookings["hold_start_at"].notna() & (run.bookings["exit_reason"] != "censored")
+    assert f"{held.sum()} holds over 2 replications" in holds
+    comp, out = comparison
+    alts = re.findall(r'<img alt="([^"]*)"', write_report(out).read_text())
+    paired = next(a for a in alts if a.startswith("Paired differences of WSO from JEM"))
+    pct = comp.differences.set_index("metric").loc["detainers", "pct"]
+    assert f"detainers \u2212{abs(pct):.3g}%" in paired
+
+
+def test_reports_are_rendered_from_templates_that_escape_every_text(tmp_path):
+    from importlib import resources
+
+    templates = resources.files("jailsim.present") / "templates"
+    for name in ("run", "comparison", "sweep", "sensitivity", "budget"):
+        assert '{% extends "base.html" %}' in (templates / f"{name}.html").read_text()
+    out = tmp_path / "odd"
+    sc = jailsim.load("scenarios/jem.yaml").with_({"name": "<i>Odd</i> & Co"})
+    jailsim.simulate(sc, seed=1, replications=1, days=20, engine="vector").save(out)
+    page = write_report(out).read_text()
+    assert "<h1>jailsim report: &lt;i&gt;Odd&lt;/i&gt; &amp; Co</h1>" in page
+    assert "<i>Odd</i>" not in page
+
+
+def test_the_stylesheet_prints_and_keeps_numbers_whole(folder):
+    page = write_report(folder).read_text()
+    css = page[page.index("<style>"):page.index("</style>")]
+    screen, printed = css.split("@media print")
+    assert "font-variant-numeric:tabular-nums" in screen  # digits of one width
+    assert "table,figure,p.meaning" in printed and "break-inside:avoid" in printed
+    assert "thead{display:table-header-group}" in printed  # headers repeat on a new page
+    assert "figure img{max-width:100%" in printed and "pre{max-height:none" in printed
+    assert page.count("<thead>") == page.count("<table")
+
+
+def test_comparison_report_says_what_it_means(comparison):
+    import json
+
+    from markupsafe import escape
+
+    from jailsim.present.meaning import comparison_meaning
+
+    comp, out = comparison
+    page = write_report(out).read_text()
+    sc = comp.results["JEM"].scenario
+    data = json.loads((out / "comparison.json").read_text())
+    sentences = comparison_meaning(data["differences"]["WSO"], "WSO", "JEM",
+                                   sc.horizon - sc.warmup)
+    assert f'<p class="meaning">{escape(" ".join(sentences))}</p>' in page
+    assert sentences[0].startswith("Under WSO the jail lodged ")
+    assert "fewer detainers a year than under JEM (95% interval" in sentences[0]
+    assert "Policy periods" not in page  # neither scenario changes on a date
+
+
+def test_reports_state_their_inputs_sources(folder, sweep_folder):
+    from markupsafe import escape
+
+    for out in (folder, sweep_folder):
+        page = write_report(out).read_text()
+        section = page[page.index('<h2 id="sources">Sources</h2>'):]
+        sc = jailsim.load(out / "scenario.resolved.yaml")
+        assert sc.costs.sources
+        for path, text in sc.costs.sources.items():
+            assert f"<code>costs.{path}</code>: {escape(text)}</li>" in section
+        assert "§8 Costs and reimbursements" in section and "docs/sources.md" in section
+
+
+@pytest.fixture(scope="module")
+def sb8_comparison(tmp_path_factory):
+    """sb8_wso against sb8_jem just past their common change date (day 122 of 130)."""
+    out = tmp_path_factory.mktemp("sb8cmp")
+    comp = jailsim.compare(["scenarios/sb8_wso.yaml", "scenarios/sb8_jem.yaml"], out=out,
+                           seed=2, replications=2, days=130, engine="vector")
+    return comp, out
+
+
+def test_comparison_of_dated_policies_compares_each_period(sb8_comparison):
+    from jailsim.present.comparisonperiods import comparison_periods
+    from jailsim.present.formats import signed
+
+    comp, out = sb8_comparison
+    page = write_report(out).read_text()
+    section = page[page.index("<h2>Policy periods</h2>"):page.index("<h2>Figures</h2>")]
+    assert "From 2025-09-01, 122 days measured" in section
+    assert "From 2026-01-01, 8 days measured" in section and "JEM from 2026-01-01: JEM)" in section
+    (_, before), (_, after) = comparison_periods(comp.results).tables
+    # before the agreements both are the same county on the same draws: no difference at all
+    assert {row[-1] for row in before.rows} <= {"0", "–"}
+    # after, each difference is that of the period's own metrics, per day
+    wso, jem = (r.metrics_by_period() for r in comp.results.values())
+    row = next(r for r in after.rows if r[0] == "detainers")
+    key = ("2026-01-01", "detainers")
+    assert row[1] == "count per day"
+    assert row[-1][0] == signed((jem.loc[key, "mean"] - wso.loc[key, "mean"]) / 8)

@@ -174,7 +174,7 @@ def test_explain_a_simulated_run_and_its_folder(tmp_path, capsys):
 def test_a_release_during_an_interview_is_told(at_release, said):
     from tests.engines.test_release_during_interview import _scenario
 
-    res = jailsim.simulate(_scenario(at_release).with_({"horizon": "30d"}), seed=4,
+    res = jailsim.simulate(_scenario(at_release).with_({"horizon": "90d"}), seed=4,
                            engine="vector")
     b = res.bookings
     release, end = b["release_eligible_at"], b["screen_end_at"]

@@ -159,3 +159,20 @@ def test_finishing_with_a_file_begun_and_never_written_is_refused(tmp_path):
         finish_output(tmp_path / "o")
     with pytest.raises(ScenarioError, match="incomplete output"):
         check_output(tmp_path / "o")
+
+
+def test_a_run_from_a_large_roster_reads_back_with_its_folder(tmp_path, monkeypatch):
+    """The resolved scenario carries the roster inline; read with its checked run folder it
+    may hold more values than a scenario file a user hands in."""
+    from jailsim.scenario import yamlfile
+
+    monkeypatch.setattr(yamlfile, "MAX_VALUES", 2_000)  # a roster "too large" for a user file
+    people = [{"booked": f"2024-12-{1 + i % 28:02d}T08:00:00", "charge": "misdemeanor"}
+              for i in range(400)]
+    sc = jailsim.load("scenarios/jem.yaml").with_(
+        {"warm_start": {"kind": "roster", "people": people}})
+    out = tmp_path / "run"
+    jailsim.simulate(sc, out=out, **SMALL)
+    with pytest.raises(ScenarioError, match="more than 2,000 values"):
+        jailsim.load(out / "scenario.resolved.yaml")
+    assert len(jailsim.Result.load(out).scenario.warm_start.people) == 400

@@ -68,9 +68,9 @@ def test_sweep_figure_contract(tmp_path):
         assert ax.get_ylabel() == f"{metric} ({unit})"
         # categorical values in design order, one series per value of the other factor
         assert [t.get_text() for t in ax.get_xticklabels()] == ["24h", "48h"]
-        assert len(ax.containers) == 2
+        assert len(ax.lines) == 2 and len(ax.collections) == 2  # a line and a band each
     # the means are drawn where the table puts them (hold_bed_days: 10 at 24h, 20 at 48h)
-    line = axes[1].containers[0].lines[0]
+    line = axes[1].lines[0]
     assert list(line.get_ydata()) == [10.0, 20.0]
     assert fig._suptitle.get_text().startswith("Sweep over hold.cap")
     assert any("seed 9" in t.get_text() for t in fig.texts)
@@ -81,8 +81,8 @@ def test_sweep_figure_contract(tmp_path):
 def test_sweep_figure_with_a_numeric_parameter():
     fig = figures.sweep_metrics(_sweep_table(), "jem.officers", ["adp"], factor_unit="count")
     ax = fig.axes[0]
-    line = ax.containers[0].lines[0]
-    # numbers to scale (nudged sideways a little per series), means as in the table
+    line = ax.lines[0]
+    # numbers to scale, means as in the table
     x = line.get_xdata()
     assert x[1] - x[0] == pytest.approx(3.0)
     assert list(line.get_ydata()) == [501.0, 504.0]

@@ -39,3 +39,10 @@ def test_only_differences_from_the_counterfactual_and_net_costs_may_be_negative(
     assert signed == ["attributable_bed_days", "attributable_bed_days_pre_release",
                       "citizen_attributable_bed_days"]
     assert can_be_negative("net_cost_usd") and not can_be_negative("jail_cost_usd")
+
+
+def test_a_value_that_rounds_to_zero_has_no_minus_sign():
+    from jailsim.results.tables import _fmt
+
+    assert [_fmt(x) for x in (-0.0001, -0.0, -0.4, -1234.4)] == ["0.000", "0.000", "-0.400",
+                                                                  "-1,234"]

@@ -326,12 +326,17 @@ def test_top_level_not_a_mapping(bad):
 def test_yaml_syntax_error_has_line_and_column(bad):
     f, lines = bad("jail: {rated_capacity: 10\nhold: {cap: 48h}\n")
     assert len(lines) == 1
-    assert lines == [f"{f}:3:5: YAML syntax error: expected ',' or '}}', but got ':'"]
+    # libyaml's words where PyYAML has it (the loader used), else PyYAML's own
+    assert lines[0] in (f"{f}:3:5: YAML syntax error: did not find expected ',' or '}}' at ':'",
+                        f"{f}:3:5: YAML syntax error: expected ',' or '}}', but got ':'")
 
 
 def test_yaml_tab_indentation(bad):
     f, lines = bad("jail:\n\trated_capacity: 10\n")
-    assert lines[0].startswith(f"{f}:3:1: YAML syntax error: found character '\\t'")
+    assert lines[0] in (
+        f"{f}:3:1: YAML syntax error: found character that cannot start any token at '\\t'",
+        f"{f}:3:1: YAML syntax error: found character '\\t' that cannot start any token",
+    )
 
 
 def test_unsafe_yaml_tag_is_refused(bad):
@@ -373,7 +378,8 @@ def test_alias_bomb_is_refused_quickly(bad):
     levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
     f, lines = bad("description:\n" + "".join(f"  {line}\n" for line in levels))
-    assert lines == [f"{f}: more than 1,000,000 values (after expanding YAML aliases)"]
+    assert lines == [f"{f}: more than 100,000 values (after expanding YAML aliases); a "
+                     "scenario file may hold at most 100,000"]
 
 
 def test_errors_in_a_parent_name_the_parent(tmp_path, scenarios_dir):

@@ -21,12 +21,6 @@ from jailsim.scenario.loading import (
     shipped_scenarios_dir,
     validate,
 )
-from jailsim.scenario.memory import (
-    BYTES_PER_BOOKING,
-    check_memory,
-    estimate_memory_bytes,
-    expected_bookings,
-)
 from jailsim.scenario.paths import set_dotted
 from jailsim.scenario.units import parse_duration, parse_rate
 from tests.conftest import SHIPPED
@@ -41,12 +35,6 @@ def write(path: Path, text: str) -> Path:
 @pytest.fixture
 def base(scenarios_dir) -> Scenario:
     return load(scenarios_dir / "base_county.yaml")
-
-
-@pytest.fixture
-def small(base) -> Scenario:
-    """Base county with the numbers the memory tests count on, whatever the file says."""
-    return base.with_({"horizon": "3y", "warmup": "1y", "arrivals.bookings.rate": "15.6/day"})
 
 
 # --- plain data helpers ----------------------------------------------------------------------
@@ -263,48 +251,6 @@ def test_unknown_key_next_to_empirical_csv_is_reported(tmp_path, scenarios_dir):
         f"{path}: biometric.delay.wieght: unknown key 'wieght' (allowed: dist, values, csv, "
         "column, unit)"
     ]
-
-
-# --- memory guard ----------------------------------------------------------------------------
-
-
-def test_expected_bookings_and_memory_estimate(small):
-    assert expected_bookings(small) == pytest.approx(15.6 * 3 * 365.25)
-    assert estimate_memory_bytes(small, 10) == int(15.6 * 3 * 365.25 * 10 * BYTES_PER_BOOKING)
-    assert estimate_memory_bytes(small) == estimate_memory_bytes(small, small.replications)
-
-
-def test_expected_bookings_counts_task_force_and_trend(small):
-    tf = small.arrivals.bookings.model_dump(mode="json", by_alias=True)
-    tf["rate"] = "2/day"
-    sc = small.with_({"arrivals.task_force": tf, "arrivals.bookings.profile.trend_per_year": 0.1})
-    days = 3 * 365.25
-    assert expected_bookings(sc) == pytest.approx(15.6 * days * 1.3 + 2 * days)
-    falling = small.with_({"arrivals.bookings.profile.trend_per_year": -0.5})
-    assert expected_bookings(falling) == pytest.approx(expected_bookings(small))
-
-
-def test_memory_estimate_never_overflows(small):
-    sc = small.with_({"arrivals.bookings.rate": "1e300/h", "horizon": "100y"})
-    assert estimate_memory_bytes(sc, 100_000) == 2**63
-
-
-def test_check_memory(small):
-    need = estimate_memory_bytes(small, 100)
-    check_memory(small, 100, total_bytes=int(need / 0.75) + 10)
-    with pytest.raises(ScenarioError) as exc:
-        check_memory(small, 100, source="run.yaml", total_bytes=int(need / 0.75) - 10)
-    (line,) = exc.value.lines
-    assert line.startswith("run.yaml: run needs about 0.3 GB for 17,094 bookings x 100 ")
-    assert line.endswith("; lower horizon, rates or replications")
-    assert "(75% of 0.5 GB)" in line
-
-
-def test_check_memory_uses_this_machine(base):
-    check_memory(base, 1)  # a small run fits anywhere
-    huge = base.with_({"arrivals.bookings.rate": "1e9/day", "horizon": "100y"})
-    with pytest.raises(ScenarioError, match="more than the .* GB this machine has"):
-        check_memory(huge, 1000)
 
 
 def test_seats_by_weekday_replace_the_parents_whole(tmp_path):

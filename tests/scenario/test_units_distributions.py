@@ -12,7 +12,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from jailsim.scenario import load
 from jailsim.scenario.distributions import DISTRIBUTIONS, Distribution, Fixed
-from jailsim.scenario.units import format_duration, format_rate, parse_duration, parse_rate
+from jailsim.scenario.units import (
+    LONGEST,
+    format_duration,
+    format_rate,
+    parse_duration,
+    parse_rate,
+)
 
 DIST = TypeAdapter(Distribution)
 
@@ -132,8 +138,18 @@ def test_format_round_trips_exactly(text):
 @settings(max_examples=200, derandomize=True, database=None, deadline=None)
 @given(st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False))
 def test_format_round_trips_any_finite_value(x):
-    assert parse_duration(format_duration(x)) == x
+    if x <= LONGEST:  # a longer duration is refused (test_durations_longer_than_the_limit...)
+        assert parse_duration(format_duration(x)) == x
     assert parse_rate(format_rate(x)) == x
+
+
+def test_durations_longer_than_the_limit_are_refused():
+    assert parse_duration(f"{LONGEST:g}d") == LONGEST
+    with pytest.raises(ValueError, match=r"^got '1000001d'; a duration must be at most "
+                                         r"1,000,000 days \(about 2,700 years\)$"):
+        parse_duration("1000001d")
+    with pytest.raises(ValueError, match="at most 1,000,000 days"):
+        parse_duration("3000y")
 
 
 # --- distributions ---------------------------------------------------------------------------

@@ -2,10 +2,13 @@
 
 Every problem a user can fix is a :class:`ScenarioError` holding one single-line message per
 problem, naming the file (or option), the field and what is allowed; the command line prints
-the lines and exits with code 2, never a traceback.
+the lines and exits with code 2, never a traceback. A line holds no control character (a file
+name with an escape character in it is shown escaped, :func:`jailsim.base.terminal.printable`).
 """
 
 from __future__ import annotations
+
+from jailsim.base.terminal import printable
 
 __all__ = ["ScenarioError", "one_line"]
 
@@ -24,7 +27,7 @@ class ScenarioError(ValueError):
     """
 
     def __init__(self, lines: list[str]):
-        self.lines = [one_line(str(line)) for line in lines]
+        self.lines = [printable(one_line(str(line))) for line in lines]
         super().__init__("\n".join(self.lines))
 
     def __reduce__(self):

@@ -53,6 +53,7 @@ def yaml_lines(node: dict, path: str, indent: int, comments: dict) -> list[str]:
     lines = []
     for key, value in node.items():
         here = f"{path}.{key}" if path else key
+        name = _scalar(key)  # a charge group named by a code ("0", "1") stays text: '0'
         for c in comments.get(here, []):
             lines += comment_lines(pad, c)
         mixture = isinstance(value, dict) and value.get("dist") == "mixture"
@@ -60,11 +61,11 @@ def yaml_lines(node: dict, path: str, indent: int, comments: dict) -> list[str]:
             all(not isinstance(v, (dict, list)) for v in value.values()) and len(value) <= 6
         )
         if mixture:
-            lines += [f"{pad}{key}:", f"{pad}  dist: mixture", f"{pad}  components:"]
+            lines += [f"{pad}{name}:", f"{pad}  dist: mixture", f"{pad}  components:"]
             lines += [f"{pad}    - {_scalar(c)}" for c in value["components"]]
         elif block:
-            lines.append(f"{pad}{key}:")
+            lines.append(f"{pad}{name}:")
             lines += yaml_lines(value, here, indent + 2, comments)
         else:
-            lines.append(f"{pad}{key}: {_flow(value, indent + len(key) + 2)}")
+            lines.append(f"{pad}{name}: {_flow(value, indent + len(name) + 2)}")
     return lines

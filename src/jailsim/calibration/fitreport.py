@@ -11,7 +11,11 @@ simulated records are cut off alike and can be compared directly:
   the scenario's intensity (:mod:`jailsim.model.arrivals`), and the correlation of the two profiles;
 * daily census: observed vs the simulation's band.
 
-The figures are drawn by :mod:`jailsim.calibration.figures`.
+With them, what the calibration fitted and how: every parameter with its estimate, 95%
+interval, the rows it used and what was assumed (:mod:`jailsim.calibration.parameters`,
+``parameters.csv``), the rows read as dates without a time (count and first lines), the
+held-out likelihoods of the weekly profiles and the stay tail checks. The figures are drawn by
+:mod:`jailsim.calibration.figures`.
 """
 
 from __future__ import annotations
@@ -24,13 +28,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from jailsim.base.spreadsheet import safe_csv
 from jailsim.calibration.backtest import compare_census, simulate_window
+from jailsim.calibration.exportcheck import date_only_rows, first_lines
 from jailsim.calibration.figures import (
     plot_census,
     plot_hour_of_week,
     plot_stays,
     plot_weekday,
 )
+from jailsim.calibration.parameters import text_lines
 from jailsim.calibration.stays import Stays
 from jailsim.model.arrivals import hourly_intensity
 from jailsim.model.clock import Clock
@@ -122,6 +129,21 @@ def _arrival_tables(export, scenario, bookings, reps):
     return how, wk
 
 
+def date_only_lines(export) -> list[str]:
+    """The rows read as dates without a time, and how each kind entered the fits."""
+    dated = date_only_rows(export)
+    out = []
+    if len(dated["booked"]):
+        out.append(f"date only: {len(dated['booked']):,} bookings booked with a date only "
+                   f"({first_lines(dated['booked'])}): in the booking rate, not the hour of the "
+                   "day; their stays average over a booking time uniform on the day")
+    if len(dated["released"]):
+        out.append(f"date only: {len(dated['released']):,} releases with a date only "
+                   f"({first_lines(dated['released'])}): each stay interval-censored to the "
+                   "day of release")
+    return out
+
+
 def fit_report(cal, folder, *, replications: int = 20, seed: int = 1,
                progress=None, workers: int | None = None) -> FitReport:
     """Simulate the calibrated scenario over the export's window and write the report folder.
@@ -173,22 +195,34 @@ def fit_report(cal, folder, *, replications: int = 20, seed: int = 1,
     report = FitReport(distances, tables)
     files = report.files
     for name, table in tables.items():
-        table.to_csv(folder / f"{name}.csv", index=False)
+        safe_csv(table, folder / f"{name}.csv", index=False)
         files.append(folder / f"{name}.csv")
-    cal.log.to_frame().to_csv(folder / "cleaning_log.csv", index=False)
-    pd.concat([f.table().assign(group=g) for g, f in cal.stays.items()]).to_csv(
-        folder / "stay_models.csv", index=False)
-    cal.arrivals.candidates.to_csv(folder / "arrival_models.csv", index=False)
+    safe_csv(cal.log.to_frame(), folder / "cleaning_log.csv", index=False)
+    safe_csv(pd.concat([f.table().assign(group=g) for g, f in cal.stays.items()]),
+             folder / "stay_models.csv", index=False)
+    safe_csv(cal.arrivals.candidates, folder / "arrival_models.csv", index=False)
+    safe_csv(cal.arrivals.heldout, folder / "arrival_profiles_heldout.csv", index=False)
+    parameters = cal.parameters()
+    safe_csv(parameters, folder / "parameters.csv", index=False)
     files += [folder / "cleaning_log.csv", folder / "stay_models.csv",
-              folder / "arrival_models.csv"]
+              folder / "arrival_models.csv", folder / "arrival_profiles_heldout.csv",
+              folder / "parameters.csv"]
     files.append(plot_stays(curves, folder / "stay_survival.png", source))
     files.append(plot_hour_of_week(how, r, folder / "arrivals_hour_of_week.png", source))
     files.append(plot_weekday(wk, folder / "arrivals_weekday.png", source))
     files.append(plot_census(census, folder / "daily_census.png", source, 0.9,
                              "Daily census: export vs calibrated model"))
-    written = {**distances, "warnings": list(cal.caveats)}
+    dated = date_only_lines(export)
+    tails = {g: f.tail.describe() for g, f in cal.stays.items() if f.tail is not None}
+    written = {**distances, "warnings": list(cal.caveats), "date_only": dated,
+               "stay_tail": tails,
+               "arrival_profiles_heldout": cal.arrivals.heldout.to_dict("records"),
+               "parameters": json.loads(parameters.to_json(orient="records")),
+               "uncertainty": cal.uncertainty}
     (folder / "fit.json").write_text(json.dumps(written, indent=2) + "\n")
     lines = (cal.summary_lines() + [f"warning: {line}" for line in cal.caveats]
+             + ["", "parameters (95% intervals):"] + text_lines(parameters) + dated
+             + [f"stay tail [{g}]: {t}" for g, t in tails.items()] + [""]
              + report.lines())
     (folder / "fit.txt").write_text("\n".join(lines) + "\n")
     files += [folder / "fit.json", folder / "fit.txt"]

@@ -96,14 +96,17 @@ def fitted_scenario(
             f"{float(np.max(a.weights_se)):.2f}"
         ]
     prof["trend_per_year"] = _r(a.trend, 3)
-    comments["arrivals.bookings.profile.trend_per_year"] = [
-        f"SE {a.trend_se:.3f}" if a.model.endswith("trend") else "no trend: chosen by AIC"]
-    comments["arrivals.bookings.profile"] = [
-        f"profile model {a.model!r}, chosen by AIC from "
-        + ", ".join(f"{m} (dAIC {d:.1f})" for m, d in zip(a.candidates["model"],
-                                                            a.candidates["delta_aic"],
-                                                            strict=True))
-    ]
+    comments["arrivals.bookings.profile.trend_per_year"] = [_trend_comment(a, export)]
+    candidates = ", ".join(f"{m} (dAIC {d:.1f})" for m, d in zip(
+        a.candidates["model"], a.candidates["delta_aic"], strict=True))
+    if len(a.heldout):
+        scores = ", ".join(f"{r.model} {r.heldout_loglik:.1f}" for r in a.heldout.itertuples())
+        how = (f"profile {a.profile!r} chosen by held-out log-likelihood over "
+               f"{int(a.heldout['folds'].iloc[0])} folds of weeks ({scores}); with or "
+               f"without trend by AIC: {candidates}")
+    else:
+        how = f"profile by weekday only (no booking hours); by AIC: {candidates}"
+    comments["arrivals.bookings.profile"] = [how]
     stream["profile"] = prof
     if has_charge:
         shares = group.value_counts(normalize=True)
@@ -111,7 +114,8 @@ def fitted_scenario(
         diff = 1.0 - sum(stream["charge_mix"].values())
         top = max(stream["charge_mix"], key=stream["charge_mix"].get)
         stream["charge_mix"][top] = _r(stream["charge_mix"][top] + diff, 6)
-        comments["arrivals.bookings.charge_mix"] = ["share of bookings by charge group"]
+        comments["arrivals.bookings.charge_mix"] = [
+            "share of bookings by charge group; replaces the base county's mix"]
     data["arrivals"] = {"bookings": stream}
 
     charges: dict = {}
@@ -144,6 +148,8 @@ def fitted_scenario(
                                               for r in fits.table().itertuples()),
                 f"court path: {how}",
             ]
+            if fits.prior_fit is not None:
+                comments[f"charges.{cname}"].append(f"stay {fits.tail.describe()}")
             if best.name.startswith("release"):
                 comments[f"charges.{cname}.pretrial.bail"] = [
                     f"share released pretrial (SE {se['release_share']:.3f}); post: 1 means "
@@ -166,8 +172,20 @@ def fitted_scenario(
     ]
     if holds is not None:
         _hold_blocks(data, comments, holds, base)
-    header = _header(export, log, file_name, hold_excluded, holds)
+    header = _header(export, log, file_name, hold_excluded, holds, arrivals)
     return data, comments, header
+
+
+def _trend_comment(a, export) -> str:
+    """Where ``trend_per_year`` comes from: fitted with its interval, none, or the base's."""
+    if not a.trend_fitted:
+        return a.trend_note
+    if a.model.endswith("trend"):
+        lo, hi = a.trend_interval
+        return (f"fitted over the {export.window_days:g}-day window: 95% interval {lo:+.3f} to "
+                f"{hi:+.3f} a year (SE {a.trend_se:.3f})")
+    return (f"no trend: chosen by AIC over the {export.window_days:g}-day window (a trend is "
+            "fitted over a window of a year or more)")
 
 
 def _hold_blocks(data, comments, holds: HoldFit, base) -> None:
@@ -191,7 +209,7 @@ def _hold_blocks(data, comments, holds: HoldFit, base) -> None:
                                     "ICE not coming, so no cancellations here"]
 
 
-def _header(export: Export, log, file_name, hold_excluded, holds) -> list[str]:
+def _header(export: Export, log, file_name, hold_excluded, holds, arrivals) -> list[str]:
     src = Path(export.source)
     digest = ""
     if src.is_file():
@@ -210,7 +228,9 @@ def _header(export: Export, log, file_name, hold_excluded, holds) -> list[str]:
         f" ({export.timezone or 'local time, no zone given'})",
         f"  columns: {', '.join(f'{k}={v}' for k, v in export.columns.items())}",
         "",
-        "Fitted here: booking rate, weekly profile and trend; charge mix; stays by charge group"
+        "Fitted here: booking rate, weekly profile"
+        + (" and trend" if arrivals.trend_fitted else " (trend kept from base)")
+        + "; charge mix; stays by charge group"
         + ("; immigration holds" if holds is not None else "") + ".",
         "Everything else comes from base_county.yaml, with the sources cited there (capacity,",
         "costs, 287(g) program, JEM/WSO staffing, bond.detainer_factor ...).",

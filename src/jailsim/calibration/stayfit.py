@@ -20,7 +20,8 @@ from scipy import optimize, special, stats
 from jailsim.calibration.stayfamilies import FAMILIES, Z90, Family, log_weights
 from jailsim.calibration.stays import Stays
 
-__all__ = ["SELECTION", "StayFit", "StayFits", "fit_stays", "format_days", "jacobian"]
+__all__ = ["SELECTION", "StayFit", "StayFits", "fit_family", "fit_stays", "format_days",
+           "jacobian", "mean_stay", "objective"]
 
 #: Fits within this many AIC units of the lowest are taken as equally supported (Burnham and
 #: Anderson 2002, "substantial support" below 2).
@@ -162,6 +163,11 @@ def _mean(family: Family, theta) -> float:
     return float(np.trapezoid(family.sf(t, theta) * t, u))
 
 
+def mean_stay(family: Family, theta) -> float:
+    """Mean stay (days) of ``family`` at ``theta``: the integral of its survival function."""
+    return _mean(family, theta)
+
+
 @dataclass(frozen=True, eq=False)
 class StayFit:
     """One fitted family: parameters with standard errors, likelihood and AIC."""
@@ -255,14 +261,27 @@ def _mixture(th) -> dict:
 
 @dataclass(frozen=True, eq=False)
 class StayFits:
-    """Every candidate fitted to one group's stays, and the one chosen by AIC."""
+    """Every candidate fitted to one group's stays, and the one chosen by AIC.
+
+    ``tail`` is the check of whether the export identifies the stay's long tail
+    (:class:`jailsim.calibration.stayprior.TailCheck`, None if not checked); when it does
+    not, ``prior_fit`` is the chosen family refitted with the tail taken from a prior, and
+    is what :attr:`best` returns.
+    """
 
     stays: Stays
     fits: dict = field(default_factory=dict)
+    tail: object = None
+    prior_fit: StayFit | None = None
 
     @property
     def best(self) -> StayFit:
-        """The chosen fit: see :data:`SELECTION`."""
+        """The fit used: :attr:`chosen`, or its refit with a tail prior (``prior_fit``)."""
+        return self.prior_fit if self.prior_fit is not None else self.chosen
+
+    @property
+    def chosen(self) -> StayFit:
+        """The fit chosen by likelihood alone: see :data:`SELECTION`."""
         low = min(f.aic for f in self.fits.values())
         close = [f for f in self.fits.values() if f.aic <= low + DELTA_AIC]
         return min(close, key=lambda f: (not f.name.startswith("release"), f.k, f.aic))
@@ -290,36 +309,82 @@ def fit_stays(stays: Stays, families=None, seed: int = 0) -> StayFits:
         Seeds the jittered extra starting point of the mixture fits (results are
         deterministic for a given seed).
     """
-    lo, hi, count, shift = stays.grouped()
+    grouped = stays.grouped()
     rng = np.random.default_rng(seed)
     out = {}
     for name in families or FAMILIES:
-        fam = FAMILIES[name]
-
-        def nll(th, fam=fam):
-            return _negloglik(fam, th, lo, hi, count, shift)
-
-        best = None
-        for x0 in _starts(name, stays, rng, out):
-            with np.errstate(all="ignore"):  # line searches may step into impossible values
-                res = optimize.minimize(nll, x0, method="BFGS",
-                                        options={"maxiter": 2000, "gtol": 1e-2})
-            if _sane(fam, res.x) and (best is None or res.fun < best.fun):
-                best = res
-        if best is None:
-            continue
-        theta = best.x
-        hess = _hessian(nll, theta)
-        try:
-            cov = np.linalg.inv(hess)
-            if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) < 0):
-                raise np.linalg.LinAlgError
-        except np.linalg.LinAlgError:
-            cov = np.linalg.pinv(hess)
-        out[name] = StayFit(fam, theta, cov, -float(best.fun), stays.n)
+        fit = fit_family(FAMILIES[name], stays, _starts(name, stays, rng, out), grouped)
+        if fit is not None:
+            out[name] = fit
     if not out:
         raise ValueError("no stay model could be fitted (every fit degenerate)")
     return StayFits(stays, out)
+
+
+def fit_family(family: Family, stays: Stays, starts, grouped=None,
+               penalty=None) -> StayFit | None:
+    """Fit one family by (penalized) censored maximum likelihood from each start; keep the best.
+
+    Parameters
+    ----------
+    family : Family
+        The candidate.
+    stays : Stays
+        The group's stays.
+    starts : list of numpy.ndarray
+        Starting parameter vectors.
+    grouped : tuple, optional
+        ``stays.grouped()``, if already computed.
+    penalty : callable, optional
+        ``theta -> float`` added to the negative log-likelihood (a prior's negative log
+        density): the fit is then the posterior mode, and its covariance the inverse Hessian
+        of the penalized function. ``loglik`` is the likelihood alone at that mode.
+
+    Returns
+    -------
+    StayFit or None
+        None if no start gave a usable fit (see ``_sane``).
+    """
+    lo, hi, count, shift = grouped if grouped is not None else stays.grouped()
+
+    def nll(th):
+        return _negloglik(family, th, lo, hi, count, shift)
+
+    def objective(th):
+        return nll(th) + (penalty(th) if penalty is not None else 0.0)
+
+    best = None
+    for x0 in starts:
+        with np.errstate(all="ignore"):  # line searches may step into impossible values
+            res = optimize.minimize(objective, x0, method="BFGS",
+                                    options={"maxiter": 2000, "gtol": 1e-2})
+        if _sane(family, res.x) and (best is None or res.fun < best.fun):
+            best = res
+    if best is None:
+        return None
+    theta = best.x
+    hess = _hessian(objective, theta)
+    try:
+        cov = np.linalg.inv(hess)
+        if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) < 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        cov = np.linalg.pinv(hess)
+    return StayFit(family, theta, cov, -float(nll(theta)), stays.n)
+
+
+def objective(family: Family, stays: Stays, penalty=None):
+    """``theta -> `` the negative censored log-likelihood of ``stays`` (plus ``penalty``).
+
+    The function :func:`fit_family` minimizes (1e300 where the likelihood is not finite).
+    """
+    lo, hi, count, shift = stays.grouped()
+
+    def f(th) -> float:
+        value = _negloglik(family, th, lo, hi, count, shift)
+        return value + (penalty(th) if penalty is not None else 0.0)
+
+    return f
 
 
 def _sane(family: Family, theta) -> bool:

@@ -14,12 +14,23 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["BINS_PER_DECADE", "MIN_EDGE", "Stays"]
+__all__ = ["BINS_PER_DECADE", "MIN_EDGE", "MIN_WITHOUT_HOLD", "Stays", "fitted_bookings"]
 
 #: Bins per decade for grouping exact stays.
 BINS_PER_DECADE = 40
 #: Shortest bin edge (days): one minute.
 MIN_EDGE = 1 / 1440
+#: Stays of bookings with an immigration hold are left out of the stay fit when at least this
+#: many bookings have none (the model adds the detainer's effects and the hold itself).
+MIN_WITHOUT_HOLD = 30
+
+
+def fitted_bookings(hold: np.ndarray) -> np.ndarray:
+    """Which bookings' stays are fitted: those without a hold, if there are enough of them."""
+    hold = np.asarray(hold, dtype=bool)
+    if hold.any() and (~hold).sum() >= MIN_WITHOUT_HOLD:
+        return ~hold
+    return np.ones(len(hold), dtype=bool)
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jailsim.base.errors import ScenarioError
+from jailsim.base.terminal import printable
 from jailsim.engines import DEFAULT_ENGINE, ENGINE_CHOICES
 from jailsim.experiments.options import RunOptions, parse_days
 from jailsim.results.metrics import check_metrics
@@ -24,7 +25,7 @@ class Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line and exit code 2."""
 
     def error(self, message: str):  # noqa: D102
-        self.exit(2, f"{self.prog}: {message}\n")
+        self.exit(2, f"{printable(self.prog)}: {printable(message)}\n")
 
 
 def _typed(cast: Callable, kind: str, ok: Callable[[float], bool], expected: str):
@@ -83,6 +84,14 @@ def add_run_options(p: argparse.ArgumentParser, replications_help: str) -> None:
     p.add_argument("--engine", choices=ENGINE_CHOICES, default=DEFAULT_ENGINE,
                    help="des (SimPy), vector (numpy) or auto (default)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--metrics-only", action="store_true",
+                   help="keep only the metrics: no bookings or census table is kept or "
+                        "written (the memory of one replication per worker)")
+    p.add_argument("--parameter-uncertainty", action="store_true",
+                   help="draw a parameter set per replication from the scenario's "
+                        "uncertainty: block; the same replications also run with the "
+                        "parameters held, and the output says which part of each band is "
+                        "parameter uncertainty and which is simulation noise")
     g = p.add_argument_group("where replications run (results are identical either way)")
     g.add_argument("--workers", "-j", type=positive_int,
                    help="local worker processes (or Dask workers with --dask)")
@@ -113,7 +122,9 @@ def run_options(args: argparse.Namespace, out: Path | None = None, progress=None
     given = dict(seed=args.seed, replications=args.replications, days=args.days,
                  warmup_days=args.warmup_days, engine=args.engine, out=out,
                  progress=progress, workers=args.workers, dask=bool(args.dask),
-                 scheduler=args.scheduler, overwrite=bool(getattr(args, "overwrite", False)))
+                 scheduler=args.scheduler, overwrite=bool(getattr(args, "overwrite", False)),
+                 metrics_only=bool(getattr(args, "metrics_only", False)),
+                 parameter_uncertainty=bool(getattr(args, "parameter_uncertainty", False)))
     return RunOptions(**{**given, **fields})
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from jailsim.base.errors import ScenarioError
 from jailsim.base.names import check_names
+from jailsim.base.terminal import printable
 from jailsim.cli.args import add_run_options, run_options
 from jailsim.cli.progress import ProgressBar
 from jailsim.experiments.options import DEFAULT_REPLICATIONS
@@ -184,7 +185,7 @@ def cmd_budget(args) -> int:
             print(f"note: {note}")
     for note in budget.notes:
         if note.startswith("warning: "):
-            print(note, file=sys.stderr)
+            print(printable(note), file=sys.stderr)
     if reps < 2:
         print("warning: one replication: no intervals", file=sys.stderr)
     try:
@@ -195,7 +196,8 @@ def cmd_budget(args) -> int:
         if args.report:
             print(f"wrote {write_budget_report(budget, args.report)}")
     except OSError as exc:
-        print(f"jailsim budget: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(printable(f"jailsim budget: {exc.filename or ''}: {exc.strerror or exc}"),
+              file=sys.stderr)
         return 2
     return 0
 

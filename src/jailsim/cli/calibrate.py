@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from jailsim.base.errors import ScenarioError
+from jailsim.calibration.exportcheck import MAX_UNREADABLE_SHARE
 from jailsim.cli.args import positive_int as _count
 from jailsim.cli.args import seed as _seed
 from jailsim.cli.args import share as _level
 from jailsim.cli.progress import ProgressBar
-from jailsim.county.columns import ROLES, parse_columns
+from jailsim.county.columns import ROLES, parse_charge_map, parse_columns
 from jailsim.county.files import SUFFIXES
 
 __all__ = ["COMMANDS", "add_parsers", "cmd_backtest", "cmd_calibrate"]
@@ -35,6 +37,24 @@ def _columns(text: str) -> dict[str, str]:
         return parse_columns(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _charge_map(text: str) -> dict[str, str]:
+    try:
+        return parse_charge_map(text)
+    except ScenarioError as exc:
+        raise argparse.ArgumentTypeError("; ".join(exc.lines)) from None
+
+
+def _max_share(text: str) -> float:
+    """A share from 0 to 1, written ``0.1`` or ``10%``."""
+    try:
+        value = float(text[:-1]) / 100 if text.strip().endswith("%") else float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share from 0 to 1 (0.1 or 10%), got {text!r}")
+    return value
 
 
 def _timestamp(text: str) -> pd.Timestamp:
@@ -76,6 +96,15 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--name", help="scenario name (default: from the file name)")
     p.add_argument("--min-group", type=_count, default=100,
                    help="pool charge groups with fewer bookings into 'other' (default 100)")
+    p.add_argument("--charge-map", type=_charge_map, metavar="CODE=GROUP,...|FILE",
+                   help="name the charge groups of charge codes, e.g. 0=misdemeanor,1=felony, "
+                        "or a file of CODE=GROUP lines (or a CSV of code and group); codes not "
+                        "named keep their own group and are reported")
+    p.add_argument("--max-unreadable", type=_max_share, default=MAX_UNREADABLE_SHARE,
+                   metavar="SHARE",
+                   help="stop if more than this share of the rows have a booking or release "
+                        f"time that cannot be read (default {MAX_UNREADABLE_SHARE:.0%}%; 1: "
+                        "never stop)")
     p.add_argument("--report", type=Path, metavar="DIR",
                    help="also write the fit report (figures, distances, tables) into DIR")
     p.add_argument("--replications", "-r", type=_count, default=20,
@@ -97,6 +126,11 @@ def add_parsers(subparsers) -> None:
                    help="width of the band as a share of replications (default 0.9)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="folder for tables and figures (default: out/backtest_<scenario>)")
+    p.add_argument("--parameter-uncertainty", action="store_true",
+                   help="draw a parameter set per replication from the scenario's "
+                        "uncertainty: block (calibrate writes one), so the band includes what "
+                        "the data could not pin down (the same replications also run with the "
+                        "parameters held, to tell the two parts of the band apart)")
 
 
 def cmd_calibrate(args) -> int:
@@ -104,7 +138,8 @@ def cmd_calibrate(args) -> int:
     from jailsim.calibration.calibrate import calibrate
 
     cal = calibrate(args.data, columns=args.columns or None, timezone=args.timezone,
-                    as_of=args.as_of, name=args.name, min_group=args.min_group, seed=args.seed)
+                    as_of=args.as_of, name=args.name, min_group=args.min_group, seed=args.seed,
+                    charge_map=args.charge_map, max_unreadable=args.max_unreadable)
     out = args.out or Path(f"{args.data.stem}.yaml")
     cal.write(out)
     print("\n".join(cal.log.lines()))
@@ -129,7 +164,8 @@ def cmd_backtest(args) -> int:
         result = backtest(args.scenario, args.against, columns=args.columns or None,
                           timezone=args.timezone, as_of=args.as_of,
                           replications=args.replications, seed=args.seed, level=args.level,
-                          progress=bar, workers=args.workers)
+                          progress=bar, workers=args.workers,
+                          parameter_uncertainty=args.parameter_uncertainty)
     out = args.out or Path("out") / f"backtest_{args.scenario.stem}"
     result.save(out)
     print("\n".join(result.lines()))

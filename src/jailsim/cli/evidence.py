@@ -17,6 +17,7 @@ from pathlib import Path
 
 from jailsim.base.atomic import atomic_write
 from jailsim.base.errors import ScenarioError
+from jailsim.base.spreadsheet import safe_csv
 from jailsim.cli.args import positive_int, seed
 from jailsim.evidence.page import text, write_page
 from jailsim.evidence.published import FIGURES
@@ -84,7 +85,7 @@ def cmd_evidence(args) -> int:
         write_page(table, args.page, command)
         print(f"wrote {args.page}")
     if args.csv:
-        atomic_write(args.csv, lambda tmp: table.to_csv(tmp, index=False))
+        atomic_write(args.csv, lambda tmp: safe_csv(table, tmp, index=False))
         print(f"wrote {args.csv}")
     return 0
 

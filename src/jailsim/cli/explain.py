@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from jailsim.base.errors import ScenarioError
+from jailsim.base.spreadsheet import safe_csv
+from jailsim.base.terminal import printable
 from jailsim.cli.args import metric_list
 from jailsim.cli.args import nonnegative_int as _nonnegative_int
 from jailsim.results.breakdown import breakdown, period_table, timeline_in_words
@@ -60,7 +62,7 @@ def add_parsers(subparsers) -> None:
 
 
 def _fail(lines: list[str]) -> int:
-    print("\n".join(lines), file=sys.stderr)
+    print("\n".join(printable(line) for line in lines), file=sys.stderr)
     return 2
 
 
@@ -96,7 +98,7 @@ def cmd_breakdown(args) -> int:
           "half-width); counts and bed-days add up to 'all'\n")
     print(side_by_side(columns, args.metrics))
     if args.csv:
-        table.to_csv(args.csv)
+        safe_csv(table, args.csv)
         print(f"\nwrote {args.csv}")
     return 0
 
@@ -134,7 +136,7 @@ def cmd_periods(args) -> int:
     print("\nPeriods differ in length: compare counts and bed-days by their rate per day (the "
           "total / the period's days; '-' for shares, means and rates, which need none).")
     if args.csv:
-        table.to_csv(args.csv)
+        safe_csv(table, args.csv)
         print(f"\nwrote {args.csv}")
     return 0
 

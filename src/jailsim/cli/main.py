@@ -16,6 +16,8 @@ from pathlib import Path
 
 from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
+from jailsim.base.manifest import read_manifest
+from jailsim.base.terminal import printable, printable_stdout
 from jailsim.cli import budget as cli_budget
 from jailsim.cli import calibrate as cli_calibrate
 from jailsim.cli import evidence as cli_evidence
@@ -33,10 +35,11 @@ from jailsim.cli.args import share as _share
 from jailsim.cli.progress import ProgressBar
 from jailsim.experiments.comparison import compare
 from jailsim.experiments.options import named_as_flags
-from jailsim.experiments.precision import DEFAULT_MAX_REPLICATIONS
+from jailsim.experiments.precision import DEFAULT_MAX_REPLICATIONS, check_precision_options
 from jailsim.experiments.sensitivity import METHODS, analyze_sensitivity, parse_params
 from jailsim.experiments.simulate import run
 from jailsim.experiments.sweeps import load_sweep, parse_vary, sweep
+from jailsim.experiments.uncertainty import uncertainty_text
 from jailsim.results.metrics import HEADLINE, METRICS
 from jailsim.results.tables import side_by_side
 from jailsim.scenario.loading import shipped_scenarios_dir
@@ -100,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add replications until every headline metric's 95%% half-width is "
                         "at most SHARE of its mean (e.g. 0.02)")
     p.add_argument("--max-replications", type=_positive_int,
-                   help=f"cap for --precision (default {DEFAULT_MAX_REPLICATIONS})")
+                   help=f"cap for --precision (default {DEFAULT_MAX_REPLICATIONS}, or -r if "
+                        "more; not less than -r)")
     p.add_argument("--precision-metrics", type=metric_list, metavar="M1,M2",
                    help=f"metrics --precision watches (default {','.join(HEADLINE)})")
     _vary_option(p)
@@ -178,7 +182,10 @@ def _report(folder: Path, out: Path | None = None) -> Path:
 
 def _print_report(args, folder: Path) -> None:
     """Write and name the report of an output folder, unless ``--no-report``."""
-    if not getattr(args, "no_report", False):
+    kind = (read_manifest(folder) or {}).get("kind")
+    if getattr(args, "metrics_only", False) and kind in ("run", "comparison"):
+        print("report: not written (--metrics-only keeps no bookings table for its figures)")
+    elif not getattr(args, "no_report", False):
         print(f"report: {_report(folder)}")
 
 
@@ -200,6 +207,7 @@ def cmd_validate(args) -> int:
 def cmd_run(args) -> int:
     """Run one scenario, write its folder, print its summary (a sweep with ``--vary``)."""
     scenario, factors = load_sweep(args.scenario)
+    check_precision_options(args.precision, args.max_replications, args.precision_metrics)
     if args.vary or factors:
         if args.precision is not None:
             raise ScenarioError(["--precision applies to one scenario, not to a sweep"])
@@ -212,6 +220,9 @@ def cmd_run(args) -> int:
     result = done.result
     print(side_by_side({result.scenario.name: result.summary()}))
     print()
+    if done.uncertainty is not None:  # the spread over replications, in its two parts
+        print(uncertainty_text(done.uncertainty, args.precision_metrics))
+        print()
     p = done.precision
     if p is not None:
         verdict = "reached" if p.met else "NOT reached (cap)"
@@ -238,6 +249,11 @@ def cmd_compare(args) -> int:
         comp = compare(args.scenarios, independent=args.independent,
                        allow_mismatch=args.allow_mismatch, options=run_options(args, out, bar))
     _print_comparison(comp, args.metrics or list(METRICS), out)
+    if comp.uncertainty is not None:  # each difference's spread, in its two parts
+        table = comp.uncertainty
+        print()
+        print(uncertainty_text(table[table["scenario"].str.contains(" − ")],
+                               args.metrics or HEADLINE))
     _print_report(args, out)
     return 0
 
@@ -372,9 +388,12 @@ def _main(args) -> int:
 
     matplotlib.use("Agg")  # the command line writes figures to files, never to a window
     # warnings (a roster's repaired rows, ...) as plain lines, not as jailsim's source lines
-    warnings.formatwarning = lambda message, category, *_: f"jailsim: warning: {message}\n"
+    warnings.formatwarning = (
+        lambda message, category, *_: f"jailsim: warning: {printable(message)}\n")
     try:
-        with named_as_flags():  # a problem with an option names its flag (--warmup-days)
+        # a problem with an option names its flag (--warmup-days); what is printed shows a
+        # name's control characters escaped, never acted on by the terminal
+        with named_as_flags(), printable_stdout():
             return COMMANDS[args.command](args)
     except ScenarioError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
@@ -383,13 +402,17 @@ def _main(args) -> int:
         sys.stdout = open(os.devnull, "w")  # no flush error at exit
         return 0
     except OSError as exc:
-        print(f"jailsim: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(printable(f"jailsim: {exc.filename or ''}: {exc.strerror or exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
         stopped = "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted"
         print(f"jailsim: {stopped} (finished replications are kept; rerun the same command "
               "to resume)", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
+    except MemoryError:  # past the memory guard's estimate: one line, not a traceback
+        print("jailsim: out of memory (the run needs more than this machine has: lower the "
+              "horizon, the booking rates or the replications)", file=sys.stderr)
+        return 2
     except BrokenProcessPool:
         print("jailsim: a worker process died (killed, or out of memory); finished "
               "replications are kept: rerun the same command to resume", file=sys.stderr)

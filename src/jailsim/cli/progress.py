@@ -6,6 +6,8 @@ import sys
 
 from tqdm import tqdm
 
+from jailsim.base.terminal import printable
+
 __all__ = ["ProgressBar"]
 
 
@@ -13,7 +15,7 @@ class ProgressBar:
     """A tqdm progress bar fed by ``progress(done, total)``; silent when not a terminal."""
 
     def __init__(self, label: str, quiet: bool):
-        self.label = label
+        self.label = printable(label)  # a file name's control characters, escaped
         self.on = not quiet and sys.stderr.isatty()
         self.bar = None
 

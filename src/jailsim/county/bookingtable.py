@@ -97,6 +97,7 @@ def bookings_table(
     out["stay_lo"], out["stay_hi"], out["stay_shift"] = lo, hi, b_do.to_numpy()
     out["still_held"] = held
     out["charge"] = charge_group(rows["charge"]).to_numpy() if "charge" in rows else pd.NA
+    out["charge_code"] = rows["charge"].to_numpy() if "charge" in rows else pd.NA  # as written
     if "reason" in rows:
         out["reason"] = np.where(held, "", release_reason(rows["reason"]).to_numpy())
     else:

@@ -25,10 +25,11 @@ import pandas as pd
 
 from jailsim.county.bookingtable import bookings_table
 from jailsim.county.cleaninglog import CleaningLog
-from jailsim.county.columns import ROLES, charge_group, find_columns, read_flag
+from jailsim.county.columns import ROLES, charge_group, find_columns, read_flag, unread_flags
 from jailsim.county.files import read_table
 from jailsim.county.timestamps import (
     LABEL_RE,
+    midnight_dates,
     parse_times,
     resolve_zone,
     to_local,
@@ -163,11 +164,9 @@ def read_export(
     tz = resolve_zone(timezone, parsed, where, log)
     local = {}
     for role, p in parsed.items():
-        timed = p.wall[~p.bad & ~p.blank & ~p.date_only]
-        if len(timed) >= 2 and ((timed.dt.hour == 0) & (timed.dt.minute == 0)
-                                & (timed.dt.second == 0)).all():
-            p.date_only = p.date_only | (~p.bad & ~p.blank)
-            log.notes.append(f"column {cols[role]!r} has only midnight times: read as dates")
+        p.date_only, why = midnight_dates(p)  # midnights that stand for a date
+        if why:
+            log.notes.append(f"column {cols[role]!r} {why}")
         local[role] = to_local(p, tz)
 
     b = parsed["booked"]
@@ -220,6 +219,10 @@ def read_export(
     for role in ("id", "charge", "reason", "hold"):
         if role in used:
             rows[role] = used[role]
+    if "hold" in used:  # "maybe", "pending": not a hold, and said
+        odd = ok & unread_flags(used["hold"]).to_numpy()
+        log.add("repaired", "hold flag neither yes nor no: read as no hold", used.index[odd],
+                used.loc[odd, "hold"].tolist())
     rows = rows[ok]
     rows = _merge_charges(rows, log, "id" in cols)
     table, start, end, as_of = bookings_table(rows, log, where, tz, as_of)
@@ -241,6 +244,7 @@ def _merge_charges(rows: pd.DataFrame, log: CleaningLog, has_id: bool) -> pd.Dat
         return rows.reset_index(drop=True)
     blank_id = rows["id"] == ""
     rows.loc[blank_id, "id"] = [f"<line {i}>" for i in rows.index[blank_id]]
+    rows = _drop_conflicts(rows, log)
     dup = rows["id"].duplicated(keep="first")
     log.add("merged", "another charge of the same booking id", rows.index[dup],
             rows.loc[dup, "id"].tolist())
@@ -267,6 +271,36 @@ def _merge_charges(rows: pd.DataFrame, log: CleaningLog, has_id: bool) -> pd.Dat
     out["line"] = g["line"].min()
     return out.reset_index()
 
+
+def _drop_conflicts(rows: pd.DataFrame, log: CleaningLog) -> pd.DataFrame:
+    """Drop the later rows of a booking id whose booking or release time differs from its first.
+
+    Rows of one booking (one per charge) share its booking and release; a later row of the id
+    with another booking or release time (or a release where the first row has none, or none
+    where it has one) is another booking under a reused id, or an error: it is dropped and
+    counted, with the two times as the example, and the id's first row is kept.
+    """
+    times = ["booked", "booked_date_only", "released", "released_date_only"]
+    later = rows["id"].duplicated(keep="first")
+    if not later.any():
+        return rows
+    first = rows[~later].set_index("id")
+    mine = rows.loc[later, times]
+    theirs = first.loc[rows.loc[later, "id"], times].set_axis(mine.index)
+    same = (mine == theirs) | (mine.isna() & theirs.isna())
+    bad = mine.index[~same.all(axis=1)]
+    if len(bad):
+
+        def when(row) -> str:
+            out = "still held" if pd.isna(row["released"]) else f"released {row['released']}"
+            return f"booked {row['booked']}, {out}"
+
+        shown = [f"{rows.at[i, 'id']}: {when(rows.loc[i])}; its line "
+                 f"{first.at[rows.at[i, 'id'], 'line']}: {when(first.loc[rows.at[i, 'id']])}"
+                 for i in bad[:3]]
+        log.add("dropped", "booking id repeated with another booking or release time (the "
+                "id's first row kept)", bad, shown)
+    return rows.drop(index=bad)
 
 
 # ---------------------------------------------------------------------------------------------

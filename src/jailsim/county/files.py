@@ -19,6 +19,7 @@ import pandas as pd
 
 from jailsim.base.errors import ScenarioError
 from jailsim.county.cleaninglog import CleaningLog
+from jailsim.county.encodings import decode_text, sniff_encoding
 
 __all__ = ["DELIMITERS", "FORMATS", "SUFFIXES", "read_table"]
 
@@ -33,8 +34,6 @@ DELIMITERS = (",", "\t", ";")
 SAMPLE = 64 * 1024
 #: How an Excel workbook (a zip file) and a Parquet file begin.
 _MAGIC = {"excel": b"PK\x03\x04", "parquet": b"PAR1"}
-#: Byte-order marks of UTF-16 text (Excel's "Unicode text", for one).
-_UTF16 = (b"\xff\xfe", b"\xfe\xff")
 _LOOKS = ((b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
           (b"PAR1", "a Parquet file (.parquet)"),
           (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls: save it as .xlsx)"))
@@ -49,8 +48,10 @@ def _looks_like(head: bytes) -> str:
     for magic, what in _LOOKS:
         if head.startswith(magic):
             return f" (it looks like {what})"
-    if head and b"\x00" not in head:
+    if head and (b"\x00" not in head or sniff_encoding(head)):
         return " (it looks like text: a CSV file?)"
+    if b"\x00" in head:
+        return " (it holds NUL bytes: a binary file, not text)"
     return ""
 
 
@@ -58,7 +59,7 @@ def _is(fmt: str, head: bytes) -> bool:
     """Whether a file beginning with ``head`` may be of format ``fmt``."""
     if fmt != "csv":
         return head.startswith(_MAGIC[fmt])
-    binary = b"\x00" in head and not head.startswith(_UTF16)
+    binary = b"\x00" in head and sniff_encoding(head) is None
     return not binary and not any(head.startswith(magic) for magic, _ in _LOOKS)
 
 
@@ -67,7 +68,8 @@ def read_table(path: str | Path, log: CleaningLog) -> pd.DataFrame:
 
     The format is chosen by the file name's ending (:data:`SUFFIXES`, any case):
 
-    * CSV: UTF-8 or UTF-16 with its byte-order mark (else Latin-1, noted in ``log``); the
+    * CSV: UTF-8, UTF-16 or UTF-32 as its byte-order mark (or the pattern of its NUL bytes)
+      states, else Latin-1 (noted in ``log``; see :mod:`jailsim.county.encodings`); the
       delimiter is the one of comma, tab and
       semicolon that :class:`csv.Sniffer` finds in the first 64 KB, else the one that splits
       the header line into the most columns (comma on a tie, as for a one-column file).
@@ -96,7 +98,8 @@ def read_table(path: str | Path, log: CleaningLog) -> pd.DataFrame:
     ScenarioError
         One line naming the file and the formats read: an ending not in :data:`SUFFIXES`, a
         missing or empty file, a file that is not what its ending says, or one that cannot
-        be read as that format.
+        be read as that format: a CSV file that does not decode in the encoding it states,
+        and any file whose text holds a NUL character (named by line, or column and lines).
     """
     path = Path(path)
     fmt = next((f for f, ends in SUFFIXES.items() if path.suffix.lower() in ends), None)
@@ -119,7 +122,20 @@ def read_table(path: str | Path, log: CleaningLog) -> pd.DataFrame:
     if frame.columns.empty:
         raise _error(path, "empty file")
     frame.columns = [str(c) for c in frame.columns]
-    return frame.set_axis(range(2, len(frame) + 2))
+    frame = frame.set_axis(range(2, len(frame) + 2))
+    if fmt != "csv":  # a CSV file's text was checked as it was decoded
+        _refuse_nul(path, frame)
+    return frame
+
+
+def _refuse_nul(path: Path, frame: pd.DataFrame) -> None:
+    """Refuse a table whose cells or column names hold a NUL character (a workbook's, ...)."""
+    for name, values in frame.items():
+        nul = values.astype(str).str.contains("\x00", regex=False)
+        if "\x00" in name or nul.any():
+            lines = ", ".join(map(str, frame.index[nul][:3])) or "the header"
+            raise _error(path, f"column {name!r}: a NUL character (line {lines}); not text "
+                               "a jail's system writes")
 
 
 def _delimiter(sample: str) -> str:
@@ -137,12 +153,12 @@ def _delimiter(sample: str) -> str:
 
 
 def _read_csv(path: Path, log: CleaningLog) -> pd.DataFrame:
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-16" if raw.startswith(_UTF16) else "utf-8-sig")
-    except UnicodeDecodeError:
-        log.notes.append("file is not UTF-8; read as Latin-1")
-        text = raw.decode("latin-1")
+        text, note = decode_text(path.read_bytes())
+    except ValueError as exc:
+        raise _error(path, str(exc)) from None
+    if note:
+        log.notes.append(note)
     sample = text[:SAMPLE]
     if len(text) > SAMPLE and "\n" in sample:  # whole lines only
         sample = sample[: sample.rindex("\n")]

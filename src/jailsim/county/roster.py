@@ -19,7 +19,7 @@ import pandas as pd
 
 from jailsim.base.errors import ScenarioError
 from jailsim.county.cleaninglog import CleaningLog
-from jailsim.county.columns import GUESSES, charge_group, guess_columns
+from jailsim.county.columns import FLAG_NO, FLAG_YES, GUESSES, charge_group, guess_columns
 from jailsim.county.files import read_table
 from jailsim.county.timestamps import parse_times, resolve_zone, to_local
 
@@ -62,10 +62,11 @@ def _columns(frame: pd.DataFrame, given: dict[str, str], where: str) -> dict[str
     return out
 
 
-#: Words read as yes, as no, and as "not known" in a roster's flag columns (lower case).
-YES = ("y", "yes", "true", "t", "1", "x")
-NO = ("n", "no", "false", "f", "0", "none")
+#: Words read as yes, as no, and as "not known" in a roster's flag columns (lower case): the
+#: yes and no words of an export's flags, where a roster keeps blanks apart as not known.
 UNKNOWN = ("", "na", "n/a", "unknown", "unk", "null", "?")
+YES = FLAG_YES
+NO = tuple(w for w in FLAG_NO if w not in UNKNOWN)
 
 
 def _yes_no(rows: pd.DataFrame, column: str, where: str, blank) -> pd.Series:

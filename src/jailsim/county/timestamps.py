@@ -21,7 +21,16 @@ import pandas as pd
 
 from jailsim.base.errors import ScenarioError
 
-__all__ = ["LABEL_ZONES", "Parsed", "instants_days", "parse_times", "resolve_zone", "to_local"]
+__all__ = ["LABEL_ZONES", "MIDNIGHT_EXCESS", "Parsed", "instants_days", "midnight_dates",
+           "parse_times", "resolve_zone", "to_local"]
+
+#: Times at exactly midnight are dates written with a time of 00:00 (a roster of dates, or a
+#: column where some rows have no time) when they are at least this many times as common as
+#: times at exactly 23:00 and 01:00 (their mean), and at least :data:`MIDNIGHT_MIN` of them: a
+#: clock gives midnight no more often than the minutes around it, whatever the resolution.
+MIDNIGHT_EXCESS = 5.0
+#: Fewest midnights that :data:`MIDNIGHT_EXCESS` reads as dates (fewer tell nothing).
+MIDNIGHT_MIN = 10
 
 #: Zone labels at the end of a timestamp, read as wall time in that zone (exports print
 #: "EST" all year, so "EST" in July is Eastern daylight time, not UTC-5).
@@ -69,6 +78,15 @@ def _day_first(values: pd.Series) -> bool:
     return bool((a > 12).any() and not (b > 12).any())
 
 
+def _ns(times: pd.Series) -> pd.Series:
+    """Naive ``times`` at nanosecond resolution, NaT (unreadable) where out of its range.
+
+    A time before 1677 or after 2262 (``9765-08-08``) cannot be held in nanoseconds.
+    """
+    inside = (times >= pd.Timestamp.min) & (times <= pd.Timestamp.max)
+    return times.where(inside).astype("datetime64[ns]")
+
+
 def _try_formats(text: pd.Series, formats, day_first: bool) -> pd.Series:
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     todo = text.index
@@ -79,7 +97,7 @@ def _try_formats(text: pd.Series, formats, day_first: bool) -> pd.Series:
             break
         got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
         ok = got.notna()
-        out[todo[ok.to_numpy()]] = got[ok].astype("datetime64[ns]")
+        out[todo[ok.to_numpy()]] = _ns(got[ok])
         todo = todo[~ok.to_numpy()]
     return out
 
@@ -93,9 +111,9 @@ def parse_times(raw: pd.Series) -> Parsed:
                                                                                  index=s.index)
         wall = s.dt.tz_localize(None) if aware else s
         return Parsed(
-            wall=wall.astype("datetime64[ns]"),
+            wall=_ns(wall),
             zone=pd.Series("offset" if aware else "", index=s.index),
-            utc=utc.astype("datetime64[ns]"),
+            utc=_ns(utc),
             date_only=pd.Series(False, index=s.index),
             bad=pd.Series(False, index=s.index),
             blank=s.isna(),
@@ -115,14 +133,14 @@ def parse_times(raw: pd.Series) -> Parsed:
     has_off = offset.notna()
     if has_off.any():
         got = pd.to_datetime(rest[has_off], format="ISO8601", utc=True, errors="coerce")
-        utc[has_off] = got.dt.tz_localize(None).astype("datetime64[ns]")
+        utc[has_off] = _ns(got.dt.tz_localize(None))
     wall = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
     day_first = _day_first(rest)
     timed = has_time & ~has_off
     dated = ~has_time
     if timed.any():
         iso = pd.to_datetime(rest[timed], format="ISO8601", errors="coerce")
-        wall[timed] = iso.astype("datetime64[ns]")
+        wall[timed] = _ns(iso)
         left = timed & wall.isna()
         wall[left] = _try_formats(rest[left], _TIME_FORMATS, day_first)
     if dated.any():
@@ -133,7 +151,7 @@ def parse_times(raw: pd.Series) -> Parsed:
     if left.any():
         got = pd.to_datetime(rest[left], format="mixed", errors="coerce", dayfirst=day_first)
         if getattr(got.dt, "tz", None) is None:
-            wall[left] = got.astype("datetime64[ns]")
+            wall[left] = _ns(got)
     bad_u = wall.isna() & utc.isna()
     lookup = pd.DataFrame({"wall": wall, "zone": zone, "utc": utc, "date_only": dated,
                            "bad": bad_u}).set_axis(uniq.to_numpy())
@@ -153,6 +171,38 @@ def parse_times(raw: pd.Series) -> Parsed:
         bad=col("bad", False).astype(bool),
         blank=pd.Series(~found, index=text.index),
     )
+
+
+def midnight_dates(p: Parsed) -> tuple[pd.Series, str | None]:
+    """Which values are dates without a time, counting midnights that stand for a date.
+
+    A column whose times (two or more) are all exactly midnight holds dates. In a column with
+    real times, the values at exactly 00:00:00 are dates too when midnight is far more common
+    than a clock allows (:data:`MIDNIGHT_EXCESS` times the mean count at exactly 23:00:00 and
+    01:00:00, and at least :data:`MIDNIGHT_MIN`): they are "sometime that day", not the
+    first minute of it.
+
+    Returns
+    -------
+    (date_only, note)
+        The new date-only flags (aligned with the column) and a note for the cleaning log
+        (None when nothing changed).
+    """
+    usable = ~p.bad & ~p.blank & ~p.date_only & p.wall.notna()
+    wall = p.wall[usable]
+    seconds = wall.dt.hour * 3600 + wall.dt.minute * 60 + wall.dt.second
+    midnight = seconds == 0
+    n = int(midnight.sum())
+    if len(wall) >= 2 and n == len(wall):
+        return p.date_only | (~p.bad & ~p.blank), "has only midnight times: read as dates"
+    around = (int((seconds == 23 * 3600).sum()) + int((seconds == 3600).sum())) / 2
+    if n >= MIDNIGHT_MIN and n >= MIDNIGHT_EXCESS * max(around, 1.0):
+        out = p.date_only.copy()
+        out[midnight[midnight].index] = True
+        return out, (f"has {n:,} of {len(wall):,} times at exactly midnight, against "
+                     f"{around:g} at 23:00 and 01:00 on average: the midnights read as dates "
+                     "without a time")
+    return p.date_only, None
 
 
 def to_local(p: Parsed, tz: ZoneInfo | None) -> pd.Series:

@@ -18,11 +18,12 @@ from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.experiments.checkpoints import Checkpoints
 from jailsim.experiments.executors import Executor
-from jailsim.experiments.options import Progress, RunOptions
+from jailsim.experiments.options import Progress, RunOptions, option_text
 from jailsim.experiments.prepared import PreparedRun
 from jailsim.experiments.replication import ReplicationOutput, ReplicationTask, run_task
 from jailsim.results.metrics import METRICS
 from jailsim.results.result import Result
+from jailsim.results.tablefiles import NoTable, StoredTable, Table
 from jailsim.scenario.schema import Scenario
 
 __all__ = ["Arm", "Tally", "check_version", "replicate", "replicate_points"]
@@ -39,11 +40,14 @@ class Arm:
     run
         The prepared run (scenario with its seed, engine, fingerprint).
     tables
-        Keep bookings and census (a run, a comparison), or only metrics (sweeps).
+        Keep bookings and census (a run, a comparison), or only metrics (sweeps,
+        ``metrics_only``).
     checkpoints
-        Where finished replications are kept, or None.
+        Where finished replications are kept, or None. With checkpoints, the tables of a
+        replication are kept there alone (:attr:`on_disk`): workers send them encoded, they
+        are written as they come, and this process holds none of them.
     outputs
-        Finished replications by index.
+        Finished replications by index (their tables only when kept in memory).
     """
 
     label: str
@@ -62,6 +66,22 @@ class Arm:
         """The engine (resolved)."""
         return self.run.engine
 
+    @property
+    def on_disk(self) -> bool:
+        """Whether the tables are kept in the checkpoints alone, not in memory."""
+        return self.tables and self.checkpoints is not None
+
+    def file(self, out: ReplicationOutput) -> None:
+        """File a finished replication: checkpointed (if there are checkpoints), and kept.
+
+        Its tables are kept in memory only when there are no checkpoints to keep them.
+        """
+        if self.checkpoints is not None:
+            self.checkpoints.save(out)
+        if self.on_disk:
+            out = ReplicationOutput(out.replication, out.metrics, version=out.version)
+        self.outputs[out.replication] = out
+
     def metrics(self, n: int | None = None) -> pd.DataFrame:
         """One row per replication (the first ``n``), one column per metric."""
         reps = sorted(self.outputs) if n is None else range(n)
@@ -71,18 +91,29 @@ class Arm:
         )
 
     def result(self, n: int) -> Result:
-        """The Result of the first ``n`` replications (tables concatenated by index)."""
+        """The Result of the first ``n`` replications (tables in replication order).
+
+        Tables kept on disk stay there (read when asked, or written to the run folder row
+        group by row group); tables in memory are concatenated; with only metrics kept,
+        asking for a table is a one-line error.
+        """
         sc = self.scenario
         if sc.replications != n:
             sc = sc.model_copy(update={"replications": n})
-        outs = [self.outputs[r] for r in range(n)]
-        return Result(
-            scenario=sc,
-            engine=self.engine,
-            bookings=pd.concat([o.bookings for o in outs], ignore_index=True),
-            census=pd.concat([o.census for o in outs], ignore_index=True),
-            metrics=self.metrics(n),
-        )
+        tables: dict[str, Table] = {}
+        for name in ("bookings", "census"):
+            if not self.tables:
+                tables[name] = NoTable(f"{name}: not kept (a run with "
+                                       f"{option_text('metrics_only', True)} keeps only "
+                                       "metrics); run again without it to have the "
+                                       f"{name} table")
+            elif self.on_disk:
+                tables[name] = StoredTable.of(self.checkpoints.table_path(r, name)
+                                              for r in range(n))
+            else:
+                tables[name] = pd.concat([getattr(self.outputs[r], name) for r in range(n)],
+                                         ignore_index=True)
+        return Result(scenario=sc, engine=self.engine, metrics=self.metrics(n), **tables)
 
 
 @dataclass
@@ -122,12 +153,12 @@ def replicate(
         arm.checkpoints.open()
         for r in sorted(arm.checkpoints.finished()):
             if r < n and r not in arm.outputs:
-                out = arm.checkpoints.load(r, arm.tables)
+                out = arm.checkpoints.load(r, arm.tables, parse=not arm.on_disk)
                 if out is not None:
                     arm.outputs[r] = out
                     tally.resumed += 1
     todo = [
-        (arm, ReplicationTask(arm.run, r, arm.tables))
+        (arm, ReplicationTask(arm.run, r, arm.tables, encoded=arm.on_disk))
         for r in range(n)
         for arm in arms
         if r not in arm.outputs
@@ -138,10 +169,8 @@ def replicate(
         progress(done, total)
     for i, out in executor.imap_unordered(run_task, [task for _, task in todo]):
         check_version(out)
-        arm = todo[i][0]
-        if arm.checkpoints is not None:
-            arm.checkpoints.save(out)
-        arm.outputs[out.replication] = out
+        todo[i][0].file(out)
+        del out  # not held while the next replication is awaited (or computed here)
         tally.computed += 1
         done += 1
         if progress is not None:

@@ -15,25 +15,22 @@ import io
 import json
 import re
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from jailsim._version import __version__
 from jailsim.base.atomic import atomic_write, is_temporary
 from jailsim.base.errors import ScenarioError
+from jailsim.base.manifest import sha256
 from jailsim.experiments.prepared import PreparedRun
 from jailsim.experiments.replication import ReplicationOutput
+from jailsim.results.tablefiles import encode
 from jailsim.scenario.schema import Scenario
 
 __all__ = ["CheckpointWarning", "Checkpoints", "points_seed", "resumed_seed"]
-
-
-def _write_parquet(df: pd.DataFrame) -> Callable[[Path], None]:
-    return lambda tmp: pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
 
 
 def _flatten(data: object, prefix: str = "") -> dict[str, object]:
@@ -152,27 +149,36 @@ class Checkpoints:
     def _path(self, replication: int, suffix: str) -> Path:
         return self.folder / f"rep-{replication:06d}{suffix}"
 
+    def table_path(self, replication: int, name: str) -> Path:
+        """The file of table ``name`` (``"bookings"``, ``"census"``) of a replication."""
+        return self._path(replication, f".{name}.parquet")
+
     def finished(self) -> set[int]:
         """Indices of the replications checkpointed here."""
         if not self.folder.is_dir():
             return set()
         return {int(p.name[4:10]) for p in self.folder.glob("rep-??????.json")}
 
-    def load(self, replication: int, tables: bool) -> ReplicationOutput | None:
+    def load(self, replication: int, tables: bool, *, parse: bool = True
+             ) -> ReplicationOutput | None:
         """A finished replication, or None.
 
         None if any of its files is missing or unreadable, or is not what its hashes say (then
-        with a :class:`CheckpointWarning`).
+        with a :class:`CheckpointWarning`). ``tables``: check the tables' files too, and with
+        ``parse`` read them into the output; without ``parse`` they are only hashed, a block
+        at a time, and stay on disk (:meth:`table_path`).
         """
+        names = ("bookings", "census") if tables else ()
         try:
             data = json.loads(self._path(replication, ".json").read_text())
             sums = data.get("sha256") or {}
-            # Each table is read once: its bytes are hashed, then parsed.
-            raw = {name: self._path(replication, f".{name}.parquet").read_bytes()
-                   for name in (("bookings", "census") if tables else ())}
-            bad = [name for name in ("metrics", *raw) if sums.get(name) != (
-                _sha256(_canonical(data["metrics"]).encode("utf-8")) if name == "metrics"
-                else _sha256(raw[name]))]
+            # Parsed, each table is read once (hashed, then parsed); else hashed by blocks.
+            raw = ({name: self.table_path(replication, name).read_bytes() for name in names}
+                   if parse else {})
+            found = {name: _sha256(raw[name]) if parse else sha256(self.table_path(
+                replication, name)) for name in names}
+            found["metrics"] = _sha256(_canonical(data["metrics"]).encode("utf-8"))
+            bad = [name for name in ("metrics", *names) if sums.get(name) != found[name]]
             if bad:
                 warnings.warn(f"{self.where}: checkpoint {self._path(replication, '.json').name}"
                               f" does not match the hash of its {' and '.join(bad)} (edited or "
@@ -180,7 +186,7 @@ class Checkpoints:
                               stacklevel=2)
                 return None
             bookings = census = None
-            if tables:
+            if raw:
                 bookings = pd.read_parquet(io.BytesIO(raw["bookings"]))
                 census = pd.read_parquet(io.BytesIO(raw["census"]))
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
@@ -188,15 +194,20 @@ class Checkpoints:
         return ReplicationOutput(replication, data["metrics"], bookings, census)
 
     def save(self, out: ReplicationOutput) -> None:
-        """Write one finished replication (tables first, metrics last, with their hashes)."""
+        """Write one finished replication (tables first, metrics last, with their hashes).
+
+        Its tables come as DataFrames or already encoded (``out.encoded``, the bytes a worker
+        made of them), which are written as they are.
+        """
         r = out.replication
         sums = {"metrics": _sha256(_canonical(out.metrics).encode("utf-8"))}
-        if out.bookings is not None:
-            for name, table in (("bookings", out.bookings), ("census", out.census)):
-                def write(tmp: Path, table=table, name=name) -> None:
-                    _write_parquet(table)(tmp)
-                    sums[name] = _sha256(tmp.read_bytes())
-                atomic_write(self._path(r, f".{name}.parquet"), write)
+        files = out.encoded
+        if files is None and out.bookings is not None:
+            files = {"bookings": encode(out.bookings), "census": encode(out.census)}
+        for name, data in (files or {}).items():
+            sums[name] = _sha256(data)
+            atomic_write(self.table_path(r, name), lambda tmp, data=data: tmp.write_bytes(data))
+        del files
         text = json.dumps({"replication": r, "metrics": out.metrics, "sha256": sums})
         atomic_write(self._path(r, ".json"), lambda p: p.write_text(text))
 

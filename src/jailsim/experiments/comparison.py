@@ -27,27 +27,31 @@ import math
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.base.manifest import begin_output, finish_output, write_output
+from jailsim.base.spreadsheet import safe_csv
 from jailsim.experiments import display
 from jailsim.experiments.arms import Arm, Tally, replicate
 from jailsim.experiments.checkpoints import Checkpoints, resumed_seed
+from jailsim.experiments.footprint import check_run_memory
 from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions, options_from
+from jailsim.experiments.paired import paired_differences
 from jailsim.experiments.prepared import PreparedRun, prepare
+from jailsim.experiments.uncertainty import comparison_parts, held_arms
 from jailsim.results.metrics import HEADLINE, METRICS, check_metrics
 from jailsim.results.result import Result
+from jailsim.results.rundir import reopen
 from jailsim.results.tables import _fmt, cell, text_table, with_note
 from jailsim.scenario.loading import load
-from jailsim.scenario.memory import check_memory
+from jailsim.scenario.memory import expected_bookings
 from jailsim.scenario.schema import Scenario
 
 __all__ = [
@@ -76,50 +80,6 @@ def independent_seed(seed: int, index: int) -> int:
     """
     state = np.random.SeedSequence([int(seed), int(index)]).generate_state(2, np.uint32)
     return int((int(state[0]) << 31) | (int(state[1]) >> 1))
-
-
-def paired_differences(
-    a: pd.DataFrame, b: pd.DataFrame, confidence: float = 0.95
-) -> pd.DataFrame:
-    """Difference ``b - a`` of every metric with its t-interval, and percent change.
-
-    ``a`` and ``b`` hold one row per replication (matched by the ``replication`` column) and
-    one column per metric. Replications where either value is undefined (NaN) are left out of
-    that metric; ``n`` counts the pairs used.
-    """
-    a = a.set_index("replication")
-    b = b.set_index("replication").loc[a.index]
-    rows = {}
-    for name in METRICS:
-        x, y = a[name].to_numpy(dtype=float), b[name].to_numpy(dtype=float)
-        ok = ~(np.isnan(x) | np.isnan(y))
-        x, y = x[ok], y[ok]
-        n = len(x)
-        nan = float("nan")
-        mx = float(x.mean()) if n else nan
-        my = float(y.mean()) if n else nan
-        diff, half, pct, pct_half = my - mx, nan, nan, nan
-        t = stats.t.ppf(0.5 + confidence / 2, n - 1) if n >= 2 else nan
-        if n >= 2:
-            half = float(t * np.std(y - x, ddof=1) / math.sqrt(n))
-        if n and mx != 0:
-            ratio = my / mx
-            pct = 100.0 * (ratio - 1.0)
-            if n >= 2:
-                resid = y - ratio * x
-                pct_half = float(100.0 * t * np.std(resid, ddof=1) / math.sqrt(n) / abs(mx))
-        rows[name] = {
-            "baseline_mean": mx,
-            "scenario_mean": my,
-            "diff": diff,
-            "diff_ci_low": diff - half,
-            "diff_ci_high": diff + half,
-            "pct": pct,
-            "pct_ci_low": pct - pct_half,
-            "pct_ci_high": pct + pct_half,
-            "n": n,
-        }
-    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def _calendar(label: str, sc: Scenario) -> str:
@@ -205,6 +165,8 @@ class Comparison:
     notes
         Warnings given, one line each: scenarios compared with different calendars
         (``allow_mismatch``).
+    uncertainty
+        Parameters drawn: each band's two parts (:mod:`jailsim.experiments.uncertainty`).
 
     Examples
     --------
@@ -227,6 +189,7 @@ class Comparison:
     tally: Tally
     seed: int
     notes: tuple[str, ...] = ()
+    uncertainty: pd.DataFrame | None = None
 
     @property
     def baseline(self) -> str:
@@ -301,7 +264,10 @@ class Comparison:
                            parts=self.folders.values())
         for label, res in self.results.items():
             res.save(out / self.folders[label])
-        write_output(out, "comparison.csv", lambda p: self.differences.to_csv(p, index=False))
+        write_output(out, "comparison.csv", lambda p: safe_csv(self.differences, p, index=False))
+        if self.uncertainty is not None:
+            write_output(out, "uncertainty.csv",
+                         lambda p: safe_csv(self.uncertainty, p, index=False))
         text = json.dumps(self.to_dict(), indent=2)
         write_output(out, "comparison.json", lambda p: p.write_text(text, encoding="utf-8"))
         return finish_output(out)
@@ -426,8 +392,7 @@ def compare(
         raise ScenarioError(["compare: give one distinct label per scenario"])
     folders = dict(zip(labels, _folders(labels), strict=True))
     base, seed = opts.folder, opts.seed
-    if base is not None:  # claimed before any checkpoint; a rerun resumes with their seed
-        begin_output(base, "comparison", overwrite=opts.overwrite, parts=folders.values())
+    if base is not None:  # a rerun resumes with its checkpoints' seed
         seed = resumed_seed(loaded[0], seed, [base / f / "checkpoints" for f in folders.values()])
     if seed is None:
         seed = loaded[0].seed
@@ -456,17 +421,19 @@ def compare(
                   "the policy with the calendar" for line in differ)
     for note in notes:
         warnings.warn(note, stacklevel=2)
-    check_memory(prepared[0].scenario, replications * len(prepared))  # every table is kept
+    check_run_memory(max((p.scenario for p in prepared), key=expected_bookings), replications,
+                     opts, prepared[0].engine, arms=len(prepared), source="compare")
+    if base is not None:  # claimed before any checkpoint
+        begin_output(base, "comparison", overwrite=opts.overwrite, parts=folders.values())
     arms = []
     for label, run in zip(labels, prepared, strict=True):
-        ckpt = None
-        if base is not None:
-            where = str(base / folders[label])
-            ckpt = Checkpoints(base / folders[label] / "checkpoints", run, where=where,
-                               run_seed=seed)
-        arms.append(Arm(label, run, tables=True, checkpoints=ckpt))
+        ckpt = None if base is None else Checkpoints(
+            base / folders[label] / "checkpoints", run, where=str(base / folders[label]),
+            run_seed=seed)
+        arms.append(Arm(label, run, tables=not opts.metrics_only, checkpoints=ckpt))
+    fixed = held_arms(arms) if opts.parameter_uncertainty else []  # noise: parameters held
     with opts.running() as ex:
-        tally = replicate(arms, replications, ex, progress=opts.progress)
+        tally = replicate(arms + fixed, replications, ex, progress=opts.progress)
     results = {arm.label: arm.result(replications) for arm in arms}
     baseline = arms[0]
     parts = []
@@ -485,9 +452,12 @@ def compare(
         tally=tally,
         seed=int(seed),
         notes=notes,
+        uncertainty=comparison_parts(arms, fixed, replications),
     )
-    if base is not None:
+    if base is not None:  # each scenario's tables go from its checkpoints to its folder
         comparison.save(base, overwrite=opts.overwrite)
-        for arm in arms:
+        comparison = replace(comparison, results={k: reopen(r, base / folders[k])
+                                                  for k, r in results.items()})
+        for arm in fixed + arms:  # a fixed arm's folder is inside its drawn arm's
             arm.checkpoints.clear()
     return comparison

@@ -8,6 +8,7 @@ so the output of an experiment is the same bytes whichever executor ran it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
@@ -122,18 +123,37 @@ class ProcessExecutor(Executor):
         return self._pool
 
     def imap_unordered(self, fn, tasks):
-        """Submit every task, then yield results as they complete."""
+        """Yield results as tasks complete, with at most :attr:`window` tasks submitted.
+
+        A finished task's result is let go once yielded, and no more than ``window`` tasks
+        are queued or running or waiting to be taken, so this process never holds the results
+        of many tasks at once however many there are (each may be a replication's tables).
+        """
         pool = self._ensure_pool()
-        futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
-        pending = set(futures)
+        queued = iter(enumerate(tasks))
+        pending: dict = {}
+
+        def fill() -> None:
+            for i, task in itertools.islice(queued, max(self.window - len(pending), 0)):
+                pending[pool.submit(fn, task)] = i
+
         try:
+            fill()
             while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in sorted(done, key=futures.__getitem__):
-                    yield futures[fut], fut.result()
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=pending.__getitem__):
+                    i = pending.pop(fut)
+                    fill()  # keep the workers busy while this result is used
+                    yield i, fut.result()
+                del done, fut
         finally:
             for fut in pending:
                 fut.cancel()
+
+    @property
+    def window(self) -> int:
+        """Tasks submitted at a time: two per worker, so none waits for work."""
+        return 2 * self.workers
 
     def close(self) -> None:
         """Shut the pool down, cancelling tasks not yet started."""
@@ -166,6 +186,8 @@ class DaskExecutor(Executor):
     def __init__(self, address: str | None = None, workers: int | None = None):
         distributed = _import_distributed()
         self._cluster = None
+        #: Worker processes on this machine (a LocalCluster's); None: the cluster's, elsewhere.
+        self.workers: int | None = None
         if address is not None:
             try:
                 self.client = distributed.Client(address, timeout="10s")
@@ -173,7 +195,7 @@ class DaskExecutor(Executor):
                 raise ScenarioError([f"--scheduler {address}: cannot connect ({exc})"]) from None
             self.name = f"dask {address}"
         else:
-            n = int(workers or os.cpu_count() or 1)
+            n = self.workers = int(workers or os.cpu_count() or 1)
             self._cluster = distributed.LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,
@@ -189,11 +211,18 @@ class DaskExecutor(Executor):
         distributed = _import_distributed()
         futures = self.client.map(fn, list(tasks), pure=False)
         index = {fut.key: i for i, fut in enumerate(futures)}
+        live = {fut.key: fut for fut in futures}  # let go once yielded: the cluster frees it
+        finished = distributed.as_completed(futures, with_results=True)
+        del futures
         try:
-            for fut, result in distributed.as_completed(futures, with_results=True):
-                yield index[fut.key], result
+            for fut, result in finished:
+                live.pop(fut.key, None)
+                i = index[fut.key]
+                del fut
+                yield i, result
+                del result
         finally:
-            self.client.cancel([f for f in futures if not f.done()])
+            self.client.cancel([f for f in live.values() if not f.done()])
 
     def close(self) -> None:
         """Close the client, and the LocalCluster if this executor started it."""

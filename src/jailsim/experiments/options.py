@@ -71,7 +71,7 @@ def option_text(name: str, value: object = None) -> str:
     """
     if _AS_FLAGS.get():
         flag = "--" + name.replace("_", "-")
-        return flag if value is None else f"{flag} {_shown(value)}"
+        return flag if value is None or value is True else f"{flag} {_shown(value)}"
     return name if value is None else f"{name}={_shown(value)}"
 
 
@@ -147,6 +147,18 @@ class RunOptions:
         Write into an ``out`` folder that holds files jailsim did not write (they stay);
         without it such a folder is refused. A previous output of jailsim's in ``out`` is
         replaced whole either way.
+    metrics_only
+        Keep only the metrics of each replication: no bookings or census table is kept or
+        written (a run's folder then has no ``bookings.parquet``), so a run needs the memory
+        of one replication per worker. Sweeps and sensitivity analyses always keep only
+        metrics.
+    parameter_uncertainty
+        Draw one parameter set per replication from the scenario's ``uncertainty:`` block
+        (:mod:`jailsim.experiments.draws`), so the spread over replications includes what
+        the data could not pin down; without it the block is ignored, and a scenario
+        without the block is an error. A run and a comparison also run the same
+        replications with the parameters held (metrics only) to tell the two parts of each
+        band apart (:mod:`jailsim.experiments.uncertainty`).
 
     Examples
     --------
@@ -171,6 +183,8 @@ class RunOptions:
     dask: bool = False
     scheduler: str | None = None
     overwrite: bool = False
+    metrics_only: bool = False
+    parameter_uncertainty: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -193,6 +207,10 @@ class RunOptions:
                 object.__setattr__(self, name, parse_days(value, zero=name == "warmup_days"))
             except ValueError as exc:
                 problems.append(f"{option_text(name)}: {exc}")
+        if self.dask and self.scheduler is not None:  # one would be ignored: say so
+            problems.append(f"{option_text('dask')}: does not apply with "
+                            f"{option_text('scheduler')} (it starts a cluster; "
+                            f"{option_text('scheduler')} names a running one)")
         if problems:
             raise ScenarioError(problems)
         if self.executor is not None and (
@@ -226,19 +244,29 @@ class RunOptions:
             ex.close()
 
 
-def options_from(options: RunOptions | None, fields: dict, caller: str) -> RunOptions:
+def options_from(options: RunOptions | None, fields: dict, caller: str, *,
+                 draws: bool = True) -> RunOptions:
     """``options`` (default: all defaults) with ``fields`` (option names) changed.
+
+    ``draws=False``: the caller (a sweep, a sensitivity analysis) sets inputs itself, which a
+    parameter drawn per replication would overwrite, so ``parameter_uncertainty`` is refused.
 
     Raises
     ------
     TypeError
         For a name that is not an option, as for any unexpected keyword argument.
+    ScenarioError
+        ``parameter_uncertainty`` where ``draws`` is False (one line).
     """
     unknown = sorted(set(fields) - set(RunOptions.names()))
     if unknown:
         raise TypeError(f"{caller}() got an unexpected keyword argument {unknown[0]!r} "
                         f"(options: {', '.join(RunOptions.names())})")
-    return replace(options or RunOptions(), **fields)
+    out = replace(options or RunOptions(), **fields)
+    if out.parameter_uncertainty and not draws:
+        raise ScenarioError([f"{option_text('parameter_uncertainty', True)}: applies to run, "
+                             f"compare and backtest, not to {caller} (it varies inputs itself)"])
+    return out
 
 
 def _whole(x) -> bool:

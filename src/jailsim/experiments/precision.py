@@ -3,7 +3,9 @@
 :func:`jailsim.simulate` with ``precision`` adds replications until every headline metric's
 95% half-width is at most ``precision`` times its mean (Law & Kelton's sequential procedure,
 growing ``n`` at most twofold per step so a noisy early estimate cannot overshoot), up to a
-cap.
+cap. Its options are refused, in one line naming them, where they contradict each other
+(:func:`check_precision_options`): a cap below the first batch, a cap or watched metrics
+without ``precision``.
 """
 
 from __future__ import annotations
@@ -14,12 +16,72 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from jailsim.base.errors import ScenarioError
+from jailsim.experiments.options import option_text
 from jailsim.results.metrics import summarize
 
-__all__ = ["DEFAULT_MAX_REPLICATIONS", "Precision", "next_replications", "worst_half_width"]
+__all__ = [
+    "DEFAULT_MAX_REPLICATIONS",
+    "FIRST_BATCH",
+    "Precision",
+    "check_precision_options",
+    "next_replications",
+    "worst_half_width",
+]
 
-#: Cap of the precision rule unless ``max_replications`` is given.
+#: Cap of the precision rule unless ``max_replications`` is given (or the first batch, if
+#: that is larger).
 DEFAULT_MAX_REPLICATIONS = 100
+#: Fewest replications of the precision rule's first batch (an interval needs a few).
+FIRST_BATCH = 3
+
+
+def check_precision_options(precision: float | None, max_replications: object,
+                            precision_metrics: object, first: int | None = None,
+                            replications: int | None = None) -> None:
+    """Refuse options of the precision rule that contradict each other.
+
+    Parameters
+    ----------
+    precision, max_replications, precision_metrics
+        As given (None: not given).
+    first
+        Replications of the first batch, when known: ``replications`` (given as an option,
+        else the scenario's), at least :data:`FIRST_BATCH`.
+    replications
+        The ``replications`` option, if given (to name it).
+
+    Raises
+    ------
+    ScenarioError
+        One line per problem, naming the options as the caller wrote them (the command
+        line's flags, or the keywords).
+    """
+    problems = []
+    if max_replications is not None and not (
+        isinstance(max_replications, int) and not isinstance(max_replications, bool)
+        and 1 <= max_replications <= 100_000
+    ):
+        problems.append(f"{option_text('max_replications', max_replications)}: expected a "
+                        "whole number from 1 to 100,000")
+    elif precision is None and max_replications is not None:
+        problems.append(f"{option_text('max_replications', max_replications)}: applies only "
+                        f"with {option_text('precision')} (the cap of the replications it adds)")
+    elif first is not None and max_replications is not None and max_replications < first:
+        if replications is not None and replications >= FIRST_BATCH:
+            batch, hint = f"{option_text('replications', replications)}, the first batch", ""
+        elif replications is not None or first <= FIRST_BATCH:
+            batch, hint = f"{FIRST_BATCH}, the smallest first batch", ""
+        else:
+            batch = f"the scenario's {first} replications, the first batch"
+            hint = f" (give {option_text('replications', '...')} to start with fewer)"
+        problems.append(f"{option_text('max_replications', max_replications)}: less than "
+                        f"{batch} of {option_text('precision')}{hint}")
+    if precision is None and precision_metrics is not None:
+        problems.append(f"{option_text('precision_metrics')}: applies only with "
+                        f"{option_text('precision')} (the metrics it watches)")
+    if problems:
+        raise ScenarioError(problems)
 
 
 @dataclass(frozen=True)

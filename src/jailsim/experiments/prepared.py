@@ -20,10 +20,10 @@ import numpy as np
 from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.engines import resolve_engine
+from jailsim.experiments.footprint import check_run_memory
 from jailsim.experiments.options import RunOptions, option_text, options_from
 from jailsim.model.context import Context
 from jailsim.scenario.loading import load
-from jailsim.scenario.memory import check_memory
 from jailsim.scenario.messages import TOP_LEVEL
 from jailsim.scenario.schema import Scenario
 from jailsim.scenario.units import format_duration
@@ -45,8 +45,9 @@ def prepare(
     fresh entropy is drawn. The seed used is stored in the returned scenario (and so in
     ``scenario.resolved.yaml``). Only a new horizon or warm-up validates the scenario again
     (they bear on other fields); the seed and the number of replications do not.
-    ``memory_check=False`` skips the check that the bookings tables fit in memory (for
-    experiments that keep only metrics).
+    ``memory_check=False`` skips the check that the run fits in memory
+    (:func:`~jailsim.experiments.footprint.check_run_memory`; experiments check it once they
+    know their arms and replications).
     """
     options = options_from(options, fields, "prepare")
     seed, replications = options.seed, options.replications
@@ -57,9 +58,26 @@ def prepare(
     update: dict[str, object] = {"seed": int(seed)}
     if replications is not None:
         update["replications"] = int(replications)
-    sc = sc.model_copy(update=update)
+    sc = _uncertainty(sc.model_copy(update=update), options.parameter_uncertainty)
     if memory_check:
-        check_memory(sc, sc.replications)
+        check_run_memory(sc, sc.replications, options, resolve_engine(options.engine))
+    return sc
+
+
+def _uncertainty(sc: Scenario, draw: bool) -> Scenario:
+    """``sc`` with its ``uncertainty:`` block only if the run draws from it.
+
+    A prepared scenario that keeps the block draws a parameter set per replication
+    (:mod:`jailsim.experiments.draws`); one that does not is the plain scenario, and
+    its fingerprint and ``scenario.resolved.yaml`` are those of the scenario without it.
+    """
+    if draw and sc.uncertainty is None:
+        raise ScenarioError([f"{option_text('parameter_uncertainty', True)}: scenario "
+                             f"{sc.name!r} has no uncertainty: block to draw from (jailsim "
+                             "calibrate writes one; priors can be written by hand: "
+                             "docs/calibration.md)"])
+    if not draw and sc.uncertainty is not None:
+        return sc.model_copy(update={"uncertainty": None})
     return sc
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 from jailsim._version import __version__
 from jailsim.engines import ENGINES, vector
 from jailsim.engines.roster import roster_draws
+from jailsim.experiments.draws import replication_run
 from jailsim.experiments.prepared import PreparedRun
 from jailsim.model.context import Context
 from jailsim.model.population import Population
@@ -29,6 +30,7 @@ from jailsim.model.timeline import Timeline
 from jailsim.results.census import daily_census
 from jailsim.results.metrics import replication_metrics
 from jailsim.results.records import Recorded, table
+from jailsim.results.tablefiles import encode
 
 __all__ = [
     "ReplicationOutput",
@@ -102,29 +104,44 @@ class ReplicationTask:
         The replication index; it alone picks the random streams.
     tables
         Whether to send back the bookings and census tables, or only the metrics.
+    encoded
+        Send the tables as the bytes of their checkpoint files (Parquet, encoded by the
+        worker), not as DataFrames: the process that files them then only writes bytes, and
+        never holds a replication's table decoded.
     """
 
     run: PreparedRun
     replication: int
     tables: bool
+    encoded: bool = False
 
 
 @dataclass(frozen=True, eq=False)
 class ReplicationOutput:
-    """What a replication sends back: its metrics, its tables if asked, the jailsim version."""
+    """What a replication sends back: its metrics, its tables if asked, the jailsim version.
+
+    The tables come as DataFrames (``bookings``, ``census``) or, for a checkpoint, as the
+    bytes of their Parquet files (``encoded``: ``{"bookings": b"...", "census": b"..."}``).
+    """
 
     replication: int
     metrics: dict[str, float]
     bookings: pd.DataFrame | None = None
     census: pd.DataFrame | None = None
     version: str = __version__
+    encoded: dict[str, bytes] | None = None
 
 
 def run_task(task: ReplicationTask) -> ReplicationOutput:
     """Run one replication in whatever process this is (the function executors ship)."""
-    run = task.run
+    run = replication_run(task.run, task.replication)  # its parameter set, if drawn
     bookings, census, metrics = run_replication(run.context, run.scenario.seed,
                                                 task.replication, run.engine)
     if not task.tables:
         return ReplicationOutput(task.replication, metrics)
+    if task.encoded:
+        files = {"bookings": encode(bookings)}
+        del bookings  # the table decoded and encoded at once only while encoding it
+        files["census"] = encode(census)
+        return ReplicationOutput(task.replication, metrics, encoded=files)
     return ReplicationOutput(task.replication, metrics, bookings, census)

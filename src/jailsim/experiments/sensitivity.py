@@ -45,15 +45,16 @@ import pandas as pd
 from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.base.manifest import begin_output, finish_output, write_output
+from jailsim.base.spreadsheet import safe_csv
 from jailsim.engines import resolve_engine
 from jailsim.experiments.arms import Tally, replicate_points
 from jailsim.experiments.checkpoints import points_seed
+from jailsim.experiments.footprint import check_run_memory
 from jailsim.experiments.options import RunOptions, option_text, options_from
 from jailsim.experiments.prepared import prepare
 from jailsim.results.metrics import HEADLINE, METRICS, check_metrics
 from jailsim.results.tables import text_table
 from jailsim.scenario.loading import RESOLVED_NAME, load, resolved_text
-from jailsim.scenario.memory import check_memory
 from jailsim.scenario.paths import get_dotted
 from jailsim.scenario.schema import Scenario
 
@@ -276,8 +277,8 @@ class Sensitivity:
         (:func:`~jailsim.base.manifest.begin_output`); the manifest is written last.
         """
         out = begin_output(out, "sensitivity", overwrite=overwrite)
-        write_output(out, "sensitivity.csv", lambda p: self.indices.to_csv(p, index=False))
-        write_output(out, "samples.csv", lambda p: self.points.to_csv(p, index=False))
+        write_output(out, "sensitivity.csv", lambda p: safe_csv(self.indices, p, index=False))
+        write_output(out, "samples.csv", lambda p: safe_csv(self.points, p, index=False))
         resolved = resolved_text(self.scenario, seed=self.scenario.seed, version=__version__)
         write_output(out, RESOLVED_NAME, lambda p: p.write_text(resolved, encoding="utf-8"))
         text = json.dumps(self.to_dict(), indent=2)
@@ -398,7 +399,7 @@ def analyze_sensitivity(
     >>> list(s.indices.columns)
     ['metric', 'parameter', 'index', 'value', 'ci_low', 'ci_high']
     """
-    opts = options_from(options, fields, "analyze_sensitivity")
+    opts = options_from(options, fields, "analyze_sensitivity", draws=False)
     if method not in METHODS:
         raise ScenarioError([f"{option_text('method', method)}: expected one of "
                              f"{', '.join(METHODS)}"])
@@ -415,7 +416,8 @@ def analyze_sensitivity(
     seed = points_seed(base, opts.seed, opts.out)  # a rerun resumes with its checkpoints' seed
     sc = prepare(base, opts, seed=seed, replications=opts.replications or DEFAULT_REPLICATIONS,
                  memory_check=False)
-    check_memory(sc, 1)
+    check_run_memory(sc, sc.replications, opts, resolve_engine(opts.engine), tables=False,
+                     source=where)
     plist = parameters(sc, params)
     problem = {
         "num_vars": len(plist),

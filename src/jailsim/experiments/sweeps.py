@@ -19,7 +19,8 @@ Output folder::
     sweep.csv  replications.csv  sweep.json  scenario.resolved.yaml
 
 ``jailsim sweep`` adds ``report.html`` (:func:`jailsim.present.report.write_report`): the headline
-metrics at every design point and a figure of them against each varied parameter.
+metrics at every design point and a figure of them against each varied parameter, the figure
+``Sweep.plot()`` draws (:mod:`jailsim.results.sweepplot`).
 """
 
 from __future__ import annotations
@@ -37,13 +38,15 @@ import yaml
 from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.base.manifest import begin_output, finish_output, write_output
+from jailsim.base.spreadsheet import safe_csv
 from jailsim.engines import resolve_engine
 from jailsim.experiments import display
 from jailsim.experiments.arms import Tally, replicate_points
 from jailsim.experiments.checkpoints import points_seed
+from jailsim.experiments.footprint import check_run_memory
 from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions, options_from
 from jailsim.experiments.prepared import prepare
-from jailsim.results.metrics import METRICS, check_metrics, summarize
+from jailsim.results.metrics import HEADLINE, METRICS, check_metrics, summarize
 from jailsim.results.tables import cell, text_table, with_note
 from jailsim.scenario.loading import (
     RESOLVED_NAME,
@@ -53,8 +56,8 @@ from jailsim.scenario.loading import (
     shipped_scenarios_dir,
     validate,
 )
-from jailsim.scenario.memory import check_memory
 from jailsim.scenario.messages import short
+from jailsim.scenario.reference import field_unit
 from jailsim.scenario.schema import Scenario
 
 __all__ = ["Sweep", "design_points", "load_sweep", "parse_vary", "sweep"]
@@ -205,6 +208,45 @@ class Sweep:
         """A notebook's view: the scenario, the factors, the first design points' metrics."""
         return display.sweep_html(self)
 
+    def plot(self, metrics: Sequence[str] | None = None, factor: str | None = None, *,
+             axes=None):
+        """Each metric against a varied parameter: the mean and its 95% interval band.
+
+        Parameters
+        ----------
+        metrics
+            Metrics to draw, one panel each (default: the headline metrics).
+        factor
+            The varied parameter on the x axis (default: the first); when others vary too,
+            each combination of their values is a series of its own.
+        axes
+            Panels to draw on, one per metric (default: a new figure).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Let go by pyplot: a notebook shows it once, as the cell's value
+            (:func:`jailsim.results.sweepplot.sweep_metrics`).
+
+        Examples
+        --------
+        >>> import jailsim
+        >>> s = jailsim.sweep("jailsim:jem.yaml", {"jem.officers": [1, 2]}, seed=1,
+        ...                   replications=2, days=30)
+        >>> fig = s.plot(["adp", "detainers"])
+        >>> [ax.get_xlabel() for ax in fig.axes]
+        ['jem.officers (count)', 'jem.officers (count)']
+        """
+        from jailsim.results.sweepplot import sweep_metrics, sweep_source  # matplotlib
+
+        factor = next(iter(self.factors)) if factor is None else factor
+        if factor not in self.factors:
+            raise ValueError(f"factor {factor!r}: not varied in this sweep "
+                             f"(varied: {list(self.factors)})")
+        return sweep_metrics(self.table, factor, list(metrics or HEADLINE),
+                             factor_unit=field_unit(factor), source=sweep_source(self.to_dict()),
+                             axes=axes)
+
     def to_dict(self) -> dict:
         """The content of ``sweep.json``: settings and the design."""
         sc = self.scenario
@@ -226,9 +268,9 @@ class Sweep:
         (:func:`~jailsim.base.manifest.begin_output`); the manifest is written last.
         """
         out = begin_output(out, "sweep", overwrite=overwrite)
-        write_output(out, "sweep.csv", lambda p: self.table.to_csv(p, index=False))
+        write_output(out, "sweep.csv", lambda p: safe_csv(self.table, p, index=False))
         write_output(out, "replications.csv",
-                     lambda p: self.replications.to_csv(p, index=False))
+                     lambda p: safe_csv(self.replications, p, index=False))
         resolved = resolved_text(self.scenario, seed=self.scenario.seed, version=__version__)
         write_output(out, RESOLVED_NAME, lambda p: p.write_text(resolved, encoding="utf-8"))
         text = json.dumps(self.to_dict(), indent=2, default=str)
@@ -289,7 +331,7 @@ def sweep(
     >>> int(t.loc[(0, "detainers"), "n"]), len(s.replications)
     (2, 4)
     """
-    opts = options_from(options, fields, "sweep")
+    opts = options_from(options, fields, "sweep", draws=False)
     where = str(scenario) if isinstance(scenario, (str, Path)) else "sweep"
     if isinstance(scenario, (str, Path)):
         base, from_file = load_sweep(scenario)
@@ -304,7 +346,9 @@ def sweep(
         replications = DEFAULT_REPLICATIONS
     seed = points_seed(base, opts.seed, opts.out)  # a rerun resumes with its checkpoints' seed
     sc = prepare(base, opts, seed=seed, replications=replications, memory_check=False)
-    check_memory(sc, 1)  # one replication's tables at a time; only metrics are kept
+    # one replication's tables at a time in each process; only metrics are kept
+    check_run_memory(sc, sc.replications, opts, resolve_engine(opts.engine), tables=False,
+                     source=where)
     points = design_points(merged)
     problems, scenarios = [], []
     for p, point in enumerate(points):

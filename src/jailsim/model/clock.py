@@ -11,6 +11,7 @@ before the earliest booking a warm start may hold to 10 years past the end of th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 
 import numpy as np
@@ -106,8 +107,7 @@ class Clock:
                 days = np.array([], dtype="datetime64[D]")
             else:
                 lo, hi = self._holiday_range(horizon_days)
-                found = USFederalHolidayCalendar().holidays(str(lo), str(hi))
-                days = np.unique(found.values.astype("datetime64[D]"))
+                days = _federal_holidays(str(lo), str(hi))
             self._holidays[key] = days
         return self._holidays[key]
 
@@ -115,3 +115,16 @@ class Clock:
         lo = self.start - np.timedelta64(HOLIDAY_DAYS_BEFORE, "D")
         hi = self.start + np.timedelta64(math.ceil(horizon_days) + HOLIDAY_DAYS_AFTER, "D")
         return lo, hi
+
+
+@functools.lru_cache(maxsize=32)
+def _federal_holidays(lo: str, hi: str) -> np.ndarray:
+    """US federal holidays (observed) from ``lo`` to ``hi``, computed once, read-only.
+
+    Pandas' rules take a tenth of a second for the 20 years a run spans, and every Context of
+    a run that draws its parameters per replication asks for the same range.
+    """
+    found = USFederalHolidayCalendar().holidays(lo, hi)
+    days = np.unique(found.values.astype("datetime64[D]"))
+    days.flags.writeable = False
+    return days

@@ -9,6 +9,8 @@ and replication ``r`` of two scenarios shares its streams (common random numbers
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 #: Stable purpose keys. Append new purposes; never renumber (that would change old results).
@@ -38,6 +40,10 @@ HISTORY_KEYS: dict[str, int] = {"bookings": 2, "task_force": 3}
 #: Keys of the candidate draws for the people of a roster warm start
 #: (:mod:`jailsim.engines.roster`); a fourth spawn-key word numbers the sampling round.
 ROSTER_KEYS: dict[str, int] = {"bookings": 4, "task_force": 5}
+#: Key of the parameter sets drawn from a scenario's ``uncertainty:`` block
+#: (:mod:`jailsim.experiments.uncertainty`): streams of their own, so a draw of the parameters
+#: leaves every draw of the model unchanged.
+PARAMETER_KEY = 6
 
 
 def generator(
@@ -50,5 +56,17 @@ def generator(
     """
     key = HISTORY_KEYS[source] if history else SOURCES[source]
     spawn_key = (int(replication), key, PURPOSES[purpose])
+    ss = np.random.SeedSequence(entropy=int(seed), spawn_key=spawn_key)
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+def parameter_generator(seed: int, parameter_set: int, entry: str) -> np.random.Generator:
+    """The generator of one entry of the ``uncertainty:`` block in one parameter set.
+
+    Keyed by the set, :data:`PARAMETER_KEY` and a checksum of the entry's name (CRC-32), so
+    each entry's draws depend on nothing else: adding an entry leaves the others' draws as
+    they were, and two scenarios that share an entry draw the same values for it.
+    """
+    spawn_key = (int(parameter_set), PARAMETER_KEY, zlib.crc32(entry.encode("utf-8")))
     ss = np.random.SeedSequence(entropy=int(seed), spawn_key=spawn_key)
     return np.random.Generator(np.random.PCG64(ss))

@@ -145,9 +145,7 @@ class WeeklyStep:
         delta = np.zeros(MINUTES_PER_WEEK + 1, dtype=np.int64)
         for shift in staffing.shifts:
             n = staffing.officers if shift.officers is None else shift.officers
-            s, e = _minutes(shift.start), _minutes(shift.end)
-            if e <= s:
-                e += MINUTES_PER_DAY
+            s, e = shift.span()
             for day in parse_days(shift.days):
                 a, b = day * MINUTES_PER_DAY + s, day * MINUTES_PER_DAY + e
                 if a >= MINUTES_PER_WEEK:  # "24:00" start on Sunday: Monday 00:00

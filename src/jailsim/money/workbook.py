@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from jailsim._version import __version__
 from jailsim.base.atomic import atomic_write
 from jailsim.base.errors import ScenarioError
+from jailsim.base.spreadsheet import as_text_cell, safe_csv
 from jailsim.money.dollars import dollars_note, price_rows
 from jailsim.money.lines import DRIVEN_BY, LINES, unit
 from jailsim.money.tables import budget_difference, budget_notes, budget_table, dollar_year
@@ -275,10 +276,14 @@ def long_table(budget: Budget) -> pd.DataFrame:
 
 
 def write_csv(budget: Budget, path: str | Path) -> Path:
-    """Write :func:`long_table` as CSV (atomically); return the path."""
+    """Write :func:`long_table` as CSV (atomically); return the path.
+
+    Text that a spreadsheet would read as a formula is quoted
+    (:func:`jailsim.base.spreadsheet.safe_csv`).
+    """
     path = Path(path)
     frame = long_table(budget)
-    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+    atomic_write(path, lambda tmp: safe_csv(frame, tmp, index=False))
     return path
 
 
@@ -358,6 +363,7 @@ def _sheet(wb: Workbook, name: str, header: list[str], rows: list[list],
         ws.append(values)
         for j, (cell, fmt) in enumerate(zip(ws[ws.max_row], fmts, strict=True)):
             cell.number_format = fmt
+            as_text_cell(cell)  # a name such as "=HYPERLINK(...)" stays text
             widths[j] = max(widths[j], len(_shown(values[j], fmt)))
             if j < frozen:
                 cell.font = _BOLD
@@ -365,6 +371,7 @@ def _sheet(wb: Workbook, name: str, header: list[str], rows: list[list],
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     for cell in ws[1]:
         cell.font = _BOLD
+        as_text_cell(cell)
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(width, _WIDEST) + 2
     ws.freeze_panes = ws.cell(row=2, column=frozen + 1).coordinate
@@ -462,6 +469,8 @@ def write_xlsx(budget: Budget, path: str | Path) -> Path:
     autofilter and widths fitted to its content. Numbers are stored as numbers, each row of
     the budget and comparison sheets in the number format of its line's unit
     (:data:`LINE_FORMATS`), and a value that would show as ``-0`` is written as 0.
+    Every text cell is typed as text (a scenario named ``=1+1`` is no formula:
+    :func:`jailsim.base.spreadsheet.as_text_cell`).
     """
     path = Path(path)
     level = f"{round(100 * next(iter(budget.tables.values())).attrs.get('confidence', 0.95))}%"

@@ -6,9 +6,11 @@ given; several panels for sweeps and sensitivity) and returns the ``Figure``, in
 the per-run figures of :mod:`jailsim.results.plots`: labeled axes with units, a title, a source
 line, and line styles and hatching as well as gray levels, so it reads in grayscale. A new
 figure is let go by pyplot, so a notebook shows it once, as a cell's value (as in
-:mod:`jailsim.results.plots`). The paired differences are drawn by
-:func:`jailsim.results.plots.differences` (a Comparison draws its own:
-``comparison.plot.differences()``); the others are public as ``jailsim.plot_budget``,
+:mod:`jailsim.results.plots`); every legend sits off the data. The paired differences are
+drawn by :func:`jailsim.results.plots.differences` (a Comparison draws its own:
+``comparison.plot.differences()``) and a sweep's metrics by
+:func:`jailsim.results.sweepplot.sweep_metrics` (a Sweep draws its own: ``sweep.plot()``);
+they are here for the report. The figures are public as ``jailsim.plot_budget``,
 ``jailsim.plot_sweep`` and ``jailsim.plot_sensitivity``.
 """
 
@@ -20,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from jailsim.results.metrics import METRICS, check_metrics
-from jailsim.results.plots import HATCHES, STYLES, add_footer, differences, new_axes, new_figure
+from jailsim.results.plots import HATCHES, add_footer, differences, legend_beside, new_axes
+from jailsim.results.sweepplot import panel_grid, sweep_metrics
 
 __all__ = ["budget", "differences", "plot_budget", "plot_sensitivity", "plot_sweep",
            "sensitivity_indices", "sweep_metrics"]
@@ -58,93 +61,12 @@ def budget(table: pd.DataFrame, ax=None, title=None, source: str = ""):
     ax.set_xticks(x, parts.index)
     ax.set_ylabel("USD per year")
     ax.set_title(title or "Yearly cost by line and scenario")
-    ax.legend(frameon=False, fontsize=8)
+    legend_beside(ax)
     if source:
         add_footer(fig, source)
     return fig
 
 
-
-def _grid(n: int, axes):
-    """A figure with ``n`` panels (two columns), or the panels given."""
-    if axes is not None:
-        axes = list(np.ravel(axes))
-        return axes[0].figure, axes
-    cols = 1 if n == 1 else 2
-    rows = -(-n // cols)
-    fig, grid = new_figure(rows, cols, figsize=(7.5, 1.0 + 2.7 * rows), layout="constrained",
-                           squeeze=False)
-    panels = list(grid.ravel())
-    for ax in panels[n:]:
-        ax.set_visible(False)
-    return fig, panels[:n]
-
-
-def _wrap(text: str, width: int = 42) -> str:
-    return textwrap.fill(text, width)
-
-
-def sweep_metrics(table: pd.DataFrame, factor: str, metrics: list[str], *,
-                  factor_unit: str = "", source: str = "", axes=None):
-    """Each metric against one varied parameter: mean and 95% interval at every design point.
-
-    ``table`` is a sweep's tidy table (``Sweep.table``, or ``sweep.csv`` read back): one row
-    per design point and metric, with one column per varied parameter between ``point`` and
-    ``metric``, and ``unit``, ``mean``, ``ci_low``, ``ci_high``. One panel per metric; the
-    values of ``factor`` are the x axis (numbers to scale, anything else in design order);
-    when other parameters vary too, each combination of their values is its own series, with
-    its marker, line style and gray level. Series are nudged sideways so their bars do not
-    hide one another. ``factor_unit`` labels the x axis; ``source`` is the footer. Public as
-    ``jailsim.plot_sweep``.
-
-    Examples
-    --------
-    >>> import jailsim
-    >>> s = jailsim.sweep("jailsim:jem.yaml", {"jem.officers": [1, 2]}, seed=1,
-    ...                   replications=2, days=30)
-    >>> fig = jailsim.plot_sweep(s.table, "jem.officers", ["adp", "detainers"])
-    >>> [ax.get_ylabel() for ax in fig.axes]
-    ['adp (people)', 'detainers (count)']
-    """
-    metrics = check_metrics(metrics)
-    cols = list(table.columns)
-    factors = cols[cols.index("point") + 1:cols.index("metric")]
-    others = [f for f in factors if f != factor]
-    levels = list(dict.fromkeys(table[factor]))
-    numeric = pd.api.types.is_numeric_dtype(table[factor])
-    position = {v: (float(v) if numeric else float(k)) for k, v in enumerate(levels)}
-    span = (max(position.values()) - min(position.values())) or 1.0
-    groups = list(table.groupby(others, sort=False)) if others else [((), table)]
-    fig, panels = _grid(len(metrics), axes)
-    for ax, metric in zip(panels, metrics, strict=True):
-        rows = table[table["metric"] == metric]
-        unit = rows["unit"].iloc[0] if len(rows) else METRICS.get(metric, ("", ""))[0]
-        for k, (key, group) in enumerate(groups):
-            g = group[group["metric"] == metric]
-            g = g.assign(_x=g[factor].map(position)).sort_values("_x")
-            nudge = (k - (len(groups) - 1) / 2) * 0.03 * span
-            mean = g["mean"].to_numpy(dtype=float)
-            lo = np.nan_to_num(mean - g["ci_low"].to_numpy(dtype=float))
-            hi = np.nan_to_num(g["ci_high"].to_numpy(dtype=float) - mean)
-            key = key if isinstance(key, tuple) else (key,)
-            label = ", ".join(f"{o}={v}" for o, v in zip(others, key, strict=True)) or None
-            style = STYLES[k % len(STYLES)]
-            ax.errorbar(g["_x"] + nudge, mean, yerr=[lo, hi], capsize=3, markersize=4,
-                        marker="osD^v<>"[k % 7], ecolor=style["color"], label=label, **style)
-        if not numeric or len(levels) <= 8:
-            ax.set_xticks([position[v] for v in levels], [str(v) for v in levels])
-        ax.set_xlabel(f"{factor} ({factor_unit})" if factor_unit else factor, fontsize=8)
-        ax.set_ylabel(f"{metric} ({unit})" if unit else metric, fontsize=8)
-        ax.set_title(_wrap(METRICS.get(metric, ("", metric))[1]), fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.grid(True, color="0.9")
-    if len(groups) > 1:
-        panels[0].legend(frameon=False, fontsize=7)
-    fig.suptitle(f"Sweep over {factor}: mean and 95% interval at each design point",
-                 fontsize=11)
-    if source:
-        add_footer(fig, source)
-    return fig
 
 
 def sensitivity_indices(indices: pd.DataFrame, metrics: list[str], *, source: str = "",
@@ -169,7 +91,7 @@ def sensitivity_indices(indices: pd.DataFrame, metrics: list[str], *, source: st
     """
     metrics = check_metrics(metrics)
     shown = [i for i in ("S1", "ST") if i in set(indices["index"])] or ["mu_star"]
-    fig, panels = _grid(len(metrics), axes)
+    fig, panels = panel_grid(len(metrics), axes)
     for ax, metric in zip(panels, metrics, strict=True):
         t = indices[(indices["metric"] == metric) & indices["index"].isin(shown)]
         params = list(dict.fromkeys(t["parameter"]))
@@ -188,10 +110,12 @@ def sensitivity_indices(indices: pd.DataFrame, metrics: list[str], *, source: st
         ax.set_xlabel("index (share of variance)" if shown != ["mu_star"]
                       else f"mu_star ({unit})", fontsize=8)
         ax.set_ylabel("parameter", fontsize=8)
-        ax.set_title(_wrap(f"{metric}: {METRICS.get(metric, ('', ''))[1]}"), fontsize=8)
+        ax.set_title(textwrap.fill(f"{metric}: {METRICS.get(metric, ('', ''))[1]}", 42),
+                     fontsize=8)
         ax.axvline(0, color="0.5", linewidth=0.8)
         ax.tick_params(labelsize=7)
-    panels[0].legend(frameon=False, fontsize=7)
+    fig.legend(*panels[0].get_legend_handles_labels(), loc="outside right center",
+               frameon=False, fontsize=7)
     method = "Sobol" if shown != ["mu_star"] else "Morris"
     fig.suptitle(f"{method} sensitivity indices with 95% bootstrap intervals", fontsize=11)
     if source:

@@ -1,38 +1,62 @@
-"""The HTML page every report shares: its head, and a stylesheet a county would print.
+"""The page every report shares: jinja2 templates with a stylesheet a county would print.
+
+The templates are package data, ``jailsim/present/templates/``: ``base.html`` (the head, the
+stylesheet ``style.css``, a block per part of a report), ``macros.html`` (tables, figures,
+notes, the sources) and one template per report, each extending ``base.html``: ``run.html``,
+``comparison.html``, ``sweep.html``, ``sensitivity.html``, ``budget.html``. Every text handed to
+a template is escaped (autoescape), and every float is shown with
+:func:`~jailsim.present.formats.number` (a true minus sign, never an exponent).
 
 No scripts, fonts or styles from the network: a page opens offline. Numbers never break
-inside a cell (only the first column's long names wrap), and the cells of the second column,
-a meaning or a unit, wrap as text. Loads no plotting library, so the command line can write a
+inside a cell; names and text wrap. Loads no plotting library, so the command line can write a
 page without matplotlib.
 """
 
 from __future__ import annotations
 
-import html
+import functools
+import numbers
 
-__all__ = ["CSS", "page"]
+import jinja2
+from markupsafe import Markup, escape
 
-#: The stylesheet of every page.
-CSS = """
-body{font-family:Georgia,serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}
-h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #999}
-table{border-collapse:collapse;font-size:.85rem;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.2rem .4rem;text-align:right;white-space:nowrap}
-td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left;white-space:normal}
-td:first-child{overflow-wrap:anywhere}
-img{max-width:100%;height:auto;display:block;margin:1rem 0}
-pre{background:#f4f4f4;padding:.6rem;overflow-x:auto;font-size:.75rem;max-height:30rem}
-.note{color:#444;font-size:.85rem}
-.num{white-space:nowrap}.ci{color:#444;font-size:.75rem;font-weight:normal}
-.periods th{vertical-align:bottom}.periods th[colspan]{text-align:center}
-.periods .sub th{text-align:right}.periods td{vertical-align:top}
-tr>th[colspan]:only-child{text-align:left;padding-top:.6rem}
-.prices td{white-space:normal;text-align:left}.prices td:first-child{white-space:nowrap}
-"""
+from jailsim.present.formats import MINUS, MISSING, number
+
+__all__ = ["breakable", "environment", "render"]
 
 
-def page(title: str, body: list[str]) -> str:
-    """A whole HTML document: ``title`` and the ``body`` pieces, with :data:`CSS`."""
-    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>{CSS}</style></head>"
-            f"<body>{''.join(body)}</body></html>")
+def _finalize(value):
+    """What ``{{ value }}`` prints: floats as :func:`number`, ``None`` as a dash."""
+    if value is None:
+        return MISSING
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return value
+    if isinstance(value, numbers.Integral):  # seeds, years, counts of replications
+        return str(value).replace("-", MINUS)
+    return number(value)
+
+
+def breakable(name: str) -> Markup:
+    """A long name (``attributable_bed_days_pre_release``) that may wrap after its underscores."""
+    return escape(name).replace("_", Markup("_<wbr>"))
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The templates of ``jailsim/present/templates``, escaped, numbers as reports show them."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("jailsim.present", "templates"),
+        autoescape=True,
+        finalize=_finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = number
+    env.filters["breakable"] = breakable
+    return env
+
+
+def render(template: str, **context) -> str:
+    """The page of ``template`` (a file name in ``templates/``) filled with ``context``."""
+    return environment().get_template(template).render(**context)

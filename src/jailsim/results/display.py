@@ -34,7 +34,13 @@ def result_repr(result) -> str:
     return (f"Result(scenario={sc.name!r}, program={sc.program!r}, "
             f"start_date='{sc.start_date.isoformat()}', horizon_days={sc.horizon:g}, "
             f"replications={sc.replications}, seed={result.seed}, engine={result.engine!r}, "
-            f"bookings={len(result.bookings):,} rows)")
+            f"bookings={_rows(result)})")
+
+
+def _rows(result) -> str:
+    """``1,234 rows``, counted without reading a table on disk; ``not kept`` (metrics only)."""
+    rows = result.booking_rows
+    return "not kept" if rows is None else f"{rows:,} rows"
 
 
 def metric_rows(summaries: Mapping[str, pd.DataFrame],
@@ -57,7 +63,9 @@ def result_html(result) -> str:
     """The scenario's facts, the run's, and its headline metrics with 95% intervals."""
     sc = result.scenario
     facts = {**sc.facts(), "engine": result.engine,
-             "bookings": f"{len(result.bookings):,} rows, all replications (Result.bookings)"}
+             "bookings": (f"{_rows(result)}, all replications (Result.bookings)"
+                          if result.booking_rows is not None
+                          else "not kept (a metrics-only run)")}
     rows = metric_rows({"": result.summary()})
     notes = [*table_notes(rows), "every metric: Result.summary(); figures: Result.plot"]
     return markup.panel(f"jailsim Result: {sc.name}", markup.facts_table(facts),

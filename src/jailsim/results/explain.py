@@ -212,7 +212,7 @@ class _Story:
         felony = "felony" if r["felony"] else "not a felony"
         text = (
             f"Booking {int(r['booking_id'])} (replication {int(r['replication'])}, "
-            f"{r['stream']} stream): {r['charge']} charge ({felony}); {who}."
+            f"{r['stream']} stream): {r['charge']} charge ({felony}); {who.rstrip('.')}."
         )
         if self.policy.dated and "period" in r:
             text += f" Policy period at booking: from {r['period']}."

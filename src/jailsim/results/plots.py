@@ -5,9 +5,10 @@ on a matplotlib ``Axes`` (a new figure when none is given) and returns the ``Fig
 figure has labeled axes with units, a title and a source line (scenario, seed, replications),
 and uses line styles, markers and hatching as well as gray levels, so it reads in grayscale.
 ``Result.plot`` gives the same functions bound to a result, and ``Comparison.plot`` the
-figures of a comparison (its paired differences, its stays); figures across runs from tables
-(sweeps, budgets, sensitivity) are in :mod:`jailsim.present.figures` and share this module's
-style.
+figures of a comparison (its paired differences, its stays); a sweep's figure is in
+:mod:`jailsim.results.sweepplot`, the other figures across runs from tables (budgets,
+sensitivity) in :mod:`jailsim.present.figures`, all in this module's style. Legends sit off
+the data (:func:`legend_beside`).
 
 Shown once in a notebook. A new figure is made with pyplot and at once let go by it
 (``plt.close``): the Figure returned is the caller's, drawn in full and saved with
@@ -107,7 +108,7 @@ def los_survival(results: Mapping[str, object] | object, ax=None):
     results = results if isinstance(results, Mapping) else {"": results}
     fig, ax = new_axes(ax)
     for k, (label, res) in enumerate(results.items()):
-        b = res.bookings
+        b = res.bookings_columns(["detainer_source", "los_days", "exit_reason"])
         for has, marker in ((True, "o"), (False, None)):
             sel = (b["detainer_source"] != "none") == has
             los = np.maximum(b.loc[sel, "los_days"].to_numpy(), 1e-3)
@@ -125,7 +126,7 @@ def los_survival(results: Mapping[str, object] | object, ax=None):
     ax.set_ylim(0, 1.02)
     ax.set_title("Length of stay: survival with and without an ICE detainer")
     ax.grid(True, which="both", color="0.9")
-    ax.legend(frameon=False, fontsize=8)
+    legend_beside(ax)  # off the curves
     for res in results.values():
         add_footer(fig, source_line(res))
     return fig
@@ -167,7 +168,7 @@ def census(result, ax=None):
         ax.annotate(text, (when, 1.0), xycoords=("data", "axes fraction"),
                     xytext=(-3 if late else 3, -3), textcoords="offset points",
                     ha="right" if late else "left", va="top", fontsize=8, color="0.1")
-    ax.set_title("Jail census over time")
+    ax.set_title(f"Jail census over time: {sc.name}")
     legend_beside(ax)
     add_footer(fig, source_line(result))
     return fig
@@ -196,7 +197,7 @@ def change_labels(result) -> list[tuple[pd.Timestamp, str]]:
 def holds(result, ax=None):
     """Histogram of hold lengths for ICE against the cap, split by transfer and lapse."""
     fig, ax = new_axes(ax)
-    b = result.bookings
+    b = result.bookings_columns(["hold_start_at", "exit_reason", "hold_hours"])
     held = b[b["hold_start_at"].notna() & (b["exit_reason"] != "censored")]
     periods = result.scenario.periods()
     cap_h = max([s.hold.cap for s in periods]
@@ -249,7 +250,7 @@ def screening(result, ax=None):
         ax.text(0.5, 0.5, "no JEM screening in this scenario", ha="center",
                 transform=ax.transAxes)
         return fig
-    b = result.bookings
+    b = result.bookings_columns(["screened_at", "officer_free_at"])
     lo, hi = result.scenario.warmup, result.scenario.horizon
     grid = np.arange(lo, hi, 1 / 24) + 1 / 48  # mid-hours of the window
     how = (ctx.clock.time_of_week(grid) * 24).astype(int)
@@ -273,7 +274,7 @@ def screening(result, ax=None):
     wait = result.summary().loc["mean_screening_wait_hours", "mean"]
     ax.set_title(f"JEM screening: officer use by hour of week "
                  f"(coverage {cov:.0%}, mean wait {wait:.1f} h)")
-    ax.legend(frameon=False, fontsize=8)
+    legend_beside(ax)  # off the bars
     add_footer(fig, source_line(result))
     return fig
 

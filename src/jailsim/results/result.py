@@ -23,6 +23,7 @@ from jailsim.results import display, rundir
 from jailsim.results import explain as _explain
 from jailsim.results.metrics import summarize
 from jailsim.results.records import TIME_COLUMNS
+from jailsim.results.tablefiles import StoredTable, TableField, held
 from jailsim.scenario.schema import Scenario
 
 
@@ -40,9 +41,13 @@ class Result:
         One row per booking and replication (see README, "bookings.parquet"). Its times are
         float days since the scenario's ``start_date`` (00:00); :meth:`bookings_with_times`
         adds the same instants as pandas Timestamps, in a table of its own, so a large run
-        does not carry every time twice.
+        does not carry every time twice. A run written to a folder (``out=``, or
+        ``Result.load``) reads it from there when first asked, and keeps it then;
+        :meth:`bookings_columns` reads only some columns, :attr:`booking_rows` counts rows
+        without reading. A metrics-only run has none: asking is a one-line ScenarioError.
     census
-        One row per day and replication: average census, with detainer, on hold, boarded out.
+        One row per day and replication: average census, with detainer, on hold, boarded out
+        (read when first asked, as ``bookings``).
     metrics
         One row per replication, one column per metric.
 
@@ -62,8 +67,8 @@ class Result:
 
     scenario: Scenario
     engine: str
-    bookings: pd.DataFrame
-    census: pd.DataFrame
+    bookings: pd.DataFrame = TableField()
+    census: pd.DataFrame = TableField()
     metrics: pd.DataFrame
 
     @property
@@ -90,6 +95,26 @@ class Result:
         ['people', 'days', 'bed-days']
         """
         return summarize(self.metrics, confidence)
+
+    @property
+    def booking_rows(self) -> int | None:
+        """Rows of the bookings table, counted without reading it; None if none was kept."""
+        table = held(self, "bookings")
+        if isinstance(table, pd.DataFrame):
+            return len(table)
+        return table.rows if isinstance(table, StoredTable) else None
+
+    def bookings_columns(self, columns: Sequence[str]) -> pd.DataFrame:
+        """The bookings table's ``columns`` alone.
+
+        A run written to a folder reads its table from there only when asked; this reads only
+        ``columns`` of it (and keeps nothing), so a figure of a large run does not load every
+        column of every replication. A table already read is sliced.
+        """
+        table = held(self, "bookings")
+        if isinstance(table, pd.DataFrame):
+            return table[list(columns)]
+        return table.frame(columns)
 
     def bookings_with_times(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The bookings table with each time also as a pandas Timestamp, beside it.
@@ -147,7 +172,8 @@ class Result:
         if outside:
             raise ScenarioError([f"with_costs: {p}: only costs.* may change (the run was "
                                  "simulated with the rest)" for p in outside])
-        return dataclasses.replace(self, scenario=self.scenario.with_(changes))
+        return dataclasses.replace(self, scenario=self.scenario.with_(changes),
+                                   bookings=held(self, "bookings"), census=held(self, "census"))
 
     @property
     def source_line(self) -> str:

@@ -8,6 +8,10 @@ finished run::
     manifest.json  summary.json  summary.csv  replications.csv  bookings.parquet
     census.parquet  scenario.resolved.yaml
 
+The tables are written one row group at a time, from memory or from the checkpoints on disk
+(:mod:`jailsim.results.tablefiles`), and read back only when asked; a metrics-only run has
+none (``"metrics_only": true`` in ``summary.json``), and asking for one is a one-line error.
+
 :func:`read_run` reads such a folder back, with one check for every reader (the report,
 ``explain``, ``breakdown``, ``periods``, ``Result.load``): a folder that is not complete, or
 whose files are missing, changed or damaged, is a one-line error naming it.
@@ -16,22 +20,28 @@ whose files are missing, changed or damaged, is a one-line error naming it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.base.manifest import begin_output, check_output, finish_output, write_output
+from jailsim.base.spreadsheet import safe_csv
 from jailsim.results.metrics import METRICS
+from jailsim.results.tablefiles import NoTable, StoredTable, Table, held, parts_of, write_parts
 from jailsim.scenario.loading import RESOLVED_NAME, load, resolved_text
+from jailsim.scenario.yamlfile import written_by_jailsim
 
-__all__ = ["as_written", "read_run", "summary_dict", "write_run"]
+__all__ = ["TABLES", "as_written", "read_run", "reopen", "stored_tables", "summary_dict",
+           "write_run"]
+
+#: The tables of a run folder (``NAME.parquet``), unless the run kept only metrics.
+TABLES = ("bookings", "census")
 
 def _clean(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
@@ -49,6 +59,8 @@ def summary_dict(result) -> dict:
         "engine": result.engine,
         "start_date": sc.start_date.isoformat(),
         "window_days": [sc.warmup, sc.horizon],
+        # a metrics-only run writes no bookings.parquet or census.parquet
+        "metrics_only": isinstance(held(result, "bookings"), NoTable),
         "metrics": {
             name: {
                 "mean": _clean(float(row["mean"])),
@@ -62,7 +74,12 @@ def summary_dict(result) -> dict:
     }
 
 
-def _parquet(df: pd.DataFrame, result) -> Callable[[Path], None]:
+def _parquet(table: Table, result) -> Callable[[Path], None]:
+    """A writer of ``table`` (in memory or on disk), one row group at a time.
+
+    Replication by replication (:func:`~jailsim.results.tablefiles.write_parts`): the same
+    bytes whether the table is a DataFrame or the checkpoints' files.
+    """
     sc = result.scenario
     meta = {
         b"jailsim.start_date": sc.start_date.isoformat().encode(),
@@ -73,9 +90,7 @@ def _parquet(df: pd.DataFrame, result) -> Callable[[Path], None]:
     }
 
     def write(tmp: Path) -> None:
-        table = pa.Table.from_pandas(df, preserve_index=False)
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
-        pq.write_table(table, tmp)
+        write_parts(tmp, parts_of(table), meta)
 
     return write
 
@@ -88,19 +103,48 @@ def write_run(result, out: Path, *, overwrite: bool = False) -> Path:
     is refused unless ``overwrite``; a previous output there is removed whole), and its
     manifest, which makes it a finished run, is written last.
     """
+    tables = {name: held(result, name) for name in TABLES}
+    for name, table in tables.items():  # read (and kept) before their folder is emptied
+        if isinstance(table, StoredTable) and any(_within(p, out) for p in table.parts):
+            tables[name] = getattr(result, name)
     begin_output(out, "run", overwrite=overwrite)
-    write_output(out, "bookings.parquet", _parquet(result.bookings, result))
-    write_output(out, "census.parquet", _parquet(result.census, result))
-    write_output(out, "replications.csv", lambda p: result.metrics.to_csv(p, index=False))
+    for name, table in tables.items():
+        if not isinstance(table, NoTable):
+            write_output(out, f"{name}.parquet", _parquet(table, result))
+    write_output(out, "replications.csv", lambda p: safe_csv(result.metrics, p, index=False))
     write_output(
         out, "summary.csv",
-        lambda p: result.summary().drop(columns="unit").rename_axis("metric").to_csv(p),
+        lambda p: safe_csv(result.summary().drop(columns="unit").rename_axis("metric"), p),
     )
     text = resolved_text(result.scenario, seed=result.seed, version=__version__)
     write_output(out, RESOLVED_NAME, lambda p: p.write_text(text, encoding="utf-8"))
     text = json.dumps(summary_dict(result), indent=2)
     write_output(out, "summary.json", lambda p: p.write_text(text, encoding="utf-8"))
     return finish_output(out)
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return Path(path).resolve().parent == Path(folder).resolve()
+
+
+def stored_tables(folder: Path, metrics_only: bool = False) -> dict[str, Table]:
+    """The tables of the run folder ``folder``, read only when asked.
+
+    ``metrics_only``: the run kept none; each is then a one-line error when asked for.
+    """
+    if metrics_only:
+        return {name: NoTable(f"{folder}: a metrics-only run (--metrics-only, metrics_only="
+                              f"True) keeps no {name} table ({name}.parquet); rerun it "
+                              "without --metrics-only to have one") for name in TABLES}
+    return {name: StoredTable.of(folder / f"{name}.parquet") for name in TABLES}
+
+
+def reopen(result, folder: Path):
+    """``result`` with its tables read from the run folder it was written to (when asked)."""
+    metrics_only = isinstance(held(result, "bookings"), NoTable)
+    if metrics_only:
+        return result
+    return dataclasses.replace(result, **stored_tables(Path(folder)))
 
 
 @contextlib.contextmanager
@@ -134,12 +178,16 @@ def read_run(folder: str | Path) -> dict:
     folder = Path(folder)
     check_output(folder, kinds=("run",))
     with as_written(folder / "summary.json"):
-        engine = json.loads((folder / "summary.json").read_text())["engine"]
+        summary = json.loads((folder / "summary.json").read_text())
+        engine, metrics_only = summary["engine"], bool(summary.get("metrics_only", False))
     with as_written(folder / "replications.csv"):
         metrics = pd.read_csv(folder / "replications.csv")
-    tables = {}
-    for name in ("bookings", "census"):
-        with as_written(folder / f"{name}.parquet"):
-            tables[name] = pd.read_parquet(folder / f"{name}.parquet")
-    return {"scenario": load(folder / RESOLVED_NAME), "engine": engine, "metrics": metrics,
+    tables = stored_tables(folder, metrics_only)
+    for name, table in tables.items():
+        if isinstance(table, StoredTable):
+            with as_written(folder / f"{name}.parquet"):  # its footer, not its rows
+                table.rows  # noqa: B018
+    with written_by_jailsim():  # its hash checked: a large roster inline is no attack
+        scenario = load(folder / RESOLVED_NAME)
+    return {"scenario": scenario, "engine": engine, "metrics": metrics,
             **tables}

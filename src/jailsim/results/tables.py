@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from jailsim.base.terminal import printable
 from jailsim.results.metrics import METRICS, check_metrics
 
 
@@ -29,12 +30,14 @@ def _fmt(x: float) -> str:
         return "-"
     ax = abs(x)
     if ax >= 1000:
-        return f"{x:,.0f}"
-    if ax >= 100:
-        return f"{x:.1f}"
-    if ax >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
+        text = f"{x:,.0f}"
+    elif ax >= 100:
+        text = f"{x:.1f}"
+    elif ax >= 1:
+        text = f"{x:.2f}"
+    else:
+        text = f"{x:.3f}"
+    return text.lstrip("-") if not text.strip("-0.,") else text  # no "-0.000"
 
 
 #: Mark after an interval that reaches below 0 for a quantity that cannot be negative.
@@ -122,14 +125,16 @@ def text_table(
     """Rows of cells (the first is the header) as aligned text, a rule under the header.
 
     The first ``left`` columns are aligned left (names), the others right (numbers).
-    ``heading(k, row)``: a line to put before row ``k`` (a section heading), or None.
+    ``heading(k, row)``: a line to put before row ``k`` (a section heading), or None. A control
+    character in a cell or heading (a name's newline or escape) is written escaped.
     """
+    rows = [[printable(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for k, r in enumerate(rows):
         line = heading(k, r) if heading is not None and k else None
         if line is not None:
-            lines.append(line)
+            lines.append(printable(line))
         cells = [c.ljust(w) if i < left else c.rjust(w)
                  for i, (c, w) in enumerate(zip(r, widths, strict=True))]
         lines.append("  ".join(cells).rstrip())

@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
+from jailsim.base.terminal import printable
 from jailsim.scenario.distributions import Distribution
 from jailsim.scenario.units import (
     DAY_NAMES,
@@ -34,6 +43,17 @@ Probability = Annotated[
 ]
 Weight = Annotated[float, BeforeValidator(_not_bool), Field(ge=0.0, le=1e6, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=100_000, strict=True)]
+
+
+def _one_line(value: str) -> str:
+    if printable(value) != value:
+        raise ValueError(f"got {value!r}; expected one line of printable text, without control "
+                         "characters (newline, tab, NUL, escape \\x1b and the like)")
+    return value
+
+
+#: A name shown in tables and reports (a scenario's, a charge class's): one line of text.
+Name = Annotated[str, AfterValidator(_one_line)]
 
 
 class Frozen(BaseModel):
@@ -70,6 +90,15 @@ class Shift(Frozen):
     def _time(cls, v):
         parse_time_of_day(v)
         return v
+
+    def span(self) -> tuple[int, int]:
+        """Start and end in minutes from 00:00 of each of its days, the end after the start.
+
+        An ``end`` at or before ``start`` is the next day's (``"22:00"`` to ``"06:00"`` is
+        8 hours, ``"08:00"`` to ``"08:00"`` 24 hours).
+        """
+        start, end = (round(parse_time_of_day(t) * 1440) for t in (self.start, self.end))
+        return start, end + 1440 if end <= start else end
 
 
 class Staffing(Frozen):

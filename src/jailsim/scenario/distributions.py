@@ -1,9 +1,14 @@
 """Duration distributions named by their natural parameters, sampled by inverting the CDF.
 
-Each distribution turns uniforms into durations (``ppf``) and knows its analytic ``mean``, so
-tests and reports can compare simulated averages with theory. Sampling by inversion means one
-uniform per draw: changing a distribution's parameters moves each draw monotonically and
-shifts no other random number in the run (common random numbers across scenarios).
+Each distribution turns uniforms into durations (``ppf``) and knows its analytic ``mean`` (and
+standard deviation, ``moments``), so tests and reports can compare simulated averages with
+theory. Both must be finite and at most :data:`~jailsim.scenario.units.LONGEST` days: a gamma
+of shape 1e300 or a Weibull of shape 0.001 has parameters that are each allowed, and a mean
+no run could represent; it is refused when the scenario is validated.
+
+Sampling by inversion means one uniform per draw: changing a distribution's parameters moves
+each draw monotonically and shifts no other random number in the run (common random numbers
+across scenarios).
 
 In YAML a distribution is a mapping with a ``dist`` key, e.g.
 ``{dist: lognormal, median: 2h, p90: 12h}``; a bare duration such as ``2h`` means ``fixed``.
@@ -18,6 +23,7 @@ from typing import Annotated, Literal, Union
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,9 +34,30 @@ from pydantic import (
 )
 from scipy import special
 
-from jailsim.scenario.units import Duration, parse_duration
+from jailsim.scenario.units import LONGEST, Duration, parse_duration
 
 _Z90 = float(special.ndtri(0.9))
+
+
+def _exp(x: float) -> float:
+    """``exp(x)``, infinite where it overflows (``math.exp`` raises)."""
+    return math.exp(x) if x < 709.0 else math.inf
+
+
+def _square(x: float) -> float:
+    """``x ** 2``, infinite where it overflows (``**`` raises)."""
+    try:
+        return x**2
+    except OverflowError:
+        return math.inf
+
+
+def _gamma(x: float) -> float:
+    """The gamma function of ``x > 0``, infinite where it overflows (``math.gamma`` raises)."""
+    try:
+        return math.gamma(x)
+    except OverflowError:
+        return math.inf
 
 
 class _Dist(BaseModel):
@@ -43,6 +70,10 @@ class _Dist(BaseModel):
     def mean(self) -> float:  # pragma: no cover - abstract
         """Analytic mean in days."""
         raise NotImplementedError
+
+    def moments(self) -> tuple[float, float]:
+        """Analytic mean and standard deviation in days (``inf`` where they overflow)."""
+        raise NotImplementedError  # pragma: no cover - abstract
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Draw ``size`` durations (days) from ``rng`` by inversion."""
@@ -60,6 +91,9 @@ class Fixed(_Dist):
 
     def mean(self):  # noqa: D102
         return self.value
+
+    def moments(self):  # noqa: D102
+        return self.value, 0.0
 
 
 class Exponential(_Dist):
@@ -82,6 +116,9 @@ class Exponential(_Dist):
 
     def mean(self):  # noqa: D102
         return self.mean_
+
+    def moments(self):  # noqa: D102
+        return self.mean_, self.mean_
 
 
 class Lognormal(_Dist):
@@ -115,7 +152,7 @@ class Lognormal(_Dist):
         if self.median is not None:
             mu = math.log(self.median)
             return mu, (math.log(self.p90) - mu) / _Z90
-        s2 = math.log1p((self.sd / self.mean_) ** 2)
+        s2 = math.log1p(_square(self.sd / self.mean_))
         return math.log(self.mean_) - s2 / 2, math.sqrt(s2)
 
     def ppf(self, u):  # noqa: D102
@@ -124,7 +161,12 @@ class Lognormal(_Dist):
 
     def mean(self):  # noqa: D102
         mu, sigma = self.mu_sigma
-        return math.exp(mu + sigma**2 / 2)
+        return _exp(mu + _square(sigma) / 2)
+
+    def moments(self):  # noqa: D102
+        mu, sigma = self.mu_sigma
+        s2 = _square(sigma)
+        return _exp(mu + s2 / 2), _exp(mu + s2 / 2) * math.sqrt(math.expm1(min(s2, 709.0)))
 
 
 class Gamma(_Dist):
@@ -145,9 +187,13 @@ class Gamma(_Dist):
         given = sum(x is not None for x in (self.mean_, self.sd, self.shape, self.scale))
         if by_moments == by_shape or given != 2:
             raise ValueError("give either 'mean' and 'sd', or 'shape' and 'scale'")
-        k, theta = self.shape_scale
-        if not (k > 0 and theta > 0 and math.isfinite(k) and math.isfinite(theta)):
+        given = (self.mean_, self.sd) if by_moments else (self.shape, self.scale)
+        if not all(x > 0 for x in given):
             raise ValueError("parameters must be greater than 0")
+        k, theta = self.shape_scale
+        if not (0 < k < math.inf and 0 < theta < math.inf):  # mean and sd far apart
+            raise ValueError(f"shape {k:.4g} and scale {theta:.4g} days (from the mean and sd); "
+                             "both must be finite and more than 0")
         return self
 
     @property
@@ -157,7 +203,7 @@ class Gamma(_Dist):
             return self.shape, self.scale
         if self.mean_ <= 0 or self.sd <= 0:
             return 0.0, 0.0
-        return (self.mean_ / self.sd) ** 2, self.sd**2 / self.mean_
+        return _square(self.mean_ / self.sd), _square(self.sd) / self.mean_
 
     def ppf(self, u):  # noqa: D102
         k, theta = self.shape_scale
@@ -166,6 +212,10 @@ class Gamma(_Dist):
     def mean(self):  # noqa: D102
         k, theta = self.shape_scale
         return k * theta
+
+    def moments(self):  # noqa: D102
+        k, theta = self.shape_scale
+        return k * theta, math.sqrt(k) * theta
 
 
 class Weibull(_Dist):
@@ -186,7 +236,13 @@ class Weibull(_Dist):
         return self.scale * (-np.log1p(-np.asarray(u, dtype=float))) ** (1.0 / self.shape)
 
     def mean(self):  # noqa: D102
-        return self.scale * math.gamma(1.0 + 1.0 / self.shape)
+        return self.scale * _gamma(1.0 + 1.0 / self.shape)
+
+    def moments(self):  # noqa: D102
+        g1, g2 = _gamma(1.0 + 1.0 / self.shape), _gamma(1.0 + 2.0 / self.shape)
+        if math.isinf(g2):
+            return self.scale * g1, math.inf
+        return self.scale * g1, self.scale * math.sqrt(max(0.0, g2 - g1 * g1))
 
 
 class Empirical(_Dist):
@@ -244,6 +300,9 @@ class Empirical(_Dist):
     def mean(self):  # noqa: D102
         return float(np.mean(self.values))
 
+    def moments(self):  # noqa: D102
+        return float(np.mean(self.values)), float(np.std(self.values))
+
 
 class Component(BaseModel):
     """One weighted part of a mixture."""
@@ -289,6 +348,14 @@ class Mixture(_Dist):
         parts = zip(w / w.sum(), self.components, strict=True)
         return float(sum(wk * c.of.mean() for wk, c in parts))
 
+    def moments(self):  # noqa: D102
+        w = np.array([c.weight for c in self.components], dtype=float)
+        parts = [(wk, *c.of.moments()) for wk, c in zip(w / w.sum(), self.components,
+                                                          strict=True)]
+        mean = sum(wk * m for wk, m, _ in parts)
+        second = sum(wk * (s * s + m * m) for wk, m, s in parts)
+        return float(mean), math.sqrt(max(0.0, second - mean * mean))
+
 
 def _shorthand(value):
     if isinstance(value, str):
@@ -296,11 +363,27 @@ def _shorthand(value):
     return value
 
 
+def _representable(dist: _Dist) -> _Dist:
+    """Refuse a distribution whose mean or standard deviation no run could represent."""
+    mean, sd = dist.moments()
+    if not (mean <= LONGEST and sd <= LONGEST):  # an infinite or NaN moment fails too
+        raise ValueError(
+            f"mean {_days(mean)} and standard deviation {_days(sd)}; a duration's mean and "
+            f"standard deviation must be finite and at most {LONGEST:,.0f} days (about 2,700 "
+            "years)")
+    return dist
+
+
+def _days(x: float) -> str:
+    return f"{x:.4g} days" if math.isfinite(x) else "infinite"
+
+
 #: Any distribution, chosen by its ``dist`` key; a bare duration ("2h") means ``fixed``.
 Distribution = Annotated[
     Union[Fixed, Exponential, Lognormal, Gamma, Weibull, Empirical, Mixture],  # noqa: UP007
     Field(discriminator="dist"),
     BeforeValidator(_shorthand),
+    AfterValidator(_representable),
 ]
 Component.model_rebuild()
 

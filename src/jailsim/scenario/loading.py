@@ -22,9 +22,11 @@ import yaml
 
 from jailsim.base.atomic import atomic_write_text
 from jailsim.base.errors import ScenarioError
+from jailsim.base.terminal import printable
 from jailsim.scenario.messages import short
 from jailsim.scenario.schema import Scenario, from_data
 from jailsim.scenario.warm_start import ROSTER_SOURCE_KEYS, expand_warm_start
+from jailsim.scenario.yamlfile import check_shape, parse, read_text
 
 __all__ = [
     "RESOLVED_NAME",
@@ -42,11 +44,6 @@ __all__ = [
 SHIPPED_PREFIX = "jailsim:"
 #: File name of the scenario a run actually used, written beside its results.
 RESOLVED_NAME = "scenario.resolved.yaml"
-#: Nesting and size limits: no scenario comes near them, a YAML alias bomb or a
-#: self-referencing alias (``a: &x [*x]``) does, and would otherwise hang validation.
-MAX_DEPTH = 100
-MAX_VALUES = 1_000_000
-
 _HEADER = """\
 # {name}: written by jailsim {version}.
 # The exact inputs of a run: every default filled in, `extends:` resolved, and the seed.
@@ -58,8 +55,10 @@ _HEADER = """\
 # Plain data helpers
 
 
-#: Mappings that replace the base's whole in ``extends:`` (their keys are not fields).
-WHOLE_MAPPINGS = ("seats",)
+#: Mappings that replace the base's whole in ``extends:`` (their keys are not fields). A
+#: ``charge_mix`` is shares that sum to 1: a child's mix merged into its parent's would keep
+#: the parent's other classes and sum to more than 1.
+WHOLE_MAPPINGS = ("seats", "charge_mix")
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -73,7 +72,8 @@ def deep_merge(base: dict, override: dict) -> dict:
     read as the mapping it stands for) that names another ``kind`` replaces the base's whole (a
     roster must not keep the ``history`` of a steady state), and one that names another roster
     file drops the people read from the old. Seats by weekday (``ice.transport.seats``) replace
-    the base's whole: a new split of the week must not keep days of the old one.
+    the base's whole: a new split of the week must not keep days of the old one; so does a
+    ``charge_mix``, whose shares must sum to 1 on their own.
     """
     out = copy.deepcopy(base)
     for key, value in override.items():
@@ -94,29 +94,6 @@ def deep_merge(base: dict, override: dict) -> dict:
         else:
             out[key] = copy.deepcopy(value)
     return out
-
-
-def _check_shape(data: Any, source: str) -> None:
-    """Refuse data nested deeper than MAX_DEPTH or holding more than MAX_VALUES values."""
-    stack, seen = [(data, 0)], 0
-    while stack:
-        node, depth = stack.pop()
-        seen += 1
-        if depth > MAX_DEPTH:
-            raise ScenarioError(
-                [
-                    f"{source}: nested more than {MAX_DEPTH} levels deep "
-                    "(or a YAML alias refers to itself)"
-                ]
-            )
-        if seen > MAX_VALUES:
-            raise ScenarioError(
-                [f"{source}: more than {MAX_VALUES:,} values (after expanding YAML aliases)"]
-            )
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list | tuple):
-            stack.extend((v, depth + 1) for v in node)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,109 +120,12 @@ def _shipped(name: str) -> tuple[Path | None, list[Path]]:
     return next((d / name for d in dirs if (d / name).is_file()), None), dirs
 
 
-def _read_text(path: Path, where: str) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ScenarioError([f"{where}: file not found"]) from None
-    except IsADirectoryError:
-        raise ScenarioError([f"{where}: is a folder, not a scenario file"]) from None
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        byte = exc.object[exc.start]
-        raise ScenarioError(
-            [f"{where}:{line}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8"]
-        ) from None
-    except OSError as exc:
-        raise ScenarioError([f"{where}: cannot read file ({exc.strerror or exc})"]) from None
-
-
-def _mark(where: str, mark: Any) -> str:
-    return f"{where}:{mark.line + 1}:{mark.column + 1}" if mark is not None else where
-
-
-def _parse(text: str, where: str) -> Any:
-    """YAML text to plain data, with syntax errors and duplicate keys as one line each."""
-    root = _yaml_call(yaml.compose, text, where, Loader=yaml.SafeLoader)
-    if root is None:
-        raise ScenarioError([f"{where}: empty scenario file"])
-    dupes = _duplicate_keys(root, where)
-    if dupes:
-        raise ScenarioError(dupes)
-    try:
-        return _yaml_call(yaml.safe_load, text, where)
-    except (ValueError, TypeError, OverflowError) as exc:
-        if isinstance(exc, ScenarioError):
-            raise
-        # A well-formed scalar that cannot be built, e.g. the date 2025-13-45.
-        raise ScenarioError([f"{_mark(where, _bad_scalar(root))}: bad YAML value: {exc}"]) from None
-
-
-def _yaml_call(func, text: str, where: str, **kwargs) -> Any:
-    try:
-        return func(text, **kwargs)
-    except yaml.MarkedYAMLError as exc:
-        problem = exc.problem or exc.context or "invalid YAML"
-        line = f"{_mark(where, exc.problem_mark)}: YAML syntax error: {problem}"
-        raise ScenarioError([line]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([f"{where}: YAML syntax error: {exc}"]) from None
-    except RecursionError:
-        raise ScenarioError([f"{where}: nested too deeply to read"]) from None
-
-
-def _walk_nodes(root: yaml.Node):
-    seen, stack = set(), [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        if isinstance(node, yaml.MappingNode):
-            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(reversed(node.value))
-
-
-def _duplicate_keys(root: yaml.Node, where: str) -> list[str]:
-    lines = []
-    for node in _walk_nodes(root):
-        if not isinstance(node, yaml.MappingNode):
-            continue
-        first: dict[tuple, Any] = {}
-        for key, _ in node.value:
-            if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
-                continue
-            ident = (key.tag, key.value)
-            if ident in first:
-                lines.append(
-                    f"{_mark(where, key.start_mark)}: duplicate key {short(key.value)} "
-                    f"(first at line {first[ident].line + 1}); YAML would keep only the last"
-                )
-            else:
-                first[ident] = key.start_mark
-    return lines
-
-
-def _bad_scalar(root: yaml.Node) -> Any:
-    loader = yaml.SafeLoader("")
-    for node in _walk_nodes(root):
-        if isinstance(node, yaml.ScalarNode):
-            try:
-                loader.construct_object(node)
-            except Exception:
-                return node.start_mark
-    return None
-
-
 def _read_one(path: Path, where: str) -> dict:
-    data = _parse(_read_text(path, where), where)
+    data = parse(read_text(path, where), where)
     if not isinstance(data, dict):
         raise ScenarioError(
             [f"{where}: top level must be a mapping of keys to values, got {type(data).__name__}"]
         )
-    _check_shape(data, where)
     return data
 
 
@@ -314,8 +194,9 @@ def derived_description(data: dict, parent: str) -> str:
     program = data.get("program")
     words = PROGRAMS_IN_WORDS.get(program) if isinstance(program, str) else None
     words = words or f"program {program}"
-    return (f"{data.get('name')}: {words}; extends {parent} (description derived from the name "
-            "and program: the file gives none)")
+    # a name's control characters are the name's error alone, not the derived description's
+    return (f"{printable(data.get('name'))}: {words}; extends {parent} (description derived "
+            "from the name and program: the file gives none)")
 
 
 def _extend(data: dict, folder: Path, where: str, chain: list[tuple[Path, str]]) -> dict:
@@ -389,7 +270,7 @@ def validate(data: Any, source: str = "<data>", base_dir: Path | None = None) ->
         raise ScenarioError(
             [f"{source}: top level must be a mapping of keys to values, got {type(data).__name__}"]
         )
-    _check_shape(data, source)
+    check_shape(data, source)
     data = _extend(data, base.resolve(), source, [(base.resolve() / source, source)])
     return from_data(data, source, base)
 

@@ -1,31 +1,81 @@
-"""The memory guard: a run whose bookings tables would not fit in memory is refused up front.
+"""The memory guard: a run that would not fit in memory is refused up front, saying what would.
 
-A replication keeps one row per booking; a run of many replications of a large county can
-ask for more memory than the machine has. :func:`check_memory` estimates the need from the
-scenario (expected bookings x replications x bytes per row) and refuses, in one line, a run
-that would not fit, before anything is simulated.
+What a run needs depends on where its replications run and on how it keeps its tables
+(:data:`KEPT`):
+
+- every process that computes a replication holds that replication's working set at its
+  peak (its draws, the engine's timeline, its bookings table being built and encoded):
+  this process alone (serial), or ``workers`` worker processes at once, each of which also
+  holds the interpreter and jailsim's imports;
+- ``"disk"`` (a run with an output folder): each replication's tables go to its checkpoint as
+  they come, and the final tables are written from the checkpoints one row group at a time,
+  so this process holds at most a replication's encoded tables or a row group besides its
+  own working set: the need does not grow with the number of replications;
+- ``"memory"`` (a run without an output folder): this process keeps every replication's
+  tables and concatenates them at the end (twice the tables, for a moment);
+- ``"none"`` (``metrics_only``): no table is kept.
+
+:func:`estimate_memory` adds these up from the expected bookings of one replication
+(:func:`expected_bookings`) and constants in bytes per booking, per engine, measured as the
+peak resident memory of whole runs (``benchmarks/memory.py``, results in
+``benchmarks/RESULTS.md``); :func:`check_memory` refuses, in one line, a run whose estimate is
+more than the machine can give it, and says which fewer workers, ``metrics_only`` or output
+folder would fit.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from jailsim.base.errors import ScenarioError
 from jailsim.scenario.schema import Scenario
 
 __all__ = [
-    "BYTES_PER_BOOKING",
+    "KEPT",
+    "MemoryNeed",
     "check_memory",
+    "estimate_memory",
     "estimate_memory_bytes",
     "expected_bookings",
     "physical_memory_bytes",
 ]
 
-#: Share of physical memory left free for the interpreter, the OS and everything else.
+#: How a run keeps its tables: in its checkpoints and output folder, in memory, or not at all.
+KEPT = ("disk", "memory", "none")
+#: Share of physical memory left free for the operating system and everything else.
 MEMORY_HEADROOM = 0.25
-#: Memory held per booking for the bookings table of a run, in bytes: about twenty 8-byte
-#: columns (milestone times, outcome and group codes) plus pandas/Arrow overhead.
-BYTES_PER_BOOKING = 200
+
+# The constants below are fitted to the peak resident memory (RSS, summed over this process
+# and its workers, sampled every 20 ms) of whole runs of scenarios/jem.yaml (steady-state warm
+# start: a replication also draws about twice its bookings of history) at 10k, 1M, 3M and 10M
+# bookings per replication, 1 to 3 replications, 1 and 2 workers, both engines, kept on disk,
+# in memory or not at all, measured by benchmarks/memory.py on a 2-core, 25 GB Linux machine
+# (Python 3.11, numpy 2.4, pandas 3.1, pyarrow 26). The measurements, the estimate of each and
+# its error are in benchmarks/RESULTS.md ("Memory of whole runs"): within 25% of every one.
+
+#: A process that has imported jailsim and built a scenario's calendars (measured at 10k
+#: bookings: 0.24 GB).
+PROCESS_BYTES = 240e6
+#: A worker process before its first replication: the same imports and calendars.
+WORKER_BYTES = 240e6
+#: Peak working memory of one replication above :data:`PROCESS_BYTES`, per booking, by engine
+#: (draws, timeline and table at once, then the table encoded for its checkpoint). Measured
+#: serial peaks above the process: vector 416 to 503 bytes a booking (1M to 10M), des 1,300
+#: to 1,410 (1M to 3M); more replications in one process keep a little more (freed memory the
+#: allocator keeps for reuse).
+WORK_BYTES_PER_BOOKING = {"vector": 440.0, "des": 1340.0}
+#: A replication's tables held in memory (the bookings table and its census), per booking:
+#: runs without an output folder peak at twice this per replication (the tables, then joined).
+TABLE_BYTES_PER_BOOKING = 240.0
+#: A replication's tables encoded as Parquet (a checkpoint, or what a worker sends), per
+#: booking: 61 bytes measured (81 at 10k, where the census weighs more).
+ENCODED_BYTES_PER_BOOKING = 61.0
+#: Rows of a row group (as :data:`jailsim.results.tablefiles.ROW_GROUP_ROWS`): at most this
+#: many rows of a table are held while the final table is written from the checkpoints.
+ROW_GROUP_ROWS = 1 << 17
+
 
 def expected_bookings(scenario: Scenario) -> float:
     """Bookings one replication is expected to hold, over the whole horizon (an upper bound).
@@ -42,15 +92,89 @@ def expected_bookings(scenario: Scenario) -> float:
     return total
 
 
-def estimate_memory_bytes(scenario: Scenario, replications: int | None = None) -> int:
-    """Memory the bookings tables of all replications need: bookings x reps x BYTES_PER_BOOKING.
+@dataclass(frozen=True)
+class MemoryNeed:
+    """The estimated peak memory of a run, in bytes.
 
-    ``replications`` defaults to the scenario's own. Absurd inputs give a huge number, never
-    an overflow.
+    Attributes
+    ----------
+    total
+        This process and its workers at once: what the machine must have.
+    parent
+        This process (with the replication it computes itself, when serial).
+    worker
+        Each worker process (0 without workers).
+    workers
+        Worker processes on this machine computing at once.
     """
+
+    total: int
+    parent: int
+    worker: int
+    workers: int
+
+
+def _bytes(x: float) -> int:
+    return int(min(max(x, 0.0), 2.0**63))  # absurd inputs: a huge number, never an overflow
+
+
+def estimate_memory(
+    scenario: Scenario,
+    replications: int | None = None,
+    *,
+    engine: str = "vector",
+    workers: int = 0,
+    remote: bool = False,
+    kept: str = "memory",
+    arms: int = 1,
+) -> MemoryNeed:
+    """The peak memory of a run (see the module docstring for what is counted).
+
+    Parameters
+    ----------
+    scenario
+        The scenario as it will run (horizon and rates decide the bookings).
+    replications
+        Replications of each arm (default: the scenario's own).
+    engine
+        ``"vector"`` or ``"des"``.
+    workers
+        Worker processes on this machine that compute replications; 0: this process
+        computes them itself (serial), unless ``remote``.
+    remote
+        Replications are computed elsewhere (a Dask cluster reached by address): this
+        process only files what comes back.
+    kept
+        How tables are kept: one of :data:`KEPT`.
+    arms
+        Scenarios run side by side (a comparison's), each ``replications`` times.
+    """
+    if kept not in KEPT:
+        raise ValueError(f"kept: {kept!r} is not one of {KEPT}")
     reps = scenario.replications if replications is None else replications
-    need = expected_bookings(scenario) * reps * BYTES_PER_BOOKING
-    return int(min(need, 2.0**63))
+    tasks = max(int(reps) * int(arms), 1)
+    n = expected_bookings(scenario)
+    work = WORK_BYTES_PER_BOOKING.get(engine, max(WORK_BYTES_PER_BOOKING.values())) * n
+    table = TABLE_BYTES_PER_BOOKING * n
+    parallel = min(int(workers), tasks)
+    here = work if workers == 0 and not remote else 0.0  # serial: this process computes
+    if kept == "memory":  # every table kept, then all concatenated at the end
+        held = max(here + (tasks - 1) * table + (0.0 if here else table), 2 * tasks * table)
+    elif kept == "disk":  # a replication's encoded tables as they come; a row group at the end
+        held = max(here, 2 * ENCODED_BYTES_PER_BOOKING * n,
+                   2 * TABLE_BYTES_PER_BOOKING * min(n, ROW_GROUP_ROWS))
+    else:
+        held = here
+    parent = PROCESS_BYTES + held
+    worker = WORKER_BYTES + work if parallel else 0.0
+    return MemoryNeed(_bytes(parent + parallel * worker), _bytes(parent), _bytes(worker),
+                      parallel)
+
+
+def estimate_memory_bytes(scenario: Scenario, replications: int | None = None,
+                          **how: object) -> int:
+    """:func:`estimate_memory`'s ``total``: the memory the machine must have, in bytes."""
+    return estimate_memory(scenario, replications, **how).total
 
 
 def physical_memory_bytes() -> int | None:
@@ -61,35 +185,74 @@ def physical_memory_bytes() -> int | None:
         return None
 
 
+def _gb(x: float) -> str:
+    return f"{x / 1e9:,.1f} GB"
+
+
+def _keyword(name: str, value: object = None) -> str:
+    return name if value is None else f"{name}={value}"
+
+
 def check_memory(
     scenario: Scenario,
     replications: int | None = None,
     *,
+    engine: str = "vector",
+    workers: int = 0,
+    remote: bool = False,
+    kept: str = "memory",
+    arms: int = 1,
     source: str = "<scenario>",
     total_bytes: int | None = None,
+    named: Callable[..., str] = _keyword,
 ) -> None:
-    """Refuse a run whose bookings tables would not fit in memory (leaving 25% headroom).
+    """Refuse a run that would not fit in memory (leaving 25% of it free), saying what would.
 
-    ``total_bytes`` overrides the machine's physical memory (for tests); where it cannot be
-    known the check passes.
+    The parameters of the run are those of :func:`estimate_memory`. ``total_bytes``
+    overrides the machine's physical memory (for tests); where it cannot be known the check
+    passes. ``named(name, value)`` writes an option as the caller's user gives it
+    (``--workers 1`` on the command line; the default gives ``workers=1``).
 
     Raises
     ------
     ScenarioError
-        With one line saying how much the run needs and what to lower.
+        With one line: what the run needs, what the machine has, and what would fit (fewer
+        workers, metrics only, an output folder), or that one replication alone is too large.
     """
     total = physical_memory_bytes() if total_bytes is None else total_bytes
     if not total:
         return
-    reps = scenario.replications if replications is None else replications
-    need = estimate_memory_bytes(scenario, reps)
+    how = {"engine": engine, "workers": workers, "remote": remote, "kept": kept, "arms": arms}
+    need = estimate_memory(scenario, replications, **how)
     usable = total * (1.0 - MEMORY_HEADROOM)
-    if need > usable:
-        raise ScenarioError(
-            [
-                f"{source}: run needs about {need / 1e9:,.1f} GB for "
-                f"{expected_bookings(scenario):,.0f} bookings x {reps} replications, more than the "
-                f"{usable / 1e9:,.1f} GB this machine has ({1 - MEMORY_HEADROOM:.0%} of "
-                f"{total / 1e9:,.1f} GB); lower horizon, rates or replications"
-            ]
-        )
+    if need.total <= usable:
+        return
+    tries: list[tuple[str, str, dict]] = []  # (kind, text, change): the first that fits
+    if need.workers > 1:  # one worker is this process alone (serial)
+        tries += [("workers", named("workers", k), {"workers": k if k > 1 else 0})
+                  for k in range(need.workers - 1, 0, -1)]
+    if kept != "none":
+        tries.append(("metrics_only", named("metrics_only", True), {"kept": "none"}))
+        if need.workers > 1:
+            tries.append(("metrics_only", f"{named('metrics_only', True)} {named('workers', 1)}",
+                          {"kept": "none", "workers": 0}))
+    if kept == "memory":
+        tries.append(("out", named("out", "FOLDER"), {"kept": "disk"}))
+    fits, sizes = [], {}
+    for kind, text, change in tries:
+        size = estimate_memory(scenario, replications, **{**how, **change}).total
+        if size > usable or kind in sizes:
+            continue
+        if kind == "metrics_only" and sizes.get("workers", 2.0**64) <= size / 0.9:
+            continue  # fewer workers alone fit as well: keeping no table buys nothing
+        sizes[kind] = size
+        fits.append(f"{text} (about {_gb(size)})")
+    one = estimate_memory(scenario, 1, **{**how, "workers": 0, "kept": "none", "arms": 1})
+    advice = (f"use {' or '.join(fits)}" if fits else
+              f"one replication alone needs about {_gb(one.total)} "
+              f"({expected_bookings(scenario):,.0f} bookings): lower the horizon or the "
+              "booking rates")
+    raise ScenarioError([
+        f"{source}: the run needs about {_gb(need.total)} of memory, this machine has "
+        f"{_gb(total)} ({_gb(usable)} usable): {advice}"
+    ])

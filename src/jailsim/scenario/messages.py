@@ -222,6 +222,14 @@ def _dist_names() -> str:
     return _names(DISTRIBUTIONS)
 
 
+def _tag_names(tp: Any, key: str = "dist") -> str:
+    """The tags of a tagged union's members, in order: the distributions, or the priors."""
+    members = _members(_unwrap(tp)) if is_tagged_model_union(tp) else []
+    tags = [t for m in members if key in m.model_fields
+            for t in get_args(_unwrap(m.model_fields[key].annotation))]
+    return _names(tags) if tags else _dist_names()
+
+
 def _literal_values(annotation: Any, ctx: dict) -> str:
     tp = _unwrap(annotation)
     if get_origin(tp) is Literal:
@@ -254,7 +262,7 @@ def _suggestion(at: _Located) -> str | None:
 
 def _message(err: dict, at: _Located) -> str:
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
-    if at.key_error:
+    if at.key_error and kind not in ("value_error", "assertion_error"):  # a name's own check
         return f"key {short(value)} must be text (put it in quotes)"
     if kind == "missing":
         return "missing required field"
@@ -268,13 +276,13 @@ def _message(err: dict, at: _Located) -> str:
         key = str(ctx.get("discriminator", "")).strip("'")
         tag = value.get(key) if isinstance(value, dict) else None
         names = (
-            _dist_names()
+            _tag_names(at.annotation, key)
             if is_tagged_model_union(at.annotation)
             else str(ctx.get("expected_tags", "")).replace("'", "")
         )
         return f"unknown distribution {short(tag)} (allowed: {names})"
     if kind == "union_tag_not_found":
-        return f"missing 'dist' key (allowed: {_dist_names()})"
+        return f"missing 'dist' key (allowed: {_tag_names(at.annotation)})"
     if kind in _BOUNDS:
         key, words = _BOUNDS[kind]
         return f"got {short(value)}; {words} {_num(ctx.get(key))}"

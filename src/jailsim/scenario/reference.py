@@ -51,6 +51,7 @@ _UNITS: list[tuple[Any, str]] = [
     (blocks.Count, "count"),
     (Distribution, "distribution of a duration"),
     (costs_schema.Share, "share, 0–1"),
+    (blocks.Name, "text"),
 ]
 
 

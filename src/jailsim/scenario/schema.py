@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +21,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from jailsim.base import markup
 from jailsim.base.errors import ScenarioError
+from jailsim.base.terminal import printable
+from jailsim.scenario import notes
 from jailsim.scenario.blocks import (
     Arrivals,
     Biometric,
@@ -32,12 +35,14 @@ from jailsim.scenario.blocks import (
     Ice,
     Jail,
     Jem,
+    Name,
     Wso,
 )
 from jailsim.scenario.changes import Change, IceCapacity, date_problems, period_data, timeline
 from jailsim.scenario.costs import Costs
 from jailsim.scenario.messages import format_validation_error
 from jailsim.scenario.paths import set_dotted
+from jailsim.scenario.uncertainty import Uncertainty, check_uncertainty
 from jailsim.scenario.units import Duration
 from jailsim.scenario.warm_start import ROSTER_SOURCE_KEYS, WarmStart, resolve
 
@@ -48,6 +53,15 @@ _PERIODS = "_periods"
 _TIMELINE = "_timeline"
 #: Fields a run fixes that no policy period depends on.
 _RUN_SETTINGS = {"seed", "replications", "jailsim_version"}
+#: The dates a run may span, ``start_date`` to the end of the horizon. The calendars list
+#: holidays from 10 years before the start (a roster's history) to 10 years after the end (the
+#: releases of people still held), as timestamps, which stop at 2262-04-11.
+EARLIEST_START = dt.date(1900, 1, 1)
+LATEST_END = dt.date(2250, 12, 31)
+#: Most a trend may raise a stream's booking rate over a run: at the end of the horizon, or
+#: (a falling trend, read backwards) at the start of a steady-state warm start's history;
+#: beyond it one replication's bookings outgrow any machine (10 a year over 15 years: 4e15).
+MAX_GROWTH = 1000.0
 
 
 class Scenario(Frozen):
@@ -64,7 +78,7 @@ class Scenario(Frozen):
     (4, 3.0, 2)
     """
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     """Name shown in tables, figures and reports."""
     description: str = ""
     """Free text: what this scenario is. Never inherited through ``extends:``: a file without
@@ -87,7 +101,7 @@ class Scenario(Frozen):
     """Beds."""
     arrivals: Arrivals
     """Booking streams."""
-    charges: dict[str, Charge]
+    charges: dict[Name, Charge]
     """Charge classes by name, each with its court path."""
     court: Court
     """Court calendar."""
@@ -113,12 +127,39 @@ class Scenario(Frozen):
     ice_capacity: IceCapacity | None = None
     """ICE's detention occupancy over time and how its pickups answer it: more dated
     changes (docs/ice.md); absent: none."""
+    uncertainty: Uncertainty | None = None
+    """How far inputs may be off: a dotted path (or a label, with ``of:``) to the
+    distribution of its value; drawn once per replication with ``--parameter-uncertainty``,
+    ignored otherwise (docs/calibration.md)."""
+
+    @field_validator("description")
+    @classmethod
+    def _text(cls, v):
+        if printable(v, keep="\n\t") != v:
+            raise ValueError(f"got {v!r}; expected text without control characters (NUL, "
+                             "escape \\x1b and the like; line breaks and tabs are allowed)")
+        return v
+
+    @field_validator("start_date")
+    @classmethod
+    def _start(cls, v):
+        if not EARLIEST_START <= v <= LATEST_END:
+            raise ValueError(f"got {v.isoformat()}; expected a date from "
+                             f"{EARLIEST_START.isoformat()} to {LATEST_END.isoformat()}")
+        return v
 
     @field_validator("horizon")
     @classmethod
-    def _horizon(cls, v):
+    def _horizon(cls, v, info):
         if not 0 < v <= 100 * 365.25:
             raise ValueError("must be more than 0 and at most 100 years")
+        start = info.data.get("start_date")
+        if start is not None and start + dt.timedelta(days=math.ceil(v)) > LATEST_END:
+            end = start + dt.timedelta(days=math.ceil(v))
+            raise ValueError(
+                f"got {v:g} days from start_date {start.isoformat()}, ending "
+                f"{end.isoformat()}; a run must end by {LATEST_END.isoformat()}, the last date "
+                "the calendars reach (give a shorter horizon or an earlier start_date)")
         return v
 
     @field_validator("warm_start")
@@ -141,6 +182,11 @@ class Scenario(Frozen):
             raise ValueError("; ".join(problems))
         return v
 
+    @field_validator("uncertainty")
+    @classmethod
+    def _uncertain(cls, v, info):
+        return check_uncertainty(v, info.data)
+
     @model_validator(mode="after")
     def _consistent(self):
         problems = []
@@ -160,6 +206,7 @@ class Scenario(Frozen):
                     f"{where}.charge_mix names {unknown}, not in charges "
                     f"(allowed: {sorted(self.charges)})"
                 )
+            problems += _growth(self, where, stream.profile.trend_per_year)
         unknown = sorted(set(self.ice.mandatory_offenses) - set(self.offense_names[1:]))
         if unknown:
             problems.append(
@@ -301,18 +348,43 @@ class Scenario(Frozen):
             f"warm_start.{k}" in changes for k in ROSTER_SOURCE_KEYS
         ):
             data["warm_start"].pop("people", None)  # read the new roster
-        return from_data(data, "<with_>")
+        changed = from_data(data, "<with_>", warn=False)
+        before = set(notes.notes(self))  # said when this scenario was loaded
+        notes.warn([line for line in notes.notes(changed) if line not in before], "<with_>")
+        return changed
 
 
-def from_data(data: dict, source: str, base_dir: Path | None = None) -> Scenario:
+def from_data(data: dict, source: str, base_dir: Path | None = None, *,
+              warn: bool = True) -> Scenario:
     """Validate plain data (no ``extends:``) into a Scenario; problems as a ScenarioError.
 
     ``base_dir``: the folder relative paths in the data (a roster file) are read from.
+    ``warn``: give the :func:`~jailsim.scenario.notes.notes` of the scenario (inputs that run
+    but may not mean what was meant) as warnings naming ``source``.
     """
     try:
-        return Scenario.model_validate(data, context={"base_dir": base_dir or Path(".")})
+        scenario = Scenario.model_validate(data, context={"base_dir": base_dir or Path(".")})
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, source, Scenario)) from None
+    if warn:
+        notes.warn(notes.notes(scenario), source)
+    return scenario
+
+
+def _growth(scenario: Scenario, where: str, trend: float) -> list[str]:
+    """The problem with a trend that changes a booking rate more than :data:`MAX_GROWTH`-fold."""
+    after = scenario.horizon / 365.25
+    before = (scenario.warm_start.history / 365.25
+              if scenario.warm_start.kind == "steady_state" else 0.0)
+    for years, when in ((after, "at the end of the horizon"),
+                        (-before, "at the start of the warm-start history")):
+        factor = (1.0 + trend) ** years
+        if factor > MAX_GROWTH:  # (a rate that falls to almost nothing costs nothing)
+            return [f"{where}.profile.trend_per_year of {trend:g} a year makes the booking rate "
+                    f"{factor:.3g} times day 0's {when}, more than the {MAX_GROWTH:,.0f}-fold "
+                    "a trend may raise it over a run (give a smaller trend, or a shorter "
+                    "horizon or history)"]
+    return []
 
 
 def _periods(scenario: Scenario) -> tuple[tuple[Scenario, ...], list[str]]:
@@ -323,7 +395,7 @@ def _periods(scenario: Scenario) -> tuple[tuple[Scenario, ...], list[str]]:
     for k, data in enumerate(datas[1:]):
         where = f"changes[{k}] (from {dated[k].start.isoformat()})"
         try:
-            periods.append(from_data(data, where))
+            periods.append(from_data(data, where, warn=False))  # notes: said of the whole
         except ScenarioError as exc:
             # one line each: the schema splits a scenario-level message at "; "
             problems.extend(

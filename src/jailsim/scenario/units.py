@@ -50,6 +50,10 @@ RATE_UNITS: dict[str, float] = {
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*([a-zA-Z]+)\s*$")
 _RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*([a-zA-Z]+)\s*$")
+#: The longest duration a scenario may give, in days (about 2,700 years): far beyond any stay
+#: or delay, and short enough that a run's calendars, tabulated to the latest time it reaches,
+#: stay small (a duration of 1e9 days would tabulate billions of officer shifts).
+LONGEST = 1e6
 _DURATION_ALLOWED = "a number with a unit, e.g. '15min', '48h', '2d' (units: min, h, d, w, y)"
 _RATE_ALLOWED = "a number per unit, e.g. '30/day', '2/h' (units: /h, /day, /week, /year)"
 
@@ -94,7 +98,11 @@ def parse_duration(value: object) -> float:
 
 
 def _checked(given: object, x: float, kind: str) -> float:
-    return nonnegative(x, repr(given), kind)
+    x = nonnegative(x, repr(given), kind)
+    if kind == "duration" and x > LONGEST:
+        raise ValueError(f"got {given!r}; a duration must be at most {LONGEST:,.0f} days "
+                         "(about 2,700 years)")
+    return x
 
 
 def nonnegative(x: float, given: str, kind: str | None = None) -> float:

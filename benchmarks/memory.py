@@ -267,8 +267,10 @@ def section(data: dict) -> str:
         "every 20 ms; **parent** is the run's own process. **Estimate** is "
         "`jailsim.scenario.memory.estimate_memory` (what the up-front check compares with "
         "75% of the machine's memory) with the constants now in the code; **error** = "
-        "estimate / peak - 1. *kept*: `disk` = with an output folder (tables checkpointed, "
-        "the final tables written from the checkpoints a row group at a time), `memory` = "
+        "estimate / peak - 1. *seconds* is the wall time of the run on a machine shared with "
+        "other work (load 2 to 7): not a measure of speed. *kept*: `disk` = with an output "
+        "folder (tables checkpointed, the final tables written from the checkpoints a row "
+        "group at a time), `memory` = "
         "without one (every table held), `none` = `--metrics-only`.", "",
         "| configuration | engine | bookings / rep | reps | workers | kept | seconds | "
         "peak GB | parent GB | estimate GB | error |",
@@ -288,8 +290,9 @@ def section(data: dict) -> str:
     old = [m for m in ms if m["source"] == "old"]
     if old:
         lines += [
-            "Before this change (the same configurations on the previous commit's source, "
-            "`--old`): every replication's table was held until the final write.", "",
+            "Before this change (the same configurations on "
+            + data.get("old_source", "an older source tree (`--old`)")
+            + "): every replication's table was held until the final write.", "",
             "| configuration | peak GB before | peak GB now | parent GB before | parent GB now |",
             "|---|---|---|---|---|",
         ]
@@ -341,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         only = set(args.only.split(",")) if args.only else None
         plan = [p for p in PLAN if only is None or p[0] in only]
         sources = [("new", ROOT / "src")] + ([("old", args.old)] if args.old else [])
+        old_source = data.get("old_source")
         keep = [m for m in data["measurements"]
                 if (m["name"], m["source"]) not in {(p[0], s) for p in plan for s, _ in sources}]
         for source, src in sources:
@@ -354,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
                       flush=True)
                 keep.append(m)
                 data = _data(keep, args)
+                if old_source and not args.old:
+                    data["old_source"] = old_source
                 DATA.write_text(json.dumps(data, indent=1))  # kept as it goes
     if args.fit:
         fit(data["measurements"])

@@ -51,7 +51,7 @@ def test_expected_bookings_counts_task_force_and_trend(small):
     tf["rate"] = "2/day"
     sc = small.with_({"arrivals.task_force": tf, "arrivals.bookings.profile.trend_per_year": 0.1})
     days = 3 * 365.25
-    assert expected_bookings(sc) == pytest.approx(15.6 * days * 1.3 + 2 * days)
+    assert expected_bookings(sc) == pytest.approx(15.6 * days * 1.1**3 + 2 * days)
     falling = small.with_({"arrivals.bookings.profile.trend_per_year": -0.5})
     assert expected_bookings(falling) == pytest.approx(expected_bookings(small))
 

@@ -51,7 +51,7 @@ def census(result) -> str:
 def holds(result) -> str:
     """The histogram of hold lengths for ICE against the cap."""
     sc = result.scenario
-    b = result.bookings
+    b = result.bookings_columns(["hold_start_at", "exit_reason"])
     held = b[b["hold_start_at"].notna() & (b["exit_reason"] != "censored")]
     caps = sorted({s.hold.cap * 24 for s in sc.periods()})
     cap = " and ".join(f"{number(h)} hours" for h in caps)

@@ -87,7 +87,7 @@ def expected_bookings(scenario: Scenario) -> float:
     total = 0.0
     for stream in (scenario.arrivals.bookings, scenario.arrivals.task_force):
         if stream is not None:
-            growth = 1.0 + max(0.0, stream.profile.trend_per_year) * years
+            growth = (1.0 + max(0.0, stream.profile.trend_per_year)) ** years  # compounded
             total += stream.rate * scenario.horizon * growth
     return total
 
@@ -156,7 +156,7 @@ def estimate_memory(
     n = expected_bookings(scenario)
     work = WORK_BYTES_PER_BOOKING.get(engine, max(WORK_BYTES_PER_BOOKING.values())) * n
     table = TABLE_BYTES_PER_BOOKING * n
-    parallel = min(int(workers), tasks)
+    parallel = 0 if remote else min(int(workers), tasks)
     here = work if workers == 0 and not remote else 0.0  # serial: this process computes
     if kept == "memory":  # every table kept, then all concatenated at the end
         held = max(here + (tasks - 1) * table + (0.0 if here else table), 2 * tasks * table)

@@ -88,8 +88,7 @@ def _too_deep(where: str) -> ScenarioError:
 def _too_many(where: str) -> ScenarioError:
     return ScenarioError(
         [f"{where}: more than {_max_values():,} values (after expanding YAML aliases); a "
-         f"scenario file may hold at most {_max_values():,} (a roster of more people than that "
-         "allows: give it as a CSV file, warm_start.roster)"]
+         f"scenario file may hold at most {_max_values():,}"]
     )
 
 

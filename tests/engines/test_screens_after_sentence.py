@@ -49,12 +49,12 @@ def test_a_detainer_after_sentence_changes_no_bail_decision_and_holds_at_the_end
         _, ctx, pop, t = _run(screens_at)
         free = vector.run(ctx, pop, detainer_effects=False)
         jem = t.detainer_source == DETAINER_JEM
-        assert jem.sum() > 30
+        assert jem.sum() >= 20  # enough JEM detainers for a change of bail to show
         changed = (t.bond_outcome[jem] != free.bond_outcome[jem]).any()
         assert changed == changes_bail, screens_at
     # Held for ICE from the end of the sentence (release eligible), not before.
     held = jem & ~np.isnan(t.hold_start_at)
-    assert held.sum() > 30
+    assert held.sum() >= 20  # enough holds for the checks below to mean something
     assert (t.hold_start_at[held] >= t.release_eligible_at[held]).all()
     assert (t.detainer_at[held] > t.disposition_at[held]).all()
 

@@ -13,9 +13,11 @@ from jailsim.model.arrivals import (
     expected_count,
     hour_of_week_weights,
     hourly_intensity,
+    poisson_inverse,
     sample_arrivals,
 )
 from jailsim.model.clock import Clock
+from jailsim.model.streams import Address
 from tests.conftest import base
 
 MONDAY = dt.date(2025, 1, 6)
@@ -38,7 +40,8 @@ PEAKED = with_(BASE, profile=type(BASE.profile)(
 
 
 def rng(seed):
-    return np.random.default_rng(seed)
+    """The draws of the bookings source of replication 0 under ``seed``."""
+    return Address.of(seed, 0, "bookings")
 
 
 def hour_of_week(times, clock):
@@ -94,16 +97,32 @@ def test_times_are_sorted_inside_the_horizon_and_reproducible():
     assert np.all((tiny >= 0) & (tiny < 0.01))
 
 
-def test_draw_order_is_poisson_then_spacings():
+def test_each_day_is_poisson_then_spacings_of_its_own_draws():
     clock = Clock(MONDAY)
-    times = sample_arrivals(BASE, clock, 50.0, rng(11))
-    g = rng(11)
-    n = g.poisson(expected_count(BASE, clock, 50.0))
-    assert len(times) == n
-    e = np.cumsum(g.standard_exponential(n + 1))
+    address = rng(11)
+    times = sample_arrivals(BASE, clock, 50.0, address)
     knots, rates = hourly_intensity(BASE, clock, 50.0)
     cum = np.concatenate(([0.0], np.cumsum(rates * np.diff(knots))))
-    np.testing.assert_allclose(np.interp(times, knots, cum), e[:-1] / e[-1] * cum[-1], rtol=1e-9)
+    for day in (0, 17, 49):
+        mass = cum[24 * (day + 1)] - cum[24 * day]
+        mine = times[(times >= day) & (times < day + 1)]
+        n = int(stats.poisson.ppf(address.uniforms("arrivals", np.array([day]))[0], mass))
+        assert len(mine) == n
+        # draws 1 to n + 1 of the day: exponentials whose normalised sums place the bookings
+        u = np.concatenate([address.block("arrivals", np.array([day]), b)[:, 0]
+                            for b in range(n // 4 + 1)])[1:n + 2]
+        e = np.cumsum(-np.log1p(-u))
+        placed = (np.interp(mine, knots, cum) - cum[24 * day]) / mass
+        np.testing.assert_allclose(placed, e[:-1] / e[-1], rtol=1e-9)
+
+
+def test_a_longer_span_extends_a_shorter_one_day_for_day():
+    """Each day has draws of its own: the horizon or the history's length changes no day."""
+    clock = Clock(WEDNESDAY)
+    short, long = (sample_arrivals(PEAKED, clock, h, rng(3)) for h in (40.5, 90.0))
+    assert np.array_equal(short[short < 40], long[long < 40])
+    back, further = (sample_arrivals(PEAKED, clock, 0.0, rng(3), start_day=d) for d in (-30, -400))
+    assert back[0] >= -30 and further[0] < -390 and np.array_equal(further[-len(back):], back)
 
 
 def test_hours_with_zero_weight_get_no_bookings():
@@ -183,3 +202,12 @@ def test_trend_shifts_bookings_to_the_second_half():
     assert abs(math.log(n2 / n1) - math.log(e2 / e1)) < 4 * se
     # Without the trend the halves are alike: the check has power against a missing trend.
     assert abs(math.log(n2 / n1)) > 4 * se
+
+
+def test_poisson_inverse_is_scipys_on_both_paths():
+    g = np.random.default_rng(4)
+    u = g.random(20_000)
+    mean = np.concatenate([g.uniform(0, 30, 10_000), g.uniform(30, 2_000, 10_000)])
+    mean[:50] = 0.0
+    want = np.where(mean > 0, stats.poisson.ppf(u, np.maximum(mean, 1e-300)), 0)
+    np.testing.assert_array_equal(poisson_inverse(u, mean), want)

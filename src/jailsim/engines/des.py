@@ -111,7 +111,8 @@ class _Jail:
         self.to_prison = [False] * n
         self.log_time: list[float] = []  # the census log: when someone entered or left,
         self.log_delta: list[int] = []  # and +1 or -1
-        self.remaining = n
+        self.remaining = n  # bookings still in the jail
+        self.leads = 0  # JEM detainers still to take effect (one may make an at-large lead)
         self.all_done = self.env.event()
         self.jem, self.screened, self.after_sentence = None, [False] * n, False
         self.jem_due = [math.inf] * n  # when a detainer from a JEM screening takes effect
@@ -168,7 +169,11 @@ class _Jail:
         self.log_time.append(now)
         self.log_delta.append(-1)
         self.remaining -= 1
-        if self.remaining == 0:
+        self._maybe_done()
+
+    def _maybe_done(self) -> None:
+        """The run ends when everyone has left and no JEM detainer is still to take effect."""
+        if self.remaining == 0 and self.leads == 0 and not self.all_done.triggered:
             self.all_done.succeed()
 
     def lodge(self, i: int, source: int) -> None:
@@ -333,9 +338,11 @@ class _Jail:
     def _jem_detainer(self, ev: Step) -> None:
         i = ev.i
         self.pending[i] -= 1
+        self.leads -= 1
         if self.exited[i] and self.t.detainer_source[i] == DETAINER_NONE:
             self.t.lead_at[i] = self.env._now  # they left before it: an at-large lead
         self.lodge(i, DETAINER_JEM)
+        self._maybe_done()
 
     # ---------------------------------------------------------------- JEM screening
     def _join(self, i: int) -> None:
@@ -380,6 +387,7 @@ class _Jail:
         if lodges:  # the Notice to Appear keeps the officer busy; the detainer comes later
             Step(self.env, t.screen_start_at[i] + self.work[i], self._officer_free, i)
             Step(self.env, self.jem_due[i], self._jem_detainer, i)
+            self.leads += 1
         else:
             t.officer_free_at[i] = now
             self.jem.release()

@@ -4,7 +4,7 @@
 :mod:`jailsim.county.roster`) into bookings with ``booked_at < 0`` whose draws follow the
 model *given what the roster says*: for each person it draws candidate paths from the model
 (the same per-booking draws as any booking, from the roster's own streams
-:data:`jailsim.model.streams.ROSTER_KEYS`), runs them through the vector engine, and keeps the
+:func:`jailsim.model.streams.roster_stream`), runs them through the vector engine, and keeps the
 first candidate that is still in custody at day 0 and agrees with the roster's attributes and
 detainer status. That is rejection sampling: for people who do not interact it draws exactly
 from the model's conditional law (e.g. a remaining stay ``S - a | S > a`` after time served
@@ -32,7 +32,7 @@ from jailsim.model.context import Context
 from jailsim.model.draws import sample_source
 from jailsim.model.policy import dated_durations
 from jailsim.model.population import Population
-from jailsim.model.streams import PURPOSES, ROSTER_KEYS
+from jailsim.model.streams import Address, roster_stream
 
 __all__ = ["MAX_CANDIDATES", "roster_draws"]
 
@@ -43,15 +43,6 @@ MAX_CANDIDATES = sum(ROUND_CANDIDATES)
 #: Candidates per round of the fallback: time to disposition drawn given it exceeds the time
 #: served, the rest of the path as before.
 TAIL_CANDIDATES = (16, 64, 256)
-
-def _generator(
-    seed: int, rep: int, purpose: str, draw_round: int, *extra: int
-) -> np.random.Generator:
-    """The roster's stream of one purpose, sampling round and further key words."""
-    spawn_key = (int(rep), ROSTER_KEYS["bookings"], PURPOSES[purpose], int(draw_round))
-    spawn_key += tuple(int(x) for x in extra)
-    ss = np.random.SeedSequence(int(seed), spawn_key=spawn_key)
-    return np.random.Generator(np.random.PCG64(ss))
 
 
 def _targets(sc) -> dict[str, np.ndarray]:
@@ -109,10 +100,11 @@ def _candidates(sc, clock, target: dict, idx: np.ndarray, key: tuple, durations:
         draws = sample_source(
             sc, clock, stream, "bookings", seed, rep, durations,
             given=(target["booked_at"][idx[sel]],
-                   lambda purpose, g=g: _generator(seed, rep, purpose, draw_round, g)),
+                   Address(seed, rep, roster_stream(draw_round, int(g)))),
         )
         if tail:
-            v = _generator(seed, rep, "disposition", draw_round, g, 1).random(len(sel))
+            v = Address(seed, rep, roster_stream(draw_round, int(g), 1)).uniforms(
+                "disposition", np.arange(len(sel)))
             _tail(sc, draws, -target["booked_at"][idx[sel]], v)
         for name, values in draws.items():
             if name not in out:

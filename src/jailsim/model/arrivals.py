@@ -3,22 +3,29 @@
 The intensity is constant within each clock hour: the stream's mean rate times the weight of
 that hour of the week (weights normalised to mean 1 over the week) times the growth factor
 ``(1 + trend_per_year) ** (t_mid / 365.25)`` evaluated at the middle ``t_mid`` of the hour, so
-the trend moves in hourly steps. Times are sampled by inverting the cumulative intensity: draw
-the number of bookings, spread that many sorted uniforms over the total intensity, and map each
-back to a time by linear interpolation within its hour.
+the trend moves in hourly steps. Times are sampled a calendar day at a time, each day from its
+own draws (:class:`~jailsim.model.streams.Address`, the day as the item): the day's number of
+bookings is Poisson, the inverse of its distribution function at the day's first draw; that
+many sorted uniforms (normalised sums of exponentials, no sort needed) spread over the day's
+cumulative intensity map back to times by linear interpolation within their hour. So the
+bookings of a day do not depend on any other day: a longer horizon, or a warm start's history
+further back, extends a shorter one.
 """
 
 from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
-from jailsim.base.chunks import spans
 from jailsim.model.clock import Clock
+from jailsim.model.philox import block, to_uniform
+from jailsim.model.streams import BLOCK_BITS, Address
 from jailsim.scenario.blocks import Stream
 
-__all__ = ["expected_count", "hourly_intensity", "hour_of_week_weights", "sample_arrivals"]
+__all__ = ["expected_count", "hour_of_week_weights", "hourly_intensity", "poisson_inverse",
+           "sample_arrivals"]
 
 HOURS_PER_WEEK = 168
 
@@ -37,9 +44,9 @@ def hour_of_week_weights(profile) -> np.ndarray:
 
 
 def hourly_intensity(
-    stream: Stream, clock: Clock, horizon_days: float
+    stream: Stream, clock: Clock, horizon_days: float, start_day: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Booking intensity as a step function over the clock hours of [0, horizon).
+    """Booking intensity as a step function over the clock hours of [start_day, horizon).
 
     Parameters
     ----------
@@ -48,26 +55,29 @@ def hourly_intensity(
     clock : Clock
         Places hour 0 in the week (``start_date`` 00:00).
     horizon_days : float
-        End of the run, in days.
+        End of the span, in days.
+    start_day : int
+        Its start, a whole day (negative: before day 0, as a warm start's history).
 
     Returns
     -------
     knots : numpy.ndarray
-        ``H + 1`` hour boundaries in days, ``0, 1/24, ...``, the last one ``horizon_days`` (so
-        the last hour may be partial).
+        ``H + 1`` hour boundaries in days, ``start_day, start_day + 1/24, ...``, the last one
+        ``horizon_days`` (so the last hour may be partial).
     rates : numpy.ndarray
         ``H`` intensities, bookings per day, each holding over one hour. The trend factor is
         taken at the middle of the full clock hour, even for a partial last hour.
     """
-    if not horizon_days > 0:
-        raise ValueError(f"horizon_days must be positive, got {horizon_days!r}")
-    hours = max(math.ceil(horizon_days * 24 - 1e-9), 1)
-    idx = np.arange(hours)
-    knots = np.append(idx[1:] / 24.0, float(horizon_days))
-    knots = np.concatenate(([0.0], knots))
-    w = hour_of_week_weights(stream.profile)[(idx + 24 * clock.week_offset) % HOURS_PER_WEEK]
-    growth = (1.0 + stream.profile.trend_per_year) ** (((idx + 0.5) / 24.0) / 365.25)
-    return knots, float(stream.rate) * w * growth
+    if not horizon_days > start_day:
+        raise ValueError(f"horizon_days must be after the start, got {horizon_days!r}")
+    hours = max(math.ceil((horizon_days - start_day) * 24 - 1e-9), 1)
+    idx = np.arange(hours) + 24 * int(start_day)
+    knots = np.concatenate(([start_day], idx[1:] / 24.0, [float(horizon_days)]))
+    rates = hour_of_week_weights(stream.profile)[(idx + 24 * clock.week_offset) % HOURS_PER_WEEK]
+    rates *= float(stream.rate)
+    if stream.profile.trend_per_year:
+        rates *= (1.0 + stream.profile.trend_per_year) ** (((idx + 0.5) / 24.0) / 365.25)
+    return knots, rates
 
 
 def expected_count(stream: Stream, clock: Clock, horizon_days: float) -> float:
@@ -77,55 +87,122 @@ def expected_count(stream: Stream, clock: Clock, horizon_days: float) -> float:
 
 
 def sample_arrivals(
-    stream: Stream,
-    clock: Clock,
-    horizon_days: float,
-    rng: np.random.Generator,
-    *,
-    shift: float = 0.0,
+    stream: Stream, clock: Clock, horizon_days: float, address: Address, start_day: int = 0
 ) -> np.ndarray:
-    """Sorted booking times (float64 days) in [0, horizon), less ``shift``.
+    """Sorted booking times (float64 days) in [start_day, horizon), a day at a time.
 
-    Draws, in this order: the count ``N ~ Poisson(Lambda)`` with ``Lambda`` the integral of the
-    intensity, then ``N + 1`` standard exponentials whose normalised partial sums are ``N``
-    sorted uniforms (no sort needed). Each uniform ``u`` becomes the time where the cumulative
-    intensity reaches ``u * Lambda``. The times are computed a chunk at a time, over the
-    partial sums (:mod:`jailsim.base.chunks`).
+    Draws of the purpose ``arrivals`` with the day (``floor(t)``, negative before day 0) as
+    the item: draw 0 gives the day's count ``N ~ Poisson(Lambda_day)``, draws 1 to ``N + 1``
+    the ``N + 1`` standard exponentials whose normalised partial sums are ``N`` sorted
+    uniforms. Each uniform ``u`` becomes the time where the day's cumulative intensity reaches
+    ``u * Lambda_day``.
 
     Parameters
     ----------
-    stream, clock, horizon_days
+    stream, clock, horizon_days, start_day
         As for :func:`hourly_intensity`.
-    rng : numpy.random.Generator
-        The only source of randomness.
-    shift : float
-        Subtracted from every time (a warm-start history is drawn on its own clock, then
-        moved before day 0).
+    address : Address
+        The source's draws in this replication: the only source of randomness.
     """
-    knots, rates = hourly_intensity(stream, clock, horizon_days)
-    mass = rates * np.diff(knots)
-    cum = np.concatenate(([0.0], np.cumsum(mass)))
-    total = float(cum[-1])
-    n = int(rng.poisson(total))
-    spacing = rng.standard_exponential(n + 1)
-    if n == 0:
-        return np.array([], dtype=np.float64)
-    np.cumsum(spacing, out=spacing)
-    scale = total / spacing[-1]
+    knots, rates = hourly_intensity(stream, clock, horizon_days, start_day)
+    mass = rates * np.diff(knots)  # bookings expected in each hour
+    bounds = np.append(np.arange(0, len(rates), 24), len(rates))  # each day's hours
+    day_mass = _day_mass(mass, bounds)
+    days = np.arange(len(day_mass), dtype=np.int64) + int(start_day)
+    counts = poisson_inverse(address.uniforms("arrivals", days, 0), day_mass)
+    if counts.max(initial=0) >= 4 << BLOCK_BITS or counts.sum() >= 1 << 31:
+        raise ValueError("a booking source draws at most 2**31 bookings a replication and "
+                         f"2**{BLOCK_BITS + 2} a day")
+    out = np.empty(int(counts.sum()))
     last = np.nextafter(float(horizon_days), -np.inf)
-    top = len(rates) - 1
-    times = spacing[:-1]  # each chunk's partial sums become its times
-    for a, b in spans(n):
-        target = times[a:b] * scale
-        hour = np.searchsorted(cum, target, side="right") - 1
-        np.minimum(np.maximum(hour, 0, out=hour), top, out=hour)
-        rate = rates[hour]
-        positive = rate > 0
-        t = knots[hour] + np.where(positive, (target - cum[hour]) / np.where(positive, rate, 1.0),
-                                   0.0)
-        # Keep rounding from pushing a time out of its hour (this also keeps the times sorted).
-        np.minimum(np.maximum(t, knots[hour], out=t), knots[hour + 1], out=t)
-        np.minimum(t, last, out=times[a:b])
-    if shift:
-        times -= shift
-    return times
+    _times(address.key, np.array(address.rest("arrivals", 0), dtype=np.uint32), days, counts,
+           bounds, knots, rates, mass, day_mass, last, out)
+    return out
+
+
+#: Means up to this are inverted by summing the probabilities from 0 (their first, e**-mean,
+#: stays far from underflow); larger ones by scipy.
+SUMMED_MEAN = 500.0
+
+
+def poisson_inverse(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """The smallest ``k`` with ``P(N <= k) >= u`` for ``N ~ Poisson(mean)``, element-wise.
+
+    A mean of 0 or less gives 0. Means up to :data:`SUMMED_MEAN` sum the probabilities in a
+    compiled loop (a day's count of bookings: microseconds); larger ones call
+    ``scipy.stats.poisson.ppf``. The two agree except where ``u`` is within rounding (about
+    1e-14) of a step of the distribution function.
+    """
+    u, mean = np.asarray(u, dtype=float), np.asarray(mean, dtype=float)
+    out = _summed_inverse(u, mean, SUMMED_MEAN)
+    big = mean > SUMMED_MEAN
+    if big.any():
+        from scipy import stats  # loaded for large means only
+
+        out[big] = stats.poisson.ppf(u[big], mean[big])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _summed_inverse(u, mean, most):  # pragma: no cover - compiled by numba
+    out = np.zeros(len(u), dtype=np.int64)
+    for i in range(len(u)):
+        m = mean[i]
+        if m <= 0.0 or m > most:
+            continue
+        p = np.exp(-m)
+        cdf, k = p, 0
+        while cdf < u[i] and p > 0.0:
+            k += 1
+            p *= m / k
+            cdf += p
+        out[i] = k
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _day_mass(mass, bounds):  # pragma: no cover - compiled by numba
+    """Each day's expected bookings, summed hour by hour from the day's start.
+
+    Sums within the day only, so a day's numbers do not depend on where the span starts.
+    """
+    out = np.zeros(len(bounds) - 1)
+    for i in range(len(out)):
+        for h in range(bounds[i], bounds[i + 1]):
+            out[i] += mass[h]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _times(key, rest, days, counts, bounds, knots, rates, mass, day_mass, last, out):
+    """The times of :func:`sample_arrivals`, day by day, into ``out``."""
+    k0, k1, w1, w2, w3 = key[0], key[1], rest[0], rest[1], rest[2]
+    lanes = np.empty(4)
+    pos = 0
+    for i in range(len(days)):
+        n = counts[i]
+        if n == 0:
+            continue
+        item = numba.uint32(days[i])  # a negative day as its two's complement
+        total = 0.0
+        for j in range(n + 1):  # draw j + 1: lane (j + 1) % 4 of block (j + 1) // 4
+            k = j + 1
+            if k % 4 == 0 or j == 0:
+                x0, x1, x2, x3 = block(k0, k1, item, w1 + numba.uint32(k // 4), w2, w3)
+                lanes[0], lanes[1] = to_uniform(x0), to_uniform(x1)
+                lanes[2], lanes[3] = to_uniform(x2), to_uniform(x3)
+            total -= np.log1p(-lanes[k % 4])
+            if j < n:
+                out[pos + j] = total
+        h, end, below = bounds[i], bounds[i + 1], 0.0  # below: the day's mass before hour h
+        for j in range(n):
+            target = out[pos + j] / total * day_mass[i]
+            while h < end - 1 and below + mass[h] <= target:
+                below += mass[h]
+                h += 1
+            rate = rates[h]
+            t = knots[h] + ((target - below) / rate if rate > 0 else 0.0)
+            # Keep rounding from pushing a time out of its hour (this keeps the times sorted).
+            t = min(max(t, knots[h]), knots[h + 1])
+            out[pos + j] = min(t, last)
+        pos += n

@@ -1,19 +1,19 @@
 """Per-booking draws: every random number of a booking, sampled with vectorized numpy by purpose.
 
-Draws are made by inverting CDFs of uniforms from the purpose streams of
-:mod:`jailsim.model.streams`, in a fixed order per purpose, so that a change to one parameter
-moves only the uniforms that parameter governs (and the durations whose use it decides: a
-parameter that changes who may get a detainer changes whose pickup delay is filled in). Each
-purpose's uniforms are the rows of ``rng.random((k, n))`` over the ``n`` bookings of a source;
-bookings are drawn a chunk at a time (:mod:`jailsim.base.chunks`) by advancing the generator,
-so the draws are the same whatever the chunk size. A duration no path of a booking can use is
-left at zero (its uniform is still drawn). :mod:`jailsim.model.population` joins the sources.
+Draws are made by inverting CDFs of uniforms addressed by booking, purpose and place within
+the purpose (:mod:`jailsim.model.streams`): row ``k`` of a purpose is draw ``k`` of that
+purpose for each booking of a chunk, so a change to one parameter moves only the uniforms that
+parameter governs (and the durations whose use it decides: a parameter that changes who may
+get a detainer changes whose pickup delay is filled in). Bookings are drawn a chunk at a time
+(:mod:`jailsim.base.chunks`); a draw is a pure function of its address, so the draws are the
+same whatever the chunk size, and a uniform no path of a booking can use is not drawn at all
+(the duration it would give is left at zero). :mod:`jailsim.model.population` joins the
+sources.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
+import math
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from jailsim.model.clock import Clock
 from jailsim.model.codes import BAIL, ROR, SENTENCE_JAIL, SENTENCE_PRISON
 from jailsim.model.context import Context
 from jailsim.model.history import court_wait, may_matter
-from jailsim.model.streams import SOURCES, generator
+from jailsim.model.streams import SOURCES, Address
 from jailsim.scenario.blocks import Stream
 from jailsim.scenario.schema import Scenario
 
@@ -52,7 +52,7 @@ def _where(dist, u: np.ndarray, used: np.ndarray) -> np.ndarray:
     """``dist.ppf(u)`` as float32 where ``used`` (bool per booking), zero elsewhere.
 
     A duration that no path of a booking can use (its own draws rule the path out) is not
-    computed: the uniform is still drawn, so every stream stays as it was.
+    computed (its uniform is made with the others of its block; nothing else depends on it).
     """
     out = np.zeros(len(u), dtype=np.float32)
     rows = np.flatnonzero(used)
@@ -88,22 +88,10 @@ def _offenses(sc: Scenario, groups: list[np.ndarray], rows, n: int) -> np.ndarra
     return np.where(index == len(names), 0, index + 1).astype(np.int8)
 
 
-def _zeros(rows, n: int) -> np.ndarray:
-    """Zeros for a duration that does not apply, after drawing its row (as if it did)."""
-    next(rows)
+def _zeros(rows: _Purpose, n: int) -> np.ndarray:
+    """Zeros for a duration that does not apply, passing over its row (not drawn)."""
+    rows.skip()
     return np.zeros(n, dtype=np.float32)
-
-
-def _history_arrivals(
-    sc: Scenario, clock: Clock, stream: Stream, rng: np.random.Generator
-) -> np.ndarray:
-    """Booking times of the warm-start history, in [-history, 0) (whole days back)."""
-    days = int(np.ceil(sc.warm_start.history))
-    back = Clock(clock.start_date - dt.timedelta(days=days))
-    # Same intensity as the main period continued backwards: the trend factor is relative to
-    # day 0, so scale the rate by the growth over the history.
-    rate = stream.rate * (1.0 + stream.profile.trend_per_year) ** (-days / 365.25)
-    return sample_arrivals(stream.model_copy(update={"rate": rate}), back, days, rng, shift=days)
 
 
 def source_chunks(
@@ -115,37 +103,40 @@ def source_chunks(
     rep: int,
     durations: dict[str, list],
     history: bool = False,
-    given: tuple[np.ndarray, Callable[[str], np.random.Generator]] | None = None,
+    given: tuple[np.ndarray, Address] | None = None,
     trim: Context | None = None,
 ) -> dict[str, list[np.ndarray]]:
     """The draws of one booking source, chunk by chunk: name -> list of arrays.
 
-    Each purpose's uniforms are the rows of ``rng.random((k, n))``; a chunk of bookings
-    ``[a, b)`` takes columns ``a:b`` of them by advancing the generator (PCG64 draws one
-    64-bit word per uniform), so the draws are the same whatever the chunk size.
-    ``trim`` (a history's Context): once the court path is drawn, keep only the bookings that
-    may matter at day 0 (:func:`may_matter`); the dict then also holds ``_rows`` (the rows
-    kept) and ``_times`` (every booking time), single arrays (see
+    The bookings of the run are numbered 0, 1, ... in order of time; with ``history``, those
+    of the warm-start history (whole days before day 0) -1, -2, ... back from day 0: a
+    booking's number is its item in every draw it makes (:mod:`jailsim.model.streams`).
+    ``given``: booking times and an address of their own (a roster's candidates,
+    :mod:`jailsim.engines.roster`), numbered 0, 1, ... ``trim`` (a history's Context): once
+    the court path is drawn, keep only the bookings that may matter at day 0
+    (:func:`may_matter`), whose other draws alone are made; the dict then also holds
+    ``_rows`` (the rows kept) and ``_times`` (every booking time), single arrays (see
     :func:`jailsim.model.population.number`).
     """
-
-    def gen(purpose: str) -> np.random.Generator:
-        return generator(seed, rep, source, purpose, history=history)
-
-    if given is not None:  # times and streams given (a roster: jailsim.engines.roster)
-        booked_at, gen = given
-    elif history:
-        booked_at = _history_arrivals(sc, clock, stream, gen("arrivals"))
+    if given is not None:
+        booked_at, address = given
+        items = np.arange(len(booked_at), dtype=np.int64)
     else:
-        booked_at = sample_arrivals(stream, clock, sc.horizon, gen("arrivals"))
+        address = Address.of(seed, rep, source)
+        if history:
+            back = -math.ceil(sc.warm_start.history)
+            booked_at = sample_arrivals(stream, clock, 0.0, address, start_day=back)
+            items = np.arange(len(booked_at), dtype=np.int64) - len(booked_at)
+        else:
+            booked_at = sample_arrivals(stream, clock, sc.horizon, address)
+            items = np.arange(len(booked_at), dtype=np.int64)
     n = len(booked_at)
     out: dict[str, list[np.ndarray]] = {}
     kept = []
     trim_by = None if trim is None else (trim, court_wait(trim, booked_at))
     for a, b in chunks.spans(n):  # see jailsim.base.chunks
-        chunk = _draws(
-            sc, stream, source, booked_at[a:b], _Uniforms(gen, n, a, b), durations, trim_by
-        )
+        chunk = _draws(sc, stream, source, booked_at[a:b], _Rows(address, items[a:b]),
+                       durations, trim_by)
         if trim is not None:
             kept.append(chunk.pop("_rows") + a)
         for k, v in chunk.items():
@@ -160,24 +151,43 @@ def sample_source(*args, **kwargs) -> dict[str, np.ndarray]:
     return {k: np.concatenate(v, axis=-1) for k, v in source_chunks(*args, **kwargs).items()}
 
 
-class _Uniforms:
-    """Rows of one purpose's uniforms, columns ``a:b`` of ``n`` (see :func:`source_chunks`).
+class _Rows:
+    """The draws of one chunk's bookings (their items), purpose by purpose.
 
-    ``rows(purpose)`` yields them one row at a time in one buffer: a row is used up (or
-    copied) before the next is drawn.
+    ``rows(purpose)`` gives the purpose's rows in order: row ``k`` is draw ``k`` of the
+    purpose for each booking. ``keep(rows)`` narrows every later ``rows(...)`` to those
+    bookings, whose draws alone are then made.
     """
 
-    def __init__(self, gen: Callable[[str], np.random.Generator], n: int, a: int, b: int):
-        self.gen, self.n, self.a, self.buf = gen, n, a, np.empty(b - a)
+    def __init__(self, address: Address, items: np.ndarray):
+        self.address, self.items = address, items
 
-    def rows(self, purpose: str):
-        rng = self.gen(purpose)
-        bits = rng.bit_generator
-        bits.advance(self.a)
-        while True:
-            rng.random(out=self.buf)
-            yield self.buf
-            bits.advance(self.n - len(self.buf))
+    def rows(self, purpose: str) -> _Purpose:
+        return _Purpose(self.address, purpose, self.items)
+
+    def keep(self, rows: np.ndarray) -> None:
+        self.items = self.items[rows]
+
+
+class _Purpose:
+    """The rows of one purpose, made four at a time (a Philox block) as they are asked for."""
+
+    def __init__(self, address: Address, purpose: str, items: np.ndarray):
+        self.address, self.purpose, self.items = address, purpose, items
+        self.k, self.made, self.block = 0, -1, None
+
+    def __iter__(self) -> _Purpose:
+        return self
+
+    def __next__(self) -> np.ndarray:
+        k, self.k = self.k, self.k + 1
+        if k // 4 != self.made:
+            self.made, self.block = k // 4, self.address.block(self.purpose, self.items, k // 4)
+        return self.block[k % 4]
+
+    def skip(self) -> None:
+        """Pass over the next row without drawing it."""
+        self.k += 1
 
 
 def _draws(
@@ -185,7 +195,7 @@ def _draws(
     stream: Stream,
     source: str,
     booked_at: np.ndarray,
-    uniforms: _Uniforms,
+    uniforms: _Rows,
     durations: dict[str, list],
     trim: tuple[Context, int] | None,
 ) -> dict[str, np.ndarray]:
@@ -225,7 +235,7 @@ def _draws(
     bio = sc.biometric
     u = rows("biometric")  # rows 2-3 added for database errors
     lodges = next(u) < bio.p_lodge
-    u_delay = next(u).copy()
+    u_delay = next(u)
     record_hit = dhs_record & (next(u) >= bio.missed_record)
     record_hit |= citizen & (next(u) < bio.citizen_record_hit)
     # ICE cannot tell a false hit from a true one: the same chance of lodging a detainer.
@@ -324,28 +334,25 @@ def _draws(
     kept = None if trim is None else np.flatnonzero(may_matter(*trim, out))
     if kept is not None:
         out = {k: a[kept] for k, a in out.items()} | {"_rows": kept}
+        uniforms.keep(kept)  # the draws below are made for the bookings kept alone
 
-    def cut(a: np.ndarray) -> np.ndarray:
-        """A row of uniforms for the bookings kept, as a new array."""
-        return a.copy() if kept is None else a[kept]
-
-    out["u_refuse"] = cut(next(rows("honor")))
+    out["u_refuse"] = next(rows("honor")).copy()  # a row of its block: kept alone
     detainer = out["remote_lodge"] | out["jem_lodge"]  # who may be held for ICE
     u = rows("pickup")
-    out["u_pickup"] = cut(next(u))
-    u1 = cut(next(u))
+    out["u_pickup"] = next(u).copy()
+    u1 = next(u)
     out["pickup_delay"] = np.stack([_where(d, u1, detainer) for d in durations["pickup_delay"]])
     for purpose, name, uniform in (("cancel", "cancel_delay", "u_cancel"),
                                    ("igsa", "igsa_stay", "u_igsa")):
         if name in durations:  # drawn only when some period uses it
             u = rows(purpose)
-            out[uniform] = cut(next(u))
-            u1 = cut(next(u))
+            out[uniform] = next(u).copy()
+            u1 = next(u)
             out[name] = np.stack([_where(d, u1, detainer) if d is not None else
                                   np.zeros(len(u1), np.float32) for d in durations[name]])
     u = rows("warrant")
     out["service_time"] = (
-        _where(sc.wso.service_time, cut(next(u)), detainer) if sc.wso else _zeros(u, len(detainer))
+        _where(sc.wso.service_time, next(u), detainer) if sc.wso else _zeros(u, len(detainer))
     )
     out["source"] = np.full(len(detainer), SOURCES[source], dtype=np.int8)
     return out

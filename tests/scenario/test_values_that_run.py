@@ -198,3 +198,15 @@ def test_a_shift_s_span_is_the_timetable_s():
     assert Shift(start="22:00", end="06:00").span() == (1320, 1800)
     assert Shift(start="08:00", end="08:00").span() == (480, 1920)
     assert Shift(start="00:00", end="24:00").span() == (0, 1440)
+
+
+def test_a_resolved_file_from_another_streams_version_is_named(tmp_path):
+    """The same seed gives the same numbers only within a streams version: say when it differs."""
+    from jailsim._version import STREAMS_VERSION as now
+
+    f, body = tmp_path / "w.yaml", "extends: jailsim:jem.yaml\nstreams_version: {}\n"
+    assert _warned(tmp_path, body.format(now)) == []
+    assert _warned(tmp_path, body.format(now - 1)) == [
+        f"{f}: streams_version: {now - 1}, written by a jailsim whose random draws were laid out "
+        f"otherwise; this one draws with version {now}, so the same seed gives other numbers "
+        "(the model is the same)"]

@@ -33,12 +33,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jailsim._version import STREAMS_VERSION as _STREAMS_VERSION
+
 __all__ = ["PURPOSES", "SOURCES", "STREAMS_VERSION", "Address", "parameter_generator",
            "roster_stream"]
 
-#: The version of the layout above. Results are the same bytes within a version; a new layout
-#: (a purpose renumbered, another generator) is a new version, recorded in every output.
-STREAMS_VERSION = 2
+#: The version of the layout above (kept with jailsim's version, which every layer may read).
+#: Results are the same bytes within a version; a new layout (a purpose renumbered, another
+#: generator) is a new version, recorded in every output.
+STREAMS_VERSION = _STREAMS_VERSION
 
 #: Stable purpose keys. Append new purposes; never renumber (that would change old results).
 PURPOSES: dict[str, int] = {

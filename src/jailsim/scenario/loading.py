@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from jailsim._version import STREAMS_VERSION
 from jailsim.base.atomic import atomic_write_text
 from jailsim.base.errors import ScenarioError
 from jailsim.base.terminal import printable
@@ -321,7 +322,8 @@ def dump_resolved(scenario: Scenario, path: str | Path, *, seed: int | None, ver
 def resolved_text(scenario: Scenario, *, seed: int | None, version: str,
                   name: str = RESOLVED_NAME) -> str:
     """The text :func:`dump_resolved` writes (for a file called ``name``)."""
-    data = scenario.model_copy(update={"seed": seed, "jailsim_version": version}).to_dict()
+    data = scenario.model_copy(update={"seed": seed, "jailsim_version": version,
+                                       "streams_version": STREAMS_VERSION}).to_dict()
     body = yaml.safe_dump(
         data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )

@@ -18,6 +18,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from jailsim._version import STREAMS_VERSION
+
 __all__ = ["ScenarioWarning", "notes", "warn"]
 
 #: What each 287(g) program's officers do, for the note on a program with none on duty.
@@ -58,6 +60,11 @@ def notes(scenario: Any) -> list[str]:
                             "no time at all; if 24 hours were meant, give 00:00 to 24:00")
                     lines.append(f"{where}{block}.shifts[{i}]: starts at {shift.start.strip()} "
                                  f"and ends at {shift.end.strip()}, read as {read}")
+    written = scenario.streams_version
+    if written is not None and written != STREAMS_VERSION:
+        lines.append(f"streams_version: {written}, written by a jailsim whose random draws were "
+                     f"laid out otherwise; this one draws with version {STREAMS_VERSION}, so the "
+                     "same seed gives other numbers (the model is the same)")
     for block, work in _WORK.items():
         used = [p for p in periods if block in p.program.split("+")]
         if used and not any(_on_duty(getattr(p, block)) for p in used):

@@ -52,7 +52,7 @@ __all__ = ["Scenario", "from_data"]
 _PERIODS = "_periods"
 _TIMELINE = "_timeline"
 #: Fields a run fixes that no policy period depends on.
-_RUN_SETTINGS = {"seed", "replications", "jailsim_version"}
+_RUN_SETTINGS = {"seed", "replications", "jailsim_version", "streams_version"}
 #: The dates a run may span, ``start_date`` to the end of the horizon. The calendars list
 #: holidays from 10 years before the start (a roster's history) to 10 years after the end (the
 #: releases of people still held), as timestamps, which stop at 2262-04-11.
@@ -97,6 +97,9 @@ class Scenario(Frozen):
     """Independent runs of the scenario."""
     jailsim_version: str | None = None
     """jailsim version that wrote a resolved scenario (informative)."""
+    streams_version: int | None = Field(default=None, ge=1, strict=True)
+    """Layout of the random draws of the jailsim that wrote a resolved scenario: the same seed
+    gives the same numbers only within a streams version (a note says when it differs)."""
     jail: Jail
     """Beds."""
     arrivals: Arrivals

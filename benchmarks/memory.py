@@ -92,7 +92,9 @@ def child(spec: dict) -> None:
     t0 = time.perf_counter()
     done = run(sc, **options)
     seconds = time.perf_counter() - t0
-    files = ({p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()}
+    # Each file's size; a table's folder of parts (one per replication) counts as its total.
+    files = ({p.name: sum(f.stat().st_size for f in ([p] if p.is_file() else p.rglob("*"))
+                          if f.is_file()) for p in folder.iterdir()}
              if folder is not None else {})
     rows = getattr(done.result, "booking_rows", None)  # (the old source has none)
     print(json.dumps({"seconds": seconds, "files": files, "rows": rows,

@@ -23,14 +23,46 @@ import jailsim
 REPO = Path(__file__).resolve().parents[1]
 SRC = REPO / "src" / "jailsim"
 HEAVY = ("pandas", "matplotlib", "scipy", "pyarrow", "openpyxl")
-#: Imports inside functions, by module: each defers a heavy or optional library (see
-#: docs/architecture.md, "Imports inside functions").
+#: Imports inside functions, by module: each defers a heavy or optional library, or (the
+#: command line) a subcommand's machinery until it runs (see docs/architecture.md, "Imports
+#: inside functions").
 DEFERRED = {
+    ("calibration/exportcheck.py", "numpy"),
     ("calibration/figures.py", "matplotlib.figure"),
+    ("cli/args.py", "jailsim.experiments.options"),
+    ("cli/budget.py", "jailsim.experiments.simulate"),
+    ("cli/budget.py", "jailsim.money.lines"),
+    ("cli/budget.py", "jailsim.money.workbook"),
+    ("cli/budget.py", "jailsim.present.budgetpage"),
+    ("cli/budget.py", "jailsim.results.tables"),
+    ("cli/budget.py", "jailsim.scenario.loading"),
+    ("cli/budget.py", "jailsim.scenario.prices"),
     ("cli/calibrate.py", "jailsim.calibration.backtest"),
     ("cli/calibrate.py", "jailsim.calibration.calibrate"),
+    ("cli/calibrate.py", "jailsim.county.columns"),
+    ("cli/calibrate.py", "pandas"),
+    ("cli/evidence.py", "jailsim.base.spreadsheet"),
+    ("cli/evidence.py", "jailsim.evidence.page"),
+    ("cli/evidence.py", "jailsim.evidence.table"),
+    ("cli/explain.py", "jailsim.base.spreadsheet"),
+    ("cli/explain.py", "jailsim.results.breakdown"),
+    ("cli/explain.py", "jailsim.results.explain"),
+    ("cli/explain.py", "jailsim.results.result"),
+    ("cli/explain.py", "jailsim.results.tables"),
+    ("cli/main.py", "concurrent.futures.process"),
+    ("cli/main.py", "jailsim.experiments.comparison"),
+    ("cli/main.py", "jailsim.experiments.options"),
+    ("cli/main.py", "jailsim.experiments.precision"),
+    ("cli/main.py", "jailsim.experiments.sensitivity"),
+    ("cli/main.py", "jailsim.experiments.simulate"),
+    ("cli/main.py", "jailsim.experiments.sweeps"),
+    ("cli/main.py", "jailsim.experiments.uncertainty"),
     ("cli/main.py", "jailsim.present.report"),
+    ("cli/main.py", "jailsim.results.tables"),
+    ("cli/main.py", "jailsim.scenario.loading"),
+    ("cli/main.py", "jailsim.scenario.sweepblock"),
     ("cli/main.py", "matplotlib"),
+    ("cli/progress.py", "tqdm"),
     ("engines/kernels.py", "numba"),
     ("evidence/page.py", "matplotlib"),
     ("evidence/page.py", "matplotlib.pyplot"),
@@ -40,9 +72,16 @@ DEFERRED = {
     ("experiments/sensitivity.py", "SALib.analyze"),
     ("experiments/sensitivity.py", "SALib.sample"),
     ("experiments/sweeps.py", "jailsim.results.sweepplot"),
+    ("model/arrivals.py", "scipy"),
+    ("model/streams.py", "jailsim.model"),
+    ("results/metrics.py", "scipy"),
     ("results/plots.py", "scipy"),
     ("results/result.py", "jailsim.results.plots"),
+    ("scenario/distributions.py", "scipy"),
+    ("scenario/prices.py", "pandas"),
     ("scenario/reference.py", "ruamel.yaml"),
+    ("scenario/uncertainty.py", "scipy"),
+    ("scenario/warm_start.py", "jailsim.county.roster"),
 }
 
 

@@ -20,7 +20,7 @@ from jailsim._version import __version__
 
 #: Where each public name lives.
 _API: dict[str, str] = {
-    "METRICS": "jailsim.results.metrics",
+    "METRICS": "jailsim.results.metricnames",
     "Backtest": "jailsim.calibration.backtest",
     "Calibration": "jailsim.calibration.calibrate",
     "Comparison": "jailsim.experiments.comparison",
@@ -94,7 +94,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time see __getattr__
     from jailsim.present.figures import plot_budget, plot_sensitivity, plot_sweep
     from jailsim.results.breakdown import breakdown, metrics_by_period
     from jailsim.results.explain import explain
-    from jailsim.results.metrics import METRICS
+    from jailsim.results.metricnames import METRICS
     from jailsim.results.result import Result
     from jailsim.scenario.loading import load
     from jailsim.scenario.schema import Scenario

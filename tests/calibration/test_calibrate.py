@@ -287,6 +287,7 @@ def test_free_hour_of_week_profile_chosen_when_days_differ_by_hour(tmp_path):
     from jailsim.calibration.arrivalfit import fit_arrivals
     from jailsim.model.arrivals import sample_arrivals
     from jailsim.model.clock import Clock
+    from jailsim.model.streams import Address
 
     w = np.ones(168)
     w[24 * 5 + 20: 24 * 7] = 3.0  # Saturday 20:00 to Sunday midnight
@@ -294,7 +295,7 @@ def test_free_hour_of_week_profile_chosen_when_days_differ_by_hour(tmp_path):
     sc = truth_scenario(**{"arrivals.bookings.profile": {"hour_of_week": w.tolist()},
                            "arrivals.bookings.rate": "60/day"})
     times = sample_arrivals(sc.arrivals.bookings, Clock(sc.start_date), 365.0,
-                            np.random.default_rng(3))
+                            Address.of(3, 0, "bookings"))
     t0 = pd.Timestamp(sc.start_date)
     frame = pd.DataFrame({"booked": t0 + pd.to_timedelta(times, unit="D")})
     fit = fit_arrivals(read_export(frame, as_of=t0 + pd.Timedelta(days=365)))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from jailsim._version import STREAMS_VERSION
 from jailsim.cli.main import main
 from jailsim.results.metrics import METRICS
 
@@ -53,7 +54,9 @@ def test_run_writes_the_output_folder_and_reproduces(tmp_path, capsys):
     assert not [n for n in names if n.endswith(".tmp")]
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["metrics"]) == set(METRICS)
-    assert summary["seed"] == 5
+    assert summary["seed"] == 5 and summary["streams_version"] == STREAMS_VERSION
+    resolved = (out / "scenario.resolved.yaml").read_text()
+    assert f"\nstreams_version: {STREAMS_VERSION}\n" in resolved
     for m in summary["metrics"].values():
         assert set(m) >= {"mean", "ci_low", "ci_high", "n"}
     # the resolved scenario runs again to the same bookings
@@ -183,11 +186,11 @@ def test_report_of_a_damaged_folder_is_a_one_line_error(tmp_path, capsys):
                  "--engine", "vector", *SMALL]) == 0
     damages = {
         "summary.json": ("{not json", "changed since jailsim wrote it"),
-        "bookings.parquet": ("xx", "changed since jailsim wrote it"),
+        "bookings.parquet/part-000000.parquet": ("xx", "changed since jailsim wrote it"),
         "manifest.json": ("[]", "not a jailsim output folder"),
     }
     for name, (text, said) in damages.items():
-        bad = tmp_path / name.replace(".", "_")
+        bad = tmp_path / name.replace(".", "_").replace("/", "_")
         shutil.copytree(good, bad)
         (bad / name).write_text(text)
         capsys.readouterr()

@@ -21,6 +21,7 @@ from jailsim.model.context import Context
 from jailsim.scenario.loading import dump_resolved
 from tests.conftest import infinite_server
 from tests.engines.conftest import assert_same_timeline
+from tests.experiments.folders import folder_bytes
 
 START = dt.datetime(2025, 1, 6)  # start_date of base_county.yaml
 
@@ -188,9 +189,9 @@ def test_same_seed_same_bytes_and_the_resolved_scenario_reproduces(tmp_path, mon
         assert main(["run", "a/scenario.resolved.yaml", "--out", "c", *args]) == 0
         assert main(["run", "a/scenario.resolved.yaml", "--out", "d", "--engine", "des",
                      "--seed", "8", "-r", "2", "--quiet"]) == 0
-    first = (tmp_path / "a" / "bookings.parquet").read_bytes()
+    first = folder_bytes(tmp_path / "a", ["bookings.parquet"])
     for other in ("b", "w", "c"):
-        assert (tmp_path / other / "bookings.parquet").read_bytes() == first, other
+        assert folder_bytes(tmp_path / other, ["bookings.parquet"]) == first, other
     a = pd.read_parquet(tmp_path / "a" / "bookings.parquet")
     d = pd.read_parquet(tmp_path / "d" / "bookings.parquet")
     assert (a.booked_at < 0).groupby(a.replication).sum().tolist() == [n, n]

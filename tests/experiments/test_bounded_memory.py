@@ -1,11 +1,11 @@
-"""Memory bounded during a run: no replication's table held, the final tables written from
-the checkpoints a row group at a time, the same bytes as from memory; ``metrics_only``."""
+"""Memory bounded during a run: no replication's table held by the parent, the final tables
+the checkpoints' files linked into place (never read or written again), the same bytes as
+from memory; ``metrics_only``."""
 
 from __future__ import annotations
 
 import gc
 import json
-import weakref
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -13,17 +13,13 @@ import pytest
 
 import jailsim
 from jailsim.base.errors import ScenarioError
+from jailsim.experiments.checkpoints import Checkpoints
 from jailsim.experiments.executors import SerialExecutor
-from jailsim.results import tablefiles
+from jailsim.results import rundir, tablefiles
 from jailsim.results.tablefiles import StoredTable, held
+from tests.experiments.folders import folder_bytes as _bytes
 
 RUN = {"seed": 7, "replications": 4, "days": 120, "warmup_days": 20, "engine": "vector"}
-FILES = ["bookings.parquet", "census.parquet", "summary.json", "summary.csv",
-         "replications.csv", "scenario.resolved.yaml", "manifest.json"]
-
-
-def _bytes(folder):
-    return {name: (folder / name).read_bytes() for name in FILES}
 
 
 def _bookings_tables_alive() -> int:
@@ -61,36 +57,54 @@ def test_without_a_folder_the_tables_are_held_as_before():
     assert isinstance(held(res, "bookings"), pd.DataFrame)
 
 
-def test_the_final_tables_are_written_from_the_checkpoints_one_row_group_at_a_time(
-        tmp_path, monkeypatch):
-    monkeypatch.setattr(tablefiles, "ROW_GROUP_ROWS", 500)  # several row groups a replication
-    seen, alive, most = [], [0], [0]
-    row_groups = StoredTable.row_groups
+@pytest.mark.parametrize("workers", [None, 2])
+def test_the_final_tables_are_the_checkpoint_files_linked_into_place(
+        tmp_path, monkeypatch, workers):
+    """Each table of each replication is encoded once, by the worker that computed it; the
+    run folder's parts are those very files (the same inodes), not copies, and the process
+    running the experiment encodes none of them when workers do."""
+    most = tablefiles.ROW_GROUP_ROWS  # in the worker processes
+    if workers is None:  # in this process: several row groups a replication
+        most = 500
+        monkeypatch.setattr(tablefiles, "ROW_GROUP_ROWS", most)
+    encoded = []
+    write_table = tablefiles.write_table
 
-    def gone() -> None:
-        alive[0] -= 1
+    def counting(target, df, metadata):
+        encoded.append(len(df))
+        return write_table(target, df, metadata)
 
-    def watched(self):
-        for part in row_groups(self):
-            seen.append((self.parts[0].parent.name, part.num_rows))
-            alive[0] += 1
-            weakref.finalize(part, gone)
-            most[0] = max(most[0], alive[0])
-            yield part
-            del part
+    monkeypatch.setattr(tablefiles, "write_table", counting)
+    monkeypatch.setattr(rundir, "write_table", counting)
+    inodes = {}
+    clear = Checkpoints.clear
 
-    monkeypatch.setattr(StoredTable, "row_groups", watched)
-    res = jailsim.simulate("scenarios/jem.yaml", out=tmp_path, **RUN)
-    rows = res.booking_rows + len(res.census)
-    assert {folder for folder, _ in seen} == {"checkpoints"}  # read from the checkpoints
-    assert sum(n for _, n in seen) == rows and max(n for _, n in seen) <= 500
-    assert most[0] <= 2  # the row group being written, at most one more not yet collected
-    meta = pq.ParquetFile(tmp_path / "bookings.parquet").metadata
-    assert meta.num_row_groups > RUN["replications"]
-    col = meta.schema.names.index("replication")
-    for i in range(meta.num_row_groups):  # no row group spans two replications
-        stats = meta.row_group(i).column(col).statistics
-        assert stats.min == stats.max
+    def cleared(self):
+        inodes.update({p.name: p.stat().st_ino for p in self.folder.glob("rep-*.parquet")})
+        clear(self)
+
+    monkeypatch.setattr(Checkpoints, "clear", cleared)
+    res = jailsim.simulate("scenarios/jem.yaml", out=tmp_path, workers=workers, **RUN)
+    n = RUN["replications"]
+    # serial: this process is the worker, once per table; with workers: none here
+    assert len(encoded) == (2 * n if workers is None else 0)
+    assert len(inodes) == 2 * n
+    for name in ("bookings", "census"):
+        parts = sorted((tmp_path / f"{name}.parquet").iterdir())
+        assert [p.name for p in parts] == [f"part-{r:06d}.parquet" for r in range(n)]
+        for r, part in enumerate(parts):
+            assert part.stat().st_ino == inodes[f"rep-{r:06d}.{name}.parquet"]
+            meta = pq.ParquetFile(part).metadata
+            col = meta.schema.names.index("replication")
+            for i in range(meta.num_row_groups):  # row groups of at most `most` rows, of r
+                group = meta.row_group(i)
+                stats = group.column(col).statistics
+                assert group.num_rows <= most and stats.min == stats.max == r
+        if name == "bookings" and workers is None:
+            assert meta.num_row_groups > 1
+    assert not (tmp_path / "checkpoints").exists()
+    pd.testing.assert_frame_equal(res.bookings, jailsim.simulate("scenarios/jem.yaml",
+                                                                 **RUN).bookings)
 
 
 @pytest.mark.parametrize("small_row_groups", [False, True])
@@ -129,7 +143,8 @@ def test_metrics_only_keeps_no_table_and_says_so(tmp_path):
     assert not (tmp_path / "census.parquet").exists()
     assert not (tmp_path / "checkpoints").exists()
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["complete"] and "bookings.parquet" not in manifest["files"]
+    assert manifest["complete"]
+    assert not [n for n in manifest["files"] if n.startswith(("bookings.", "census."))]
     assert json.loads((tmp_path / "summary.json").read_text())["metrics_only"] is True
     assert res.booking_rows is None and "bookings=not kept" in repr(res)
     with pytest.raises(ScenarioError) as exc:

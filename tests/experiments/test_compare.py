@@ -98,7 +98,9 @@ def test_cli_compare_writes_json_csv_and_each_run_folder(tmp_path, capsys):
     csv = pd.read_csv(out / "comparison.csv")
     assert list(csv.columns) == COLUMNS and len(csv) == len(METRICS)
     for label in ("JEM", "WSO"):
-        assert (out / label / "bookings.parquet").is_file()
+        for table in ("bookings", "census"):  # a folder of parts, one per replication
+            parts = sorted(p.name for p in (out / label / f"{table}.parquet").iterdir())
+            assert parts == [f"part-{r:06d}.parquet" for r in range(3)]
         assert not (out / label / "checkpoints").exists()
 
 

@@ -7,15 +7,17 @@ import pytest
 import jailsim
 from jailsim.base.errors import ScenarioError
 from jailsim.experiments.arms import check_version as _check_version
-from jailsim.experiments.executors import ProcessExecutor, SerialExecutor, make_executor
+from jailsim.experiments.checkpoints import Checkpoints
+from jailsim.experiments.executors import (
+    DaskExecutor,
+    ProcessExecutor,
+    SerialExecutor,
+    make_executor,
+)
 from jailsim.experiments.replication import ReplicationOutput
+from tests.experiments.folders import folder_bytes as _bytes
 
 RUN = {"seed": 6, "replications": 4, "days": 150, "warmup_days": 30, "engine": "vector"}
-FILES = ["bookings.parquet", "census.parquet", "summary.json", "replications.csv"]
-
-
-def _bytes(folder):
-    return {name: (folder / name).read_bytes() for name in FILES}
 
 
 def _square(x: int) -> int:
@@ -28,15 +30,48 @@ def _fail_on_three(x: int) -> int:
     return x
 
 
-def test_serial_processes_and_dask_write_the_same_bytes(tmp_path):
-    pytest.importorskip("distributed")
+def test_serial_processes_and_dask_write_the_same_bytes(tmp_path, monkeypatch):
+    """Every part of every table, and every other file, is the same bytes whichever executor
+    and however many workers ran the replications: workers that share this file system write
+    the checkpoints themselves (none written here), a cluster reached by address sends the
+    tables back for this process to write."""
+    distributed = pytest.importorskip("distributed")
+    saved = []
+    save = Checkpoints.save
+
+    def counted(self, replication, metrics, tables=None):
+        saved.append(replication)
+        return save(self, replication, metrics, tables)
+
+    monkeypatch.setattr(Checkpoints, "save", counted)
     serial = tmp_path / "serial"
     jailsim.simulate("scenarios/jem.yaml", out=serial, **RUN)
-    jailsim.simulate("scenarios/jem.yaml", out=tmp_path / "procs", workers=2, **RUN)
-    jailsim.simulate("scenarios/jem.yaml", out=tmp_path / "dask", dask=True, workers=2, **RUN)
     expected = _bytes(serial)
-    assert _bytes(tmp_path / "procs") == expected
-    assert _bytes(tmp_path / "dask") == expected
+    parts = [name for name in expected if name.startswith("bookings.parquet/")]
+    assert parts == [f"bookings.parquet/part-{r:06d}.parquet" for r in range(4)]
+    how = {"procs": {"workers": 2}, "procs3": {"workers": 3},
+           "dask": {"dask": True, "workers": 2}}
+    for name, options in how.items():
+        jailsim.simulate("scenarios/jem.yaml", out=tmp_path / name, **options, **RUN)
+    assert saved == []  # every checkpoint written by its worker
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster:
+        jailsim.simulate("scenarios/jem.yaml", out=tmp_path / "address",
+                         scheduler=cluster.scheduler_address, **RUN)
+    assert sorted(saved) == [0, 1, 2, 3]  # sent back encoded, written here
+    for name in (*how, "address"):
+        assert _bytes(tmp_path / name) == expected, name
+
+
+def test_only_workers_known_to_share_the_file_system_write_into_it():
+    distributed = pytest.importorskip("distributed")
+    assert SerialExecutor.shares_files and ProcessExecutor(2).shares_files
+    with DaskExecutor(workers=1) as local:
+        assert local.shares_files
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster:
+        with DaskExecutor(address=cluster.scheduler_address) as remote:
+            assert not remote.shares_files
 
 
 def test_a_comparison_on_processes_equals_the_serial_one():

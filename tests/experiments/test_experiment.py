@@ -18,10 +18,10 @@ from jailsim.experiments.executors import SerialExecutor
 from jailsim.experiments.precision import DEFAULT_MAX_REPLICATIONS, next_replications
 from jailsim.experiments.simulate import run
 from jailsim.results.metrics import summarize
+from tests.experiments.folders import RUN_FILES as FILES
+from tests.experiments.folders import folder_bytes as _bytes
 
 SMALL = {"days": 120, "warmup_days": 20, "engine": "vector"}
-FILES = ["bookings.parquet", "census.parquet", "summary.json", "summary.csv",
-         "replications.csv", "scenario.resolved.yaml", "manifest.json"]
 
 
 class Interrupted(SerialExecutor):
@@ -47,10 +47,6 @@ class Counting(SerialExecutor):
         for i, task in enumerate(tasks):
             self.replications.append(task.replication)
             yield i, fn(task)
-
-
-def _bytes(folder):
-    return {name: (folder / name).read_bytes() for name in FILES}
 
 
 def test_out_writes_the_run_folder_and_removes_checkpoints(tmp_path):

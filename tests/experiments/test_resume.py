@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from jailsim.cli.main import main
+from tests.experiments.folders import folder_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 # The SimPy engine (~0.7 s per replication here) so the run lasts a few seconds.
@@ -54,8 +55,10 @@ def test_kill_9_then_rerun_gives_the_bytes_of_an_uninterrupted_run(tmp_path):
                            capture_output=True, text=True, timeout=300)
     assert plain.returncode == 0, plain.stderr
     assert "resumed" not in plain.stdout
-    for name in ("bookings.parquet", "census.parquet", "summary.json", "replications.csv"):
-        assert (killed / name).read_bytes() == (whole / name).read_bytes(), name
+    names = ("bookings.parquet", "census.parquet", "summary.json", "replications.csv")
+    parts = folder_bytes(killed, names)
+    assert len([n for n in parts if n.startswith("bookings.parquet/part-")]) == 4
+    assert parts == folder_bytes(whole, names)
     assert not ckpt.exists()
     assert not list(killed.glob(".*.tmp"))
 
@@ -65,12 +68,11 @@ def test_cli_refuses_a_changed_scenario_in_a_folder_with_checkpoints(tmp_path, c
     # leave a checkpoint of JEM as an interrupted run would
     from jailsim.experiments.checkpoints import Checkpoints
     from jailsim.experiments.prepared import PreparedRun, prepare
-    from jailsim.experiments.replication import ReplicationOutput
 
     sc = prepare("scenarios/jem.yaml", seed=1, days=120, warmup_days=20)
     ckpt = Checkpoints(out / "checkpoints", PreparedRun.build(sc, "vector"), where=str(out))
     ckpt.open()
-    ckpt.save(ReplicationOutput(0, {"adp": 1.0}))
+    ckpt.save(0, {"adp": 1.0})
     code = main(["run", "scenarios/wso.yaml", "--seed", "1", "--days", "120",
                  "--warmup-days", "20", "--engine", "vector", "--quiet", "--out", str(out)])
     assert code == 2
@@ -78,6 +80,28 @@ def test_cli_refuses_a_changed_scenario_in_a_folder_with_checkpoints(tmp_path, c
     assert len(err) == 1
     assert err[0].startswith(f"{out}: holds a run of a different scenario")
     assert "'JEM', not 'WSO'" in err[0] and "delete it" in err[0]
+
+
+def test_checkpoints_of_another_streams_version_are_refused(tmp_path, capsys, monkeypatch):
+    """Draws laid out otherwise give other numbers: such checkpoints are never mixed in."""
+    from jailsim.experiments import checkpoints, prepared
+    from jailsim.experiments.checkpoints import Checkpoints
+    from jailsim.experiments.prepared import PreparedRun
+
+    out = tmp_path / "run"
+    args = ["run", "scenarios/jem.yaml", "--seed", "1", "--days", "120", "--warmup-days", "20",
+            "--engine", "vector", "--quiet", "--out", str(out)]
+    sc = prepared.prepare("scenarios/jem.yaml", seed=1, days=120, warmup_days=20)
+    now = prepared.STREAMS_VERSION
+    with monkeypatch.context() as m:  # an interrupted run of a jailsim with older streams
+        m.setattr(prepared, "STREAMS_VERSION", now - 1)
+        m.setattr(checkpoints, "STREAMS_VERSION", now - 1)
+        ckpt = Checkpoints(out / "checkpoints", PreparedRun.build(sc, "vector"), where=str(out))
+        ckpt.open()
+        ckpt.save(0, {"adp": 1.0})
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"streams {now - 1}, not {now}" in err[0], err
 
 
 def _stop_after(k: int):
@@ -204,13 +228,12 @@ def test_only_jailsim_s_own_files_are_removed(tmp_path):
     from jailsim.base.manifest import begin_output
     from jailsim.experiments.checkpoints import Checkpoints
     from jailsim.experiments.prepared import PreparedRun, prepare
-    from jailsim.experiments.replication import ReplicationOutput
 
     sc = prepare("scenarios/jem.yaml", seed=1, days=30, warmup_days=5)
     ckpt = Checkpoints(tmp_path / "checkpoints", PreparedRun.build(sc, "vector"),
                        where=str(tmp_path))
     ckpt.open()
-    ckpt.save(ReplicationOutput(0, {"adp": 1.0}))
+    ckpt.save(0, {"adp": 1.0})
     later = tmp_path / "checkpoints" / "kept.csv"
     later.write_text("x")
     ckpt.clear()

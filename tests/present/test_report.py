@@ -46,8 +46,12 @@ def test_report_of_a_folder_that_is_not_a_run(tmp_path):
 def test_outputs_have_normal_permissions(folder):
     umask = os.umask(0)
     os.umask(umask)
-    for p in folder.iterdir():
-        assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask, p.name
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert any(p.parent.name == "bookings.parquet" for p in files)  # a table's parts too
+    for p in files:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask, p
+    for p in (p for p in folder.rglob("*") if p.is_dir()):  # a table's folder
+        assert stat.S_IMODE(p.stat().st_mode) == 0o777 & ~umask, p
 
 
 @pytest.fixture(scope="module")

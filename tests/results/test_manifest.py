@@ -7,6 +7,7 @@ SHA-256; a folder holding anything jailsim did not write is refused unless asked
 import json
 import shutil
 
+import pandas as pd
 import pytest
 
 import jailsim
@@ -42,8 +43,12 @@ def _copy(finished, tmp_path):
 def test_the_manifest_lists_every_file_with_its_size_and_hash(finished):
     manifest = json.loads((finished / MANIFEST).read_text())
     assert manifest["kind"] == "run" and manifest["complete"] is True
-    on_disk = {p.name for p in finished.iterdir()} - {MANIFEST}
+    on_disk = {p.relative_to(finished).as_posix() for p in finished.rglob("*")
+               if p.is_file()} - {MANIFEST}
     assert set(manifest["files"]) == on_disk
+    for table in ("bookings", "census"):  # each table: one part per replication, each listed
+        assert {n for n in on_disk if n.startswith(f"{table}.parquet/")} == {
+            f"{table}.parquet/part-{r:06d}.parquet" for r in range(SMALL["replications"])}
     for name, entry in manifest["files"].items():
         assert entry == {"bytes": (finished / name).stat().st_size,
                          "sha256": sha256(finished / name)}
@@ -61,11 +66,12 @@ READERS = [
 @pytest.mark.parametrize("reader", [r[1] for r in READERS], ids=[r[0] for r in READERS])
 def test_a_run_killed_after_its_new_bookings_were_renamed_in_is_refused_by_every_reader(
         finished, tmp_path, capsys, reader):
-    """As kill -9 just after the new bookings.parquet replaced the old one: the older run's
+    """As kill -9 just after the new run's first part was put in place: the older run's
     other files are still there, and no reader takes the mix for a run."""
     out = _copy(finished, tmp_path)
     begin_output(out, "run")  # what the new run did first
-    write_output(out, "bookings.parquet", lambda p: p.write_bytes(b"new run's table"))
+    write_output(out, "bookings.parquet/part-000000.parquet",
+                 lambda p: p.write_bytes(b"new run's table"))
     assert main(reader(out)) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "incomplete output" in err[0], err
@@ -81,6 +87,50 @@ def test_a_file_changed_after_it_was_written_is_refused(finished, tmp_path):
     (out / "replications.csv").unlink()
     with pytest.raises(ScenarioError, match=r"replications.csv: missing \(listed in"):
         jailsim.Result.load(out)
+
+
+@pytest.mark.parametrize("damage", ["edited", "removed"])
+def test_a_part_changed_or_removed_after_it_was_written_is_refused(finished, tmp_path, damage):
+    out = _copy(finished, tmp_path)
+    part = out / "census.parquet" / "part-000001.parquet"
+    if damage == "edited":
+        part.write_bytes(part.read_bytes()[:-1] + b"x")
+        said = "changed since jailsim wrote it"
+    else:
+        part.unlink()
+        said = r"missing \(listed in"
+    with pytest.raises(ScenarioError, match=rf"census.parquet/part-000001.parquet: {said}"):
+        jailsim.Result.load(out)
+
+
+def test_a_file_added_to_a_table_s_folder_is_refused_and_never_removed(finished, tmp_path):
+    """pandas, pyarrow and Dask read every file of a table's folder: one jailsim did not
+    write there is refused by every reader, and by a new output unless overwrite."""
+    out = _copy(finished, tmp_path)
+    extra = out / "bookings.parquet" / "part-000009.parquet"
+    shutil.copyfile(out / "bookings.parquet" / "part-000000.parquet", extra)
+    with pytest.raises(ScenarioError, match=r"bookings.parquet: holds files jailsim did not "
+                                            r"write \(bookings.parquet/part-000009.parquet\)"):
+        jailsim.Result.load(out)
+    with pytest.raises(ScenarioError, match=r"holds files jailsim did not write "
+                                            r"\(bookings.parquet/part-000009.parquet\)"):
+        begin_output(out, "run")
+    begin_output(out, "run", overwrite=True)  # the old output removed, the user's file kept
+    assert [p.name for p in (out / "bookings.parquet").iterdir()] == ["part-000009.parquet"]
+    assert not (out / "census.parquet").exists() and not (out / "summary.json").exists()
+
+
+def test_a_writer_killed_inside_a_table_s_folder_leaves_nothing_behind(finished, tmp_path):
+    """A part's temporary file (a writer killed before its rename) and the folder of parts
+    go with the output that listed them."""
+    out = _copy(finished, tmp_path)
+    killed = out / "bookings.parquet" / ".part-000002.parquet.4242.0badc0de.tmp"
+    killed.write_bytes(b"half")
+    check_output(out)  # a temporary file is no part (readers skip names starting with ".")
+    assert len(pd.read_parquet(out / "bookings.parquet")) == jailsim.Result.load(
+        out).booking_rows
+    begin_output(out, "run")
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST]
 
 
 def test_a_manifest_naming_a_file_outside_its_folder_is_not_followed(finished, tmp_path):

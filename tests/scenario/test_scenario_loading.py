@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import jailsim
+from jailsim._version import STREAMS_VERSION
 from jailsim.base.errors import ScenarioError
 from jailsim.scenario import Scenario, load
 from jailsim.scenario.loading import (
@@ -176,7 +177,8 @@ def test_dump_resolved_loads_back_equal(path, tmp_path):
     out = dump_resolved(sc, tmp_path, seed=12345, version=jailsim.__version__)
     assert out == tmp_path / RESOLVED_NAME
     again = load(out)
-    assert again == sc.model_copy(update={"seed": 12345, "jailsim_version": jailsim.__version__})
+    assert again == sc.model_copy(update={"seed": 12345, "jailsim_version": jailsim.__version__,
+                                          "streams_version": STREAMS_VERSION})
     # And dumping what was loaded writes the same data, line for line.
     second = dump_resolved(again, tmp_path / "second.yaml", seed=12345, version="x")
     body = [line for line in out.read_text().splitlines() if not line.startswith("#")]
@@ -194,8 +196,10 @@ def test_dump_resolved_file_shape(base, tmp_path):
     assert "jailsim 9.9.9" in head[0] and "jailsim run run.yaml" in text
     data = yaml.safe_load(text)
     assert data["seed"] == 7 and data["jailsim_version"] == "9.9.9"
+    assert data["streams_version"] == STREAMS_VERSION
     assert "extends" not in data
-    assert data == {**base.to_dict(), "seed": 7, "jailsim_version": "9.9.9"}
+    assert data == {**base.to_dict(), "seed": 7, "jailsim_version": "9.9.9",
+                    "streams_version": STREAMS_VERSION}
     assert isinstance(data["hold"]["cap"], str)  # units written back as text
 
 

@@ -4,8 +4,13 @@ Every output folder (a run, a comparison, a sweep, a sensitivity analysis) holds
 ``manifest.json``::
 
     {"jailsim_output": 1, "kind": "run", "complete": true,
-     "files": {"bookings.parquet": {"bytes": 81234, "sha256": "9f2c..."}, ...},
+     "files": {"summary.json": {"bytes": 2934, "sha256": "9f2c..."},
+               "bookings.parquet/part-000000.parquet": {"bytes": 681514, "sha256": "..."},
+               ...},
      "parts": ["JEM", "WSO"]}
+
+A file may be in a sub-folder (a table stored as one Parquet file per replication in the
+folder ``bookings.parquet/``); such a folder holds only the files the manifest lists.
 
 It is what the folder is, and nothing else is trusted:
 
@@ -15,10 +20,13 @@ It is what the folder is, and nothing else is trusted:
   writes a manifest that says "not complete".
 - :func:`write_output` writes one file atomically, naming it in the manifest *before* it is
   written (so a kill between the two never leaves a file jailsim cannot prove it wrote) and
-  with its size and SHA-256 after.
+  with its size and SHA-256 after; :func:`write_outputs` does the same for many files at
+  once (the manifest saved twice, not twice per file), and puts a file already written
+  elsewhere on the same file system in place by a hard link, not a copy.
 - :func:`finish_output` marks the folder complete: the manifest is written last.
 - :func:`check_output` is the one check of every reader: the folder is complete, of the kind
-  asked for, and every file (and every part's) has the size and hash it was written with.
+  asked for, every file (and every part's) has the size and hash it was written with, and a
+  sub-folder of listed files holds nothing else.
 
 A folder is never emptied of anything but what a manifest lists: files of the user (and a
 ``checkpoints/`` folder, which carries its own fingerprint) stay where they are.
@@ -28,14 +36,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path, PurePosixPath
 
-from jailsim.base.atomic import atomic_write, atomic_write_text, is_temporary
+from jailsim.base.atomic import atomic_link, atomic_write, atomic_write_text, is_temporary
 from jailsim.base.errors import ScenarioError
 
 __all__ = ["MANIFEST", "begin_output", "check_output", "finish_output", "read_manifest",
-           "sha256", "write_output"]
+           "sha256", "write_output", "write_outputs"]
 
 #: The manifest's file name in an output folder.
 MANIFEST = "manifest.json"
@@ -84,8 +92,32 @@ def _inside(folder: Path, name: object) -> Path | None:
     return folder / name
 
 
+def _subfolders(manifest: dict) -> list[str]:
+    """The sub-folders (``a/b`` names) that hold files ``manifest`` lists, deepest first."""
+    subs = set()
+    for name in manifest["files"]:
+        if isinstance(name, str):
+            subs.update(p.as_posix() for p in PurePosixPath(name).parents
+                        if p != PurePosixPath("."))
+    return sorted(subs, key=lambda s: (-s.count("/"), s))
+
+
+def _unlisted(folder: Path, manifest: dict, sub: str) -> list[str]:
+    """Entries of the sub-folder ``sub`` that ``manifest`` does not list (``sub/name``)."""
+    path = _inside(folder, sub)
+    if path is None or not path.is_dir():
+        return []
+    own = set(manifest["files"]) | set(_subfolders(manifest))
+    return sorted(f"{sub}/{p.name}" for p in path.iterdir()
+                  if f"{sub}/{p.name}" not in own and not is_temporary(p))
+
+
 def _remove(folder: Path, manifest: dict) -> None:
-    """Remove what ``manifest`` lists in ``folder``: its files, its parts', the manifests."""
+    """Remove what ``manifest`` lists in ``folder``: its files, its parts', the manifests.
+
+    A sub-folder of listed files is removed too once empty (its temporary files of killed
+    writers removed first).
+    """
     for name in manifest["parts"]:
         part = _inside(folder, name)
         if part is not None and part.is_dir():
@@ -100,6 +132,17 @@ def _remove(folder: Path, manifest: dict) -> None:
         path = _inside(folder, name)
         if path is not None and path.is_file():
             path.unlink()
+    for sub in _subfolders(manifest):
+        path = _inside(folder, sub)
+        if path is None or not path.is_dir():
+            continue
+        for tmp in path.glob(".*.tmp"):
+            if is_temporary(tmp):
+                tmp.unlink(missing_ok=True)
+        try:
+            path.rmdir()  # only if nothing is left in it (a user's file)
+        except OSError:
+            pass
     (folder / MANIFEST).unlink(missing_ok=True)
 
 
@@ -112,6 +155,9 @@ def _foreign(folder: Path, manifest: dict | None) -> list[str]:
         parts = [n for n in manifest["parts"] if _inside(folder, n) is not None]
     foreign = sorted(p.name for p in folder.iterdir()
                      if p.name not in own | set(parts) and not is_temporary(p))
+    if manifest is not None:
+        for sub in _subfolders(manifest):
+            foreign += _unlisted(folder, manifest, sub)
     for name in parts:
         part = folder / name
         if part.is_dir():
@@ -173,14 +219,43 @@ def write_output(folder: str | Path, name: str, write: Callable[[Path], None]) -
     at any moment leaves no file the manifest does not name. A folder already complete stays
     complete (a report added to a finished run).
     """
+    write_outputs(folder, {name: write})
+    return Path(folder) / name
+
+
+def write_outputs(folder: str | Path, files: Mapping[str, Callable[[Path], None] | Path],
+                  *, sha256s: Mapping[str, str] | None = None) -> None:
+    """Write several files of ``folder``, as :func:`write_output` writes one.
+
+    Every name is recorded first (one save of the manifest), then each file is put in place
+    atomically, then every size and SHA-256 is recorded (one more save). A name may be in a
+    sub-folder (``bookings.parquet/part-000000.parquet``).
+
+    Parameters
+    ----------
+    files
+        Each name's ``write(tmp)`` (it fills the temporary file), or the Path of a file
+        already written and flushed on the same file system, put in place by a hard link
+        (:func:`~jailsim.base.atomic.atomic_link`: no byte copied).
+    sha256s
+        The SHA-256 of files whose hash the caller knows (their writer computed it from the
+        bytes it wrote); the others are hashed here.
+    """
     folder = Path(folder)
     manifest = _claimed(folder)
-    manifest["files"][name] = None
+    for name in files:
+        manifest["files"][name] = None
     _save(folder, manifest)
-    path = atomic_write(folder / name, write)
-    manifest["files"][name] = {"bytes": path.stat().st_size, "sha256": sha256(path)}
+    known = sha256s or {}
+    for name, how in files.items():
+        path = folder / name
+        if isinstance(how, Path):
+            atomic_link(how, path)
+        else:
+            atomic_write(path, how)
+        manifest["files"][name] = {"bytes": path.stat().st_size,
+                                   "sha256": known.get(name) or sha256(path)}
     _save(folder, manifest)
-    return path
 
 
 def finish_output(folder: str | Path) -> Path:
@@ -209,9 +284,10 @@ def check_output(folder: str | Path, kinds: Iterable[str] | None = None) -> dict
     ------
     ScenarioError
         With one line when the folder does not exist, has no manifest of jailsim's, is not
-        complete (a run killed before it finished, or still running), is of another kind, or
+        complete (a run killed before it finished, or still running), is of another kind,
         has a file missing or changed since it was written (size or SHA-256), its parts'
-        included.
+        included, or has a file it does not list in a sub-folder of listed files (where a
+        reader of the folder's table would take it for one of its parts).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -242,6 +318,14 @@ def check_output(folder: str | Path, kinds: Iterable[str] | None = None) -> dict
             raise ScenarioError([f"{path}: changed since jailsim wrote it (size or SHA-256 "
                                  f"differs from {MANIFEST}); rerun the command that wrote "
                                  "the folder"])
+    for sub in _subfolders(manifest):
+        extra = _unlisted(folder, manifest, sub)
+        if extra:
+            shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3
+                                            else "")
+            raise ScenarioError([f"{folder / sub}: holds files jailsim did not write ({shown}), "
+                                 f"not listed in {MANIFEST}; remove them, or rerun the command "
+                                 "that wrote the folder"])
     for name in manifest["parts"]:
         part = _inside(folder, name)
         if part is None:

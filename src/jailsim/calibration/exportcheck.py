@@ -11,10 +11,14 @@ without times are listed too (:func:`date_only_rows`): they are kept, as day int
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from jailsim.base.errors import ScenarioError
-from jailsim.county.exports import Export
+
+if TYPE_CHECKING:  # light: the command line's help reads MAX_UNREADABLE_SHARE from here
+    import numpy as np
+
+    from jailsim.county.exports import Export
 
 __all__ = ["MAX_UNREADABLE_SHARE", "UNREADABLE", "check_unreadable", "date_only_rows",
            "first_lines"]
@@ -78,6 +82,8 @@ def date_only_rows(export: Export) -> dict[str, np.ndarray]:
 
     Returns ``{"booked": lines, "released": lines}`` (file lines, sorted).
     """
+    import numpy as np
+
     b = export.bookings
     return {"booked": np.sort(b.loc[b["booked_date_only"], "line"].to_numpy()),
             "released": np.sort(b.loc[b["released_date_only"], "line"].to_numpy())}

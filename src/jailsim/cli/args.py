@@ -13,12 +13,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jailsim.base.errors import ScenarioError
 from jailsim.base.terminal import printable
-from jailsim.engines import DEFAULT_ENGINE, ENGINE_CHOICES
-from jailsim.experiments.options import RunOptions, parse_days
-from jailsim.results.metrics import check_metrics
+from jailsim.model.runchoices import DEFAULT_ENGINE, ENGINE_CHOICES
+from jailsim.results.metricnames import check_metrics
+
+if TYPE_CHECKING:
+    from jailsim.experiments.options import RunOptions
 
 
 class Parser(argparse.ArgumentParser):
@@ -49,6 +52,8 @@ share = _typed(float, "a number", lambda v: 0 < v < 1, "more than 0 and less tha
 
 def days(text: str) -> float:
     """A horizon: days (``30``) or a duration with its unit (``30d``, ``12w``, ``2y``)."""
+    from jailsim.experiments.options import parse_days  # with --days, not to build the parser
+
     try:
         return parse_days(text)
     except ValueError as exc:
@@ -57,6 +62,8 @@ def days(text: str) -> float:
 
 def nonnegative_days(text: str) -> float:
     """A warm-up: as :func:`days`, and 0 is allowed."""
+    from jailsim.experiments.options import parse_days
+
     try:
         return parse_days(text, zero=True)
     except ValueError as exc:
@@ -115,6 +122,8 @@ def run_options(args: argparse.Namespace, out: Path | None = None, progress=None
 
     ``fields`` (names of RunOptions) override what the command line gave.
     """
+    from jailsim.experiments.options import RunOptions
+
     if args.scheduler is not None and args.workers is not None:
         raise ScenarioError(
             ["--workers does not apply with --scheduler (the cluster has its own workers)"]

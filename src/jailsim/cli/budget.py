@@ -15,20 +15,18 @@ import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jailsim.base.errors import ScenarioError
 from jailsim.base.names import check_names
 from jailsim.base.terminal import printable
 from jailsim.cli.args import add_run_options, run_options
 from jailsim.cli.progress import ProgressBar
-from jailsim.experiments.options import DEFAULT_REPLICATIONS
-from jailsim.experiments.simulate import simulate
-from jailsim.money.lines import LINES, PER
-from jailsim.money.workbook import Budget, build_budget, write_csv, write_xlsx
-from jailsim.present.budgetpage import write_budget_report
-from jailsim.results.tables import cell, text_table, with_note
-from jailsim.scenario.loading import load
-from jailsim.scenario.prices import check_year
+from jailsim.model.runchoices import DEFAULT_REPLICATIONS
+from jailsim.money.per import PER
+
+if TYPE_CHECKING:
+    from jailsim.money.workbook import Budget
 
 __all__ = [
     "COMMANDS",
@@ -47,6 +45,11 @@ DESCRIPTION = ("The yearly county budget of one or more scenarios, with interval
                "difference from the first is paired.")
 
 
+def simulate(*args, **kwargs):
+    """:func:`jailsim.simulate`, imported when a budget runs (a test stands in for it here)."""
+    from jailsim.experiments.simulate import simulate
+
+    return simulate(*args, **kwargs)
 
 
 def add_parsers(subparsers) -> None:
@@ -74,6 +77,8 @@ def add_parsers(subparsers) -> None:
 
 
 def _cell(row, name: str | None = None) -> str:
+    from jailsim.results.tables import cell
+
     spread = row["ci_high"] - row["ci_low"]
     if abs(spread) <= 1e-9 * max(1.0, abs(row["mean"])):  # a fixed cost, or zero: mean alone
         return "0" if row["mean"] == 0 else cell({**row, "ci_low": float("nan")})
@@ -88,6 +93,9 @@ def format_budget(budget: Budget, lines: list[str] | None = None) -> str:
     ``lines`` (default: every line of :data:`~jailsim.money.lines.LINES`) are checked: an
     unknown one is a ScenarioError with a "did you mean".
     """
+    from jailsim.money.lines import LINES
+    from jailsim.results.tables import text_table, with_note
+
     names = check_names(lines, LINES, "budget line", "lines") if lines else list(LINES)
     first = next(iter(budget.tables.values()))
     rows = [["line", "unit", *budget.tables, *budget.differences]]
@@ -108,6 +116,8 @@ def format_prices(budget: Budget) -> str:
 
     A price the same in every scenario is listed once (scenario ``all``).
     """
+    from jailsim.results.tables import text_table
+
     inputs = budget.inputs
     rows: dict[tuple, list[str]] = {}
     for r in inputs.itertuples(index=False):
@@ -129,6 +139,8 @@ def _report_in(args, scenarios: list) -> list:
     """The scenarios with ``costs.report_in`` set to ``--report-in`` (checked first)."""
     if args.report_in is None:
         return scenarios
+    from jailsim.scenario.prices import check_year
+
     try:
         year = check_year(args.report_in)
     except ValueError as exc:
@@ -144,6 +156,10 @@ def _replications(args, first) -> int:
 
 def cmd_budget(args) -> int:
     """Run every scenario with one seed, print the budget, write the files asked for."""
+    from jailsim.money.workbook import build_budget, write_csv, write_xlsx
+    from jailsim.present.budgetpage import write_budget_report
+    from jailsim.scenario.loading import load
+
     try:
         scenarios = [load(path) for path in args.scenarios]
         missing = [

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from jailsim.base.errors import ScenarioError
 from jailsim.calibration.exportcheck import MAX_UNREADABLE_SHARE
@@ -23,8 +22,10 @@ from jailsim.cli.args import positive_int as _count
 from jailsim.cli.args import seed as _seed
 from jailsim.cli.args import share as _level
 from jailsim.cli.progress import ProgressBar
-from jailsim.county.columns import ROLES, parse_charge_map, parse_columns
-from jailsim.county.files import SUFFIXES
+from jailsim.county.exportnames import ROLES, SUFFIXES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["COMMANDS", "add_parsers", "cmd_backtest", "cmd_calibrate"]
 
@@ -33,6 +34,9 @@ _ENDINGS = ", ".join(end for ends in SUFFIXES.values() for end in ends)
 
 
 def _columns(text: str) -> dict[str, str]:
+    # the export readers (and pandas) load when an option names columns, not for --help
+    from jailsim.county.columns import parse_columns
+
     try:
         return parse_columns(text)
     except ValueError as exc:
@@ -40,6 +44,8 @@ def _columns(text: str) -> dict[str, str]:
 
 
 def _charge_map(text: str) -> dict[str, str]:
+    from jailsim.county.columns import parse_charge_map
+
     try:
         return parse_charge_map(text)
     except ScenarioError as exc:
@@ -58,6 +64,8 @@ def _max_share(text: str) -> float:
 
 
 def _timestamp(text: str) -> pd.Timestamp:
+    import pandas as pd
+
     try:
         return pd.Timestamp(text)
     except (ValueError, TypeError):

@@ -17,11 +17,8 @@ from pathlib import Path
 
 from jailsim.base.atomic import atomic_write
 from jailsim.base.errors import ScenarioError
-from jailsim.base.spreadsheet import safe_csv
 from jailsim.cli.args import positive_int, seed
-from jailsim.evidence.page import text, write_page
 from jailsim.evidence.published import FIGURES
-from jailsim.evidence.table import evidence
 
 __all__ = ["COMMANDS", "DEFAULT_REPLICATIONS", "add_parsers", "cmd_evidence"]
 
@@ -69,6 +66,10 @@ def _figures(keys: str | None):
 
 def cmd_evidence(args) -> int:
     """Run the presets and print (and write) the evidence table."""
+    from jailsim.base.spreadsheet import safe_csv
+    from jailsim.evidence.page import text, write_page
+    from jailsim.evidence.table import evidence
+
     figures = _figures(args.figures)
 
     def progress(preset: str) -> None:

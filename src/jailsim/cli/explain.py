@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from jailsim.base.errors import ScenarioError
-from jailsim.base.spreadsheet import safe_csv
 from jailsim.base.terminal import printable
 from jailsim.cli.args import metric_list
 from jailsim.cli.args import nonnegative_int as _nonnegative_int
-from jailsim.results.breakdown import breakdown, period_table, timeline_in_words
-from jailsim.results.explain import explain
-from jailsim.results.result import Result
-from jailsim.results.tables import side_by_side, text_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["COMMANDS", "add_parsers", "cmd_breakdown", "cmd_explain", "cmd_periods"]
 
@@ -68,6 +65,9 @@ def _fail(lines: list[str]) -> int:
 
 def cmd_explain(args) -> int:
     """Print the explanation of one booking."""
+    from jailsim.results.explain import explain
+    from jailsim.results.result import Result
+
     try:
         run = Result.load(args.folder)
         print(explain(run, args.booking_id, args.replication))
@@ -84,6 +84,11 @@ def _columns(table: pd.DataFrame, label: str) -> dict[str, pd.DataFrame]:
 
 def cmd_breakdown(args) -> int:
     """Print every metric for each value of ``--by`` beside the run's totals."""
+    from jailsim.base.spreadsheet import safe_csv
+    from jailsim.results.breakdown import breakdown
+    from jailsim.results.result import Result
+    from jailsim.results.tables import side_by_side
+
     try:
         run = Result.load(args.folder)
         table = breakdown(run, args.by)
@@ -116,6 +121,11 @@ def _period_columns(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def cmd_periods(args) -> int:
     """Print every metric per policy period, totals beside their rates per day."""
+    from jailsim.base.spreadsheet import safe_csv
+    from jailsim.results.breakdown import period_table, timeline_in_words
+    from jailsim.results.result import Result
+    from jailsim.results.tables import side_by_side, text_table
+
     try:
         run = Result.load(args.folder)
         table = period_table(run)

@@ -6,12 +6,12 @@ Exit codes: 0 success, 2 bad input (one line per problem on stderr, never a trac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
 import threading
 import warnings
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from jailsim._version import __version__
@@ -33,16 +33,11 @@ from jailsim.cli.args import (
 from jailsim.cli.args import positive_int as _positive_int
 from jailsim.cli.args import share as _share
 from jailsim.cli.progress import ProgressBar
-from jailsim.experiments.comparison import compare
-from jailsim.experiments.options import named_as_flags
-from jailsim.experiments.precision import DEFAULT_MAX_REPLICATIONS, check_precision_options
-from jailsim.experiments.sensitivity import METHODS, analyze_sensitivity, parse_params
-from jailsim.experiments.simulate import run
-from jailsim.experiments.sweeps import load_sweep, parse_vary, sweep
-from jailsim.experiments.uncertainty import uncertainty_text
-from jailsim.results.metrics import HEADLINE, METRICS
-from jailsim.results.tables import side_by_side
-from jailsim.scenario.loading import shipped_scenarios_dir
+from jailsim.model.runchoices import DEFAULT_MAX_REPLICATIONS, SENSITIVITY_METHODS
+from jailsim.results.metricnames import HEADLINE, METRICS
+
+# Building the parser (and --help) imports only the light modules above: each command imports
+# what it runs (the experiments, the results' tables, the scenario loader) when it runs.
 
 #: Metrics in the demo's table.
 DEMO_METRICS = [
@@ -71,6 +66,9 @@ DEMO_SEED = 2025
 SWEEP_METRICS = ["adp", "mean_los_days", "hold_bed_days", "ice_transfers"]
 #: What ``jailsim --help`` says the command is (plain text: no markup in help).
 DESCRIPTION = "The jailsim command: a thin layer over the Python API."
+#: Commands that only read scenario files: they run nothing, so they load neither matplotlib
+#: nor the run options (``jailsim validate`` answers as fast as the scenario layer allows).
+READS_ONLY = frozenset({"validate"})
 
 
 def _no_report_option(p: argparse.ArgumentParser) -> None:
@@ -133,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", type=Path, help="scenario file (or jailsim:NAME.yaml)")
     p.add_argument("--param", action="append", default=[], metavar="PATH=LOW:HIGH",
                    required=True, help="an input and its range, e.g. hold.cap=24h:72h (repeat)")
-    p.add_argument("--method", choices=list(METHODS), default="sobol",
+    p.add_argument("--method", choices=list(SENSITIVITY_METHODS), default="sobol",
                    help="sobol: shares of variance (default); morris: elementary effects, "
                         "fewer runs")
     p.add_argument("--samples", "-N", type=_positive_int,
@@ -191,6 +189,8 @@ def _print_report(args, folder: Path) -> None:
 
 def cmd_validate(args) -> int:
     """Validate each file; print one line per file or per problem."""
+    from jailsim.scenario.sweepblock import load_sweep
+
     status = 0
     for path in args.scenarios:
         try:
@@ -206,6 +206,12 @@ def cmd_validate(args) -> int:
 
 def cmd_run(args) -> int:
     """Run one scenario, write its folder, print its summary (a sweep with ``--vary``)."""
+    from jailsim.experiments.precision import check_precision_options
+    from jailsim.experiments.simulate import run
+    from jailsim.experiments.uncertainty import uncertainty_text
+    from jailsim.results.tables import side_by_side
+    from jailsim.scenario.sweepblock import load_sweep
+
     scenario, factors = load_sweep(args.scenario)
     check_precision_options(args.precision, args.max_replications, args.precision_metrics)
     if args.vary or factors:
@@ -242,6 +248,9 @@ def _compare_out(paths: list[Path]) -> Path:
 
 def cmd_compare(args) -> int:
     """Paired comparison of two or more scenarios; print and write the differences."""
+    from jailsim.experiments.comparison import compare
+    from jailsim.experiments.uncertainty import uncertainty_text
+
     if len(args.scenarios) < 2:
         raise ScenarioError(["compare: give two or more scenario files"])
     out = args.out or _compare_out(args.scenarios)
@@ -278,6 +287,8 @@ def _print_comparison(comp, metrics: list[str], out: Path) -> None:
 
 def cmd_sweep(args) -> int:
     """Full-factorial sweep; print a table per design point, write the tidy table."""
+    from jailsim.experiments.sweeps import parse_vary, sweep
+
     out = args.out or Path("out") / f"{_stem(args.scenario)}-sweep"
     factors = parse_vary(args.vary)
     with ProgressBar("sweep", args.quiet) as bar:
@@ -298,6 +309,8 @@ def cmd_sweep(args) -> int:
 
 def cmd_sensitivity(args) -> int:
     """Sensitivity indices of metrics to scenario inputs."""
+    from jailsim.experiments.sensitivity import analyze_sensitivity, parse_params
+
     out = args.out or Path("out") / f"{_stem(args.scenario)}-sensitivity"
     with ProgressBar("sensitivity", args.quiet) as bar:
         result = analyze_sensitivity(args.scenario, parse_params(args.param),
@@ -322,6 +335,9 @@ def cmd_sensitivity(args) -> int:
 
 def cmd_demo(args) -> int:
     """JEM and WSO on the default county: paired comparison with intervals."""
+    from jailsim.experiments.comparison import compare
+    from jailsim.scenario.loading import shipped_scenarios_dir
+
     if args.replications is None:
         args.replications = DEMO_REPLICATIONS
     if args.seed is None:
@@ -383,17 +399,27 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, before)
 
 
-def _main(args) -> int:
-    import matplotlib
+def _named_as_flags(command: str):
+    """Run options named as flags (``--warmup-days``) in problems: for commands that run."""
+    if command in READS_ONLY:
+        return contextlib.nullcontext()
+    from jailsim.experiments.options import named_as_flags
 
-    matplotlib.use("Agg")  # the command line writes figures to files, never to a window
+    return named_as_flags()
+
+
+def _main(args) -> int:
+    if args.command not in READS_ONLY:
+        import matplotlib
+
+        matplotlib.use("Agg")  # the command line writes figures to files, never to a window
     # warnings (a roster's repaired rows, ...) as plain lines, not as jailsim's source lines
     warnings.formatwarning = (
         lambda message, category, *_: f"jailsim: warning: {printable(message)}\n")
     try:
         # a problem with an option names its flag (--warmup-days); what is printed shows a
         # name's control characters escaped, never acted on by the terminal
-        with named_as_flags(), printable_stdout():
+        with _named_as_flags(args.command), printable_stdout():
             return COMMANDS[args.command](args)
     except ScenarioError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
@@ -413,7 +439,11 @@ def _main(args) -> int:
         print("jailsim: out of memory (the run needs more than this machine has: lower the "
               "horizon, the booking rates or the replications)", file=sys.stderr)
         return 2
-    except BrokenProcessPool:
+    except RuntimeError as exc:  # a BrokenProcessPool (its module is imported once a pool runs)
+        from concurrent.futures.process import BrokenProcessPool
+
+        if not isinstance(exc, BrokenProcessPool):
+            raise
         print("jailsim: a worker process died (killed, or out of memory); finished "
               "replications are kept: rerun the same command to resume", file=sys.stderr)
         return 2

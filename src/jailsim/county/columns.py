@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from jailsim.base.errors import ScenarioError
+from jailsim.county.exportnames import ROLES
 
 __all__ = [
     "FLAG_NO",
@@ -35,8 +36,6 @@ __all__ = [
     "release_reason",
 ]
 
-#: What each column of an export can mean; ``booked`` is required.
-ROLES = ("id", "booked", "released", "charge", "reason", "hold", "hold_start", "hold_end")
 #: Column names tried for each role (compared lower-case, without spaces or punctuation).
 GUESSES: dict[str, tuple[str, ...]] = {
     "id": ("bookingid", "bookingnumber", "bookingno", "bookingnum", "bookid", "bookno",

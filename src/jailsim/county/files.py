@@ -20,11 +20,10 @@ import pandas as pd
 from jailsim.base.errors import ScenarioError
 from jailsim.county.cleaninglog import CleaningLog
 from jailsim.county.encodings import decode_text, sniff_encoding
+from jailsim.county.exportnames import SUFFIXES
 
 __all__ = ["DELIMITERS", "FORMATS", "SUFFIXES", "read_table"]
 
-#: File name endings read, by format (compared without case).
-SUFFIXES = {"csv": (".csv", ".tsv"), "excel": (".xlsx", ".xlsm"), "parquet": (".parquet",)}
 #: The formats read, as every error names them.
 FORMATS = ("CSV (.csv, .tsv: comma, tab or semicolon), Excel (.xlsx, .xlsm: the first sheet) "
            "or Parquet (.parquet)")

@@ -12,15 +12,16 @@ from collections.abc import Callable
 from jailsim.engines import des, vector
 from jailsim.model.context import Context
 from jailsim.model.population import Population
+
+# the engines' names live in a light module: the command line's help lists them
+from jailsim.model.runchoices import DEFAULT_ENGINE as DEFAULT_ENGINE
+from jailsim.model.runchoices import ENGINE_CHOICES
 from jailsim.model.timeline import Timeline
 
 ENGINES: dict[str, Callable[[Context, Population], Timeline]] = {
     "des": des.run,
     "vector": vector.run,
 }
-ENGINE_CHOICES = ("des", "vector", "auto")
-#: The engine every entry point runs unless told otherwise.
-DEFAULT_ENGINE = "auto"
 
 
 def resolve_engine(name: str) -> str:

@@ -3,8 +3,10 @@
 An experiment is a set of *arms* (a scenario run alone, each side of a comparison, each point
 of a sweep), each replicated ``n`` times. Tasks go to an executor
 (:mod:`jailsim.experiments.executors`); results are filed by replication index, never by
-arrival, so the tables are the same bytes whichever executor ran them, and each is
-checkpointed as it arrives (:mod:`jailsim.experiments.checkpoints`).
+arrival, so the tables are the same bytes whichever executor ran them. Each replication is
+checkpointed as soon as it is computed (:mod:`jailsim.experiments.checkpoints`), by the
+worker that computed it wherever the worker sees the checkpoint folder: this process then
+only records metrics and progress, and never holds, reads or writes a replication's table.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 
 from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
-from jailsim.experiments.checkpoints import Checkpoints
+from jailsim.experiments.checkpoints import Checkpoints, Finished
 from jailsim.experiments.executors import Executor
 from jailsim.experiments.options import Progress, RunOptions, option_text
 from jailsim.experiments.prepared import PreparedRun
@@ -44,10 +46,11 @@ class Arm:
         ``metrics_only``).
     checkpoints
         Where finished replications are kept, or None. With checkpoints, the tables of a
-        replication are kept there alone (:attr:`on_disk`): workers send them encoded, they
-        are written as they come, and this process holds none of them.
+        replication are kept there alone (:attr:`on_disk`): workers write them (or send them
+        encoded, to be written as they come), and this process holds none of them.
     outputs
-        Finished replications by index (their tables only when kept in memory).
+        Finished replications by index (their tables only when kept in memory; with
+        checkpoints, the SHA-256 of their table files).
     """
 
     label: str
@@ -71,16 +74,34 @@ class Arm:
         """Whether the tables are kept in the checkpoints alone, not in memory."""
         return self.tables and self.checkpoints is not None
 
+    def task(self, replication: int, shares_files: bool) -> ReplicationTask:
+        """The task of one replication of this arm.
+
+        ``shares_files``: whether the executor's workers see this process's files; if so,
+        they write the checkpoint themselves, else they send the tables back encoded.
+        """
+        folder = None
+        if self.checkpoints is not None and shares_files:  # absolute: whatever its cwd
+            folder = self.checkpoints.folder.absolute()
+        return ReplicationTask(self.run, replication, self.tables, checkpoints=folder,
+                               encoded=self.on_disk and folder is None)
+
     def file(self, out: ReplicationOutput) -> None:
-        """File a finished replication: checkpointed (if there are checkpoints), and kept.
+        """File a finished replication: checkpointed (if not by its worker), and kept.
 
         Its tables are kept in memory only when there are no checkpoints to keep them.
         """
-        if self.checkpoints is not None:
-            self.checkpoints.save(out)
-        if self.on_disk:
-            out = ReplicationOutput(out.replication, out.metrics, version=out.version)
+        if self.checkpoints is not None and not out.checkpointed:
+            sums = self.checkpoints.save(out.replication, out.metrics, out.encoded)
+            out = ReplicationOutput(out.replication, out.metrics, version=out.version,
+                                    sha256=sums, checkpointed=True)
         self.outputs[out.replication] = out
+
+    def resume(self, replication: int, finished: Finished) -> None:
+        """Keep a replication loaded from its checkpoint."""
+        self.outputs[replication] = ReplicationOutput(replication, finished.metrics,
+                                                      sha256=finished.sha256,
+                                                      checkpointed=True)
 
     def metrics(self, n: int | None = None) -> pd.DataFrame:
         """One row per replication (the first ``n``), one column per metric."""
@@ -93,8 +114,8 @@ class Arm:
     def result(self, n: int) -> Result:
         """The Result of the first ``n`` replications (tables in replication order).
 
-        Tables kept on disk stay there (read when asked, or written to the run folder row
-        group by row group); tables in memory are concatenated; with only metrics kept,
+        Tables kept on disk stay there (read when asked, or linked into the run folder as its
+        parts); tables in memory are concatenated; with only metrics kept,
         asking for a table is a one-line error.
         """
         sc = self.scenario
@@ -108,8 +129,10 @@ class Arm:
                                        "metrics); run again without it to have the "
                                        f"{name} table")
             elif self.on_disk:
-                tables[name] = StoredTable.of(self.checkpoints.table_path(r, name)
-                                              for r in range(n))
+                sums = [(self.outputs[r].sha256 or {}).get(name) for r in range(n)]
+                tables[name] = StoredTable.of(
+                    (self.checkpoints.table_path(r, name) for r in range(n)),
+                    sha256=None if None in sums else sums)
             else:
                 tables[name] = pd.concat([getattr(self.outputs[r], name) for r in range(n)],
                                          ignore_index=True)
@@ -144,7 +167,9 @@ def replicate(
     """Bring every arm to ``n`` replications: from checkpoints first, then on the executor.
 
     Tasks are ordered replication-major (replication 0 of every arm, then 1, ...), so an
-    interrupted comparison has whole pairs done. Each result is checkpointed as it arrives.
+    interrupted comparison has whole pairs done. Each result is checkpointed as soon as it is
+    computed: by its worker where the executor's workers share this file system
+    (``executor.shares_files``), else here as it arrives.
     """
     tally = tally if tally is not None else Tally()
     for arm in arms:
@@ -153,16 +178,13 @@ def replicate(
         arm.checkpoints.open()
         for r in sorted(arm.checkpoints.finished()):
             if r < n and r not in arm.outputs:
-                out = arm.checkpoints.load(r, arm.tables, parse=not arm.on_disk)
-                if out is not None:
-                    arm.outputs[r] = out
+                finished = arm.checkpoints.load(r, arm.tables)
+                if finished is not None:
+                    arm.resume(r, finished)
                     tally.resumed += 1
-    todo = [
-        (arm, ReplicationTask(arm.run, r, arm.tables, encoded=arm.on_disk))
-        for r in range(n)
-        for arm in arms
-        if r not in arm.outputs
-    ]
+    shares = getattr(executor, "shares_files", False)  # an executor of the caller's
+    todo = [(arm, arm.task(r, shares)) for r in range(n) for arm in arms
+            if r not in arm.outputs]
     total = n * len(arms)
     done = total - len(todo)
     if progress is not None:

@@ -1,36 +1,36 @@
 """Checkpoints: every finished replication on disk at once, so an interrupted run resumes.
 
-Every finished replication is written to ``OUT/checkpoints/`` as it arrives; rerunning the
-same command after an interruption (Ctrl-C, ``kill -9``, a lost worker) loads those and runs
-only the rest, with the seed they were made with (:func:`resumed_seed`). A folder holding
-checkpoints of a different scenario, seed or engine is refused, never mixed. The checkpoints
-are removed once the final outputs are written.
+Every finished replication is written to ``OUT/checkpoints/`` as soon as it is computed, by
+the worker that computed it (:func:`write_checkpoint`; the process that runs the experiment
+writes it only for workers that do not share its file system); rerunning the same command
+after an interruption (Ctrl-C, ``kill -9``, a lost worker) loads those and runs only the
+rest, with the seed they were made with (:func:`resumed_seed`). A folder holding checkpoints
+of a different scenario, seed or engine is refused, never mixed. A checkpoint's table files
+become the parts of the run folder's tables (linked, not copied:
+:mod:`jailsim.results.rundir`), and the checkpoints are removed once the final outputs are
+written.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
-import pandas as pd
-import pyarrow as pa
-
-from jailsim._version import __version__
+from jailsim._version import STREAMS_VERSION, __version__
 from jailsim.base.atomic import atomic_write, is_temporary
 from jailsim.base.errors import ScenarioError
 from jailsim.base.manifest import sha256
 from jailsim.experiments.prepared import PreparedRun
-from jailsim.experiments.replication import ReplicationOutput
-from jailsim.results.tablefiles import encode
 from jailsim.scenario.schema import Scenario
 
-__all__ = ["CheckpointWarning", "Checkpoints", "points_seed", "resumed_seed"]
+__all__ = ["CheckpointWarning", "Checkpoints", "Finished", "points_seed", "resumed_seed",
+           "table_path", "write_checkpoint"]
 
 
 def _flatten(data: object, prefix: str = "") -> dict[str, object]:
@@ -71,6 +71,43 @@ def _short(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _path(folder: Path, replication: int, suffix: str) -> Path:
+    return Path(folder) / f"rep-{replication:06d}{suffix}"
+
+
+def table_path(folder: Path, replication: int, name: str) -> Path:
+    """The file of table ``name`` (``"bookings"``, ``"census"``) of a replication."""
+    return _path(folder, replication, f".{name}.parquet")
+
+
+def write_checkpoint(folder: Path, replication: int, metrics: dict[str, float],
+                     tables: Mapping[str, bytes] | None = None) -> dict[str, str]:
+    """Write one finished replication into the checkpoint folder ``folder``.
+
+    Its tables (``{"bookings": b"...", "census": b"..."}``, their Parquet files' bytes) first,
+    then its metrics with the SHA-256 of the metrics and of each table, each atomically: the
+    replication is finished once its JSON exists. Called by the worker that computed it, or
+    by the process running the experiment for a worker that does not see this folder.
+    Returns the SHA-256 of each table file.
+    """
+    sums = {name: _sha256(data) for name, data in (tables or {}).items()}
+    for name, data in (tables or {}).items():
+        atomic_write(table_path(folder, replication, name),
+                     lambda tmp, data=data: tmp.write_bytes(data))
+    text = json.dumps({"replication": replication, "metrics": metrics,
+                       "sha256": {"metrics": _sha256(_canonical(metrics).encode("utf-8")),
+                                  **sums}})
+    atomic_write(_path(folder, replication, ".json"), lambda p: p.write_text(text))
+    return sums
+
+
+class Finished(NamedTuple):
+    """A replication as its checkpoint holds it: metrics, and the SHA-256 of each table file."""
+
+    metrics: dict[str, float]
+    sha256: dict[str, str]
+
+
 class Checkpoints:
     """Finished replications of one arm, one set of files each, in a folder of their own.
 
@@ -91,8 +128,8 @@ class Checkpoints:
         self.key = run.key
         scenario = run.scenario
         inputs = scenario.to_dict()
-        inputs.pop("replications", None)
-        inputs.pop("jailsim_version", None)
+        for name in ("replications", "jailsim_version", "streams_version"):
+            inputs.pop(name, None)
         self.identity = {
             "fingerprint": self.key,
             "scenario": scenario.name,
@@ -100,6 +137,7 @@ class Checkpoints:
             "run_seed": scenario.seed if run_seed is None else int(run_seed),
             "engine": run.engine,
             "jailsim": __version__,
+            "streams": STREAMS_VERSION,
             "inputs": inputs,
         }
 
@@ -134,7 +172,7 @@ class Checkpoints:
         new = self.identity
         said = [
             f"{k} {old.get(k)!r}, not {new[k]!r}"
-            for k in ("scenario", "seed", "engine", "jailsim")
+            for k in ("scenario", "seed", "engine", "jailsim", "streams")
             if old.get(k) != new[k]
         ]
         if said or "inputs" not in old:
@@ -146,12 +184,9 @@ class Checkpoints:
         return (f"scenario {new['scenario']!r}: " + "; ".join(shown) + more if shown
                 else f"scenario {new['scenario']!r} with other inputs")
 
-    def _path(self, replication: int, suffix: str) -> Path:
-        return self.folder / f"rep-{replication:06d}{suffix}"
-
     def table_path(self, replication: int, name: str) -> Path:
         """The file of table ``name`` (``"bookings"``, ``"census"``) of a replication."""
-        return self._path(replication, f".{name}.parquet")
+        return table_path(self.folder, replication, name)
 
     def finished(self) -> set[int]:
         """Indices of the replications checkpointed here."""
@@ -159,57 +194,35 @@ class Checkpoints:
             return set()
         return {int(p.name[4:10]) for p in self.folder.glob("rep-??????.json")}
 
-    def load(self, replication: int, tables: bool, *, parse: bool = True
-             ) -> ReplicationOutput | None:
+    def load(self, replication: int, tables: bool) -> Finished | None:
         """A finished replication, or None.
 
         None if any of its files is missing or unreadable, or is not what its hashes say (then
-        with a :class:`CheckpointWarning`). ``tables``: check the tables' files too, and with
-        ``parse`` read them into the output; without ``parse`` they are only hashed, a block
-        at a time, and stay on disk (:meth:`table_path`).
+        with a :class:`CheckpointWarning`). ``tables``: check its tables' files too (hashed a
+        block at a time; they stay on disk, at :meth:`table_path`).
         """
         names = ("bookings", "census") if tables else ()
+        meta = _path(self.folder, replication, ".json")
         try:
-            data = json.loads(self._path(replication, ".json").read_text())
+            data = json.loads(meta.read_text())
             sums = data.get("sha256") or {}
-            # Parsed, each table is read once (hashed, then parsed); else hashed by blocks.
-            raw = ({name: self.table_path(replication, name).read_bytes() for name in names}
-                   if parse else {})
-            found = {name: _sha256(raw[name]) if parse else sha256(self.table_path(
-                replication, name)) for name in names}
+            found = {name: sha256(self.table_path(replication, name)) for name in names}
             found["metrics"] = _sha256(_canonical(data["metrics"]).encode("utf-8"))
             bad = [name for name in ("metrics", *names) if sums.get(name) != found[name]]
             if bad:
-                warnings.warn(f"{self.where}: checkpoint {self._path(replication, '.json').name}"
-                              f" does not match the hash of its {' and '.join(bad)} (edited or "
-                              "damaged): its replication runs again", CheckpointWarning,
-                              stacklevel=2)
+                warnings.warn(f"{self.where}: checkpoint {meta.name} does not match the hash of "
+                              f"its {' and '.join(bad)} (edited or damaged): its replication "
+                              "runs again", CheckpointWarning, stacklevel=2)
                 return None
-            bookings = census = None
-            if raw:
-                bookings = pd.read_parquet(io.BytesIO(raw["bookings"]))
-                census = pd.read_parquet(io.BytesIO(raw["census"]))
-        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+            metrics = dict(data["metrics"])
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        return ReplicationOutput(replication, data["metrics"], bookings, census)
+        return Finished(metrics, {name: found[name] for name in names})
 
-    def save(self, out: ReplicationOutput) -> None:
-        """Write one finished replication (tables first, metrics last, with their hashes).
-
-        Its tables come as DataFrames or already encoded (``out.encoded``, the bytes a worker
-        made of them), which are written as they are.
-        """
-        r = out.replication
-        sums = {"metrics": _sha256(_canonical(out.metrics).encode("utf-8"))}
-        files = out.encoded
-        if files is None and out.bookings is not None:
-            files = {"bookings": encode(out.bookings), "census": encode(out.census)}
-        for name, data in (files or {}).items():
-            sums[name] = _sha256(data)
-            atomic_write(self.table_path(r, name), lambda tmp, data=data: tmp.write_bytes(data))
-        del files
-        text = json.dumps({"replication": r, "metrics": out.metrics, "sha256": sums})
-        atomic_write(self._path(r, ".json"), lambda p: p.write_text(text))
+    def save(self, replication: int, metrics: dict[str, float],
+             tables: Mapping[str, bytes] | None = None) -> dict[str, str]:
+        """Write one finished replication here (:func:`write_checkpoint`)."""
+        return write_checkpoint(self.folder, replication, metrics, tables)
 
     def clear(self) -> None:
         """Remove the checkpoints (once the final outputs are written), then the folder if empty.

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jailsim._version import __version__
+from jailsim._version import STREAMS_VERSION, __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.base.manifest import begin_output, finish_output, write_output
 from jailsim.base.spreadsheet import safe_csv
@@ -239,6 +239,7 @@ class Comparison:
             }
         return {
             "jailsim_version": __version__,
+            "streams_version": STREAMS_VERSION,
             "baseline": self.baseline,
             "common_random_numbers": self.crn,
             "seed": self.seed,

@@ -4,6 +4,11 @@ An executor maps a picklable function over a list of tasks and yields ``(index, 
 as the tasks finish, in whatever order that is. Nothing a task computes depends on the worker
 that runs it (its seeds come from its replication index), and the caller files results by index,
 so the output of an experiment is the same bytes whichever executor ran it.
+
+An executor also says whether its workers see this process's files
+(:attr:`Executor.shares_files`): those that do write each replication's checkpoint themselves,
+so this process only records metrics; those that may not send the tables back for this
+process to write.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ class Executor:
 
     #: Short description for messages (``"serial"``, ``"2 processes"``, ``"dask tcp://..."``).
     name = "executor"
+    #: Whether every worker sees this process's file system (the same files at the same
+    #: paths), so that a task may write into the run's folder. False unless known: a worker
+    #: that may be elsewhere sends its results back instead.
+    shares_files = False
 
     def imap_unordered(
         self, fn: Callable[[Any], Any], tasks: Sequence[Any]
@@ -55,6 +64,7 @@ class SerialExecutor(Executor):
     """Every task in this process, one after another, in order."""
 
     name = "serial"
+    shares_files = True
 
     def imap_unordered(self, fn, tasks):
         """Yield ``(i, fn(tasks[i]))`` in index order."""
@@ -104,8 +114,11 @@ class ProcessExecutor(Executor):
 
     The pool starts on first use and is kept until ``close()``, so batches of an experiment
     (the precision rule, several scenarios) reuse the same workers. Workers end when the
-    process that started them does (:func:`_end_with_owner`).
+    process that started them does (:func:`_end_with_owner`). They are on this machine, so
+    they share its file system.
     """
+
+    shares_files = True
 
     def __init__(self, workers: int):
         if workers < 1:
@@ -179,8 +192,14 @@ class DaskExecutor(Executor):
     another machine, dask-jobqueue's SLURMCluster, a Kubernetes cluster; each worker needs the
     same jailsim version installed (results carry it and are checked). Without one, a
     LocalCluster of ``workers`` single-threaded processes is started and stopped with this
-    executor. Results come back to this process, which alone writes files, so workers need no
-    shared file system.
+    executor.
+
+    A LocalCluster's workers are on this machine, and write their checkpoints themselves
+    (:attr:`shares_files`). A cluster reached by address may have workers on other machines,
+    which do not see this process's folders (or see other files at the same paths), and
+    nothing tells this process which: there, a path is not shipped; results, tables included,
+    come back to this process, which alone writes files, so those workers need no shared file
+    system.
     """
 
     def __init__(self, address: str | None = None, workers: int | None = None):
@@ -194,6 +213,7 @@ class DaskExecutor(Executor):
             except (OSError, ValueError) as exc:
                 raise ScenarioError([f"--scheduler {address}: cannot connect ({exc})"]) from None
             self.name = f"dask {address}"
+            self.shares_files = False
         else:
             n = self.workers = int(workers or os.cpu_count() or 1)
             self._cluster = distributed.LocalCluster(
@@ -205,6 +225,7 @@ class DaskExecutor(Executor):
             )
             self.client = distributed.Client(self._cluster)
             self.name = f"dask LocalCluster ({n} workers)"
+            self.shares_files = True
 
     def imap_unordered(self, fn, tasks):
         """Submit one Dask task per item (``pure=False``: never merged), yield as they finish."""

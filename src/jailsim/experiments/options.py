@@ -18,6 +18,7 @@ from pathlib import Path
 from jailsim.base.errors import ScenarioError
 from jailsim.engines import DEFAULT_ENGINE, ENGINE_CHOICES
 from jailsim.experiments.executors import Executor, SerialExecutor, make_executor
+from jailsim.model.runchoices import DEFAULT_REPLICATIONS
 from jailsim.scenario.units import parse_duration
 
 __all__ = [
@@ -30,10 +31,6 @@ __all__ = [
     "options_from",
     "parse_days",
 ]
-
-#: Replications of a comparison or sweep when neither the options nor the scenario ask for
-#: more than one (one replication gives no interval).
-DEFAULT_REPLICATIONS = 20
 
 #: ``progress(done, total)``: called after each replication (and once at the start).
 Progress = Callable[[int, int], None]

@@ -18,6 +18,7 @@ import pandas as pd
 
 from jailsim.base.errors import ScenarioError
 from jailsim.experiments.options import option_text
+from jailsim.model.runchoices import DEFAULT_MAX_REPLICATIONS
 from jailsim.results.metrics import summarize
 
 __all__ = [
@@ -29,9 +30,6 @@ __all__ = [
     "worst_half_width",
 ]
 
-#: Cap of the precision rule unless ``max_replications`` is given (or the first batch, if
-#: that is larger).
-DEFAULT_MAX_REPLICATIONS = 100
 #: Fewest replications of the precision rule's first batch (an interval needs a few).
 FIRST_BATCH = 3
 

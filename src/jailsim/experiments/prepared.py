@@ -5,19 +5,26 @@ sweep) is prepared once: the scenario with the run's overrides applied and its s
 (:func:`prepare`), the engine resolved, and a fingerprint of what decides its tables. That
 object is what checkpoints are filed under and what workers receive; its calendars
 (:class:`~jailsim.model.context.Context`) are built once per process that runs it.
+
+Every task of a run carries its prepared run, so it is cheap to send: it pickles as its
+fingerprint and the bytes of its scenario, pickled once in the sending process, and a worker
+unpickles those bytes only the first time it meets the fingerprint (:func:`_received`); the
+fingerprint names the scenario, seed and engine, so whatever has it is the same run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from jailsim._version import __version__
+from jailsim._version import STREAMS_VERSION, __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.engines import resolve_engine
 from jailsim.experiments.footprint import check_run_memory
@@ -117,14 +124,15 @@ def fingerprint(scenario: Scenario, engine: str) -> str:
     """SHA-256 of what decides a replication's tables: the resolved scenario, seed, engine.
 
     The number of replications is left out (replication ``r`` does not depend on it, so a run
-    can be extended), and so is the ``jailsim_version`` a resolved file was written by; the
-    version running now is in.
+    can be extended), and so are the versions a resolved file was written by; the versions
+    running now (jailsim's and the streams') are in.
     """
     data = scenario.to_dict()
-    data.pop("replications", None)
-    data.pop("jailsim_version", None)
+    for name in ("replications", "jailsim_version", "streams_version"):
+        data.pop(name, None)
     text = json.dumps(
-        {"scenario": data, "engine": engine, "jailsim": __version__},
+        {"scenario": data, "engine": engine, "jailsim": __version__,
+         "streams": STREAMS_VERSION},
         sort_keys=True,
         separators=(",", ":"),
         default=str,
@@ -135,6 +143,25 @@ def fingerprint(scenario: Scenario, engine: str) -> str:
 #: Calendars built in this process, by fingerprint (a few prepared runs at a time).
 _CONTEXTS: dict[str, Context] = {}
 _CONTEXTS_KEPT = 8
+#: Prepared runs this process has received (unpickled), by fingerprint.
+_RECEIVED: dict[str, PreparedRun] = {}
+
+
+def _keep(cache: dict, key: str, value):
+    """Put ``value`` in ``cache`` under ``key``, keeping at most :data:`_CONTEXTS_KEPT`."""
+    if len(cache) >= _CONTEXTS_KEPT:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+    return value
+
+
+def _received(key: str, payload: bytes) -> PreparedRun:
+    """The prepared run of fingerprint ``key``: unpickled from ``payload`` once per process."""
+    run = _RECEIVED.get(key)
+    if run is None:
+        scenario, engine = pickle.loads(payload)
+        run = _keep(_RECEIVED, key, PreparedRun(scenario, engine, key))
+    return run
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,8 +193,13 @@ class PreparedRun:
         """The scenario's calendars, built once in this process."""
         ctx = _CONTEXTS.get(self.key)
         if ctx is None:
-            ctx = Context.build(self.scenario)
-            if len(_CONTEXTS) >= _CONTEXTS_KEPT:
-                _CONTEXTS.pop(next(iter(_CONTEXTS)))
-            _CONTEXTS[self.key] = ctx
+            ctx = _keep(_CONTEXTS, self.key, Context.build(self.scenario))
         return ctx
+
+    @cached_property
+    def _payload(self) -> bytes:
+        return pickle.dumps((self.scenario, self.engine), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __reduce__(self):
+        """Pickled as its fingerprint and its scenario's bytes (pickled once, here)."""
+        return _received, (self.key, self._payload)

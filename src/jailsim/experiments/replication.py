@@ -6,8 +6,15 @@ index: its random streams come from ``(seed, replication, source, purpose)`` alo
 any order. This is the one place that composes the layers below: it draws the population
 (with a roster warm start's people, whose sampling runs an engine), runs the engine, computes
 the counterfactual without detainers, and hands everything to the records, the census and the
-metrics; nothing below it calls an engine. :func:`run_task` is the picklable function
-executors ship to workers; it returns only the replication's tables and metrics.
+metrics; nothing below it calls an engine.
+
+:func:`run_task` is the picklable function executors ship to workers. A worker that sees the
+run's checkpoint folder (the same file system: this process, local processes, a Dask
+LocalCluster) writes the replication's checkpoint there itself, tables as Parquet parts
+(:mod:`jailsim.experiments.checkpoints`), and sends back only its metrics and the hashes of
+its files; one that may not (a Dask cluster reached by address) sends the tables back
+encoded, for the process running the experiment to write; a run without checkpoints gets the
+tables as DataFrames, or only metrics.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +30,7 @@ import pandas as pd
 from jailsim._version import __version__
 from jailsim.engines import ENGINES, vector
 from jailsim.engines.roster import roster_draws
+from jailsim.experiments.checkpoints import write_checkpoint
 from jailsim.experiments.draws import replication_run
 from jailsim.experiments.prepared import PreparedRun
 from jailsim.model.context import Context
@@ -30,7 +39,7 @@ from jailsim.model.timeline import Timeline
 from jailsim.results.census import daily_census
 from jailsim.results.metrics import replication_metrics
 from jailsim.results.records import Recorded, table
-from jailsim.results.tablefiles import encode
+from jailsim.results.tablefiles import encode, table_metadata
 
 __all__ = [
     "ReplicationOutput",
@@ -103,16 +112,20 @@ class ReplicationTask:
     replication
         The replication index; it alone picks the random streams.
     tables
-        Whether to send back the bookings and census tables, or only the metrics.
+        Whether the bookings and census tables are kept, or only the metrics.
+    checkpoints
+        The checkpoint folder the worker writes the replication into (its tables, if kept,
+        and its metrics), or None: the worker writes nothing.
     encoded
-        Send the tables as the bytes of their checkpoint files (Parquet, encoded by the
-        worker), not as DataFrames: the process that files them then only writes bytes, and
-        never holds a replication's table decoded.
+        With no ``checkpoints``, send the tables back as the bytes of their checkpoint files
+        (Parquet, encoded by the worker), not as DataFrames, for the process running the
+        experiment to write.
     """
 
     run: PreparedRun
     replication: int
     tables: bool
+    checkpoints: Path | None = None
     encoded: bool = False
 
 
@@ -120,8 +133,10 @@ class ReplicationTask:
 class ReplicationOutput:
     """What a replication sends back: its metrics, its tables if asked, the jailsim version.
 
-    The tables come as DataFrames (``bookings``, ``census``) or, for a checkpoint, as the
-    bytes of their Parquet files (``encoded``: ``{"bookings": b"...", "census": b"..."}``).
+    The tables come as DataFrames (``bookings``, ``census``), or as the bytes of their Parquet
+    files (``encoded``: ``{"bookings": b"...", "census": b"..."}``), or not at all: the worker
+    wrote them into the checkpoint folder (``checkpointed``) and sends their SHA-256
+    (``sha256``: ``{"bookings": "9f2c...", "census": "..."}``).
     """
 
     replication: int
@@ -130,18 +145,24 @@ class ReplicationOutput:
     census: pd.DataFrame | None = None
     version: str = __version__
     encoded: dict[str, bytes] | None = None
+    sha256: dict[str, str] | None = None
+    checkpointed: bool = False
 
 
 def run_task(task: ReplicationTask) -> ReplicationOutput:
     """Run one replication in whatever process this is (the function executors ship)."""
-    run = replication_run(task.run, task.replication)  # its parameter set, if drawn
-    bookings, census, metrics = run_replication(run.context, run.scenario.seed,
-                                                task.replication, run.engine)
-    if not task.tables:
-        return ReplicationOutput(task.replication, metrics)
-    if task.encoded:
-        files = {"bookings": encode(bookings)}
+    r = task.replication
+    run = replication_run(task.run, r)  # its parameter set, if drawn
+    bookings, census, metrics = run_replication(run.context, run.scenario.seed, r, run.engine)
+    files: dict[str, bytes] = {}
+    if task.tables and task.checkpoints is None and not task.encoded:
+        return ReplicationOutput(r, metrics, bookings, census)
+    if task.tables:
+        meta = table_metadata(task.run.scenario)  # the run's, not a drawn parameter set's
+        files["bookings"] = encode(bookings, meta)
         del bookings  # the table decoded and encoded at once only while encoding it
-        files["census"] = encode(census)
-        return ReplicationOutput(task.replication, metrics, encoded=files)
-    return ReplicationOutput(task.replication, metrics, bookings, census)
+        files["census"] = encode(census, meta)
+    if task.checkpoints is not None:
+        sums = write_checkpoint(task.checkpoints, r, metrics, files)
+        return ReplicationOutput(r, metrics, sha256=sums, checkpointed=True)
+    return ReplicationOutput(r, metrics, encoded=files or None)

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jailsim._version import __version__
+from jailsim._version import STREAMS_VERSION, __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.base.manifest import begin_output, finish_output, write_output
 from jailsim.base.spreadsheet import safe_csv
@@ -52,6 +52,7 @@ from jailsim.experiments.checkpoints import points_seed
 from jailsim.experiments.footprint import check_run_memory
 from jailsim.experiments.options import RunOptions, option_text, options_from
 from jailsim.experiments.prepared import prepare
+from jailsim.model.runchoices import SENSITIVITY_METHODS as METHODS
 from jailsim.results.metrics import HEADLINE, METRICS, check_metrics
 from jailsim.results.tables import text_table
 from jailsim.scenario.loading import RESOLVED_NAME, load, resolved_text
@@ -68,9 +69,6 @@ __all__ = [
     "too_small",
 ]
 
-#: Methods and their default sample size ``N`` (Sobol: base samples, a power of 2; Morris:
-#: trajectories).
-METHODS = {"sobol": 64, "morris": 10}
 #: Replications per sample point unless told otherwise.
 DEFAULT_REPLICATIONS = 3
 #: Grid levels of the Morris method.
@@ -252,6 +250,7 @@ class Sensitivity:
         sc = self.scenario
         return {
             "jailsim_version": __version__,
+            "streams_version": STREAMS_VERSION,
             "scenario": sc.name,
             "method": self.method,
             "samples": self.samples,

@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from jailsim._version import __version__
+from jailsim._version import STREAMS_VERSION, __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.base.manifest import begin_output, finish_output, write_output
 from jailsim.base.spreadsheet import safe_csv
@@ -48,21 +48,13 @@ from jailsim.experiments.options import DEFAULT_REPLICATIONS, RunOptions, option
 from jailsim.experiments.prepared import prepare
 from jailsim.results.metrics import HEADLINE, METRICS, check_metrics, summarize
 from jailsim.results.tables import cell, text_table, with_note
-from jailsim.scenario.loading import (
-    RESOLVED_NAME,
-    SHIPPED_PREFIX,
-    read_yaml,
-    resolved_text,
-    shipped_scenarios_dir,
-    validate,
-)
-from jailsim.scenario.messages import short
+from jailsim.scenario.loading import RESOLVED_NAME, resolved_text
 from jailsim.scenario.reference import field_unit
 from jailsim.scenario.schema import Scenario
+from jailsim.scenario.sweepblock import Factors, load_sweep
+from jailsim.scenario.sweepblock import check_factors as _check_factors
 
 __all__ = ["Sweep", "design_points", "load_sweep", "parse_vary", "sweep"]
-
-Factors = dict[str, list[Any]]
 
 
 def parse_vary(items: Sequence[str]) -> Factors:
@@ -100,43 +92,6 @@ def parse_vary(items: Sequence[str]) -> Factors:
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
-
-
-def _check_factors(factors: Mapping[str, Any], where: str) -> Factors:
-    problems = []
-    out: Factors = {}
-    if not isinstance(factors, Mapping):
-        raise ScenarioError([f"{where}: expected a mapping of dotted paths to lists of values"])
-    for path, values in factors.items():
-        if not isinstance(path, str) or not path:
-            problems.append(f"{where}: {short(path)}: expected a dotted path")
-        elif path in ("seed", "replications"):
-            problems.append(f"{where}.{path}: cannot be varied (every design point runs the "
-                            "same seed and replications)")
-        elif not isinstance(values, list) or not values:
-            problems.append(f"{where}.{path}: expected a list of one or more values, "
-                            f"got {short(values)}")
-        else:
-            out[path] = values
-    if problems:
-        raise ScenarioError(problems)
-    return out
-
-
-def load_sweep(path: str | Path) -> tuple[Scenario, Factors]:
-    """Load a scenario file that may hold a ``sweep:`` block: the scenario and its factors."""
-    text = str(path)
-    if text.startswith(SHIPPED_PREFIX):  # "jailsim:NAME.yaml", a shipped scenario
-        data = read_yaml(text)
-        folder = shipped_scenarios_dir()
-        text = str(folder / text[len(SHIPPED_PREFIX):])
-    else:
-        data = read_yaml(path)
-        folder = Path(path).parent
-    block = data.pop("sweep", None)
-    sc = validate(data, source=text, base_dir=folder)
-    factors = _check_factors(block, f"{path}: sweep") if block is not None else {}
-    return sc, factors
 
 
 def design_points(factors: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
@@ -252,6 +207,7 @@ class Sweep:
         sc = self.scenario
         return {
             "jailsim_version": __version__,
+            "streams_version": STREAMS_VERSION,
             "scenario": sc.name,
             "seed": sc.seed,
             "replications": sc.replications,

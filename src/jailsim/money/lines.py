@@ -30,6 +30,7 @@ from jailsim.money.officers import (
     program_lines,
     reimbursement_lines,
 )
+from jailsim.money.per import PER
 from jailsim.scenario.costs import Costs, schedule_by_day
 from jailsim.scenario.schema import Scenario
 
@@ -41,10 +42,6 @@ __all__ = [
     "replication_budget",
     "unit",
 ]
-
-#: Bases of a budget: a year (window totals x 365.25 / window days), the whole window, or
-#: the totals of each of the county's fiscal years (``costs.fiscal_year_start_month``).
-PER = ("year", "window", "fiscal_year")
 
 #: Every budget line: name -> (group, unit over the window, meaning). Order is table order.
 LINES: dict[str, tuple[str, str, str]] = {

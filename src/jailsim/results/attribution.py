@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from jailsim.model.context import Context
-from jailsim.model.timeline import Timeline
-
 #: The per-booking columns of :func:`attribute` that the bookings table publishes as they are.
 ATTRIBUTABLE = (
     "attributable_days", "attributable_days_pre_release", "attributable_days_hold",
@@ -31,28 +28,30 @@ ATTRIBUTABLE = (
 
 
 def attribute(
-    ctx: Context, tl: Timeline, exit_without: np.ndarray, rows: np.ndarray | None = None
+    horizon: float,
+    exit_at: np.ndarray,
+    ice_custody_at: np.ndarray,
+    hold_start_at: np.ndarray,
+    exit_without: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Per-booking days attributable to a detainer, censored at the horizon.
 
     Returns arrays ``attributable_days``, ``attributable_days_pre_release``,
     ``attributable_days_hold`` and ``attributable_days_igsa`` (days; zero for people without
     a detainer), with
-    ``counterfactual_exit_at`` (``exit_without`` itself). ``exit_without``: the
-    counterfactual's exit times (:func:`jailsim.engines.vector.exit_without_detainers`), for
-    the bookings ``rows`` (indices; default all) only.
+    ``counterfactual_exit_at`` (``exit_without`` itself). The inputs are the bookings'
+    Timeline times (not censored; NaN: never) and the counterfactual's exit times
+    (:func:`jailsim.engines.vector.exit_without_detainers`), all for the same bookings; none
+    is changed.
     """
-    horizon = ctx.scenario.horizon
-    every = slice(None) if rows is None else rows
     total = np.minimum(exit_without, horizon)
-    end_with = tl.exit_at.copy() if rows is None else tl.exit_at[rows]
-    np.minimum(end_with, horizon, out=end_with)
+    end_with = np.minimum(exit_at, horizon)
     np.subtract(end_with, total, out=total)
     # The hold counts from its start (when the person would otherwise walk out) to ICE taking
     # custody (or the exit); an IGSA stay from custody to the exit.
-    custody = np.minimum(tl.ice_custody_at[every], horizon)
+    custody = np.minimum(ice_custody_at, horizon)
     igsa = np.where(np.isnan(custody), 0.0, end_with - custody)
-    hold = np.minimum(tl.hold_start_at[every], horizon)
+    hold = np.minimum(hold_start_at, horizon)
     np.subtract(np.fmin(custody, end_with), hold, out=hold)
     del end_with, custody
     np.clip(hold, 0.0, None, out=hold)

@@ -8,6 +8,8 @@ max(0, N(t) - capacity) gives the boarded-out bed-days.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -18,7 +20,7 @@ def step_integral(times: np.ndarray, deltas: np.ndarray, edges: np.ndarray, cap:
     ``N(t)`` starts at 0 and changes by ``deltas[k]`` at ``times[k]`` (any order; a NaN time
     never happens). Returns an array of ``len(edges) - 1`` integrals (units: count x days).
     """
-    return _integrals(*_steps(times, deltas), edges, cap)
+    return _integrals(*_steps(times, deltas), edges, cap)[0]
 
 
 def _steps(times: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -38,27 +40,35 @@ def _presence_steps(enter: np.ndarray, leave: np.ndarray) -> tuple[np.ndarray, n
     """``_steps(*presence(enter, leave))`` for ``enter`` sorted and never NaN (the bookings).
 
     Only the exits are sorted, then merged after the entries (at equal times, entries
-    first): a sort of half the events.
+    first): a stable sort of two sorted runs is a merge, far cheaper than sorting them all.
     """
-    out = np.sort(leave[np.isfinite(leave)])
-    at = np.searchsorted(enter, out, side="right") + np.arange(len(out))
-    exits = np.zeros(len(enter) + len(out), dtype=bool)
-    exits[at] = True
-    tau = np.empty(len(exits))
-    tau[at], tau[~exits] = out, enter
-    return tau, np.cumsum(np.where(exits, -1.0, 1.0))
+    both = np.concatenate([enter, np.sort(leave[np.isfinite(leave)])])
+    order = np.argsort(both, kind="stable")
+    step = np.ones(len(both))
+    step[len(enter):] = -1.0
+    return both[order], np.cumsum(step[order])
 
 
-def _integrals(tau: np.ndarray, total: np.ndarray, edges: np.ndarray, cap: float) -> np.ndarray:
-    """:func:`step_integral` of the step function ``(tau, total)`` from :func:`_steps`."""
+def _integrals(tau: np.ndarray, total: np.ndarray, edges: np.ndarray, *caps: float):
+    """:func:`step_integral` of the step function ``(tau, total)`` from :func:`_steps`.
+
+    One array per cap in ``caps``: where the edges fall among the steps is found once.
+    """
     if len(tau) == 0:
-        return np.zeros(len(edges) - 1)
-    level = np.maximum(total - cap, 0.0)  # value from tau[k] on
-    cum = np.concatenate(([0.0], np.cumsum(level[:-1] * np.diff(tau))))  # integral to tau[k]
+        return [np.zeros(len(edges) - 1) for _ in caps]
+    width = np.diff(tau)
     k = np.searchsorted(tau, edges, side="right") - 1
+    started = k >= 0
     kk = np.maximum(k, 0)
-    at_edges = np.where(k >= 0, cum[kk] + level[kk] * (edges - tau[kk]), 0.0)
-    return np.diff(at_edges)
+    since = edges - tau[kk]
+    out = []
+    for cap in caps:
+        level = np.maximum(total - cap, 0.0)  # value from tau[k] on
+        cum = np.empty(len(tau))  # integral to tau[k]
+        cum[0] = 0.0
+        np.cumsum(level[:-1] * width, out=cum[1:])
+        out.append(np.diff(np.where(started, cum[kk] + level[kk] * since, 0.0)))
+    return out
 
 
 def presence(enter: np.ndarray, leave: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,20 +98,17 @@ def daily_census(
     ``ice_detainees`` (ICE's detainees kept here under an IGSA), ``boarded_out`` (bed-days
     above capacity).
     """
-    edges = np.arange(0.0, np.floor(horizon) + 1.0)
-    if edges[-1] < horizon:
-        edges = np.append(edges, horizon)
+    edges, dates = _days(float(horizon), start_date)
     width = np.diff(edges)
     booked, exit_ = bookings["booked_at"].to_numpy(), bookings["exit_at"].to_numpy()
     # Sorted once for census and boarded_out; the table is in booking order.
     ordered = not np.isnan(booked).any() and bool(np.all(booked[1:] >= booked[:-1]))
     steps = _presence_steps(booked, exit_) if ordered else _steps(*presence(booked, exit_))
-    census = _integrals(*steps, edges, 0.0) / width
-    boarded_out = _integrals(*steps, edges, capacity) / width
+    census, boarded_out = (x / width for x in _integrals(*steps, edges, 0.0, capacity))
     del steps
     out = {
         "day": np.arange(len(width), dtype=np.int32),
-        "date": pd.Timestamp(start_date) + pd.to_timedelta(edges[:-1], unit="D"),
+        "date": dates.copy(),
         "census": census,
     }
     custody = bookings["ice_custody_at"].to_numpy()
@@ -112,4 +119,18 @@ def daily_census(
         t2, d2 = presence(enter, leave)
         out[name] = step_integral(t2, d2, edges) / width
     out["boarded_out"] = boarded_out
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # fresh arrays: no copy stacking the float columns
+
+
+@lru_cache(maxsize=16)
+def _days(horizon: float, start_date) -> tuple[np.ndarray, pd.arrays.DatetimeArray]:
+    """The census days' edges (a partial last day ends at the horizon) and their dates.
+
+    Built once per horizon and start date (the dates cost more than a day's census); shared,
+    so the edges are read-only and a table gets a copy of the dates.
+    """
+    edges = np.arange(0.0, np.floor(horizon) + 1.0)
+    if edges[-1] < horizon:
+        edges = np.append(edges, horizon)
+    edges.flags.writeable = False
+    return edges, (pd.Timestamp(start_date) + pd.to_timedelta(edges[:-1], unit="D")).array

@@ -13,165 +13,80 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from jailsim.base.names import check_names
 from jailsim.model import rules
 from jailsim.model.codes import sentence_code
 from jailsim.model.context import Context
 from jailsim.model.timetable import WeeklyStep
 
-#: Every metric: name -> (unit, meaning). Order is the order of tables and reports.
-METRICS: dict[str, tuple[str, str]] = {
-    "bookings_per_day": ("per day", "bookings (both streams) booked in the window, per day"),
-    "civil_arrests": (
-        "count", "bookings in the window arrested for ICE alone, with no state charge (Task Force)"
-    ),
-    "releases_per_day": ("per day", "exits of any kind in the window, per day"),
-    "adp": ("people", "average daily population: time-average census over the window"),
-    "expected_los_days": ("days", "BJS expected length of stay: adp / bookings_per_day"),
-    "mean_los_days": ("days", "mean length of stay of people who left in the window"),
-    "median_los_days": ("days", "median length of stay of people who left in the window"),
-    "mean_los_days_detainer": ("days", "mean stay of people who left with a detainer"),
-    "mean_los_days_no_detainer": ("days", "mean stay of people who left without a detainer"),
-    "los_ratio_detainer": ("ratio", "mean_los_days_detainer / mean_los_days_no_detainer"),
-    "bed_days": ("bed-days", "occupied bed-days in the window"),
-    "bed_days_per_year": ("bed-days/yr", "bed_days scaled to 365.25 days"),
-    "hold_bed_days": (
-        "bed-days", "bed-days held for ICE past release, until ICE took custody, in the window"
-    ),
-    "igsa_bed_days": (
-        "bed-days", "bed-days of ICE's detainees kept in this jail under an IGSA, in the window"
-    ),
-    "detainer_bed_days": ("bed-days", "bed-days of people with a detainer lodged, in the window"),
-    "boarded_out_bed_days": ("bed-days", "bed-days above rated capacity, in the window"),
-    "attributable_bed_days": (
-        "bed-days",
-        "bed-days in the window caused by detainers (vs the same draws without detainer effects)",
-    ),
-    "attributable_bed_days_pre_release": (
-        "bed-days",
-        "part of attributable_bed_days before release (bail not posted because of a detainer)",
-    ),
-    "attributable_bed_days_hold": (
-        "bed-days", "part of attributable_bed_days spent held for ICE past release"
-    ),
-    "attributable_bed_days_igsa": (
-        "bed-days", "part of attributable_bed_days spent here as ICE's detainee (IGSA)"
-    ),
-    "peak_census": ("people", "highest daily average census in the window"),
-    "detainers": ("count", "detainers lodged in the window on people in custody"),
-    "detainers_per_1000_bookings": ("per 1,000", "detainers / bookings in the window x 1000"),
-    "detainers_jem": ("count", "detainers in the window first lodged by a JEM screening"),
-    "holds": ("count", "holds for ICE that started in the window"),
-    "mean_hold_hours": (
-        "hours", "mean hold length (to ICE custody or the hold's end), holds ended in the window"
-    ),
-    "hold_hours_p50": ("hours", "median hold length of holds that ended in the window"),
-    "hold_hours_p90": ("hours", "90th percentile of hold length, holds ended in the window"),
-    "holds_to_ice_share": ("share", "holds ended in the window with ICE taking custody"),
-    "held_without_detainer_hours": (
-        "hours",
-        "hours people due for release in the window were kept with no detainer in force: an "
-        "interview running over, or a detainer on its way (jem.at_release: finish)",
-    ),
-    "at_large_leads": (
-        "count",
-        "JEM detainers that took effect in the window after the person had left (leads for "
-        "ICE at large)",
-    ),
-    "ice_transfers": ("count", "people transferred to ICE in the window"),
-    "transfers_at_release": (
-        "count",
-        "of ice_transfers, those taken at the door: ICE told of the release, no one held "
-        "(honor.policy notify_only, convicted_only)",
-    ),
-    "mandatory_detainers": (
-        "count",
-        "detainers lodged in the window on removable people charged with an offense ICE must "
-        "lodge on (ice.mandatory_offenses)",
-    ),
-    "lapsed_detainers": ("count", "holds that ended at the cap without ICE in the window"),
-    "cancelled_detainers": (
-        "count", "holds that ended in the window when ICE cancelled the detainer"
-    ),
-    "detainers_to_ice_share": (
-        "share",
-        "detainers lodged in the window whose person ICE took into custody by the end of the run "
-        "(TRAC's measure: all detainers in the denominator)",
-    ),
-    "detainers_held_share": (
-        "share", "people with a detainer reaching release in the window who were held for ICE"
-    ),
-    "ice_transfers_charges_pending": (
-        "count", "ICE transfers in the window of people whose criminal case was not disposed"
-    ),
-    "pretrial_release_share_detainer": (
-        "share",
-        "people whose bail was decided in the window with a detainer lodged by then, released "
-        "on recognizance or on bail",
-    ),
-    "pretrial_release_share_no_detainer": (
-        "share", "the same share for people without a detainer by their bail decision"
-    ),
-    "declined_detainers": ("count", "people released in the window with a detainer not held"),
-    "citizen_detainers": (
-        "count", "detainers lodged in the window on U.S. citizens (database or screening errors)"
-    ),
-    "us_born_detainers": (
-        "count", "of citizen_detainers, those on people born in the U.S. (flagged by error)"
-    ),
-    "citizen_holds": ("count", "holds for ICE of U.S. citizens that started in the window"),
-    "citizen_detainer_bed_days": (
-        "bed-days", "bed-days of U.S. citizens with a detainer lodged, in the window"
-    ),
-    "citizen_attributable_bed_days": (
-        "bed-days", "bed-days in the window caused by detainers lodged on U.S. citizens"
-    ),
-    "screening_coverage": (
-        "share", "bookings flagged for a JEM interview that were screened before leaving"
-    ),
-    "mean_screening_wait_hours": ("hours", "mean wait from ready to interview, JEM"),
-    "officer_utilization": ("share", "JEM officer busy time / scheduled officer time"),
-    "warrants_served": ("count", "ICE warrants served by WSO officers in the window"),
-    "wso_officer_utilization": ("share", "WSO officer busy time / scheduled officer time"),
-}
-
-
-#: The headline metrics: those the precision rule watches and a sensitivity analysis
-#: analyses unless told otherwise (the DESIGN's headline numbers).
-HEADLINE = ("adp", "mean_los_days", "bed_days", "hold_bed_days", "detainers", "ice_transfers")
-
-
-def check_metrics(names, where: str | None = "metrics") -> list[str]:
-    """``names`` as a list, if each is a metric: the one check of metric names a user gives.
-
-    Raises
-    ------
-    ScenarioError
-        One line: ``where: unknown metric 'adpp'; did you mean 'adp'? (allowed: ...)``.
-    """
-    return check_names(names, METRICS, "metric", where)
+# the names of the metrics live in a light module (the command line's help lists them)
+from jailsim.results.metricnames import HEADLINE as HEADLINE
+from jailsim.results.metricnames import METRICS as METRICS
+from jailsim.results.metricnames import check_metrics as check_metrics
 
 
 def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
     """Total length of [start, end) intervals inside [lo, hi); NaN ``end`` means still open."""
     has = ~np.isnan(start)
-    s, e = start[has], end[has]  # copies, worked on in place
+    # copies, worked on in place (a plain copy when all start: cheaper than a selection)
+    s, e = (start.copy(), end.copy()) if has.all() else (start[has], end[has])
     e[np.isnan(e)] = hi
     np.minimum(e, hi, out=e)
     np.subtract(e, np.maximum(s, lo, out=s), out=e)
     return float(np.maximum(e, 0.0, out=e).sum())
 
 
-def _is(col: pd.Series, value: str) -> np.ndarray:
-    """``col == value`` as a bool array; on a categorical column, by its codes (no strings)."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        cats = col.cat.categories
-        if value not in cats:
-            return np.zeros(len(col), dtype=bool)
-        return col.cat.codes.to_numpy() == cats.get_loc(value)
-    return (col == value).to_numpy(dtype=bool, na_value=False)
+class _Columns:
+    """The bookings table's columns as numpy arrays, each taken from the DataFrame once.
+
+    Reading a DataFrame column costs far more than the arithmetic on it, so the metrics read
+    each column they need once, here. ``cols[name]``: a number or flag column's array. A text
+    column is read by its categorical codes (the bookings table's), so asking which rows hold
+    a value compares small integers, never strings (any other column: by value).
+    """
+
+    def __init__(self, b: pd.DataFrame):
+        self.frame = b
+        self._arrays: dict[str, np.ndarray] = {}
+        self._coded: dict[str, tuple[np.ndarray, list] | None] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.frame
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        a = self._arrays.get(name)
+        if a is None:
+            a = self._arrays[name] = self.frame[name].to_numpy()
+        return a
+
+    def _codes(self, name: str) -> tuple[np.ndarray, list] | None:
+        """A categorical column's codes (-1: missing) and categories; None for any other."""
+        if name not in self._coded:
+            col = self.frame[name]
+            self._coded[name] = (
+                (col.array.codes, col.array.categories.tolist())
+                if isinstance(col.dtype, pd.CategoricalDtype) else None
+            )
+        return self._coded[name]
+
+    def is_(self, name: str, *values: str) -> np.ndarray:
+        """Whether column ``name`` holds one of ``values``, as a bool array (missing: False)."""
+        coded = self._codes(name)
+        if coded is None:
+            return self.frame[name].isin(values).to_numpy(dtype=bool, na_value=False)
+        codes, names = coded
+        out = np.zeros(len(codes), dtype=bool)
+        for k in (k for k, v in enumerate(names) if v in values):
+            out |= codes == k
+        return out
+
+    def mapped(self, name: str, f) -> np.ndarray:
+        """``f`` (values -> array, elementwise) of column ``name``: once per category."""
+        coded = self._codes(name)
+        if coded is None:
+            return f(self.frame[name].to_numpy())
+        codes, names = coded
+        return f(np.array([*names, np.nan], dtype=object))[codes]  # code -1: the NaN
 
 
 def _mean(x: np.ndarray) -> float:
@@ -189,15 +104,18 @@ def _utilization(start, free, staff: WeeklyStep | None, lo: float, hi: float) ->
     return _overlap(start, free, lo, hi) / scheduled if scheduled > 0 else float("nan")
 
 
-def _attributable(b: pd.DataFrame, lo: float, hi: float) -> dict[str, float]:
-    """Window bed-days of the factual stays minus those of the counterfactual stays."""
-    booked = b["booked_at"].to_numpy()
-    end = booked + b["los_days"].to_numpy()
-    end_without = booked + b["counterfactual_los_days"].to_numpy()
+def _attributable(t: _Columns, lo: float, hi: float, rows=slice(None)) -> dict[str, float]:
+    """Window bed-days of the factual stays minus those of the counterfactual stays.
+
+    Of the bookings ``rows`` (a bool mask; default all).
+    """
+    booked = t["booked_at"][rows]
+    end = booked + t["los_days"][rows]
+    end_without = booked + t["counterfactual_los_days"][rows]
     total = _overlap(booked, end, lo, hi) - _overlap(booked, end_without, lo, hi)
-    igsa_days = b["attributable_days_igsa"].to_numpy()
+    igsa_days = t["attributable_days_igsa"][rows]
     hold_end = end - igsa_days  # a hold ends where an IGSA stay begins
-    hold = _overlap(hold_end - b["attributable_days_hold"].to_numpy(), hold_end, lo, hi)
+    hold = _overlap(hold_end - t["attributable_days_hold"][rows], hold_end, lo, hi)
     igsa = _overlap(hold_end, end, lo, hi)
     return {
         "attributable_bed_days": total,
@@ -247,14 +165,14 @@ ADDITIVE = (
 )
 
 
-def _pretrial_release(b: pd.DataFrame, within) -> dict[str, float]:
+def _pretrial_release(t: _Columns, within) -> dict[str, float]:
     """Share released pretrial (on recognizance or bail) among bail decisions in the window.
 
     Apart for people with a detainer lodged by the decision and for the others.
     """
     decided = within("bond_decided_at")
-    released = (_is(b["bond_outcome"], "ror") | _is(b["bond_outcome"], "posted"))
-    by = b["detainer_at"].to_numpy() <= b["bond_decided_at"].to_numpy()  # NaN: False
+    released = t.is_("bond_outcome", "ror", "posted")
+    by = t["detainer_at"] <= t["bond_decided_at"]  # NaN: False
     out = {}
     for name, group in (("detainer", decided & by), ("no_detainer", decided & ~by)):
         n = int(group.sum())
@@ -264,43 +182,41 @@ def _pretrial_release(b: pd.DataFrame, within) -> dict[str, float]:
     return out
 
 
-def _flagged(b: pd.DataFrame) -> np.ndarray:
+def _flagged(t: _Columns) -> np.ndarray:
     """Who was flagged for a JEM interview (folders written before the flag: the foreign-born)."""
-    return b["jem_flagged" if "jem_flagged" in b else "foreign_born"].to_numpy()
+    return t["jem_flagged" if "jem_flagged" in t else "foreign_born"]
 
 
-def _citizen_metrics(b: pd.DataFrame, within, lo: float, hi: float) -> dict[str, float]:
+def _citizen_metrics(t: _Columns, within, detained, lo: float, hi: float) -> dict[str, float]:
     """Detainers on U.S. citizens (naturalized or U.S.-born) and the bed-days they cost."""
-    us_born = ~b["foreign_born"].to_numpy()
-    citizen = b["citizen"].to_numpy() | us_born
-    c = b[citizen & ~_is(b["detainer_source"], "none")]  # their own detainers only
+    us_born = ~t["foreign_born"]
+    citizen = t["citizen"] | us_born
+    own = citizen & detained  # their own detainers only
     return {
         "citizen_detainers": int((within("detainer_at") & citizen).sum()),
         "citizen_holds": int((within("hold_start_at") & citizen).sum()),
-        "citizen_detainer_bed_days": _overlap(
-            c["detainer_at"].to_numpy(), c["exit_at"].to_numpy(), lo, hi
-        ),
-        "citizen_attributable_bed_days": _attributable(c, lo, hi)["attributable_bed_days"],
+        "citizen_detainer_bed_days": _overlap(t["detainer_at"][own], t["exit_at"][own], lo, hi),
+        "citizen_attributable_bed_days": _attributable(t, lo, hi, own)["attributable_bed_days"],
         "us_born_detainers": int((within("detainer_at") & us_born).sum()),
     }
 
 
-def _mandatory(b: pd.DataFrame, sc, lodged: np.ndarray) -> int:
+def _mandatory(t: _Columns, sc, lodged: np.ndarray) -> int:
     """Detainers (``lodged`` in the window) on removable people with a mandatory offense."""
-    if not sc.ice.mandatory_offenses or "offense" not in b:
+    if not sc.ice.mandatory_offenses or "offense" not in t:
         return 0
-    on = b["offense"].isin(sc.ice.mandatory_offenses).to_numpy() & b["removable"].to_numpy()
+    on = t.is_("offense", *sc.ice.mandatory_offenses) & t["removable"]
     return int((lodged & on).sum())
 
 
-def _held_without_detainer(b: pd.DataFrame, due: np.ndarray, hi: float) -> float:
+def _held_without_detainer(t: _Columns, due: np.ndarray, hi: float) -> float:
     """Hours people due for release (``due``) stayed with no detainer in force, up to ``hi``.
 
     From the release to a detainer taking effect, or to leaving without one: an interview
     that ran over, a detainer on its way (``rules.kept_for_detainer_until``).
     """
-    until = np.fmin(np.fmin(b["detainer_at"].to_numpy(), b["exit_at"].to_numpy()), hi)
-    late = np.clip(until - b["release_eligible_at"].to_numpy(), 0.0, None)
+    until = np.fmin(np.fmin(t["detainer_at"], t["exit_at"]), hi)
+    late = np.clip(until - t["release_eligible_at"], 0.0, None)
     return 24.0 * float(late[due].sum())
 
 
@@ -321,32 +237,42 @@ def replication_metrics(
     lo, hi = window if window is not None else (sc.warmup, sc.horizon)
     length = hi - lo
     closed = hi >= sc.horizon
+    t = _Columns(b)
+    seen: dict[str, np.ndarray] = {}
+
+    def inside(v: np.ndarray) -> np.ndarray:
+        """Whether the times ``v`` fall in the window (NaN: never)."""
+        return (v >= lo) & ((v <= hi) if closed else (v < hi))
 
     def within(col: str) -> np.ndarray:
-        v = b[col].to_numpy()
-        return (v >= lo) & ((v <= hi) if closed else (v < hi))
+        """``inside`` for a time column, computed once."""
+        if col not in seen:
+            seen[col] = inside(t[col])
+        return seen[col]
 
     booked = within("booked_at")
     left = within("exit_at")
-    los = b["los_days"].to_numpy()
-    detained = ~_is(b["detainer_source"], "none")
-    reason = b["exit_reason"]
-    exit_ = b["exit_at"].to_numpy()
-    hold_start, custody = b["hold_start_at"].to_numpy(), b["ice_custody_at"].to_numpy()
+    lodged = within("detainer_at")
+    los = t["los_days"]
+    detained = ~t.is_("detainer_source", "none")
+    reason = {r: left & t.is_("exit_reason", r)
+              for r in ("ice_transfer", "lapsed", "cancelled", "released")}  # who left how
+    exit_ = t["exit_at"]
+    hold_start, custody = t["hold_start_at"], t["ice_custody_at"]
     held = ~np.isnan(hold_start)
     hold_end = np.fmin(custody, exit_)  # ICE takes custody, or the hold ends without it
-    v = hold_end
-    hold_ended = held & (v >= lo) & ((v <= hi) if closed else (v < hi))
-    hours = b["hold_hours"].to_numpy()[hold_ended]
+    hold_ended = held & inside(hold_end)
+    hours = t["hold_hours"][hold_ended]
 
     # Census integrals over the window (days are whole; a partial last day is weighted).
     day = census["day"].to_numpy(dtype=float)
     width = np.clip(np.minimum(day + 1, hi) - np.maximum(day, lo), 0.0, None)
-    bed_days = float((census["census"].to_numpy() * width).sum())
+    daily = census["census"].to_numpy()
+    bed_days = float((daily * width).sum())
 
     n_booked = int(booked.sum())
-    detainers = int(within("detainer_at").sum())
-    civil = b["civil_only"].to_numpy() if "civil_only" in b else np.zeros(len(b), dtype=bool)
+    detainers = int(lodged.sum())
+    civil = t["civil_only"] if "civil_only" in t else np.zeros(len(b), dtype=bool)
     m: dict[str, float] = {
         "bookings_per_day": n_booked / length,
         "civil_arrests": int((booked & civil).sum()),
@@ -360,44 +286,42 @@ def replication_metrics(
         "bed_days_per_year": bed_days / length * 365.25,
         "hold_bed_days": _overlap(hold_start, hold_end, lo, hi),
         "igsa_bed_days": _overlap(custody, exit_, lo, hi),
-        "detainer_bed_days": _overlap(b["detainer_at"].to_numpy(), exit_, lo, hi),
+        "detainer_bed_days": _overlap(t["detainer_at"], exit_, lo, hi),
         "boarded_out_bed_days": float((census["boarded_out"].to_numpy() * width).sum()),
-        **_attributable(b, lo, hi),
-        "peak_census": float(census["census"].to_numpy()[width > 0].max(initial=0.0)),
+        **_attributable(t, lo, hi),
+        "peak_census": float(daily[width > 0].max(initial=0.0)),
         "detainers": detainers,
         "detainers_per_1000_bookings": 1000 * detainers / n_booked if n_booked else float("nan"),
-        "detainers_jem": int((within("detainer_at") & _is(b["detainer_source"], "jem")).sum()),
+        "detainers_jem": int((lodged & t.is_("detainer_source", "jem")).sum()),
         "holds": int(within("hold_start_at").sum()),
         "mean_hold_hours": _mean(hours),
         "hold_hours_p50": _quantile(hours, 0.5),
         "hold_hours_p90": _quantile(hours, 0.9),
         "held_without_detainer_hours": _held_without_detainer(
-            b, within("release_eligible_at"), hi
+            t, within("release_eligible_at"), hi
         ),
-        "at_large_leads": int(within("lead_at").sum()) if "lead_at" in b else 0,
+        "at_large_leads": int(within("lead_at").sum()) if "lead_at" in t else 0,
         "holds_to_ice_share": (
             float((hold_ended & ~np.isnan(custody)).sum() / hold_ended.sum())
             if hold_ended.any() else float("nan")
         ),
-        "ice_transfers": int((left & _is(reason, "ice_transfer")).sum()),
+        "ice_transfers": int(reason["ice_transfer"].sum()),
         "transfers_at_release": int(
             (within("ice_custody_at") & np.isnan(hold_start)).sum()
         ),
-        "mandatory_detainers": _mandatory(b, sc, within("detainer_at")),
-        "lapsed_detainers": int((left & _is(reason, "lapsed")).sum()),
-        "cancelled_detainers": int((left & _is(reason, "cancelled")).sum()),
-        "declined_detainers": int(
-            (left & detained & _is(reason, "released") & ~held).sum()
-        ),
+        "mandatory_detainers": _mandatory(t, sc, lodged),
+        "lapsed_detainers": int(reason["lapsed"].sum()),
+        "cancelled_detainers": int(reason["cancelled"].sum()),
+        "declined_detainers": int((reason["released"] & detained & ~held).sum()),
         "detainers_to_ice_share": (
-            float((within("detainer_at") & ~np.isnan(custody)).sum() / detainers)
+            float((lodged & ~np.isnan(custody)).sum() / detainers)
             if detainers else float("nan")
         ),
         "ice_transfers_charges_pending": int(
-            (left & _is(reason, "ice_transfer") & np.isnan(b["disposition_at"].to_numpy())).sum()
+            (reason["ice_transfer"] & np.isnan(t["disposition_at"])).sum()
         ),
-        **_pretrial_release(b, within),
-        **_citizen_metrics(b, within, lo, hi),
+        **_pretrial_release(t, within),
+        **_citizen_metrics(t, within, detained, lo, hi),
     }
     m["expected_los_days"] = m["adp"] / m["bookings_per_day"] if n_booked else float("nan")
     reached = m["holds"] + m["declined_detainers"]
@@ -416,28 +340,24 @@ def replication_metrics(
     if ctx.jem_staff is not None:
         # The bookings table names the sentence once the case is disposed in custody: where
         # JEM screens after sentence, those sentenced to jail are whom it screens.
-        sentence = sentence_code(b["sentence"].to_numpy())
-        eligible = booked & rules.jem_screens(ctx.policy, _flagged(b), b["booked_at"].to_numpy(),
-                                              sentence)
-        started = b["screened_at"].notna().to_numpy()
-        resolved = eligible & (started | b["exit_at"].notna().to_numpy())
+        sentence = t.mapped("sentence", sentence_code)
+        eligible = booked & rules.jem_screens(ctx.policy, _flagged(t), t["booked_at"], sentence)
+        screened = t["screened_at"]
+        started = ~np.isnan(screened)
+        resolved = eligible & (started | ~np.isnan(exit_))
         m["screening_coverage"] = (
             float(started[resolved].mean()) if resolved.any() else nan
         )
         ready_in = within("screen_ready_at") & started
-        wait = b["screened_at"].to_numpy() - b["screen_ready_at"].to_numpy()
+        wait = screened - t["screen_ready_at"]
         m["mean_screening_wait_hours"] = _mean(wait[ready_in]) * 24.0
         m["officer_utilization"] = _utilization(
-            b["screened_at"].to_numpy(), b["officer_free_at"].to_numpy(), ctx.jem_staff, lo, hi
+            screened, t["officer_free_at"], ctx.jem_staff, lo, hi
         )
     if ctx.wso_staff is not None:
         m["warrants_served"] = int(within("warrant_served_at").sum())
         m["wso_officer_utilization"] = _utilization(
-            b["warrant_start_at"].to_numpy(),
-            b["warrant_served_at"].to_numpy(),
-            ctx.wso_staff,
-            lo,
-            hi,
+            t["warrant_start_at"], t["warrant_served_at"], ctx.wso_staff, lo, hi
         )
     return {k: float(m[k]) for k in METRICS}
 
@@ -462,6 +382,8 @@ def mean_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float
 
     The half-width is NaN with fewer than two values (no spread to estimate).
     """
+    from scipy import stats  # a second to import: loaded with the first interval
+
     x = np.asarray(x, dtype=float)
     x = x[~np.isnan(x)]
     n = len(x)

@@ -15,6 +15,7 @@ booking, named by the date it starts (:mod:`jailsim.model.policy`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -45,8 +46,14 @@ TIME_COLUMNS = (
 )
 
 
+@lru_cache(maxsize=64)
+def _dtype(names: tuple[str, ...]) -> pd.CategoricalDtype:
+    """The categorical dtype of ``names``, built once (building one validates the names)."""
+    return pd.CategoricalDtype(categories=list(names))
+
+
 def _cat(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.astype(np.int16), categories=list(names))
+    return pd.Categorical.from_codes(codes.astype(np.int16), dtype=_dtype(tuple(names)))
 
 
 #: What the bookings table needs of a Population besides the Timeline: who each booking is.
@@ -99,51 +106,46 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
     """
     sc, horizon, rows = ctx.scenario, ctx.scenario.horizon, rec.rows
     people = rec.people if release else dict(rec.people)
-    extra = attribute(ctx, tl, rec.exit_without, rows)
 
     def field(name: str) -> np.ndarray:
+        """The rows kept of a Timeline field, as a new array (with ``release``, freed)."""
         a = getattr(tl, name)
         if release:
             setattr(tl, name, None)
-        return a
-
-    def take(a: np.ndarray) -> np.ndarray:
-        """The rows kept, as a new array."""
         return a.copy() if rows is None else a[rows]
-
-    def censor(a: np.ndarray) -> np.ndarray:
-        out = take(a)
-        out[out > horizon] = np.nan
-        return out
-
-    def known(at: np.ndarray, codes: np.ndarray, pending: int) -> np.ndarray:
-        """``codes`` where the time ``at`` is within the horizon, else ``pending``."""
-        return np.where(take(at) <= horizon, take(codes), pending)
 
     def own(name: str) -> np.ndarray:
         """A column of who the bookings are (already cut to the rows kept by Recorded.of)."""
         a = people.pop(name)
         return a.copy() if rows is None or not release else a
 
-    # Outcome codes first (they need the times), then the times, each freed once used.
-    detainer_source = known(tl.detainer_at, field("detainer_source"), 0)
-    bond_outcome = known(tl.bond_decided_at, field("bond_outcome"), len(BOND_OUTCOMES))
-    exit_reason = known(tl.exit_at, field("exit_reason"), len(EXIT_REASONS))
-    pretrial = known(tl.initial_appearance_at, field("pretrial"), len(PRETRIAL_NAMES))
-    exit_raw, hold_raw, disposition_raw = (
-        take(tl.exit_at), take(tl.hold_start_at), take(tl.disposition_at)
-    )
-    # A hold ends when ICE takes custody (the person may stay on as ICE's detainee under an
-    # IGSA), or at the exit.
-    hold_end = np.minimum(np.fmin(take(tl.ice_custody_at), exit_raw), horizon)
+    # Each time taken once, as the Timeline has it; censored in place once all is derived.
     times = {
-        name: censor(field("screen_start_at" if name == "screened_at" else name))
+        name: field("screen_start_at" if name == "screened_at" else name)
         for name in TIME_COLUMNS[1:]
     }
+    exit_raw, hold_raw = times["exit_at"], times["hold_start_at"]
+    extra = attribute(horizon, exit_raw, times["ice_custody_at"], hold_raw, rec.exit_without)
+
+    def known(at: str, codes: str, pending: int) -> np.ndarray:
+        """The codes ``codes`` where the time ``at`` is within the horizon, else ``pending``."""
+        return np.where(times[at] <= horizon, field(codes), pending)
+
+    detainer_source = known("detainer_at", "detainer_source", 0)
+    bond_outcome = known("bond_decided_at", "bond_outcome", len(BOND_OUTCOMES))
+    exit_reason = known("exit_at", "exit_reason", len(EXIT_REASONS))
+    pretrial = known("initial_appearance_at", "pretrial", len(PRETRIAL_NAMES))
+    # A hold ends when ICE takes custody (the person may stay on as ICE's detainee under an
+    # IGSA), or at the exit.
+    hold_end = np.minimum(np.fmin(times["ice_custody_at"], exit_raw), horizon)
+    hold_hours = np.where(hold_raw <= horizon, (hold_end - hold_raw) * 24.0, np.nan)
+    end = np.minimum(exit_raw, horizon)
+    del hold_end
     booked = own("booked_at")
     # No sentence ("none"): released before any disposition, known once bail was posted or
     # recognizance granted; until then, or until the disposition, the sentence is pending.
     none, pending = len(SENTENCE_NAMES), len(SENTENCE_NAMES) + 1
+    disposition_raw = times["disposition_at"]
     disposed = ~np.isnan(disposition_raw)
     bond_known = bond_outcome != len(BOND_OUTCOMES)
     sentence_codes = np.where(
@@ -151,11 +153,9 @@ def table(ctx: Context, rec: Recorded, tl: Timeline, *, release: bool = False) -
         np.where(disposition_raw <= horizon, own("sentence"), pending),
         np.where(bond_known, none, pending),
     )
-    del disposition_raw, disposed, bond_known
-    end = np.minimum(exit_raw, horizon)
-    del exit_raw
-    hold_hours = np.where(hold_raw <= horizon, (hold_end - hold_raw) * 24.0, np.nan)
-    del hold_raw, hold_end
+    del disposition_raw, disposed, bond_known, exit_raw, hold_raw
+    for a in times.values():
+        a[a > horizon] = np.nan
     foreign_born, citizen = own("foreign_born"), own("citizen")
     status = np.where(~foreign_born, 0, np.where(citizen, 1, 2))
     source_names = tuple(sorted(SOURCES, key=SOURCES.get))

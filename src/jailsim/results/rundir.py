@@ -5,12 +5,16 @@ and SHA-256, in the folder's manifest, which is written last (:mod:`jailsim.base
 a crash leaves a folder whose manifest says it is not complete, never one that passes for a
 finished run::
 
-    manifest.json  summary.json  summary.csv  replications.csv  bookings.parquet
-    census.parquet  scenario.resolved.yaml
+    manifest.json  summary.json  summary.csv  replications.csv  scenario.resolved.yaml
+    bookings.parquet/part-000000.parquet  part-000001.parquet ...   (one per replication)
+    census.parquet/part-000000.parquet    part-000001.parquet ...
 
-The tables are written one row group at a time, from memory or from the checkpoints on disk
-(:mod:`jailsim.results.tablefiles`), and read back only when asked; a metrics-only run has
-none (``"metrics_only": true`` in ``summary.json``), and asking for one is a one-line error.
+Each table is a folder of parts, one Parquet file per replication, that pandas, pyarrow and
+Dask read as one table (:mod:`jailsim.results.tablefiles`). A part kept on disk (a
+checkpoint a worker wrote) is put in place by a hard link, never read or written again; a
+table held in memory is written a replication at a time. Tables are read back only when
+asked; a metrics-only run has none (``"metrics_only": true`` in ``summary.json``), and asking
+for one is a one-line error.
 
 :func:`read_run` reads such a folder back, with one check for every reader (the report,
 ``explain``, ``breakdown``, ``periods``, ``Result.load``): a folder that is not complete, or
@@ -23,17 +27,30 @@ import contextlib
 import dataclasses
 import json
 import math
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from jailsim._version import __version__
+from jailsim._version import STREAMS_VERSION, __version__
 from jailsim.base.errors import ScenarioError
-from jailsim.base.manifest import begin_output, check_output, finish_output, write_output
+from jailsim.base.manifest import (
+    begin_output,
+    check_output,
+    finish_output,
+    write_output,
+    write_outputs,
+)
 from jailsim.base.spreadsheet import safe_csv
 from jailsim.results.metrics import METRICS
-from jailsim.results.tablefiles import NoTable, StoredTable, Table, held, parts_of, write_parts
+from jailsim.results.tablefiles import (
+    NoTable,
+    StoredTable,
+    Table,
+    held,
+    part_name,
+    table_metadata,
+    write_table,
+)
 from jailsim.scenario.loading import RESOLVED_NAME, load, resolved_text
 from jailsim.scenario.yamlfile import written_by_jailsim
 
@@ -54,6 +71,7 @@ def summary_dict(result) -> dict:
     return {
         "scenario": sc.name,
         "jailsim_version": __version__,
+        "streams_version": STREAMS_VERSION,
         "seed": result.seed,
         "replications": sc.replications,
         "engine": result.engine,
@@ -74,25 +92,31 @@ def summary_dict(result) -> dict:
     }
 
 
-def _parquet(table: Table, result) -> Callable[[Path], None]:
-    """A writer of ``table`` (in memory or on disk), one row group at a time.
+def _parts(name: str, table: Table, result) -> tuple[dict, dict[str, str]]:
+    """What :func:`~jailsim.base.manifest.write_outputs` puts in folder ``NAME.parquet``.
 
-    Replication by replication (:func:`~jailsim.results.tablefiles.write_parts`): the same
-    bytes whether the table is a DataFrame or the checkpoints' files.
+    Part ``k`` of a table kept on disk one part per replication is its file, linked into
+    place as it is (its SHA-256 passed on where its writer knew it); a table in memory is
+    written a replication at a time (:func:`~jailsim.results.tablefiles.write_table`), the
+    same bytes as a worker's part. Returns the writers by name and the known hashes.
     """
-    sc = result.scenario
-    meta = {
-        b"jailsim.start_date": sc.start_date.isoformat().encode(),
-        b"jailsim.time_unit": b"days since start_date 00:00",
-        b"jailsim.horizon_days": repr(sc.horizon).encode(),
-        b"jailsim.seed": str(result.seed).encode(),
-        b"jailsim.version": __version__.encode(),
-    }
+    if isinstance(table, StoredTable) and table.per_replication:
+        names = [f"{name}.parquet/{part_name(k)}" for k in range(len(table.parts))]
+        files = {n: table.checked(k) for k, n in enumerate(names)}
+        return files, dict(zip(names, table.sha256, strict=True)) if table.sha256 else {}
+    df = table.frame() if isinstance(table, StoredTable) else table  # one file: read, split
+    meta = table_metadata(result.scenario)
+    rows = df.groupby("replication", sort=True).indices  # a replication's rows, in order
+    files = {}
+    # every replication has its part, one without rows too (a table of no bookings)
+    for r in sorted({int(r) for r in rows} | {int(r) for r in result.metrics["replication"]}):
+        index = rows.get(r, [])
 
-    def write(tmp: Path) -> None:
-        write_parts(tmp, parts_of(table), meta)
+        def write(tmp: Path, index=index) -> None:
+            write_table(tmp, df.iloc[index], meta)
 
-    return write
+        files[f"{name}.parquet/{part_name(r)}"] = write
+    return files, {}
 
 
 def write_run(result, out: Path, *, overwrite: bool = False) -> Path:
@@ -110,7 +134,8 @@ def write_run(result, out: Path, *, overwrite: bool = False) -> Path:
     begin_output(out, "run", overwrite=overwrite)
     for name, table in tables.items():
         if not isinstance(table, NoTable):
-            write_output(out, f"{name}.parquet", _parquet(table, result))
+            files, sums = _parts(name, table, result)
+            write_outputs(out, files, sha256s=sums)
     write_output(out, "replications.csv", lambda p: safe_csv(result.metrics, p, index=False))
     write_output(
         out, "summary.csv",
@@ -124,7 +149,10 @@ def write_run(result, out: Path, *, overwrite: bool = False) -> Path:
 
 
 def _within(path: Path, folder: Path) -> bool:
-    return Path(path).resolve().parent == Path(folder).resolve()
+    """Whether ``path`` is a file of the run folder ``folder`` (not a checkpoint in it)."""
+    folder, where = Path(folder).resolve(), Path(path).resolve().parent
+    return where == folder or (where.parent == folder
+                               and where.name in {f"{name}.parquet" for name in TABLES})
 
 
 def stored_tables(folder: Path, metrics_only: bool = False) -> dict[str, Table]:
@@ -136,7 +164,7 @@ def stored_tables(folder: Path, metrics_only: bool = False) -> dict[str, Table]:
         return {name: NoTable(f"{folder}: a metrics-only run (--metrics-only, metrics_only="
                               f"True) keeps no {name} table ({name}.parquet); rerun it "
                               "without --metrics-only to have one") for name in TABLES}
-    return {name: StoredTable.of(folder / f"{name}.parquet") for name in TABLES}
+    return {name: StoredTable.folder(folder / f"{name}.parquet") for name in TABLES}
 
 
 def reopen(result, folder: Path):

@@ -1,39 +1,64 @@
-"""Tables on disk: written row group by row group, read back only when asked.
+"""Tables on disk: one Parquet file per replication, read back only when asked.
 
-A run's bookings table grows with every replication, so it is never assembled in memory:
-each replication's table is encoded on its own (:func:`encode`, the checkpoint's bytes), and
-the final ``bookings.parquet`` is written by :func:`write_parts` from the tables of the
-replications one row group at a time, whether they come from files (:class:`StoredTable`, the
-checkpoints) or from a DataFrame in memory (:func:`frame_parts`). Both give the same bytes:
-every part is cast to one canonical schema (:func:`canonical_schema`) and cut into row groups
-of :data:`ROW_GROUP_ROWS` rows within its replication.
+A run's bookings table grows with every replication, so it is never assembled in memory, nor
+written twice: each replication's table is one Parquet file of its own, a *part*, written once
+by the process that computed it (:func:`encode`, :func:`write_table`: the checkpoint's bytes)
+and put into the run folder as it is, by a hard link. The run folder's ``bookings.parquet``
+(and ``census.parquet``) is a folder of parts, ``part-000000.parquet``, ``part-000001.parquet``
+... (:func:`part_name`: zero-padded, so the order of the names is the order of the
+replications), which pandas, pyarrow and Dask open as one table (a *partitioned dataset*)::
+
+    pd.read_parquet("out/bookings.parquet")            # every replication, in order
+    pyarrow.dataset.dataset("out/bookings.parquet")    # or pq.read_table; dask.dataframe too
+
+Every part has one canonical schema (:func:`canonical_schema`), the run's metadata
+(:func:`table_metadata`) and a ``replication`` column, in row groups of at most
+:data:`ROW_GROUP_ROWS` rows, so a part is the same bytes whichever process wrote it, from
+a worker's DataFrame or from a Result held in memory.
 
 A :class:`~jailsim.results.result.Result` holds either a DataFrame, a :class:`StoredTable`
-(read on first use) or a :class:`NoTable` (a metrics-only run: asking for it is a one-line
-error saying why it is not there).
+(its parts, read on first use) or a :class:`NoTable` (a metrics-only run: asking for it is a
+one-line error saying why it is not there).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
+from jailsim.scenario.schema import Scenario
 
-__all__ = ["ROW_GROUP_ROWS", "NoTable", "StoredTable", "Table", "canonical_schema", "encode",
-           "TableField", "frame_parts", "held", "parts_of", "write_parts"]
+__all__ = ["ROW_GROUP_ROWS", "NoTable", "StoredTable", "Table", "TableField",
+           "canonical_schema", "encode", "held", "part_name", "table_metadata", "write_table"]
 
 #: Rows of a Parquet row group: a replication's table is cut into row groups of this many rows
-#: (about 30 MB decoded), so whoever writes or reads the tables a row group at a time holds
-#: at most this many rows of them (pyarrow's default, 1Mi rows, would be 240 MB).
+#: (about 30 MB decoded), so whoever reads the tables a row group at a time holds at most this
+#: many rows of them (pyarrow's default, 1Mi rows, would be 240 MB).
 ROW_GROUP_ROWS = 1 << 17
+
+
+def part_name(replication: int) -> str:
+    """The file name of a replication's part in a table folder: ``part-000012.parquet``."""
+    return f"part-{replication:06d}.parquet"
+
+
+def table_metadata(scenario: Scenario) -> dict[bytes, bytes]:
+    """The metadata every part of a run's tables carries: how to read its times, its seed."""
+    return {
+        b"jailsim.start_date": scenario.start_date.isoformat().encode(),
+        b"jailsim.time_unit": b"days since start_date 00:00",
+        b"jailsim.horizon_days": repr(scenario.horizon).encode(),
+        b"jailsim.seed": str(scenario.seed).encode(),
+        b"jailsim.version": __version__.encode(),
+    }
 
 
 def _canonical_type(t: pa.DataType) -> pa.DataType:
@@ -56,41 +81,46 @@ def canonical_schema(schema: pa.Schema) -> pa.Schema:
 
 
 def _arrow(df: pd.DataFrame) -> pa.Table:
-    return pa.Table.from_pandas(df, preserve_index=False)
+    """``df`` as Arrow, converted in this thread.
 
-
-def _slices(lo: int, hi: int) -> Iterator[tuple[int, int]]:
-    """``[lo, hi)`` in pieces of at most :data:`ROW_GROUP_ROWS` rows."""
-    for start in range(lo, hi, ROW_GROUP_ROWS):
-        yield start, min(start + ROW_GROUP_ROWS, hi)
-
-
-def encode(df: pd.DataFrame) -> bytes:
-    """One replication's table as the bytes of a Parquet file (what a checkpoint holds).
-
-    Converted to Arrow one row group at a time, so encoding holds the table once, not twice.
+    A worker shares the cores with the others: pyarrow's thread pool made a replication's
+    table twice as slow to convert.
     """
+    return pa.Table.from_pandas(df, preserve_index=False, nthreads=1)
+
+
+def write_table(target: Path | io.BytesIO, df: pd.DataFrame,
+                metadata: dict[bytes, bytes]) -> int:
+    """Write one replication's table ``df`` as a Parquet file (a part) at ``target``.
+
+    The schema is :func:`canonical_schema` with ``metadata`` added; the rows go in row groups
+    of at most :data:`ROW_GROUP_ROWS`, converted to Arrow one row group at a time (so writing
+    holds the table once, not twice), dictionary-encoded only in the categorical columns
+    (:func:`_coded`). Returns the rows written. This is the one writer of tables: a worker's
+    checkpoint, a Result saved from memory.
+    """
+    writer = None
+    try:
+        for start in range(0, max(len(df), 1), ROW_GROUP_ROWS):
+            part = _arrow(df.iloc[start:start + ROW_GROUP_ROWS])
+            if writer is None:
+                first = canonical_schema(part.schema)
+                schema = first.with_metadata({**(first.metadata or {}), **metadata})
+                writer = pq.ParquetWriter(target, schema, use_dictionary=_coded(schema))
+            if part.num_rows:
+                writer.write_table(part.cast(schema), row_group_size=ROW_GROUP_ROWS)
+            del part
+    finally:
+        if writer is not None:
+            writer.close()
+    return len(df)
+
+
+def encode(df: pd.DataFrame, metadata: dict[bytes, bytes]) -> bytes:
+    """One replication's table as the bytes of its Parquet file (:func:`write_table`)."""
     buf = io.BytesIO()
-    write_parts(buf, frame_parts(df, by=None), {})
+    write_table(buf, df, metadata)
     return buf.getvalue()
-
-
-def frame_parts(df: pd.DataFrame, by: str | None = "replication") -> Iterator[pa.Table]:
-    """The rows of ``df`` as Arrow tables, in order, one row group each.
-
-    Each has at most :data:`ROW_GROUP_ROWS` rows and, with ``by``, equal values of ``by``
-    (a replication's rows). An empty ``df`` gives one empty table (its schema).
-    """
-    if len(df) == 0:
-        yield _arrow(df)
-        return
-    cuts = [0, len(df)]
-    if by is not None and by in df.columns:
-        values = df[by].to_numpy()
-        cuts = [0, *(np.flatnonzero(values[1:] != values[:-1]) + 1).tolist(), len(df)]
-    for lo, hi in zip(cuts, cuts[1:], strict=False):
-        for start, stop in _slices(lo, hi):
-            yield _arrow(df.iloc[start:stop])
 
 
 def _coded(schema: pa.Schema) -> list[str]:
@@ -100,35 +130,6 @@ def _coded(schema: pa.Schema) -> list[str]:
     before falling back made writing twice as slow and the file larger.
     """
     return [f.name for f in schema if pa.types.is_dictionary(f.type)]
-
-
-def write_parts(path: Path | io.BytesIO, parts: Iterable[pa.Table],
-                metadata: dict[bytes, bytes]) -> int:
-    """Write the tables ``parts`` into one Parquet file at ``path``, one after another.
-
-    The file's schema is the first part's (:func:`canonical_schema`) with ``metadata`` added;
-    every part is cast to it and written in row groups of at most :data:`ROW_GROUP_ROWS` rows
-    that never span two parts, dictionary-encoded only in its categorical columns
-    (:func:`_coded`). Only one part is held at a time. Returns the rows written.
-    """
-    writer = schema = None
-    rows = 0
-    try:
-        for part in parts:
-            if writer is None:
-                first = canonical_schema(part.schema)
-                schema = first.with_metadata({**(first.metadata or {}), **metadata})
-                writer = pq.ParquetWriter(path, schema, use_dictionary=_coded(schema))
-            if part.num_rows:
-                writer.write_table(part.cast(schema), row_group_size=ROW_GROUP_ROWS)
-                rows += part.num_rows
-            del part
-        if writer is None:
-            raise ValueError(f"{path}: no table to write")
-    finally:
-        if writer is not None:
-            writer.close()
-    return rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,91 +149,95 @@ class NoTable:
         raise ScenarioError([self.why])
 
 
-def _stamp(path: Path) -> tuple[int, int]:
+def _stamp(path: Path) -> tuple[int, int, int]:
     st = path.stat()
-    return st.st_size, st.st_mtime_ns
+    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 @dataclass(frozen=True, eq=False)
 class StoredTable:
-    """A table in one Parquet file or several (its parts, in order), read only when asked.
+    """A table in Parquet files, its parts in order, read only when asked.
 
-    Each part's size and modification time are taken when the table is made, and checked
-    before it is read: a part gone or replaced since (the folder removed, another run written
-    into it) is a one-line error, never another run's rows.
+    Each part's size, modification time and inode are taken when the table is made, and
+    checked before it is read: a part gone or replaced since (the folder removed, another run
+    written into it) is a one-line error, never another run's rows.
 
     Attributes
     ----------
     parts
         The files, in the order of their rows.
     stamps
-        ``(size, mtime_ns)`` of each part when the table was made.
+        ``(size, mtime_ns, inode)`` of each part when the table was made.
+    per_replication
+        Whether part ``k`` is replication ``k``'s table alone (a run folder's parts, the
+        checkpoints), which is put into another folder as it is; False for a table in one
+        file (a run folder of a jailsim before parts).
+    sha256
+        The SHA-256 of each part, where known from whoever wrote it (else None).
     """
 
     parts: tuple[Path, ...]
-    stamps: tuple[tuple[int, int], ...]
+    stamps: tuple[tuple[int, int, int], ...]
+    per_replication: bool = True
+    sha256: tuple[str, ...] | None = None
 
     @classmethod
-    def of(cls, parts: Path | Iterable[Path]) -> StoredTable:
+    def of(cls, parts: Path | Iterable[Path], *, per_replication: bool = True,
+           sha256: Sequence[str] | None = None) -> StoredTable:
         """The table in the file ``parts`` (or in the files, in order), as they are now."""
         paths = (Path(parts),) if isinstance(parts, (str, Path)) else tuple(map(Path, parts))
-        return cls(paths, tuple(_stamp(p) for p in paths))
+        return cls(paths, tuple(_stamp(p) for p in paths), per_replication,
+                   tuple(sha256) if sha256 is not None else None)
 
-    def _checked(self, k: int) -> Path:
+    @classmethod
+    def folder(cls, path: Path) -> StoredTable:
+        """The table stored at ``path``: a folder of parts (in name order), or one file."""
+        path = Path(path)
+        if path.is_dir():
+            return cls.of(sorted(path.glob("part-*.parquet")))
+        return cls.of(path, per_replication=False)
+
+    def checked(self, k: int) -> Path:
+        """Part ``k``, once checked to be the file the table was made of."""
         path = self.parts[k]
         try:
             same = _stamp(path) == self.stamps[k]
         except OSError:
-            raise ScenarioError([f"{path}: gone since jailsim wrote it (folder moved or "
+            raise ScenarioError([f"{self.where}: gone since jailsim wrote it (folder moved or "
                                  "removed); load the run again with Result.load, or rerun "
                                  "it"]) from None
         if not same:
-            raise ScenarioError([f"{path}: changed since jailsim wrote it (another run written "
-                                 "there?); load the run again with Result.load, or rerun it"])
+            raise ScenarioError([f"{self.where}: changed since jailsim wrote it (another run "
+                                 "written there?); load the run again with Result.load, or "
+                                 "rerun it"])
         return path
+
+    @property
+    def where(self) -> Path:
+        """What messages name: the table's folder, or its one file."""
+        if not self.parts:
+            return Path("(no parts)")
+        return self.parts[0].parent if self.per_replication else self.parts[0]
 
     @property
     def rows(self) -> int:
         """Rows in all parts (from the files' footers; no table is read)."""
-        return sum(pq.ParquetFile(self._checked(k)).metadata.num_rows
+        return sum(pq.ParquetFile(self.checked(k)).metadata.num_rows
                    for k in range(len(self.parts)))
 
     def frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """The table as a DataFrame (only ``columns``, if given), parts concatenated."""
-        cols = list(columns) if columns is not None else None
-        frames = [pd.read_parquet(self._checked(k), columns=cols)
-                  for k in range(len(self.parts))]
-        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        """The table as a DataFrame (only ``columns``, if given), its parts read as one table.
 
-    def row_groups(self) -> Iterator[pa.Table]:
-        """Every row group of every part, in order, one at a time.
-
-        A part without rows gives its empty table, so the schema is known however few rows
-        there are.
+        One read of every part (as ``pd.read_parquet`` reads the folder), so a categorical
+        column is one categorical, whatever values each part holds.
         """
-        for k in range(len(self.parts)):
-            with pq.ParquetFile(self._checked(k)) as pf:
-                if pf.num_row_groups == 0:
-                    yield pf.schema_arrow.empty_table()
-                for i in range(pf.num_row_groups):
-                    yield pf.read_row_group(i)
+        cols = list(columns) if columns is not None else None
+        paths = [str(self.checked(k)) for k in range(len(self.parts))]
+        return pd.read_parquet(paths[0] if len(paths) == 1 else paths, columns=cols)
 
 
 #: What a Result may hold for a table.
 Table = pd.DataFrame | StoredTable | NoTable
-
-
-def parts_of(table: Table) -> Iterator[pa.Table]:
-    """The parts :func:`write_parts` writes of ``table``.
-
-    Its row groups (a table on disk) or its replications (a DataFrame); a :class:`NoTable`
-    raises its one-line error.
-    """
-    if isinstance(table, StoredTable):
-        return table.row_groups()
-    if isinstance(table, pd.DataFrame):
-        return frame_parts(table)
-    return table.frame()
 
 
 class TableField:

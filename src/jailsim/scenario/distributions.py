@@ -32,11 +32,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from scipy import special
 
 from jailsim.scenario.units import LONGEST, Duration, parse_duration
 
-_Z90 = float(special.ndtri(0.9))
+#: ``float(scipy.special.ndtri(0.9))``, written out: validating a lognormal given by its p90
+#: needs it, and scipy takes a third of a second to import (tests/cli/test_startup.py checks it).
+_Z90 = 1.2815515655446004
 
 
 def _exp(x: float) -> float:
@@ -156,6 +157,8 @@ class Lognormal(_Dist):
         return math.log(self.mean_) - s2 / 2, math.sqrt(s2)
 
     def ppf(self, u):  # noqa: D102
+        from scipy import special  # imported with the first draw, not to validate
+
         mu, sigma = self.mu_sigma
         return np.exp(mu + sigma * special.ndtri(np.asarray(u, dtype=float)))
 
@@ -206,6 +209,8 @@ class Gamma(_Dist):
         return _square(self.mean_ / self.sd), _square(self.sd) / self.mean_
 
     def ppf(self, u):  # noqa: D102
+        from scipy import special  # imported with the first draw, not to validate
+
         k, theta = self.shape_scale
         return special.gammaincinv(k, np.asarray(u, dtype=float)) * theta
 

@@ -13,13 +13,16 @@ the index is an error of the scenario file, reported when the file is loaded.
 
 from __future__ import annotations
 
+import csv
 import functools
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 from pydantic import BeforeValidator
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "INDEX_FILE",
@@ -38,13 +41,29 @@ INDEX_NAME = "CPI-U (BLS series CUUR0000SA0: U.S. city average, all items, annua
 
 
 @functools.cache
-def _table() -> pd.DataFrame:
-    table = pd.read_csv(INDEX_FILE, comment="#", dtype={"year": int, "cpi_u": float})
-    years = table["year"].to_numpy()
-    if len(table) == 0 or (years[1:] != years[:-1] + 1).any():
+def _years() -> tuple[int, int]:
+    """First and last year of the shipped index, read without pandas, the file checked.
+
+    Validating a scenario needs only the years (:func:`check_year`); the values are read
+    (with pandas) by :func:`_table` when a price is converted.
+    """
+    with open(INDEX_FILE, newline="") as fh:  # "#" starts a comment, as for _table
+        lines = [text for line in fh if (text := line.partition("#")[0]).strip()]
+    rows = list(csv.DictReader(lines))
+    years = [int(r["year"]) for r in rows]
+    if not years or any(b != a + 1 for a, b in zip(years, years[1:], strict=False)):
         raise ValueError(f"{INDEX_FILE}: years must run one by one, without gaps")
-    if not (table["cpi_u"] > 0).all():
+    if not all(float(r["cpi_u"]) > 0 for r in rows):
         raise ValueError(f"{INDEX_FILE}: every index value must be positive")
+    return years[0], years[-1]
+
+
+@functools.cache
+def _table() -> pd.DataFrame:
+    import pandas as pd  # for the values; the years alone (validation) come from _years
+
+    _years()  # the file checked
+    table = pd.read_csv(INDEX_FILE, comment="#", dtype={"year": int, "cpi_u": float})
     return table.set_index("year")
 
 
@@ -55,8 +74,7 @@ def price_index() -> pd.Series:
 
 def index_years() -> tuple[int, int]:
     """First and last year of the index."""
-    years = _table().index
-    return int(years[0]), int(years[-1])
+    return _years()
 
 
 def check_year(value: Any) -> int:

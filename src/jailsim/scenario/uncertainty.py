@@ -48,7 +48,6 @@ from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from scipy import special
 
 from jailsim.scenario.units import parse_duration, parse_rate
 
@@ -56,11 +55,24 @@ __all__ = ["PSD_SLACK", "SCALES", "Beta", "Coordinate", "Dirichlet", "LognormalP
            "Normal", "Prior", "Uncertainty", "Uniform", "check_uncertainty", "get_path",
            "number", "set_path", "uncertainty_problems", "value_kind", "written"]
 
+
+def _logit(x: float) -> float:
+    from scipy import special  # imported where a logit scale is used, not to validate
+
+    return float(special.logit(x))
+
+
+def _expit(c: float) -> float:
+    from scipy import special
+
+    return float(special.expit(c))
+
+
 #: The scales of a ``normal``: what is normal, as a function of the value (and its inverse).
 SCALES: dict[str, tuple[Callable[[float], float], Callable[[float], float]]] = {
     "linear": (lambda x: x, lambda c: c),
     "log": (math.log, math.exp),
-    "logit": (lambda x: float(special.logit(x)), lambda c: float(special.expit(c))),
+    "logit": (_logit, _expit),
     "log1p": (math.log1p, math.expm1),
 }
 #: How far below 0 a correlation matrix's least eigenvalue may be: what rounding its entries

@@ -14,7 +14,6 @@ from typing import Literal
 
 from pydantic import field_validator, model_serializer, model_validator
 
-from jailsim.county.roster import MAX_DAYS_SERVED, read_roster
 from jailsim.scenario.blocks import Frozen
 from jailsim.scenario.units import Days, Duration
 
@@ -132,6 +131,9 @@ class WarmStart(Frozen):
 
 def check_people(people, start_date: dt.date, charges: tuple[str, ...] | None) -> list[str]:
     """Problems of roster rows given inline (``warm_start.people``), one line each."""
+    # the roster reader (and pandas) only for a roster warm start, not to validate the others
+    from jailsim.county.roster import MAX_DAYS_SERVED
+
     start = dt.datetime.combine(start_date, dt.time())
     problems = [] if people else ["people: empty; a roster lists at least one person"]
     for i, p in enumerate(people):
@@ -162,6 +164,8 @@ def resolve(warm_start, start_date: dt.date, charges, base_dir):
         With one line per problem.
     """
     if warm_start.people is None:
+        from jailsim.county.roster import read_roster
+
         path = Path(base_dir or ".") / warm_start.roster
         people = read_roster(path, start_date, charges, warm_start.columns,
                              warm_start.timezone)

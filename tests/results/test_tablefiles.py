@@ -1,0 +1,107 @@
+"""A run folder's tables are partitioned Parquet datasets: one part per replication, which
+pandas, pyarrow and Dask open as one table, the table of the run in memory."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+import jailsim
+from jailsim.base.manifest import MANIFEST, check_output, sha256
+from jailsim.results.tablefiles import StoredTable, held
+from tests.experiments.folders import folder_bytes
+
+RUN = {"seed": 3, "replications": 3, "days": 60, "warmup_days": 10, "engine": "vector"}
+TABLES = ("bookings", "census")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The same run written to a folder and held in memory."""
+    out = tmp_path_factory.mktemp("tables") / "run"
+    jailsim.simulate("scenarios/jem.yaml", out=out, **RUN)
+    return out, jailsim.simulate("scenarios/jem.yaml", **RUN)
+
+
+READERS = {
+    "pandas": lambda path: pd.read_parquet(path),
+    "pyarrow.dataset": lambda path: ds.dataset(path, format="parquet").to_table().to_pandas(),
+    "pq.read_table": lambda path: pq.read_table(path).to_pandas(),
+}
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+@pytest.mark.parametrize("table", TABLES)
+def test_every_reader_opens_the_folder_as_the_run_s_table(runs, reader, table):
+    out, memory = runs
+    got = READERS[reader](out / f"{table}.parquet")
+    expected = getattr(memory, table)
+    pd.testing.assert_frame_equal(got, expected)  # the same dtypes, categories, row order
+    assert got["replication"].is_monotonic_increasing
+    assert got["replication"].unique().tolist() == list(range(RUN["replications"]))
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside dask, with pandas 3.1
+@pytest.mark.parametrize("table", TABLES)
+def test_dask_opens_the_folder_one_partition_per_replication(runs, table):
+    dd = pytest.importorskip("dask.dataframe")
+    out, memory = runs
+    frame = dd.read_parquet(out / f"{table}.parquet")
+    assert frame.npartitions == RUN["replications"]
+    got = frame.compute().reset_index(drop=True)  # each partition has its own index
+    pd.testing.assert_frame_equal(got, getattr(memory, table))
+
+
+def test_every_part_has_one_schema_and_the_run_s_metadata(runs):
+    out, memory = runs
+    for table in TABLES:
+        schemas = [pq.read_schema(p) for p in sorted((out / f"{table}.parquet").iterdir())]
+        assert len(schemas) == RUN["replications"]
+        assert all(s.equals(schemas[0], check_metadata=True) for s in schemas)
+        meta = schemas[0].metadata
+        assert meta[b"jailsim.seed"] == b"3"
+        assert meta[b"jailsim.start_date"] == memory.scenario.start_date.isoformat().encode()
+        if table == "bookings":
+            assert pa.types.is_dictionary(schemas[0].field("stream").type)
+
+
+def test_the_result_reads_its_parts_only_when_asked(runs):
+    out, memory = runs
+    res = jailsim.Result.load(out)
+    table = held(res, "bookings")
+    assert isinstance(table, StoredTable) and len(table.parts) == RUN["replications"]
+    assert res.booking_rows == len(memory.bookings)
+    pd.testing.assert_frame_equal(res.bookings_columns(["replication", "status"]),
+                                  memory.bookings[["replication", "status"]])
+    pd.testing.assert_frame_equal(res.bookings, memory.bookings)
+
+
+def test_a_folder_of_a_jailsim_before_parts_still_reads_and_saves_as_parts(runs, tmp_path):
+    """A run folder whose tables are single files (as jailsim wrote them before parts) reads
+    as before; saved again, it becomes parts, the bytes of the run's own parts."""
+    out, memory = runs
+    old = tmp_path / "old"
+    old.mkdir()
+    manifest = json.loads((out / MANIFEST).read_text())
+    files = {}
+    for name, entry in manifest["files"].items():
+        if name.split("/")[0] in {f"{t}.parquet" for t in TABLES}:
+            continue
+        (old / name).write_bytes((out / name).read_bytes())
+        files[name] = entry
+    for table in TABLES:  # one file, the parts' rows in order
+        path = old / f"{table}.parquet"
+        pq.write_table(pq.read_table(out / f"{table}.parquet"), path)
+        files[path.name] = {"bytes": path.stat().st_size, "sha256": sha256(path)}
+    (old / MANIFEST).write_text(json.dumps({**manifest, "files": files}))
+    check_output(old)
+    res = jailsim.Result.load(old)
+    assert not held(res, "bookings").per_replication
+    pd.testing.assert_frame_equal(res.census, memory.census)
+    res.save(tmp_path / "again")
+    assert folder_bytes(tmp_path / "again") == folder_bytes(out)

@@ -311,10 +311,10 @@ def section(data: dict) -> str:
 
 
 def write_section(text: str) -> None:
-    """Replace (or add) the section at the end of RESULTS.md."""
-    old = RESULTS.read_text() if RESULTS.exists() else ""
-    head = old.split(HEADING)[0].rstrip("\n")
-    RESULTS.write_text(f"{head}\n\n{text}\n" if head else f"{text}\n")
+    """Replace (or add) this script's section of RESULTS.md (see :func:`sections.replace`)."""
+    from sections import replace
+
+    RESULTS.write_text(replace(RESULTS.read_text() if RESULTS.exists() else "", HEADING, text))
 
 
 # ----------------------------------------------------------------------------------- main

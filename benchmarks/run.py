@@ -38,9 +38,9 @@ sys.path.insert(0, str(HERE))
 import report  # noqa: E402
 import theory  # noqa: E402
 from peers import subset_params  # noqa: E402
+from sections import other_sections  # noqa: E402
 
 #: The section of RESULTS.md that benchmarks/memory.py writes (kept when this rewrites it).
-MEMORY_HEADING = "## Memory of whole runs (benchmarks/memory.py)"
 
 GB = 1e9  # decimal units throughout: 1 GB = 10^9 bytes
 PEERS = ("vector", "des", "simpy", "ciw")
@@ -730,10 +730,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     results = _clean(results)
     (out_dir / "results.json").write_text(json.dumps(results, indent=1, allow_nan=False) + "\n")
-    page, kept = out_dir / "RESULTS.md", ""
-    if page.exists() and MEMORY_HEADING in page.read_text():  # memory.py's section stays
-        kept = "\n" + MEMORY_HEADING + page.read_text().split(MEMORY_HEADING, 1)[1]
-    page.write_text(report.markdown(results) + kept)
+    page = out_dir / "RESULTS.md"
+    kept = other_sections(page.read_text()) if page.exists() else ""  # the other scripts'
+    page.write_text(report.markdown(results) + ("\n" + kept if kept else ""))
     print(f"wrote {out_dir / 'RESULTS.md'} and {out_dir / 'results.json'}")
     for t in tg:
         flag = {True: "MET   ", False: "MISSED", None: "n/a   "}[t["met"]]

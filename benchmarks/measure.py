@@ -366,7 +366,8 @@ def source_fingerprint() -> str:
     """sha256 (first 12 hex digits) of jailsim's sources and the shipped scenarios, as read
     when this measurement started."""
     h = hashlib.sha256()
-    for f in sorted([*(ROOT / "src" / "jailsim").rglob("*.py"), *(ROOT / "scenarios").glob("*")]):
+    files = [*(ROOT / "src" / "jailsim").rglob("*.py"), *(ROOT / "scenarios").rglob("*")]
+    for f in sorted(p for p in files if p.is_file()):
         h.update(str(f.relative_to(ROOT)).encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:12]

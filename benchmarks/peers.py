@@ -77,6 +77,8 @@ def jailsim_scenario(p: Subset, base_path: str):
         "jem.officers": p.officers,
         "jem.shifts": [],
         "jem.p_lodge": 0.0,
+        "jem.p_flag_foreign_born": 1.0,  # everyone flagged for the interview: the queue
+        "jem.p_flag_us_born": 0.0,  # of the peers (the shipped JEM misses 5%)
         "jem.queue_delay": "0h",
         "jem.screening_time": {"dist": "exponential", "mean": fmt(p.service_mean)},
         "court.weekmask": "daily",

@@ -34,14 +34,10 @@ import tempfile
 import time
 from pathlib import Path
 
-try:
-    import psutil
-except ImportError:  # /proc is read instead (Linux)
-    psutil = None
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+from procs import process_tree  # noqa: E402
 
 RESULTS = HERE / "RESULTS.md"
 DATA = HERE / "memory.json"
@@ -117,28 +113,6 @@ def _maxrss_self() -> int:
 
 
 # ----------------------------------------------------------------------------- measuring
-def _tree(pid: int) -> list[int]:
-    """``pid`` and every process below it."""
-    if psutil is not None:
-        try:
-            return [pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))]
-        except psutil.Error:
-            return []
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += parents.get(p, [])
-    return out
-
-
 def _rss(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/statm") as f:
@@ -150,7 +124,7 @@ def _rss(pid: int) -> int:
 def _tree_rss(pid: int, peaks: dict[int, int]) -> int:
     """The summed resident memory of ``pid`` and its descendants; ``peaks`` kept per pid."""
     total = 0
-    for p in _tree(pid):
+    for p in process_tree(pid):
         rss = _rss(p)
         total += rss
         peaks[p] = max(peaks.get(p, 0), rss)
@@ -173,7 +147,7 @@ def measure(name, engine, n, reps, workers, kept, *, src: Path, cap: float) -> d
             peak = max(peak, total)
             if total > cap:
                 stopped = True
-                for p in _tree(proc.pid):
+                for p in process_tree(proc.pid):
                     try:
                         os.kill(p, 9)
                     except OSError:

@@ -42,10 +42,7 @@ import threading
 import time
 from pathlib import Path
 
-try:
-    import psutil
-except ImportError:  # /proc is read instead (Linux)
-    psutil = None
+from procs import cpu_model, process_tree
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -56,28 +53,6 @@ TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 # ----------------------------------------------------------------------- the process tree
-def _tree() -> list[int]:
-    """The pids of every process below this one."""
-    if psutil is not None:
-        try:
-            return [c.pid for c in psutil.Process().children(recursive=True)]
-        except psutil.Error:
-            return []
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    out, todo = [], list(parents.get(os.getpid(), []))
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += parents.get(p, [])
-    return out
-
-
 def _cpu_rss(pid: int) -> tuple[float, int] | None:
     """CPU seconds (user + system) and resident bytes of ``pid``; None if it is gone."""
     try:
@@ -100,7 +75,7 @@ class TreeSampler:
 
     def _sample(self) -> None:
         total = _cpu_rss(os.getpid())[1]
-        for pid in _tree():
+        for pid in process_tree(os.getpid())[1:]:
             seen = _cpu_rss(pid)
             if seen is not None:
                 self.cpu[pid] = seen[0]
@@ -199,15 +174,7 @@ def _command(args: argparse.Namespace) -> str:
 
 
 def _machine() -> str:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores"
+    return f"{cpu_model()}, {os.cpu_count()} cores"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,8 +38,8 @@ def _machine(r: dict) -> list[str]:
         f"{(m['memory_bytes'] or 0) / GB:.1f} GB RAM; {m['platform']}",
         f"- **Versions**: Python {v['python']}, numpy {v['numpy']}, pandas {v['pandas']}, "
         f"scipy {v['scipy']}, SimPy {v['simpy']}, Ciw {v['ciw'] or 'not installed'}, "
-        f"numba {v.get('numba') or 'not installed'} (jailsim's compiled queue kernels, used for "
-        f"queues of 500,000 people or more), jailsim {v['jailsim']}",
+        f"numba {v.get('numba') or 'not installed'} (every draw's Philox kernel, and the "
+        f"queue kernels for queues of 500,000 people or more), jailsim {v['jailsim']}",
         f"- **Source**: git HEAD `{(m['git_head'] or '?')[:12]}`"
         + (
             f", with uncommitted changes in {len(m['uncommitted_in_src_or_scenarios'])} files "

@@ -38,6 +38,7 @@ sys.path.insert(0, str(HERE))
 import report  # noqa: E402
 import theory  # noqa: E402
 from peers import subset_params  # noqa: E402
+from procs import cpu_model  # noqa: E402
 from sections import other_sections  # noqa: E402
 
 #: The section of RESULTS.md that benchmarks/memory.py writes (kept when this rewrites it).
@@ -93,14 +94,7 @@ def loadavg() -> float | None:
 
 def machine() -> dict:
     """CPU, memory, versions, date and the source the run measured."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     versions = {"python": platform.python_version()}
     for mod in ("numpy", "pandas", "scipy", "simpy", "ciw", "numba", "jailsim"):
         try:

@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from procs import cpu_model
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Where the ``jailsim`` console script is, beside this interpreter (else ``python -m``).
 SCRIPT = Path(sys.executable).with_name("jailsim")
@@ -60,14 +62,7 @@ def wall_seconds(argv: list[str], env: dict[str, str]) -> float:
 
 def machine() -> str:
     """CPU model, cores and the load average (1, 5, 15 minutes) now."""
-    model = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return f"{model}, {os.cpu_count()} cores, load average {load}"
 

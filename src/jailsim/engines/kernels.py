@@ -10,12 +10,12 @@ They are the vector engine's own version of what the SimPy engine does with even
 The officer queue's loops are plain Python (:func:`_fcfs_general`, with a fast path for a
 constant number of officers, :func:`_fcfs_constant`). Each has a *compiled twin*, the same
 loop over float64 arrays with a hand-written heap (:func:`_general_loop`,
-:func:`_constant_loop`), compiled by numba when it is installed (an optional accelerator:
-``pip install numba``) for queues of :data:`NUMBA_MIN_QUEUE` people or more, about 20 times
-faster. The twins must give the same start times as the Python loops, every step being the
-same float64 comparison or sum: ``tests/engines/test_kernels.py`` checks it, and that the
-fast path equals the general loop. ``JAILSIM_NUMBA=0`` in the environment keeps the Python
-loops.
+:func:`_constant_loop`), compiled by numba (a core dependency, which
+:mod:`jailsim.model.philox` needs too) for queues of :data:`NUMBA_MIN_QUEUE` people or more,
+about 20 times faster. The twins must give the same start times as the Python loops, every
+step being the same float64 comparison or sum: ``tests/engines/test_kernels.py`` checks it,
+and that the fast path equals the general loop. ``JAILSIM_NUMBA=0`` in the environment keeps
+the Python loops.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def _fcfs_constant(
 
 # ------------------------------------------------------------------ the compiled twins
 # The same loops over float64 arrays with a hand-written binary min-heap, compiled by numba
-# when it is installed (``pip install numba``); :func:`_compiled` returns None otherwise and
+# (a core dependency); :func:`_compiled` returns None when ``JAILSIM_NUMBA=0`` and
 # the pure-Python loops above run. Both give the same start times: every step is the same
 # float64 comparison or sum, and a heap only ever answers "the smallest end time". A change
 # to a Python loop above is made to its twin here too (the equality tests fail otherwise).

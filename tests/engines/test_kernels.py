@@ -34,7 +34,7 @@ def _general(arr, svc, dl, cut, staff) -> np.ndarray:
     cursor = kernels._Cursor(staff, float(arr[0]), float(horizon))
     cut = np.full(len(arr), -np.inf) if cut is None else cut
     return np.array(kernels._fcfs_general(arr, svc, dl, cut, staff, cursor, 0, [], -math.inf,
-                                          0))
+                                          0)[0])
 
 
 def test_a_small_queue_by_hand():
@@ -90,5 +90,36 @@ def test_compiled_loops_give_the_same_starts(seed, monkeypatch):
                     kernels.fcfs_shift_queue(arr, svc, dl, staff, cut),
                     _general(arr, svc, dl, cut, staff),
                 )
+    finally:
+        kernels._compiled.cache_clear()
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_a_queue_fed_in_pieces_is_the_whole_queue(seed, compiled, monkeypatch):
+    # The stream engine feeds each line piece by piece, carrying the QueueState: the start
+    # times must be those of the whole line, with any cuts, constant or shifting staff.
+    if compiled:
+        pytest.importorskip("numba")
+        monkeypatch.delenv("JAILSIM_NUMBA", raising=False)
+        monkeypatch.setattr(kernels, "NUMBA_MIN_QUEUE", 0)
+    else:
+        monkeypatch.setenv("JAILSIM_NUMBA", "0")
+    kernels._compiled.cache_clear()
+    rng = np.random.default_rng(200 + seed)
+    try:
+        for _ in range(30):
+            n = int(rng.integers(2, 300))
+            arr, svc, dl, cut = _queue(rng, n)
+            cut = np.full(n, -np.inf) if cut is None else cut
+            for staff in (WeeklyStep.constant(int(rng.integers(1, 4))), _staff(rng)):
+                whole = kernels.fcfs_shift_queue(arr, svc, dl, staff, cut)
+                cuts = np.sort(rng.choice(np.arange(1, n), int(rng.integers(1, min(n, 6))),
+                                          replace=False))
+                state, parts = kernels.QueueState(), []
+                for a, b in zip([0, *cuts], [*cuts, n], strict=True):
+                    parts.append(kernels.fcfs_shift_queue(arr[a:b], svc[a:b], dl[a:b], staff,
+                                                          cut[a:b], state))
+                np.testing.assert_array_equal(np.concatenate(parts), whole)
     finally:
         kernels._compiled.cache_clear()

@@ -24,6 +24,7 @@ import functools
 import heapq
 import math
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,6 +42,7 @@ def fcfs_shift_queue(
     deadline: np.ndarray,
     staff: WeeklyStep,
     cut: np.ndarray | None = None,
+    state: QueueState | None = None,
 ) -> np.ndarray:
     """Start times in a FCFS queue served by officers on a timetable; NaN if abandoned.
 
@@ -51,10 +53,15 @@ def fcfs_shift_queue(
     service that needs the person there: if it would not be over by ``deadline[k]``, the
     officer is free at ``deadline[k]``.
 
+    ``state``: the line as the people before ``arrival[0]`` left it (:class:`QueueState`),
+    updated in place: a queue fed in consecutive pieces, each with the state the one before
+    left, gives the start times of the whole (tested). None: an empty line.
+
     With numba installed the loop is compiled (:func:`_compiled`) for queues of at least
     :data:`NUMBA_MIN_QUEUE` people; the result is the same.
     """
     n = len(arrival)
+    state = QueueState() if state is None else state
     if n == 0:
         return np.full(n, np.nan)
     fast = _compiled() if n >= NUMBA_MIN_QUEUE else None
@@ -62,39 +69,60 @@ def fcfs_shift_queue(
     arrival, service, deadline, cut = (np.ascontiguousarray(a, dtype=np.float64)
                                        for a in (arrival, service, deadline, cut))
     if isinstance(staff, WeeklyStep) and staff.is_constant:
-        servers = int(staff.at(0.0))
-        if fast is not None:
+        if state.busy is None:  # when each officer is next free: -inf, never busy yet
+            state.busy = [-math.inf] * max(int(staff.at(0.0)), 0)
+        if fast is not None and state.busy:
             out = np.full(n, np.nan)
-            fast.constant(arrival, service, deadline, cut, servers, out)
+            heap = np.array(state.busy)
+            state.last = fast.constant(arrival, service, deadline, cut, heap, state.last, out)
+            state.busy = heap.tolist()
             return out
-        return _fcfs_constant(arrival, service, deadline, cut, servers)
+        start, state.last = _fcfs_constant(arrival, service, deadline, cut, state.busy,
+                                           state.last)
+        return start
     finite = deadline[np.isfinite(deadline)]
     last_arrival = float(arrival[-1])
     horizon = max(last_arrival, float(finite.max()) if len(finite) else last_arrival) + 7.0
     cursor = _Cursor(staff, float(arrival[0]), horizon)
     start = np.full(n, np.nan)
-    k, busy, last, j = 0, [], -math.inf, 0
+    k, busy, last, j = 0, state.busy or [], state.last, 0
     if fast is not None and isinstance(staff, WeeklyStep):
         # In the last tabulated segment the next change is the first one at or after t1: the
         # same for every time in the segment (a WeeklyStep's points are exact).
         tail = float(staff.next_change(cursor.times[-2]))
-        heap = np.empty(max(cursor.values) + 1)
+        heap = np.empty(max(cursor.values) + 1 + len(busy))
+        heap[:len(busy)] = busy
         k, size, last, j = fast.general(
             arrival, service, deadline, cut, np.array(cursor.times), np.array(cursor.values),
-            tail, start, heap,
+            tail, start, heap, len(busy), last,
         )
         busy = heap[:size].tolist()  # a valid heap for heapq
     if k < n:
-        start[k:] = _fcfs_general(arrival, service, deadline, cut, staff, cursor, k, busy, last,
-                                  j)
+        start[k:], last = _fcfs_general(arrival, service, deadline, cut, staff, cursor, k, busy,
+                                        last, j)
+    state.busy, state.last = busy, last
     return start
+
+
+@dataclass
+class QueueState:
+    """What an officers' line carries from one piece of its queue to the next.
+
+    ``busy``: when the busy officers are next free (a heap; with a constant number of
+    officers, one entry per officer, ``-inf`` for one never busy yet; None before the first
+    person); ``last``: the latest time the line has reached (no later person starts before).
+    """
+
+    busy: list[float] | None = None
+    last: float = -math.inf
 
 
 def _fcfs_general(arrival, service, deadline, cut, staff, cursor, k0, busy, last, j):
     """The queue from person ``k0`` on, given the officers' busy heap, ``last`` and segment.
 
-    Returns the start times of persons ``k0`` on. Segment ``j`` of the cursor holds
-    ``values[j]`` officers on ``[times[j], times[j + 1])``.
+    Returns the start times of persons ``k0`` on and ``last`` after them (``busy`` is
+    updated in place). Segment ``j`` of the cursor holds ``values[j]`` officers on
+    ``[times[j], times[j + 1])``.
     """
     heappop, heappush = heapq.heappop, heapq.heappush
     arr, svc, dl, part = arrival.tolist(), service.tolist(), deadline.tolist(), cut.tolist()
@@ -127,7 +155,7 @@ def _fcfs_general(arrival, service, deadline, cut, staff, cursor, k0, busy, last
                 # No officer was free before this person left, so nobody behind them can
                 # start earlier either; searching from here keeps the heap consistent.
                 last = limit
-    return start
+    return start, last
 
 
 class _Cursor:
@@ -147,21 +175,20 @@ class _Cursor:
 
 def _fcfs_constant(
     arrival: np.ndarray, service: np.ndarray, deadline: np.ndarray, cut: np.ndarray,
-    servers: int,
-) -> np.ndarray:
-    """:func:`fcfs_shift_queue` with ``servers`` officers at all times: a plain c-server heap.
+    free: list[float], last: float,
+) -> tuple[np.ndarray, float]:
+    """:func:`fcfs_shift_queue` with ``len(free)`` officers at all times: a c-server heap.
 
-    ``free`` holds when each officer is next free (``-inf``: never busy yet). A person who
-    comes at ``t`` starts at ``t`` if some officer is free by then, else when the first one
-    is; the same start times as the queue of busy officers in the general kernel.
+    ``free`` holds when each officer is next free (``-inf``: never busy yet), a heap updated
+    in place. A person who comes at ``t`` starts at ``t`` if some officer is free by then,
+    else when the first one is; the same start times as the queue of busy officers in the
+    general kernel. Returns the start times and ``last`` after them.
     """
     n = len(arrival)
-    if servers <= 0:
-        return np.full(n, np.nan)
+    if not free:
+        return np.full(n, np.nan), last
     start = [math.nan] * n
-    free = [-math.inf] * servers  # a heap
     heapreplace = heapq.heapreplace
-    last = -math.inf
     for k, (a, s, limit, c) in enumerate(
         zip(arrival.tolist(), service.tolist(), deadline.tolist(), cut.tolist(), strict=True)
     ):
@@ -175,7 +202,7 @@ def _fcfs_constant(
         elif limit > last:
             # No officer was free before this person left (see fcfs_shift_queue).
             last = limit
-    return np.array(start)
+    return np.array(start), last
 
 
 # ------------------------------------------------------------------ the compiled twins
@@ -207,11 +234,8 @@ def _sift_down_py(heap, size, x):  # pragma: no cover - compiled by numba
 _sift_down = _sift_down_py
 
 
-def _constant_loop(arr, svc, dl, cut, servers, start):  # pragma: no cover - compiled by numba
-    if servers <= 0:
-        return
-    heap = np.full(servers, -np.inf)  # when each officer is next free; heap[0] smallest
-    last = -np.inf
+def _constant_loop(arr, svc, dl, cut, heap, last, start):  # pragma: no cover - numba
+    servers = len(heap)  # heap: when each officer is next free; heap[0] smallest
     for k in range(len(arr)):
         t = arr[k] if arr[k] > last else last
         if heap[0] > t:
@@ -223,13 +247,13 @@ def _constant_loop(arr, svc, dl, cut, servers, start):  # pragma: no cover - com
             _sift_down(heap, servers, limit if t + cut[k] > limit else t + svc[k])  # the root
         elif limit > last:
             last = limit
+    return last
 
 
-def _general_loop(arr, svc, dl, cut, times, values, tail, start, heap):  # pragma: no cover
+def _general_loop(arr, svc, dl, cut, times, values, tail, start, heap, size, last):
+    # pragma: no cover - compiled by numba; heap[:size] holds the busy officers' end times
     n = len(arr)
     t1 = times[-1]
-    size = 0
-    last = -np.inf
     j = 0
     nxt = times[1]
     for k in range(n):
@@ -303,11 +327,21 @@ def board_transport(
     ``deadline[k]``. ``runs`` must be sorted and cover every deadline; ``seats`` is one number
     for every run or one per run (``inf``: no limit).
     """
+    left = np.array(np.broadcast_to(np.asarray(seats, dtype=float), (len(runs),)))
+    return _board(eligible, deadline, runs, left, np.zeros(len(runs), dtype=bool))
+
+
+def _board(eligible, deadline, runs, left, full) -> np.ndarray:
+    """:func:`board_transport` with the seats ``left`` on each run and the runs ``full``.
+
+    Both are updated in place: a run is full once a boarding leaves it no seat.
+    """
     n = len(eligible)
     out = np.full(n, np.nan)
     first = np.searchsorted(runs, eligible, side="left")
-    left = np.array(np.broadcast_to(np.asarray(seats, dtype=float), (len(runs),)))
-    nxt = np.arange(len(runs) + 1)  # union-find: next run that may still have a seat
+    # union-find: the next run that may still have a seat
+    nxt = np.arange(len(runs) + 1)
+    nxt[:-1][full] += 1
 
     def find(j: int) -> int:
         root = j
@@ -324,4 +358,40 @@ def board_transport(
             left[j] -= 1
             if left[j] <= 0:
                 nxt[j] = j + 1
+                full[j] = True
     return out
+
+
+class Seats:
+    """ICE transport's boardings and the seats left on each, for boarding in pieces.
+
+    :meth:`board` takes people in order of eligibility, piece after piece (each piece's
+    ``eligible`` at or after the last one's): the same boardings as :func:`board_transport`
+    over the whole line with the boardings from the first eligible person to a week past the
+    last deadline (tested). ``transport``: the run's
+    :class:`~jailsim.model.policy.DatedTransport`.
+    """
+
+    def __init__(self, transport):
+        self.transport = transport
+        self.runs = np.empty(0)
+        self.left = np.empty(0)
+        self.full = np.empty(0, dtype=bool)
+        self.until: float | None = None  # boardings are known up to here
+
+    def board(self, eligible: np.ndarray, deadline: np.ndarray) -> np.ndarray:
+        """Boarding times of the people ``eligible`` (sorted) by ``deadline``; NaN if none."""
+        if not len(eligible):
+            return np.full(0, np.nan)
+        start, until = float(eligible[0]), float(deadline.max()) + 8.0  # a week past it
+        if self.until is None or until > self.until:
+            runs, seats = self.transport.boardings(start if self.until is None else self.until,
+                                                   until)
+            self.runs = np.concatenate([self.runs, runs])
+            self.left = np.concatenate([self.left, seats])
+            self.full = np.concatenate([self.full, np.zeros(len(runs), dtype=bool)])
+            self.until = until
+        gone = int(np.searchsorted(self.runs, start, side="left"))  # no one can board these
+        if gone:
+            self.runs, self.left, self.full = self.runs[gone:], self.left[gone:], self.full[gone:]
+        return _board(eligible, deadline, self.runs, self.left, self.full)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from jailsim.base.chunks import spans
-from jailsim.engines.kernels import board_transport, fcfs_shift_queue
+from jailsim.engines.kernels import Seats, fcfs_shift_queue
 from jailsim.model import rules
 from jailsim.model.codes import (
     BOND_DENIED,
@@ -60,16 +60,50 @@ def _nan(n: int) -> np.ndarray:
     return np.full(n, np.nan)
 
 
+class Lines:
+    """Where bookings compete, for one whole run: the officers' lines and ICE's seats.
+
+    The JEM screening line, the WSO warrant line and ICE transport seats, each given the
+    people who join it in the order they join (``rows``: their rows in the Population). The
+    stream engine (:mod:`jailsim.engines.stream`) feeds the same lines a chunk at a time:
+    its lines answer only for people who joined before the chunk's end, and mark the others
+    ``pending`` (rows whose timeline is not known yet; None here: everyone is known).
+    """
+
+    pending: np.ndarray | None = None
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def screening(self, rows, ready, work, due, cut) -> np.ndarray:
+        """Interview start times in the JEM screening line (NaN: left before one)."""
+        return fcfs_shift_queue(ready, work, due, self.ctx.jem_staff, cut)
+
+    def warrants(self, rows, now, service, deadline) -> np.ndarray:
+        """Start times of warrant service by WSO officers (NaN: none by the deadline)."""
+        return fcfs_shift_queue(now, service, deadline, self.ctx.wso_staff)
+
+    def transport(self, rows, eligible, deadline) -> np.ndarray:
+        """Boarding times on ICE's transport runs (NaN: no seat by the deadline)."""
+        return Seats(self.ctx.transport).board(eligible, deadline)
+
+    def known(self, rows: np.ndarray) -> np.ndarray:
+        """The rows ``rows`` (indices) whose timelines are known (not pending)."""
+        return rows if self.pending is None else rows[~self.pending[rows]]
+
+
 class _Screening:
     """The JEM screening queue of flagged bookings, given when each would leave.
 
-    ``idx`` are the bookings that queue, in queue order; ``start`` their interview start (NaN:
-    left before one), ``end`` its end (the person's leaving, if cut short) and ``free`` when
-    the officer is done with them; ``lodged`` those whose screening lodges a detainer
-    (indices into the bookings), at ``lodged_at`` (when it takes effect, after the paperwork).
+    ``idx`` are the bookings that queue, in queue order (by ready time, then row); ``start``
+    their interview start (NaN: left before one), ``end`` its end (the person's leaving, if
+    cut short) and ``free`` when the officer is done with them; ``lodged`` those whose
+    screening lodges a detainer (indices into the bookings), at ``lodged_at`` (when it takes
+    effect, after the paperwork).
     """
 
-    def __init__(self, ctx: Context, pop: Population, leave: np.ndarray, disposed_at: np.ndarray):
+    def __init__(self, ctx: Context, pop: Population, leave: np.ndarray,
+                 disposed_at: np.ndarray, lines: Lines):
         booked = pop.booked_at
         screens = rules.jem_screens(ctx.policy, pop.jem_flagged, booked, pop.sentence)
         if ctx.policy.jem_after_sentence:  # only those disposed in custody join the line
@@ -83,7 +117,7 @@ class _Screening:
         work = rules.officer_work(pop.screening_time[idx], pop.nta_time[idx], lodge)
         interview, due = _f64(pop.screening_time[idx]), leave[idx]
         cut = interview if ctx.scenario.jem.at_release == "release" else None
-        self.start = fcfs_shift_queue(self.ready, work, due, ctx.jem_staff, cut)
+        self.start = lines.screening(idx, self.ready, work, due, cut)
         self.end = self.start + interview
         self.free = self.start + work
         short = rules.interview_cut_short(ctx.scenario, self.start, interview, due)
@@ -103,7 +137,7 @@ class _Screening:
 
 
 def exit_without_detainers(
-    ctx: Context, pop: Population, factual: Timeline | None = None
+    ctx: Context, pop: Population, factual: Timeline | None = None, lines: Lines | None = None
 ) -> np.ndarray:
     """Exit times on the same draws with every effect of a detainer switched off.
 
@@ -112,7 +146,7 @@ def exit_without_detainers(
     ``pop`` with detainer effects, if at hand. Without a JEM line, bookings meet only after a
     detainer, so everyone no detainer can reach leaves as in ``factual`` and only the others
     are computed; with one (people queue together), that holds only if no one can get a
-    detainer.
+    detainer. ``lines``: the counterfactual's own screening line (default: a whole run's).
     """
     may = pop.remote_lodge | pop.jem_lodge  # who may get a detainer
     if factual is not None and (ctx.jem_staff is None or not may.any()):
@@ -124,7 +158,7 @@ def exit_without_detainers(
     leave, disposed_at = _court_exit(ctx, pop)
     if ctx.jem_staff is None:
         return leave
-    return _Screening(ctx, pop, leave, disposed_at).finish(leave)
+    return _Screening(ctx, pop, leave, disposed_at, lines or Lines(ctx)).finish(leave)
 
 
 def _court_exit(ctx: Context, pop: Population) -> tuple[np.ndarray, np.ndarray]:
@@ -146,8 +180,14 @@ def _disposed_at(disposition: np.ndarray, pretrial: np.ndarray, posts: np.ndarra
     return np.where((pretrial != ROR) & ~posts, disposition, np.nan)
 
 
-def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Timeline:
-    """Compute one replication's Timeline from its Population."""
+def run(
+    ctx: Context, pop: Population, *, detainer_effects: bool = True, lines: Lines | None = None
+) -> Timeline:
+    """Compute one replication's Timeline from its Population.
+
+    ``lines``: where the bookings compete (default: the lines of a whole run, :class:`Lines`).
+    """
+    lines = lines or Lines(ctx)
     n = pop.n
     paths = CourtPath(ctx, pop)
     remote_at = rules.remote_detainer_at(pop)
@@ -164,7 +204,7 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
         for f in ("screen_ready_at", "screen_start_at", "screen_end_at", "officer_free_at")
     }
     if ctx.jem_staff is not None:
-        q = _Screening(ctx, pop, leave, disposition_at)
+        q = _Screening(ctx, pop, leave, disposition_at, lines)
         idx = q.idx
         times["screen_ready_at"][idx] = q.ready
         times["screen_start_at"][idx] = q.start
@@ -244,9 +284,11 @@ def run(ctx: Context, pop: Population, *, detainer_effects: bool = True) -> Time
     )
     if detainer_effects:
         valid = has & ~to_prison & ~rules.detainer_void(policy, leave, source)
-        _holds(ctx, pop, t, np.flatnonzero(valid & holds), leave, walk, decide)
+        # (people still in the screening line of a stream engine's chunk wait for the next)
+        h = lines.known(np.flatnonzero(valid & holds))
+        _holds(ctx, pop, t, h, leave, walk, decide, lines)
         told = valid & ~holds & rules.ice_told(policy, leave, pop.felony, pop.prior_conviction)
-        _at_the_door(ctx, pop, t, np.flatnonzero(told), leave, decide)
+        _at_the_door(ctx, pop, t, lines.known(np.flatnonzero(told)), leave, decide)
     return t
 
 
@@ -267,7 +309,7 @@ def _at_the_door(ctx, pop, t, h, release_at, decide) -> None:
         t.exit_at[g] = rules.igsa_leaves_at(policy, k[kept], decide[g], pop, g)
 
 
-def _holds(ctx, pop, t, h, release_at, walk, decide) -> None:
+def _holds(ctx, pop, t, h, release_at, walk, decide, lines) -> None:
     """Holds for ICE of the bookings ``h``: warrant service, transport, and how they end.
 
     The hold starts when the person would otherwise walk out (``walk``) and its cap runs from
@@ -292,7 +334,7 @@ def _holds(ctx, pop, t, h, release_at, walk, decide) -> None:
         order = w[np.argsort(now[w], kind="stable")]
         service = _f64(pop.service_time[h])
         start = np.full(len(h), np.nan)
-        start[order] = fcfs_shift_queue(now[order], service[order], deadline[order], ctx.wso_staff)
+        start[order] = lines.warrants(h[order], now[order], service[order], deadline[order])
         served = ~np.isnan(start)
         t.warrant_start_at[h[served]] = start[served]
         t.warrant_served_at[h[served]] = start[served] + service[served]
@@ -308,9 +350,7 @@ def _holds(ctx, pop, t, h, release_at, walk, decide) -> None:
     j = np.flatnonzero(comes & ~at_once)
     order = j[np.argsort(eligible[j], kind="stable")]
     if len(order):
-        last = float(deadline[order].max()) + 8.0  # a week past the last deadline
-        runs, seats = ctx.transport.boardings(float(eligible[order].min()), last)
-        pickup[order] = board_transport(eligible[order], deadline[order], runs, seats)
+        pickup[order] = lines.transport(h[order], eligible[order], deadline[order])
     transfer = ~np.isnan(pickup) & (pickup <= deadline)
     t.ice_custody_at[h] = np.where(transfer, pickup, np.nan)
     # Without ICE: out at the deadline, or when a screening in progress ends if later.

@@ -136,13 +136,15 @@ class Batch:
 
     ``pop`` and ``timeline``: their draws and timelines; ``exit_without``: their exits
     without any effect of a detainer (the counterfactual). ``frontier``: every booking still
-    to come leaves at this time or later (``inf`` with the last batch).
+    to come leaves at this time or later (``inf`` with the last batch); ``pending_booked``:
+    when those of them booked before the frontier were booked (sorted).
     """
 
     pop: Population
     timeline: Timeline
     exit_without: np.ndarray
     frontier: float
+    pending_booked: np.ndarray
 
 
 def run_chunks(ctx: Context, chunks: Iterable[tuple[Population, float]]) -> Iterator[Batch]:
@@ -178,8 +180,10 @@ def run_chunks(ctx: Context, chunks: Iterable[tuple[Population, float]]) -> Iter
         known = np.flatnonzero(~waiting)
         # Rows known on one side only wait for the other: the frontier waits for them too.
         frontier = min(end, float(np.min(timeline.exit_at[waiting], initial=np.inf)))
-        yield Batch(pool.rows(known), _rows(timeline, known), exit_without[known], frontier)
         rest = np.flatnonzero(waiting)
+        booked = pool.booked_at[rest]
+        yield Batch(pool.rows(known), _rows(timeline, known), exit_without[known], frontier,
+                    booked[booked < frontier])
         pool = pool.rows(rest)
         memo, without_memo = _take_memo(memo, rest), _take_memo(without_memo, rest)
     if pool is not None and pool.n:

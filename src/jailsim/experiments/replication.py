@@ -30,15 +30,19 @@ import pandas as pd
 from jailsim._version import __version__
 from jailsim.engines import ENGINES, vector
 from jailsim.engines.roster import roster_draws
+from jailsim.engines.stream import run_chunks
 from jailsim.experiments.checkpoints import write_checkpoint
 from jailsim.experiments.draws import replication_run
 from jailsim.experiments.prepared import PreparedRun
+from jailsim.model.arrivals import expected_count
+from jailsim.model.clock import Clock
 from jailsim.model.context import Context
-from jailsim.model.population import Population
+from jailsim.model.population import Population, booking_days
 from jailsim.model.timeline import Timeline
 from jailsim.results.census import daily_census
 from jailsim.results.metrics import replication_metrics
 from jailsim.results.records import Recorded, table
+from jailsim.results.running import RunningResults
 from jailsim.results.tablefiles import encode, table_metadata
 
 __all__ = [
@@ -48,7 +52,11 @@ __all__ = [
     "run_replication",
     "run_task",
     "sample_population",
+    "stream_replication",
 ]
+
+#: About how many bookings a chunk of a streamed replication holds (it spans whole days).
+CHUNK_BOOKINGS = 1 << 18
 
 
 def sample_population(ctx: Context, seed: int, replication: int) -> Population:
@@ -99,6 +107,67 @@ def run_replication(
         census.insert(0, "replication", np.int32(replication))
         metrics = replication_metrics(ctx, bookings, census)
     return bookings, census, metrics
+
+
+def chunk_days(ctx: Context) -> int:
+    """Whole days per chunk of a streamed replication: about :data:`CHUNK_BOOKINGS` bookings.
+
+    From the scenario's expected bookings a day over the horizon (both sources), so a
+    scenario always runs in the same chunks (its metrics' last bits depend on them).
+    """
+    sc = ctx.scenario
+    clock = Clock(sc.start_date)
+    per_day = sum(expected_count(s, clock, sc.horizon) for s in
+                  (sc.arrivals.bookings, sc.arrivals.task_force) if s is not None) / sc.horizon
+    return max(1, int(CHUNK_BOOKINGS / per_day)) if per_day > 0 else 1 << 20
+
+
+def stream_replication(
+    ctx: Context, seed: int, replication: int, *, tables: bool = True,
+    days: int | None = None,
+) -> tuple[pd.DataFrame | None, pd.DataFrame, dict[str, float]]:
+    """One replication by the stream engine: its bookings table (if ``tables``), census, metrics.
+
+    The bookings are drawn and run a chunk of ``days`` whole days at a time (default
+    :func:`chunk_days`; :mod:`jailsim.engines.stream`), and the census and metrics summed
+    as the rows come (:class:`~jailsim.results.running.RunningResults`): without ``tables``
+    memory holds a chunk, the people still pending and the census, never the run. The table,
+    if kept, is in booking order, the very table of :func:`run_replication` with the vector
+    engine.
+    """
+    sc = ctx.scenario
+    roster = roster_draws(ctx, seed, replication) if sc.warm_start.kind == "roster" else None
+    first, end = booking_days(sc, roster)
+    step = days or chunk_days(ctx)
+    edges = [*range(first, end, step), end]
+
+    def chunks():
+        for a, b in zip(edges[:-1], edges[1:], strict=True):
+            pop = Population.sample(sc, seed, replication, context=ctx, roster=roster,
+                                    span=(a, b if b < end else np.inf))
+            yield pop, (float(b) if b < end else np.inf)
+
+    results, parts = RunningResults(ctx), []
+    nothing = np.empty(0)
+    for batch in run_chunks(ctx, chunks()):
+        rec = Recorded.of(batch.pop, batch.timeline, batch.exit_without)
+        part = table(ctx, rec, batch.timeline, release=True)
+        # Before day 0 the census counts nobody: a booking still pending then may yet leave
+        # before day 0 and never be in the table, so no frontier is given until day 0.
+        ahead = batch.frontier > 0
+        results.add(part, batch.frontier if ahead else -np.inf,
+                    batch.pending_booked if ahead else nothing)
+        if tables:
+            parts.append(part)
+    census = results.census()
+    census.insert(0, "replication", np.int32(replication))
+    bookings = None
+    if tables:
+        bookings = pd.concat(parts, ignore_index=True, copy=False)
+        del parts
+        order = np.argsort(bookings["booking_id"].to_numpy(), kind="stable")
+        bookings = bookings.take(order).reset_index(drop=True)
+    return bookings, census, results.metrics()
 
 
 @dataclass(frozen=True)

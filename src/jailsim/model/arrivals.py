@@ -104,20 +104,49 @@ def sample_arrivals(
     address : Address
         The source's draws in this replication: the only source of randomness.
     """
-    knots, rates = hourly_intensity(stream, clock, horizon_days, start_day)
-    mass = rates * np.diff(knots)  # bookings expected in each hour
-    bounds = np.append(np.arange(0, len(rates), 24), len(rates))  # each day's hours
-    day_mass = _day_mass(mass, bounds)
-    days = np.arange(len(day_mass), dtype=np.int64) + int(start_day)
-    counts = poisson_inverse(address.uniforms("arrivals", days, 0), day_mass)
-    if counts.max(initial=0) >= 4 << BLOCK_BITS or counts.sum() >= 1 << 31:
-        raise ValueError("a booking source draws at most 2**31 bookings a replication and "
-                         f"2**{BLOCK_BITS + 2} a day")
-    out = np.empty(int(counts.sum()))
-    last = np.nextafter(float(horizon_days), -np.inf)
-    _times(address.key, np.array(address.rest("arrivals", 0), dtype=np.uint32), days, counts,
-           bounds, knots, rates, mass, day_mass, last, out)
-    return out
+    days = ArrivalDays(stream, clock, address, start_day, horizon_days)
+    return days.times(0, len(days.days))
+
+
+class ArrivalDays:
+    """The arrival days of one booking source in the run, or in its warm-start history.
+
+    What :func:`sample_arrivals` makes for every day of
+    ``[start_day, end)`` (the hourly intensity, each day's expected and drawn count of
+    bookings, one draw a day: O(days) memory), so that the booking times of any run of days
+    can be made alone, the very numbers the whole sample holds. ``cum[i]``: the bookings of
+    the days before day index ``i``; ``n``: all of them.
+    """
+
+    def __init__(self, stream: Stream, clock: Clock, address: Address, start_day: int,
+                 end: float):
+        self.start_day = int(start_day)
+        self.knots, self.rates = hourly_intensity(stream, clock, end, start_day)
+        self.mass = self.rates * np.diff(self.knots)
+        self.bounds = np.append(np.arange(0, len(self.rates), 24), len(self.rates))
+        self.day_mass = day_mass(self.mass, self.bounds)
+        self.days = np.arange(len(self.day_mass), dtype=np.int64) + self.start_day
+        self.counts = poisson_inverse(address.uniforms("arrivals", self.days, 0), self.day_mass)
+        if self.counts.max(initial=0) >= 4 << BLOCK_BITS or self.counts.sum() >= 1 << 31:
+            raise ValueError("a booking source draws at most 2**31 bookings a replication and "
+                             f"2**{BLOCK_BITS + 2} a day")
+        self.cum = np.concatenate(([0], np.cumsum(self.counts)))
+        self.n = int(self.cum[-1])
+        self.key = address.key
+        self.rest = np.array(address.rest("arrivals", 0), dtype=np.uint32)
+        self.last = np.nextafter(float(end), -np.inf)
+
+    def index(self, day: float) -> int:
+        """The index of the day ``day`` (a whole number, or infinite), within ``[0, days]``."""
+        return int(min(max(day - self.start_day, 0), len(self.days)))
+
+    def times(self, i: int, j: int) -> np.ndarray:
+        """The booking times (sorted float64 days) of the days of index ``i`` to ``j - 1``."""
+        out = np.empty(int(self.cum[j] - self.cum[i]))
+        if len(out):
+            day_times(self.key, self.rest, self.days[i:j], self.counts[i:j], self.bounds[i:j + 1],
+                   self.knots, self.rates, self.mass, self.day_mass[i:j], self.last, out)
+        return out
 
 
 #: Means up to this are inverted by summing the probabilities from 0 (their first, e**-mean,
@@ -161,7 +190,7 @@ def _summed_inverse(u, mean, most):  # pragma: no cover - compiled by numba
 
 
 @numba.njit(cache=True, nogil=True)
-def _day_mass(mass, bounds):  # pragma: no cover - compiled by numba
+def day_mass(mass, bounds):  # pragma: no cover - compiled by numba
     """Each day's expected bookings, summed hour by hour from the day's start.
 
     Sums within the day only, so a day's numbers do not depend on where the span starts.
@@ -174,7 +203,7 @@ def _day_mass(mass, bounds):  # pragma: no cover - compiled by numba
 
 
 @numba.njit(cache=True, nogil=True)
-def _times(key, rest, days, counts, bounds, knots, rates, mass, day_mass, last, out):
+def day_times(key, rest, days, counts, bounds, knots, rates, mass, day_mass, last, out):
     """The times of :func:`sample_arrivals`, day by day, into ``out``."""
     k0, k1, w1, w2, w3 = key[0], key[1], rest[0], rest[1], rest[2]
     lanes = np.empty(4)

@@ -135,7 +135,7 @@ def source_chunks(
     kept = []
     trim_by = None if trim is None else (trim, court_wait(trim, booked_at))
     for a, b in chunks.spans(n):  # see jailsim.base.chunks
-        chunk = _draws(sc, stream, source, booked_at[a:b], _Rows(address, items[a:b]),
+        chunk = draw_chunk(sc, stream, source, booked_at[a:b], Rows(address, items[a:b]),
                        durations, trim_by)
         if trim is not None:
             kept.append(chunk.pop("_rows") + a)
@@ -151,7 +151,7 @@ def sample_source(*args, **kwargs) -> dict[str, np.ndarray]:
     return {k: np.concatenate(v, axis=-1) for k, v in source_chunks(*args, **kwargs).items()}
 
 
-class _Rows:
+class Rows:
     """The draws of one chunk's bookings (their items), purpose by purpose.
 
     ``rows(purpose)`` gives the purpose's rows in order: row ``k`` is draw ``k`` of the
@@ -190,12 +190,12 @@ class _Purpose:
         self.k += 1
 
 
-def _draws(
+def draw_chunk(
     sc: Scenario,
     stream: Stream,
     source: str,
     booked_at: np.ndarray,
-    uniforms: _Rows,
+    uniforms: Rows,
     durations: dict[str, list],
     trim: tuple[Context, int] | None,
 ) -> dict[str, np.ndarray]:

@@ -32,9 +32,10 @@ from jailsim.model.clock import Clock
 from jailsim.model.context import Context
 from jailsim.model.draws import source_chunks
 from jailsim.model.policy import dated_durations
+from jailsim.model.spans import booking_days, span_arrays
 from jailsim.scenario.schema import Scenario
 
-__all__ = ["Population", "number"]
+__all__ = ["Population", "booking_days", "number"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,6 +91,7 @@ class Population:
     service_time: np.ndarray  # float32 days, WSO warrant service
     booking_id: np.ndarray | None = None  # int64: each booking's row in the Population with
     # its whole warm-start history (None: the row here); set when the history was trimmed
+    # and in a span of booking times (Population.sample's span)
     # Drawn only when some period uses them (None: ICE never cancels; no IGSA):
     u_cancel: np.ndarray | None = None  # float64 uniform; ICE cancels if < ice.p_cancel
     cancel_delay: np.ndarray | None = None  # float32 days (rows, n): hold start -> cancelled
@@ -134,6 +136,7 @@ class Population:
         *,
         context: Context | None = None,
         roster: dict[str, np.ndarray] | None = None,
+        span: tuple[float, float] | None = None,
     ) -> Population:
         """Draw the Population of replication ``replication`` of ``scenario`` under ``seed``.
 
@@ -144,12 +147,27 @@ class Population:
         as in the whole history. ``roster``: with a roster warm start, the draws of the
         roster's people (:func:`jailsim.engines.roster.roster_draws`, which runs an engine;
         :func:`jailsim.experiments.replication.sample_population` composes the two).
+
+        ``span``: ``(a, b)`` in days, the bookings with ``a <= booked_at < b`` alone: the rows
+        of the whole Population (``span=None``, the same other arguments) with those times,
+        in the same order and with the same draws, drawn without drawing the others. Only the
+        day counts of the other days are drawn (one draw a day, to number the span's
+        bookings) and the times of the span's days and the day before it; the span's rows
+        are the roster's people booked in it, its history bookings (trimmed by ``context`` as
+        the whole history is) and its bookings of the run. Its ``booking_id`` is always set:
+        each row's place in the whole Population with nothing trimmed (the row itself when
+        the whole Population has no ``booking_id``), so spans that cover
+        :func:`~jailsim.model.spans.booking_days` one after another give the whole
+        Population, ids included. Whole-day spans draw the least beyond their own bookings.
         """
         if context is not None and context.scenario is not scenario:
             raise ValueError("context must be the Context of this scenario (Context.build)")
         if (scenario.warm_start.kind == "roster") != (roster is not None):
             raise ValueError("the draws of a roster's people (roster=) go with a roster warm "
                              "start, and only with one: see jailsim.engines.roster.roster_draws")
+        if span is not None:
+            return cls(replication=replication,
+                       **span_arrays(scenario, seed, replication, span, context, roster))
         clock = Clock(scenario.start_date)
         durations = dated_durations(scenario)
         sources = [

@@ -4,9 +4,10 @@ Every metric is computed over the measurement window [warm-up, horizon] (or any 
 e.g. a policy period) from the censored bookings table and the daily census, so both engines
 report identically. Counts and bed-days are sums over bookings: computed on a subset of the
 bookings (a group, with its own census) they add up to the totals
-(:mod:`jailsim.results.breakdown`). Names are stable:
-they are the keys of ``summary.json`` and are documented in ``METRICS`` (name -> meaning with
-unit), which the README reproduces.
+(:mod:`jailsim.results.breakdown`), and over batches of rows of one table
+(:class:`MetricSums`, which keeps the stays and hold lengths the quantiles need). Names are
+stable: they are the keys of ``summary.json`` and are documented in ``METRICS`` (name ->
+meaning with unit), which the README reproduces.
 """
 
 from __future__ import annotations
@@ -89,19 +90,24 @@ class _Columns:
         return f(np.array([*names, np.nan], dtype=object))[codes]  # code -1: the NaN
 
 
-def _mean(x: np.ndarray) -> float:
-    return float(np.mean(x)) if len(x) else float("nan")
+def _tally(name: str, x: np.ndarray) -> dict[str, float]:
+    """The sum of the values ``x`` as ``name`` and their count as ``name_n``: a mean's parts."""
+    return {name: float(x.sum()), f"{name}_n": len(x)}
+
+
+def _ratio(num: float, den: float) -> float:
+    """``num / den``: a mean or share, NaN when ``den`` is zero (a mean of nothing)."""
+    return float(num / den) if den else float("nan")
 
 
 def _quantile(x: np.ndarray, q: float) -> float:
     return float(np.quantile(x, q)) if len(x) else float("nan")
 
 
-def _utilization(start, free, staff: WeeklyStep | None, lo: float, hi: float) -> float:
-    if staff is None:
-        return float("nan")
+def _utilization(busy: float, staff: WeeklyStep, lo: float, hi: float) -> float:
+    """Officer ``busy`` time over the officer time scheduled in [lo, hi) (NaN: none)."""
     scheduled = staff.integral(lo, hi)
-    return _overlap(start, free, lo, hi) / scheduled if scheduled > 0 else float("nan")
+    return busy / scheduled if scheduled > 0 else float("nan")
 
 
 def _attributable(t: _Columns, lo: float, hi: float, rows=slice(None)) -> dict[str, float]:
@@ -165,8 +171,8 @@ ADDITIVE = (
 )
 
 
-def _pretrial_release(t: _Columns, within) -> dict[str, float]:
-    """Share released pretrial (on recognizance or bail) among bail decisions in the window.
+def _pretrial_release(t: _Columns, within) -> dict[str, int]:
+    """Bail decisions in the window, and releases pretrial (on recognizance or bail) of them.
 
     Apart for people with a detainer lodged by the decision and for the others.
     """
@@ -175,10 +181,8 @@ def _pretrial_release(t: _Columns, within) -> dict[str, float]:
     by = t["detainer_at"] <= t["bond_decided_at"]  # NaN: False
     out = {}
     for name, group in (("detainer", decided & by), ("no_detainer", decided & ~by)):
-        n = int(group.sum())
-        out[f"pretrial_release_share_{name}"] = (
-            float((released & group).sum() / n) if n else float("nan")
-        )
+        out[f"bail_decided_{name}"] = int(group.sum())
+        out[f"bail_released_{name}"] = int((released & group).sum())
     return out
 
 
@@ -220,24 +224,17 @@ def _held_without_detainer(t: _Columns, due: np.ndarray, hi: float) -> float:
     return 24.0 * float(late[due].sum())
 
 
-def replication_metrics(
-    ctx: Context,
-    b: pd.DataFrame,
-    census: pd.DataFrame,
-    window: tuple[float, float] | None = None,
-) -> dict[str, float]:
-    """Every metric of ``METRICS`` for one replication's bookings and daily census.
+def _sums(
+    ctx: Context, t: _Columns, lo: float, hi: float
+) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """The sums over the bookings ``t`` that the metrics in the window [lo, hi] are made of.
 
-    ``window`` (days) defaults to [warm-up, horizon]. A window that ends before the horizon
-    leaves out its end: an event at that instant belongs to the window that starts there (as
-    a dated change applies from its instant), so consecutive windows count it once. ``b`` may
-    be any subset of the bookings with ``census`` rebuilt from that subset.
+    Returns the sums (name -> count or float; a sum named after a metric is that metric) and
+    the values the quantiles need (``los_days`` of people who left in the window,
+    ``hold_hours`` of holds that ended in it).
     """
     sc = ctx.scenario
-    lo, hi = window if window is not None else (sc.warmup, sc.horizon)
-    length = hi - lo
     closed = hi >= sc.horizon
-    t = _Columns(b)
     seen: dict[str, np.ndarray] = {}
 
     def inside(v: np.ndarray) -> np.ndarray:
@@ -254,6 +251,7 @@ def replication_metrics(
     left = within("exit_at")
     lodged = within("detainer_at")
     los = t["los_days"]
+    stays = los[left]
     detained = ~t.is_("detainer_source", "none")
     reason = {r: left & t.is_("exit_reason", r)
               for r in ("ice_transfer", "lapsed", "cancelled", "released")}  # who left how
@@ -263,80 +261,39 @@ def replication_metrics(
     hold_end = np.fmin(custody, exit_)  # ICE takes custody, or the hold ends without it
     hold_ended = held & inside(hold_end)
     hours = t["hold_hours"][hold_ended]
-
-    # Census integrals over the window (days are whole; a partial last day is weighted).
-    day = census["day"].to_numpy(dtype=float)
-    width = np.clip(np.minimum(day + 1, hi) - np.maximum(day, lo), 0.0, None)
-    daily = census["census"].to_numpy()
-    bed_days = float((daily * width).sum())
-
-    n_booked = int(booked.sum())
-    detainers = int(lodged.sum())
-    civil = t["civil_only"] if "civil_only" in t else np.zeros(len(b), dtype=bool)
-    m: dict[str, float] = {
-        "bookings_per_day": n_booked / length,
+    civil = t["civil_only"] if "civil_only" in t else np.zeros(len(t.frame), dtype=bool)
+    s: dict[str, float] = {
+        "booked": int(booked.sum()),
         "civil_arrests": int((booked & civil).sum()),
-        "releases_per_day": int(left.sum()) / length,
-        "adp": bed_days / length,
-        "mean_los_days": _mean(los[left]),
-        "median_los_days": float(np.median(los[left])) if left.any() else float("nan"),
-        "mean_los_days_detainer": _mean(los[left & detained]),
-        "mean_los_days_no_detainer": _mean(los[left & ~detained]),
-        "bed_days": bed_days,
-        "bed_days_per_year": bed_days / length * 365.25,
+        **_tally("los_days", stays),
+        **_tally("los_days_detainer", los[left & detained]),
+        **_tally("los_days_no_detainer", los[left & ~detained]),
         "hold_bed_days": _overlap(hold_start, hold_end, lo, hi),
         "igsa_bed_days": _overlap(custody, exit_, lo, hi),
         "detainer_bed_days": _overlap(t["detainer_at"], exit_, lo, hi),
-        "boarded_out_bed_days": float((census["boarded_out"].to_numpy() * width).sum()),
         **_attributable(t, lo, hi),
-        "peak_census": float(daily[width > 0].max(initial=0.0)),
-        "detainers": detainers,
-        "detainers_per_1000_bookings": 1000 * detainers / n_booked if n_booked else float("nan"),
+        "detainers": int(lodged.sum()),
         "detainers_jem": int((lodged & t.is_("detainer_source", "jem")).sum()),
+        "detainers_to_ice": int((lodged & ~np.isnan(custody)).sum()),
         "holds": int(within("hold_start_at").sum()),
-        "mean_hold_hours": _mean(hours),
-        "hold_hours_p50": _quantile(hours, 0.5),
-        "hold_hours_p90": _quantile(hours, 0.9),
+        **_tally("hold_hours", hours),
+        "holds_to_ice": int((hold_ended & ~np.isnan(custody)).sum()),
         "held_without_detainer_hours": _held_without_detainer(
             t, within("release_eligible_at"), hi
         ),
         "at_large_leads": int(within("lead_at").sum()) if "lead_at" in t else 0,
-        "holds_to_ice_share": (
-            float((hold_ended & ~np.isnan(custody)).sum() / hold_ended.sum())
-            if hold_ended.any() else float("nan")
-        ),
         "ice_transfers": int(reason["ice_transfer"].sum()),
-        "transfers_at_release": int(
-            (within("ice_custody_at") & np.isnan(hold_start)).sum()
-        ),
+        "transfers_at_release": int((within("ice_custody_at") & ~held).sum()),
         "mandatory_detainers": _mandatory(t, sc, lodged),
         "lapsed_detainers": int(reason["lapsed"].sum()),
         "cancelled_detainers": int(reason["cancelled"].sum()),
         "declined_detainers": int((reason["released"] & detained & ~held).sum()),
-        "detainers_to_ice_share": (
-            float((lodged & ~np.isnan(custody)).sum() / detainers)
-            if detainers else float("nan")
-        ),
         "ice_transfers_charges_pending": int(
             (reason["ice_transfer"] & np.isnan(t["disposition_at"])).sum()
         ),
         **_pretrial_release(t, within),
         **_citizen_metrics(t, within, detained, lo, hi),
     }
-    m["expected_los_days"] = m["adp"] / m["bookings_per_day"] if n_booked else float("nan")
-    reached = m["holds"] + m["declined_detainers"]
-    m["detainers_held_share"] = m["holds"] / reached if reached else float("nan")
-    without = m["mean_los_days_no_detainer"]
-    m["los_ratio_detainer"] = m["mean_los_days_detainer"] / without if without else float("nan")
-
-    nan = float("nan")
-    m.update(
-        screening_coverage=nan,
-        mean_screening_wait_hours=nan,
-        officer_utilization=nan,
-        warrants_served=nan,
-        wso_officer_utilization=nan,
-    )
     if ctx.jem_staff is not None:
         # The bookings table names the sentence once the case is disposed in custody: where
         # JEM screens after sentence, those sentenced to jail are whom it screens.
@@ -345,21 +302,135 @@ def replication_metrics(
         screened = t["screened_at"]
         started = ~np.isnan(screened)
         resolved = eligible & (started | ~np.isnan(exit_))
-        m["screening_coverage"] = (
-            float(started[resolved].mean()) if resolved.any() else nan
-        )
         ready_in = within("screen_ready_at") & started
-        wait = screened - t["screen_ready_at"]
-        m["mean_screening_wait_hours"] = _mean(wait[ready_in]) * 24.0
-        m["officer_utilization"] = _utilization(
-            screened, t["officer_free_at"], ctx.jem_staff, lo, hi
+        s.update(
+            screenings_resolved=int(resolved.sum()),
+            screenings_started=int((resolved & started).sum()),
+            **_tally("screening_wait_days", (screened - t["screen_ready_at"])[ready_in]),
+            jem_busy_days=_overlap(screened, t["officer_free_at"], lo, hi),
         )
     if ctx.wso_staff is not None:
-        m["warrants_served"] = int(within("warrant_served_at").sum())
-        m["wso_officer_utilization"] = _utilization(
-            t["warrant_start_at"], t["warrant_served_at"], ctx.wso_staff, lo, hi
+        s.update(
+            warrants_served=int(within("warrant_served_at").sum()),
+            wso_busy_days=_overlap(t["warrant_start_at"], t["warrant_served_at"], lo, hi),
         )
-    return {k: float(m[k]) for k in METRICS}
+    return s, {"los_days": stays, "hold_hours": hours}
+
+
+class MetricSums:
+    """The sums over bookings that one replication's metrics are made of, batch by batch.
+
+    Counts, sums of stays and hours, bed-days of stays and holds clipped to the window,
+    officer busy time: each a sum over bookings, so batches of rows of the bookings table
+    (any rows, each once, in any order) add theirs (:meth:`add`). The quantiles need the
+    values: the stays of people who left in the window and the lengths of holds that ended
+    in it are kept, nothing else per booking. :meth:`metrics` makes every metric of
+    ``METRICS`` of them and of the daily census, which gives the bed-days, the boarded-out
+    bed-days and the peak (the last two not sums over bookings); :func:`replication_metrics`
+    is the whole table as one batch.
+
+    Parameters
+    ----------
+    ctx : Context
+        The run's scenario (window, horizon) and officer timetables.
+    window : (float, float), optional
+        The measurement window (days); defaults to [warm-up, horizon].
+    """
+
+    def __init__(self, ctx: Context, window: tuple[float, float] | None = None):
+        sc = ctx.scenario
+        self.ctx = ctx
+        self.window = window if window is not None else (sc.warmup, sc.horizon)
+        self.sums: dict[str, float] = {}
+        self.values: dict[str, list[np.ndarray]] = {"los_days": [], "hold_hours": []}
+
+    def add(self, part: pd.DataFrame) -> MetricSums:
+        """Add the sums of the rows ``part`` of the bookings table; returns self."""
+        sums, values = _sums(self.ctx, _Columns(part), *self.window)
+        for k, v in sums.items():
+            self.sums[k] = self.sums[k] + v if k in self.sums else v
+        for k, v in values.items():
+            self.values[k].append(v)
+        return self
+
+    def _joined(self, name: str) -> np.ndarray:
+        """The values ``name`` of every batch, as one array (joined once)."""
+        parts = self.values[name]
+        if len(parts) != 1:
+            parts[:] = [np.concatenate(parts) if parts else np.empty(0)]
+        return parts[0]
+
+    def metrics(self, census: pd.DataFrame) -> dict[str, float]:
+        """Every metric of ``METRICS`` from the sums so far and the daily ``census``."""
+        ctx, s = self.ctx, self.sums
+        lo, hi = self.window
+        length = hi - lo
+        stays, hours = self._joined("los_days"), self._joined("hold_hours")
+        # Census integrals over the window (days are whole; a partial last day is weighted).
+        day = census["day"].to_numpy(dtype=float)
+        width = np.clip(np.minimum(day + 1, hi) - np.maximum(day, lo), 0.0, None)
+        daily = census["census"].to_numpy()
+        bed_days = float((daily * width).sum())
+        n_booked, detainers = s["booked"], s["detainers"]
+        nan = float("nan")
+        m: dict[str, float] = {
+            **dict.fromkeys(("screening_coverage", "mean_screening_wait_hours",
+                             "officer_utilization", "warrants_served",
+                             "wso_officer_utilization"), nan),
+            **{k: v for k, v in s.items() if k in METRICS},  # sums that are metrics
+            "bookings_per_day": n_booked / length,
+            "releases_per_day": s["los_days_n"] / length,
+            "adp": bed_days / length,
+            "mean_los_days": _ratio(s["los_days"], s["los_days_n"]),
+            "median_los_days": float(np.median(stays)) if len(stays) else nan,
+            "mean_los_days_detainer": _ratio(s["los_days_detainer"], s["los_days_detainer_n"]),
+            "mean_los_days_no_detainer": _ratio(s["los_days_no_detainer"],
+                                                s["los_days_no_detainer_n"]),
+            "bed_days": bed_days,
+            "bed_days_per_year": bed_days / length * 365.25,
+            "boarded_out_bed_days": float((census["boarded_out"].to_numpy() * width).sum()),
+            "peak_census": float(daily[width > 0].max(initial=0.0)),
+            "detainers_per_1000_bookings": _ratio(1000 * detainers, n_booked),
+            "mean_hold_hours": _ratio(s["hold_hours"], s["hold_hours_n"]),
+            "hold_hours_p50": _quantile(hours, 0.5),
+            "hold_hours_p90": _quantile(hours, 0.9),
+            "holds_to_ice_share": _ratio(s["holds_to_ice"], s["hold_hours_n"]),
+            "detainers_to_ice_share": _ratio(s["detainers_to_ice"], detainers),
+            **{f"pretrial_release_share_{g}": _ratio(s[f"bail_released_{g}"],
+                                                     s[f"bail_decided_{g}"])
+               for g in ("detainer", "no_detainer")},
+        }
+        m["expected_los_days"] = _ratio(m["adp"], m["bookings_per_day"])
+        m["detainers_held_share"] = _ratio(m["holds"], m["holds"] + m["declined_detainers"])
+        without = m["mean_los_days_no_detainer"]
+        m["los_ratio_detainer"] = m["mean_los_days_detainer"] / without if without else nan
+        if ctx.jem_staff is not None:
+            m["screening_coverage"] = _ratio(s["screenings_started"], s["screenings_resolved"])
+            m["mean_screening_wait_hours"] = _ratio(
+                s["screening_wait_days"], s["screening_wait_days_n"]
+            ) * 24.0
+            m["officer_utilization"] = _utilization(s["jem_busy_days"], ctx.jem_staff, lo, hi)
+        if ctx.wso_staff is not None:
+            m["wso_officer_utilization"] = _utilization(s["wso_busy_days"], ctx.wso_staff,
+                                                        lo, hi)
+        return {k: float(m[k]) for k in METRICS}
+
+
+def replication_metrics(
+    ctx: Context,
+    b: pd.DataFrame,
+    census: pd.DataFrame,
+    window: tuple[float, float] | None = None,
+) -> dict[str, float]:
+    """Every metric of ``METRICS`` for one replication's bookings and daily census.
+
+    ``window`` (days) defaults to [warm-up, horizon]. A window that ends before the horizon
+    leaves out its end: an event at that instant belongs to the window that starts there (as
+    a dated change applies from its instant), so consecutive windows count it once. ``b`` may
+    be any subset of the bookings with ``census`` rebuilt from that subset. The whole table
+    as the one batch of a :class:`MetricSums`.
+    """
+    return MetricSums(ctx, window).add(b).metrics(census)
 
 
 def summarize(per_replication: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

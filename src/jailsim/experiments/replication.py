@@ -81,14 +81,28 @@ def run_replication(
     replication: int,
     engine: str,
     *,
+    tables: bool = True,
+    chunked: bool | None = None,
     stage: Callable[[str], AbstractContextManager] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
-    """One replication: its bookings table, daily census and metrics.
+) -> tuple[pd.DataFrame | None, pd.DataFrame, dict[str, float]]:
+    """One replication: its bookings table (None without ``tables``), daily census and metrics.
 
-    ``stage``: called with each stage's name (``sample``, ``engine``, ``records``,
-    ``census_metrics``) for a context manager entered around it (the benchmarks time and
-    measure the stages with it).
+    The vector engine runs in chunks (``chunked``, its default unless ``stage`` asks for the
+    stages of a whole run: :func:`stream_replication`, memory bounded without ``tables``);
+    ``chunked=False`` runs the whole Population at once, as the SimPy engine always does.
+    The tables are the same either way, bit for bit; the metrics to rounding (their sums are
+    added in another order).
+
+    ``stage`` (a whole run only): called with each stage's name (``sample``, ``engine``,
+    ``records``, ``census_metrics``) for a context manager entered around it (the benchmarks
+    time and measure the stages with it).
     """
+    if chunked is None:
+        chunked = engine == "vector" and stage is None
+    if chunked:
+        if engine != "vector" or stage is not None:
+            raise ValueError("only the vector engine runs in chunks, and without stages")
+        return stream_replication(ctx, seed, replication, tables=tables)
     stage = stage or (lambda name: nullcontext())
     sc = ctx.scenario
     with stage("sample"):
@@ -106,7 +120,7 @@ def run_replication(
         census = daily_census(bookings, sc.horizon, sc.jail.rated_capacity, sc.start_date)
         census.insert(0, "replication", np.int32(replication))
         metrics = replication_metrics(ctx, bookings, census)
-    return bookings, census, metrics
+    return (bookings if tables else None), census, metrics
 
 
 def chunk_days(ctx: Context) -> int:
@@ -222,7 +236,8 @@ def run_task(task: ReplicationTask) -> ReplicationOutput:
     """Run one replication in whatever process this is (the function executors ship)."""
     r = task.replication
     run = replication_run(task.run, r)  # its parameter set, if drawn
-    bookings, census, metrics = run_replication(run.context, run.scenario.seed, r, run.engine)
+    bookings, census, metrics = run_replication(run.context, run.scenario.seed, r, run.engine,
+                                                tables=task.tables)
     files: dict[str, bytes] = {}
     if task.tables and task.checkpoints is None and not task.encoded:
         return ReplicationOutput(r, metrics, bookings, census)

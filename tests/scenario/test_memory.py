@@ -11,6 +11,8 @@ from jailsim.scenario.memory import (
     MEMORY_HEADROOM,
     PROCESS_BYTES,
     ROW_GROUP_ROWS,
+    STREAM_BYTES,
+    STREAM_BYTES_PER_BOOKING,
     WORK_BYTES_PER_BOOKING,
     check_memory,
     estimate_memory,
@@ -108,12 +110,21 @@ def test_too_many_workers_are_refused_in_one_line_saying_what_fits(big):
     assert line.startswith(f"run.yaml: the run needs about {_gb(two)} of memory, this machine "
                            f"has {_gb(total)} ({_gb(usable)} usable): use workers=1 (about "
                            f"{_gb(one)})")
-    # keeping no table would save nothing more than one worker does: not suggested
-    assert line.endswith(f"use workers=1 (about {_gb(one)})")
+    # keeping no table, the vector engine runs in chunks: both workers fit then too
+    bare = estimate_memory_bytes(big, 3, workers=2, kept="none")
+    assert line.endswith(f"use workers=1 (about {_gb(one)}) or metrics_only=True (about "
+                         f"{_gb(bare)})")
     # the command line names its flags
     with named_as_flags(), pytest.raises(ScenarioError) as exc:
         check_memory(big, 3, workers=2, kept="disk", total_bytes=total, named=option_text)
-    assert exc.value.lines[0].endswith(f": use --workers 1 (about {_gb(one)})")
+    assert exc.value.lines[0].endswith(f": use --workers 1 (about {_gb(one)}) or "
+                                       f"--metrics-only (about {_gb(bare)})")
+    # with the SimPy engine, keeping no table saves nothing more than one worker does
+    des_one = estimate_memory_bytes(big, 3, workers=0, kept="disk", engine="des")
+    des_total = int(des_one / (1 - MEMORY_HEADROOM)) + 10
+    with pytest.raises(ScenarioError) as exc:
+        check_memory(big, 3, workers=2, kept="disk", engine="des", total_bytes=des_total)
+    assert exc.value.lines[0].endswith(f"use workers=1 (about {_gb(des_one)})")
 
 
 def test_tables_in_memory_are_refused_saying_an_output_folder_or_metrics_only_fits(big):
@@ -144,3 +155,16 @@ def test_check_memory_uses_this_machine(base):
 
 def test_the_row_group_the_estimate_counts_is_the_one_written():
     assert ROW_GROUP_ROWS == tablefiles.ROW_GROUP_ROWS
+
+
+def test_the_vector_engine_without_tables_runs_in_bounded_chunks(big):
+    # Metrics only, the vector engine holds a chunk and the stays, not the run: far less
+    # than with tables; the SimPy engine still holds its whole run.
+    none, disk = (estimate_memory(big, 1, kept=k) for k in ("none", "disk"))
+    assert none.total < disk.total / 4
+    n = expected_bookings(big)
+    assert none.total == pytest.approx(
+        PROCESS_BYTES + STREAM_BYTES + STREAM_BYTES_PER_BOOKING * n, rel=1e-6)
+    des = estimate_memory(big, 1, kept="none", engine="des")
+    assert des.total == pytest.approx(PROCESS_BYTES + WORK_BYTES_PER_BOOKING["des"] * n,
+                                      rel=1e-6)

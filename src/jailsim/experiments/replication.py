@@ -175,13 +175,32 @@ def stream_replication(
             parts.append(part)
     census = results.census()
     census.insert(0, "replication", np.int32(replication))
-    bookings = None
-    if tables:
-        bookings = pd.concat(parts, ignore_index=True, copy=False)
-        del parts
-        order = np.argsort(bookings["booking_id"].to_numpy(), kind="stable")
-        bookings = bookings.take(order).reset_index(drop=True)
-    return bookings, census, results.metrics()
+    return (_in_booking_order(parts) if tables else None), census, results.metrics()
+
+
+def _in_booking_order(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The table of the batches ``parts`` (consumed), its rows in booking order.
+
+    Built a column at a time, each row put in its place, each part's column dropped once
+    placed: memory holds the table and one column more, never two tables.
+    """
+    ids = np.concatenate([p["booking_id"].to_numpy() for p in parts])
+    place = np.empty(len(ids), dtype=np.int64)
+    place[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    del ids
+    columns = {}
+    for name in list(parts[0].columns):
+        first = parts[0][name]
+        coded = isinstance(first.dtype, pd.CategoricalDtype)
+        out = np.empty(len(place), dtype=first.cat.codes.dtype if coded else first.dtype)
+        at = 0
+        for p in parts:
+            values = p[name].cat.codes if coded else p[name]
+            out[place[at:at + len(p)]] = values.to_numpy()
+            at += len(p)
+            del p[name]
+        columns[name] = pd.Categorical.from_codes(out, dtype=first.dtype) if coded else out
+    return pd.DataFrame(columns, copy=False)
 
 
 @dataclass(frozen=True)

@@ -382,7 +382,9 @@ class MetricSums:
             "releases_per_day": s["los_days_n"] / length,
             "adp": bed_days / length,
             "mean_los_days": _ratio(s["los_days"], s["los_days_n"]),
-            "median_los_days": float(np.median(stays)) if len(stays) else nan,
+            # (in place: the stays are the one per-booking array a run keeps; order is moot)
+            "median_los_days": float(np.median(stays, overwrite_input=True))
+            if len(stays) else nan,
             "mean_los_days_detainer": _ratio(s["los_days_detainer"], s["los_days_detainer_n"]),
             "mean_los_days_no_detainer": _ratio(s["los_days_no_detainer"],
                                                 s["los_days_no_detainer_n"]),

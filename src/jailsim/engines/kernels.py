@@ -43,6 +43,7 @@ def fcfs_shift_queue(
     staff: WeeklyStep,
     cut: np.ndarray | None = None,
     state: QueueState | None = None,
+    compiled: bool = False,
 ) -> np.ndarray:
     """Start times in a FCFS queue served by officers on a timetable; NaN if abandoned.
 
@@ -57,14 +58,15 @@ def fcfs_shift_queue(
     updated in place: a queue fed in consecutive pieces, each with the state the one before
     left, gives the start times of the whole (tested). None: an empty line.
 
-    With numba installed the loop is compiled (:func:`_compiled`) for queues of at least
-    :data:`NUMBA_MIN_QUEUE` people; the result is the same.
+    The loop is compiled (:func:`_compiled`) for queues of at least :data:`NUMBA_MIN_QUEUE`
+    people, or of any length with ``compiled`` (a line fed in many pieces); the result is the
+    same.
     """
     n = len(arrival)
     state = QueueState() if state is None else state
     if n == 0:
         return np.full(n, np.nan)
-    fast = _compiled() if n >= NUMBA_MIN_QUEUE else None
+    fast = _compiled() if compiled or n >= NUMBA_MIN_QUEUE else None
     cut = np.full(n, -np.inf) if cut is None else cut
     arrival, service, deadline, cut = (np.ascontiguousarray(a, dtype=np.float64)
                                        for a in (arrival, service, deadline, cut))
@@ -170,7 +172,7 @@ class _Cursor:
         times, values = staff.changes(t0, t1)
         self.t1 = t1
         self.times = [t0, *times.tolist(), t1]
-        self.values = [int(staff.at(t0)), *(int(v) for v in values)]
+        self.values = [int(staff.at(t0)), *np.asarray(values, dtype=np.int64).tolist()]
 
 
 def _fcfs_constant(

@@ -123,3 +123,28 @@ def test_a_queue_fed_in_pieces_is_the_whole_queue(seed, compiled, monkeypatch):
                 np.testing.assert_array_equal(np.concatenate(parts), whole)
     finally:
         kernels._compiled.cache_clear()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_transport_seats_taken_in_pieces_are_those_of_the_whole_line(seed):
+    # Runs at 06:00 and 18:00 with two seats, then (a dated change) every business day at
+    # 10:00 with one: boarding in pieces, with the seats left carried, is boarding at once.
+    import jailsim
+    from jailsim.model.context import Context
+
+    sc = jailsim.load("scenarios/jem.yaml").with_({
+        "horizon": "60d", "ice.transport": {"times": ["06:00", "18:00"], "seats": 2},
+        "changes": [{"from": "2025-02-01", "set": {"ice.transport": {
+            "times": ["10:00"], "days": "Mon-Fri", "seats": 1}}}]})
+    transport = Context.build(sc).transport
+    rng = np.random.default_rng(300 + seed)
+    n = 400
+    eligible = np.sort(rng.uniform(0, 55, n))
+    deadline = eligible + rng.exponential(1.5, n)
+    whole = kernels.Seats(transport).board(eligible, deadline)
+    assert 50 < np.isfinite(whole).sum() < n  # seats run out: the line matters
+    seats, parts = kernels.Seats(transport), []
+    cuts = np.sort(rng.choice(np.arange(1, n), 8, replace=False))
+    for a, b in zip([0, *cuts], [*cuts, n], strict=True):
+        parts.append(seats.board(eligible[a:b], deadline[a:b]))
+    np.testing.assert_array_equal(np.concatenate(parts), whole)

@@ -5,7 +5,9 @@ a first-come-first-served queue for officers whose number follows a weekly timet
 screening, WSO warrant service), and ICE transport runs with a seat limit. Both are tight
 loops over people in the order they queue, O(n log c) with a heap of officers' free times.
 They are the vector engine's own version of what the SimPy engine does with events
-(:class:`jailsim.engines.events.Officers`); the two are written apart on purpose.
+(:class:`jailsim.engines.events.Officers`); the two are written apart on purpose. Each can
+take its line in pieces, carrying its state from one to the next (:class:`QueueState`,
+:class:`Seats`): the stream engine (:mod:`jailsim.engines.stream`) feeds a chunk at a time.
 
 The officer queue's loops are plain Python (:func:`_fcfs_general`, with a fast path for a
 constant number of officers, :func:`_fcfs_constant`). Each has a *compiled twin*, the same
@@ -319,24 +321,14 @@ def _compiled() -> _Loops | None:
     return _Loops(numba.njit(cache=True, nogil=True))
 
 
-def board_transport(
-    eligible: np.ndarray, deadline: np.ndarray, runs: np.ndarray, seats
-) -> np.ndarray:
+def _board(eligible, deadline, runs, left, full) -> np.ndarray:
     """Boarding time on scheduled transport runs with limited seats; NaN if none in time.
 
     People are taken in order of ``eligible`` (sorted ascending); each boards the first run at
     or after ``eligible[k]`` with a free seat, if that run leaves no later than
-    ``deadline[k]``. ``runs`` must be sorted and cover every deadline; ``seats`` is one number
-    for every run or one per run (``inf``: no limit).
-    """
-    left = np.array(np.broadcast_to(np.asarray(seats, dtype=float), (len(runs),)))
-    return _board(eligible, deadline, runs, left, np.zeros(len(runs), dtype=bool))
-
-
-def _board(eligible, deadline, runs, left, full) -> np.ndarray:
-    """:func:`board_transport` with the seats ``left`` on each run and the runs ``full``.
-
-    Both are updated in place: a run is full once a boarding leaves it no seat.
+    ``deadline[k]``. ``runs`` must be sorted and cover every deadline; ``left``: the seats
+    left on each (``inf``: no limit); ``full``: whether each is full. Both are updated in
+    place: a run is full once a boarding leaves it no seat.
     """
     n = len(eligible)
     out = np.full(n, np.nan)
@@ -367,11 +359,10 @@ def _board(eligible, deadline, runs, left, full) -> np.ndarray:
 class Seats:
     """ICE transport's boardings and the seats left on each, for boarding in pieces.
 
-    :meth:`board` takes people in order of eligibility, piece after piece (each piece's
-    ``eligible`` at or after the last one's): the same boardings as :func:`board_transport`
-    over the whole line with the boardings from the first eligible person to a week past the
-    last deadline (tested). ``transport``: the run's
-    :class:`~jailsim.model.policy.DatedTransport`.
+    :meth:`board` takes people in order of eligibility, a whole line at once or piece after
+    piece (each piece's ``eligible`` at or after the last one's): the same boardings either
+    way, on the boardings from the first eligible person to a week past the last deadline
+    (tested). ``transport``: the run's :class:`~jailsim.model.policy.DatedTransport`.
     """
 
     def __init__(self, transport):

@@ -376,7 +376,7 @@ class Seats:
         """Boarding times of the people ``eligible`` (sorted) by ``deadline``; NaN if none."""
         if not len(eligible):
             return np.full(0, np.nan)
-        start, until = float(eligible[0]), float(deadline.max()) + 8.0  # a week past it
+        start, until = float(eligible[0]), float(deadline.max()) + 8.0  # 8 days past it
         if self.until is None or until > self.until:
             runs, seats = self.transport.boardings(start if self.until is None else self.until,
                                                    until)

@@ -10,16 +10,17 @@ the run.
 Bookings meet only in three lines: the JEM screening line, the WSO warrant line and ICE's
 transport seats (:class:`jailsim.engines.vector.Lines`). Each is first come, first served
 by a time at or after the booking (ready for the interview, held, ready for ICE), so once
-every booking before ``F`` is in, everyone who joins a line before ``F`` is known, in order:
-:class:`StreamLines` serves exactly those, carrying each line's state
+every booking before a chunk's end ``E`` is in, everyone who joins a line before ``E`` is
+known, in order: :class:`StreamLines` serves exactly those, carrying each line's state
 (:class:`~jailsim.engines.kernels.QueueState`, :class:`~jailsim.engines.kernels.Seats`) from
-chunk to chunk and remembering each answer, and marks pending whoever would join at ``F`` or
+chunk to chunk and remembering each answer, and marks pending whoever would join at ``E`` or
 later. People who cannot be served at all (their deadline comes before they join) are
 answered at once: nobody behind them in the line is affected. A pending person joins a line
-at ``F`` or later and leaves no earlier than that, so everyone who leaves before ``F`` is in
-the batches given by then (the *frontier* of a batch, which the running census relies on).
-The result is the whole run's, bit for bit, whatever the chunks (tested against
-:func:`jailsim.engines.vector.run` and the SimPy engine).
+at ``E`` or later and leaves no earlier than that. A batch's *frontier*, which the running
+census relies on, is the time before which everyone who leaves is in the batches given so
+far: ``E``, or earlier if a row known on one side (with detainers, or without) waits for the
+other. The result is the whole run's, bit for bit, whatever the chunks (tested against
+:func:`jailsim.engines.vector.run`, which the SimPy engine is tested against).
 
 The counterfactual without detainer effects (detainer attribution) runs alongside with its
 own screening line; a row leaves once both its timelines are known.
@@ -42,12 +43,12 @@ from jailsim.model.timeline import Timeline
 
 __all__ = ["Batch", "StreamLines", "run_chunks"]
 
-#: The lines a stream remembers answers for (name -> its memo's entry).
+#: The lines a stream remembers answers for (the keys of its memo).
 _LINES = ("screening", "warrants", "transport")
 
 
 class StreamLines(Lines):
-    """The lines of a stream engine, served up to a chunk's end ``F`` and carried on.
+    """The lines of a stream engine, served up to a chunk's end and carried on.
 
     :meth:`begin` binds the lines to the rows of one step (the pending, then the chunk) and
     their memo: for each line, whether each row's answer is known (``done``) and the answer
@@ -58,51 +59,51 @@ class StreamLines(Lines):
         super().__init__(ctx)
         self.states = {"screening": QueueState(), "warrants": QueueState()}
         self.seats = Seats(ctx.transport)
-        self.memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.frontier = np.inf
 
-    def begin(self, n: int, memo: dict[str, tuple[np.ndarray, np.ndarray]], frontier: float):
-        """Serve a step of ``n`` rows whose earlier answers are ``memo``, up to ``frontier``."""
+    def begin(self, n: int, memo: dict[str, tuple[np.ndarray, np.ndarray]], end: float):
+        """Serve a step of ``n`` rows whose earlier answers are ``memo``, up to ``end``."""
         self.pending = np.zeros(n, dtype=bool)
-        self.memo, self.frontier = memo, frontier
+        self.memo, self.end = memo, end
 
     def screening(self, rows, ready, work, due, cut) -> np.ndarray:
-        """The JEM screening line's start times, served up to the frontier."""
-        state, staff = self.states["screening"], self.ctx.jem_staff
-        return self._serve("screening", rows, ready, due <= ready, lambda s: fcfs_shift_queue(
-            ready[s], work[s], due[s], staff, None if cut is None else cut[s], state))
+        """The JEM screening line's start times, served up to the chunk's end."""
+        return self._officers("screening", self.ctx.jem_staff, rows, ready, work, due, cut)
 
     def warrants(self, rows, now, service, deadline) -> np.ndarray:
-        """The WSO warrant line's start times, served up to the frontier."""
-        state, staff = self.states["warrants"], self.ctx.wso_staff
-        return self._serve("warrants", rows, now, deadline <= now, lambda s: fcfs_shift_queue(
-            now[s], service[s], deadline[s], staff, None, state))
+        """The WSO warrant line's start times, served up to the chunk's end."""
+        return self._officers("warrants", self.ctx.wso_staff, rows, now, service, deadline, None)
 
     def transport(self, rows, eligible, deadline) -> np.ndarray:
-        """Boarding times on ICE's transport, served up to the frontier."""
+        """Boarding times on ICE's transport, served up to the chunk's end."""
         return self._serve("transport", rows, eligible, deadline < eligible,
                            lambda s: self.seats.board(eligible[s], deadline[s]))
 
-    def _serve(self, line: str, rows, joins, hopeless, serve) -> np.ndarray:
+    def _officers(self, line, staff, rows, joins, work, deadline, cut) -> np.ndarray:
+        """:meth:`_serve` for an officers' line (compiled: it is fed many short pieces)."""
+        state = self.states[line]
+        return self._serve(line, rows, joins, deadline <= joins, lambda s: fcfs_shift_queue(
+            joins[s], work[s], deadline[s], staff, None if cut is None else cut[s], state, True))
+
+    def _serve(self, line: str, rows, joins, gone, serve) -> np.ndarray:
         """The answers of the line ``line`` for ``rows`` (in line order) who join at ``joins``.
 
-        Known answers are repeated; of the others, those ``hopeless`` (gone before they join)
-        get NaN, those who join before the frontier are served (in order, after everyone
-        served before), the rest are pending.
+        Known answers are repeated; of the others, those ``gone`` before they join get NaN
+        (their memo's value), those who join before the chunk's end are served by ``serve``
+        (their indices among ``rows``; in order, after everyone served before), the rest are
+        pending.
         """
         done, value = self.memo[line]
         out = value[rows]
         new = ~done[rows]
-        hopeless = new & hopeless
-        due = new & ~hopeless & ((joins < self.frontier) | (self.frontier == np.inf))
-        served = np.flatnonzero(due)
+        hopeless = new & gone
+        now = new & ~hopeless & ((joins < self.end) | (self.end == np.inf))
+        served = np.flatnonzero(now)
         if len(served):
             out[served] = serve(served)
-        out[hopeless] = np.nan
-        answered = rows[hopeless | due]
+        answered = rows[hopeless | now]
         done[answered] = True
-        value[answered] = out[hopeless | due]
-        self.pending[rows[new & ~hopeless & ~due]] = True
+        value[answered] = out[hopeless | now]
+        self.pending[rows[new & ~hopeless & ~now]] = True
         return out
 
 
@@ -120,12 +121,14 @@ def _take_memo(memo: dict, rows: np.ndarray) -> dict:
 
 
 def _join(a: Population, b: Population) -> Population:
-    """The bookings of ``a`` then ``b`` as one Population."""
+    """The bookings of ``a`` then ``b`` as one Population (a scenario's: the same fields)."""
     arrays = {}
     for f in fields(Population):
         if f.name == "replication":
             continue
         x, y = getattr(a, f.name), getattr(b, f.name)
+        if (x is None) != (y is None):
+            raise ValueError(f"{f.name}: drawn for one chunk and not the other")
         arrays[f.name] = None if x is None else np.concatenate([x, y], axis=-1)
     return Population(replication=b.replication, **arrays)
 
@@ -179,7 +182,10 @@ def run_chunks(ctx: Context, chunks: Iterable[tuple[Population, float]]) -> Iter
         waiting = lines.pending | without.pending
         known = np.flatnonzero(~waiting)
         # Rows known on one side only wait for the other: the frontier waits for them too.
-        frontier = min(end, float(np.min(timeline.exit_at[waiting], initial=np.inf)))
+        exits = timeline.exit_at[waiting]
+        if np.isnan(exits).any():
+            raise RuntimeError("a pending booking has no exit time")
+        frontier = min(end, float(exits.min(initial=np.inf)))
         rest = np.flatnonzero(waiting)
         booked = pool.booked_at[rest]
         yield Batch(pool.rows(known), _rows(timeline, known), exit_without[known], frontier,

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from jailsim._version import __version__
+from jailsim.base.release import trim
 from jailsim.engines import ENGINES, vector
 from jailsim.engines.roster import roster_draws
 from jailsim.engines.stream import run_chunks
@@ -191,7 +192,8 @@ def _in_booking_order(parts: list[pd.DataFrame]) -> pd.DataFrame:
     columns = {}
     for name in list(parts[0].columns):
         first = parts[0][name]
-        coded = isinstance(first.dtype, pd.CategoricalDtype)
+        first_dtype = first.dtype
+        coded = isinstance(first_dtype, pd.CategoricalDtype)
         out = np.empty(len(place), dtype=first.cat.codes.dtype if coded else first.dtype)
         at = 0
         for p in parts:
@@ -199,7 +201,9 @@ def _in_booking_order(parts: list[pd.DataFrame]) -> pd.DataFrame:
             out[place[at:at + len(p)]] = values.to_numpy()
             at += len(p)
             del p[name]
-        columns[name] = pd.Categorical.from_codes(out, dtype=first.dtype) if coded else out
+        del first, values
+        trim()  # the parts' column, freed, goes back to the system before the next is made
+        columns[name] = pd.Categorical.from_codes(out, dtype=first_dtype) if coded else out
     return pd.DataFrame(columns, copy=False)
 
 

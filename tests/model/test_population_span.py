@@ -16,7 +16,7 @@ import pytest
 
 import jailsim
 from jailsim.engines.roster import roster_draws
-from jailsim.model import spans
+from jailsim.model import draws as draws_module
 from jailsim.model.arrivals import ArrivalDays
 from jailsim.model.context import Context
 from jailsim.model.population import Population
@@ -163,7 +163,7 @@ def test_a_far_span_draws_its_own_days_alone(monkeypatch):
     sc = _steady("task_force.yaml", "300d", "200d")
     ctx = Context.build(sc)
     drawn, timed = [], []
-    real_draws, real_times = spans.draw_chunk, ArrivalDays.times
+    real_draws, real_times = draws_module.draw_chunk, ArrivalDays.times
 
     def draws(sc, stream, source, booked_at, *args):
         drawn.append(len(booked_at))
@@ -174,7 +174,7 @@ def test_a_far_span_draws_its_own_days_alone(monkeypatch):
         timed.append(len(out))
         return out
 
-    monkeypatch.setattr(spans, "draw_chunk", draws)
+    monkeypatch.setattr(draws_module, "draw_chunk", draws)
     monkeypatch.setattr(ArrivalDays, "times", times)
     a, b = 250.0, 252.0
     got = Population.sample(sc, SEED, REP, span=(a, b), context=ctx)

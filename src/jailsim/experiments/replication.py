@@ -38,6 +38,7 @@ from jailsim.experiments.prepared import PreparedRun
 from jailsim.model.arrivals import expected_count
 from jailsim.model.clock import Clock
 from jailsim.model.context import Context
+from jailsim.model.draws import booking_sources
 from jailsim.model.population import Population, booking_days
 from jailsim.model.timeline import Timeline
 from jailsim.results.census import daily_census
@@ -132,8 +133,8 @@ def chunk_days(ctx: Context) -> int:
     """
     sc = ctx.scenario
     clock = Clock(sc.start_date)
-    per_day = sum(expected_count(s, clock, sc.horizon) for s in
-                  (sc.arrivals.bookings, sc.arrivals.task_force) if s is not None) / sc.horizon
+    per_day = sum(expected_count(s, clock, sc.horizon)
+                  for _, s in booking_sources(sc)) / sc.horizon
     return max(1, int(CHUNK_BOOKINGS / per_day)) if per_day > 0 else 1 << 20
 
 

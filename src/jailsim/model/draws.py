@@ -130,20 +130,46 @@ def source_chunks(
         else:
             booked_at = sample_arrivals(stream, clock, sc.horizon, address)
             items = np.arange(len(booked_at), dtype=np.int64)
-    n = len(booked_at)
+    trim_by = None if trim is None else (trim, court_wait(trim, booked_at))
+    out, kept = draw_rows(sc, stream, source, booked_at, address, items, durations, trim_by)
+    if kept is not None:
+        out["_rows"], out["_times"] = kept, booked_at
+    return out
+
+
+def draw_rows(
+    sc: Scenario,
+    stream: Stream,
+    source: str,
+    booked_at: np.ndarray,
+    address: Address,
+    items: np.ndarray,
+    durations: dict[str, list],
+    trim_by: tuple[Context, int] | None = None,
+) -> tuple[dict[str, list[np.ndarray]], np.ndarray | None]:
+    """The draws of the bookings ``booked_at`` (numbered ``items``), chunk by chunk.
+
+    Name -> list of arrays (one per chunk of :mod:`jailsim.base.chunks`), and with
+    ``trim_by`` (a history's Context and court wait) the rows kept, else None.
+    """
     out: dict[str, list[np.ndarray]] = {}
     kept = []
-    trim_by = None if trim is None else (trim, court_wait(trim, booked_at))
-    for a, b in chunks.spans(n):  # see jailsim.base.chunks
+    for a, b in chunks.spans(len(booked_at)):
         chunk = draw_chunk(sc, stream, source, booked_at[a:b], Rows(address, items[a:b]),
-                       durations, trim_by)
-        if trim is not None:
+                           durations, trim_by)
+        if trim_by is not None:
             kept.append(chunk.pop("_rows") + a)
         for k, v in chunk.items():
             out.setdefault(k, []).append(v)
-    if trim is not None:
-        out["_rows"], out["_times"] = np.concatenate(kept), booked_at
-    return out
+    return out, (np.concatenate(kept) if trim_by is not None else None)
+
+
+def booking_sources(sc: Scenario) -> list[tuple[str, Stream]]:
+    """The scenario's booking sources in their order: (name, stream), those it has."""
+    return [(source, stream)
+            for source, stream in (("bookings", sc.arrivals.bookings),
+                                   ("task_force", sc.arrivals.task_force))
+            if stream is not None]
 
 
 def sample_source(*args, **kwargs) -> dict[str, np.ndarray]:

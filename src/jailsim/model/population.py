@@ -30,7 +30,7 @@ import numpy as np
 
 from jailsim.model.clock import Clock
 from jailsim.model.context import Context
-from jailsim.model.draws import source_chunks
+from jailsim.model.draws import booking_sources, source_chunks
 from jailsim.model.policy import dated_durations
 from jailsim.model.spans import booking_days, span_arrays
 from jailsim.scenario.schema import Scenario
@@ -170,14 +170,7 @@ class Population:
                        **span_arrays(scenario, seed, replication, span, context, roster))
         clock = Clock(scenario.start_date)
         durations = dated_durations(scenario)
-        sources = [
-            (source, stream)
-            for source, stream in (
-                ("bookings", scenario.arrivals.bookings),
-                ("task_force", scenario.arrivals.task_force),
-            )
-            if stream is not None
-        ]
+        sources = booking_sources(scenario)
         parts = [
             source_chunks(scenario, clock, stream, source, seed, replication, durations)
             for source, stream in sources

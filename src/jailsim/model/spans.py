@@ -17,11 +17,10 @@ import weakref
 
 import numpy as np
 
-from jailsim.base import chunks
 from jailsim.model.arrivals import ArrivalDays
 from jailsim.model.clock import Clock
 from jailsim.model.context import Context
-from jailsim.model.draws import Rows, draw_chunk
+from jailsim.model.draws import booking_sources, draw_rows
 from jailsim.model.history import court_wait
 from jailsim.model.policy import dated_durations
 from jailsim.model.streams import Address
@@ -139,14 +138,7 @@ def span_arrays(
         raise ValueError(f"a span is two times in days, got {span!r}")
     clock = Clock(sc.start_date)
     durations = dated_durations(sc)
-    parts = [
-        (source, stream)
-        for source, stream in (
-            ("bookings", sc.arrivals.bookings),
-            ("task_force", sc.arrivals.task_force),
-        )
-        if stream is not None
-    ]
+    parts = booking_sources(sc)
     specs = [(source, stream, False) for source, stream in parts]
     if sc.warm_start.kind == "steady_state":
         specs += [(source, stream, True) for source, stream in parts]
@@ -193,18 +185,10 @@ def span_arrays(
         trim = None
         if history and context is not None:  # the wait the whole history gives
             trim = (context, _history_wait(days_of[k], context))
-        address = Address.of(seed, rep, source)
-        piece: dict[str, list[np.ndarray]] = {}
-        kept = []
-        for lo, hi in chunks.spans(len(x)):
-            chunk = draw_chunk(sc, stream, source, x[lo:hi], Rows(address, items[lo:hi]),
-                           durations, trim)
-            if trim is not None:
-                kept.append(chunk.pop("_rows") + lo)
-            for key, v in chunk.items():
-                piece.setdefault(key, []).append(v)
+        piece, kept = draw_rows(sc, stream, source, x, Address.of(seed, rep, source), items,
+                                durations, trim)
         pieces.append(piece)
-        ranks.append(rank if trim is None else rank[np.concatenate(kept)])
+        ranks.append(rank if kept is None else rank[kept])
     rank = np.concatenate(ranks)
     order = np.argsort(rank, kind="stable")
     in_order = bool(np.all(order == np.arange(len(order))))  # a gather saved

@@ -194,12 +194,22 @@ def fit(ms: list[dict]) -> None:
     print(f"PROCESS_BYTES ~ {proc / 1e6:.0f} MB (serial run of 10k bookings)")
     for engine in ("vector", "des"):
         pts = [(m["n"], m["peak_total"] - proc) for m in new
-               if m["engine"] == engine and m["workers"] == 1 and m["kept"] in ("disk", "none")
+               if m["engine"] == engine and m["workers"] == 1
+               and m["kept"] in (("disk",) if engine == "vector" else ("disk", "none"))
                and m["n"] >= 1_000_000]
         if pts:
             x, y = np.array(pts, dtype=float).T
             print(f"WORK_BYTES_PER_BOOKING[{engine}] ~ {float((x @ y) / (x @ x)):.0f} "
                   f"(serial peaks above the process; per booking {np.round(y / x)})")
+    # The vector engine without tables runs in chunks: a constant and a little per booking.
+    pts = [(m["n"], m["peak_total"] - proc) for m in new
+           if m["engine"] == "vector" and m["workers"] == 1 and m["kept"] == "none"]
+    if len(pts) >= 2:
+        x, y = np.array(pts, dtype=float).T
+        slope, const = np.polyfit(x, y, 1)
+        print(f"STREAM_BYTES ~ {const / 1e6:.0f} MB, STREAM_BYTES_PER_BOOKING ~ {slope:.0f} "
+              f"(metrics-only serial peaks above the process: {np.round(y / 1e6)} MB at "
+              f"{x.astype(int).tolist()} bookings)")
     for m in new:
         if m["workers"] > 1 and m["peak_others"]:
             w = m["peak_others"][: m["workers"]]

@@ -70,10 +70,11 @@ WORK_BYTES_PER_BOOKING = {"vector": 440.0, "des": 1340.0}
 #: The vector engine without tables runs in chunks (:mod:`jailsim.engines.stream`): its
 #: working set is a chunk, the people pending and the census (:data:`STREAM_BYTES`), plus
 #: what grows with the bookings (:data:`STREAM_BYTES_PER_BOOKING`: the stays of everyone who
-#: left, for the median, joined once at the end). Measured serial peaks above the process,
-#: metrics only: 0.31 GB at 1M bookings, 0.54 at 10M, 0.97 at 30M.
-STREAM_BYTES = 330e6
-STREAM_BYTES_PER_BOOKING = 22.0
+#: left, for the median, joined once at the end). Fitted to the metrics-only serial peaks of
+#: 0.64 GB at 3M bookings, 0.74 at 10M and 1.08 at 30M (numba's compiled kernels, which a
+#: 10k-booking run loads too, are in STREAM_BYTES).
+STREAM_BYTES = 345e6
+STREAM_BYTES_PER_BOOKING = 16.0
 #: A replication's tables held in memory (the bookings table and its census), per booking:
 #: runs without an output folder peak at twice this per replication (the tables, then joined).
 TABLE_BYTES_PER_BOOKING = 240.0

@@ -174,37 +174,35 @@ def stream_replication(
         results.add(part, batch.frontier if ahead else -np.inf,
                     batch.pending_booked if ahead else nothing)
         if tables:
-            parts.append(part)
+            dtypes = part.dtypes
+            parts.append(_arrays(part))
     census = results.census()
     census.insert(0, "replication", np.int32(replication))
-    return (_in_booking_order(parts) if tables else None), census, results.metrics()
+    bookings = _in_booking_order(parts, dtypes) if tables else None
+    return bookings, census, results.metrics()
 
 
-def _in_booking_order(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """The table of the batches ``parts`` (consumed), its rows in booking order.
+def _arrays(part: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A batch's table as its column arrays (a categorical column by its codes), no copy."""
+    return {name: (col.cat.codes if isinstance(col.dtype, pd.CategoricalDtype) else col)
+            .to_numpy() for name, col in part.items()}
 
-    Built a column at a time, each row put in its place, each part's column dropped once
-    placed: memory holds the table and one column more, never two tables.
+
+def _in_booking_order(parts: list[dict[str, np.ndarray]], dtypes: pd.Series) -> pd.DataFrame:
+    """The table of the batches ``parts`` (:func:`_arrays`, consumed) in booking order.
+
+    ``dtypes``: the table's column types. Built a column at a time, each part's column
+    dropped once joined: memory holds the table and two columns more, never two tables.
     """
-    ids = np.concatenate([p["booking_id"].to_numpy() for p in parts])
-    place = np.empty(len(ids), dtype=np.int64)
-    place[np.argsort(ids, kind="stable")] = np.arange(len(ids))
-    del ids
+    order = np.argsort(np.concatenate([p["booking_id"] for p in parts]), kind="stable")
     columns = {}
-    for name in list(parts[0].columns):
-        first = parts[0][name]
-        first_dtype = first.dtype
-        coded = isinstance(first_dtype, pd.CategoricalDtype)
-        out = np.empty(len(place), dtype=first.cat.codes.dtype if coded else first.dtype)
-        at = 0
-        for p in parts:
-            values = p[name].cat.codes if coded else p[name]
-            out[place[at:at + len(p)]] = values.to_numpy()
-            at += len(p)
-            del p[name]
-        del first, values
+    for name, dtype in dtypes.items():
+        joined = np.concatenate([p.pop(name) for p in parts])
+        out = joined.take(order)
+        del joined
         trim()  # the parts' column, freed, goes back to the system before the next is made
-        columns[name] = pd.Categorical.from_codes(out, dtype=first_dtype) if coded else out
+        coded = isinstance(dtype, pd.CategoricalDtype)
+        columns[name] = pd.Categorical.from_codes(out, dtype=dtype) if coded else out
     return pd.DataFrame(columns, copy=False)
 
 

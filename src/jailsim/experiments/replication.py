@@ -177,9 +177,10 @@ def stream_replication(
             dtypes = part.dtypes
             parts.append(_arrays(part))
     census = results.census()
+    metrics = results.metrics(census)  # the census made once
     census.insert(0, "replication", np.int32(replication))
     bookings = _in_booking_order(parts, dtypes) if tables else None
-    return bookings, census, results.metrics()
+    return bookings, census, metrics
 
 
 def _arrays(part: pd.DataFrame) -> dict[str, np.ndarray]:

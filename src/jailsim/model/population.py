@@ -32,7 +32,7 @@ from jailsim.model.clock import Clock
 from jailsim.model.context import Context
 from jailsim.model.draws import booking_sources, source_chunks
 from jailsim.model.policy import dated_durations
-from jailsim.model.spans import booking_days, span_arrays
+from jailsim.model.spans import booking_days, rank_among, span_arrays
 from jailsim.scenario.schema import Scenario
 
 __all__ = ["Population", "booking_days", "number"]
@@ -240,13 +240,5 @@ def number(parts: list[dict]) -> None:
     for k, p in enumerate(parts):
         rows = p.pop("_rows", None)
         x = times[k] if rows is None else times[k][rows]
-        rank = np.arange(len(x), dtype=np.int64) if rows is None else rows.astype(np.int64)
-        for j, other in enumerate(times):
-            if j == k or not len(other) or not len(x):
-                continue
-            side = "right" if j < k else "left"
-            if x[0] > other[-1]:  # after all of them (as with a history before its horizon)
-                rank += len(other)
-            elif x[-1] >= other[0]:
-                rank += np.searchsorted(other, x, side=side)
-        p["booking_id"] = [rank]
+        place = np.arange(len(x), dtype=np.int64) if rows is None else rows
+        p["booking_id"] = [rank_among(place, x, k, [(t, 0) for t in times])]

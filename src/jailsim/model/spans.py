@@ -27,7 +27,7 @@ from jailsim.model.streams import Address
 from jailsim.scenario.blocks import Stream
 from jailsim.scenario.schema import Scenario
 
-__all__ = ["booking_days", "span_arrays"]
+__all__ = ["booking_days", "rank_among", "span_arrays"]
 
 
 def booking_days(
@@ -115,6 +115,30 @@ def _history_wait(days: ArrivalDays, ctx: Context) -> int:
     return by_ctx[id(ctx)][1]
 
 
+def rank_among(place: np.ndarray, x: np.ndarray, k: int,
+               others: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """Where the bookings ``x`` of part ``k`` stand among all parts' (their ``booking_id``).
+
+    ``place``: their places within part ``k``. ``others``: per part, booking times (sorted)
+    and how many of its bookings come before those. Each other part puts first its bookings
+    booked earlier, or at the same time if it is an earlier part: a stable order by booking
+    time of the parts in turn.
+    """
+    rank = place.astype(np.int64)  # a copy
+    if not len(x):
+        return rank
+    for m, (other, before) in enumerate(others):
+        if m == k:
+            continue
+        if not len(other) or x[-1] < other[0]:  # all before them (as a horizon's history)
+            rank += before
+        elif x[0] > other[-1]:  # all after them
+            rank += before + len(other)
+        else:
+            rank += before + np.searchsorted(other, x, side="right" if m < k else "left")
+    return rank
+
+
 def span_arrays(
     sc: Scenario,
     seed: int,
@@ -170,10 +194,7 @@ def span_arrays(
     pieces: list[dict[str, list[np.ndarray]]] = []
     ranks = []
     for k, (_, _, place, x) in enumerate(found):
-        rank = place.copy()
-        for m, (other, before, _, _) in enumerate(found):
-            if m != k:  # those of an earlier part booked at the same time come first
-                rank += before + np.searchsorted(other, x, side="right" if m < k else "left")
+        rank = rank_among(place, x, k, [(other, before) for other, before, _, _ in found])
         if k == len(specs):  # the roster's people
             pieces.append({key: [v[..., roster_rows]] for key, v in roster.items()})
             ranks.append(rank)

@@ -104,14 +104,15 @@ class RunningResults:
         """
         return self._census.table()
 
-    def metrics(self) -> dict[str, float]:
+    def metrics(self, census: pd.DataFrame | None = None) -> dict[str, float]:
         """Every metric of ``METRICS``, as :func:`~jailsim.results.metrics.replication_metrics`.
 
-        Over the measurement window [warm-up, horizon].
+        Over the measurement window [warm-up, horizon]; ``census``: :meth:`census`, if at
+        hand (else made again).
 
         Raises
         ------
         ValueError
             Before the last batch (frontier ``+inf``).
         """
-        return self._sums.metrics(self.census())
+        return self._sums.metrics(self.census() if census is None else census)

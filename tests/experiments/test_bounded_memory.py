@@ -15,7 +15,7 @@ import jailsim
 from jailsim.base.errors import ScenarioError
 from jailsim.experiments.checkpoints import Checkpoints
 from jailsim.experiments.executors import SerialExecutor
-from jailsim.results import rundir, tablefiles
+from jailsim.results import tablefiles
 from jailsim.results.tablefiles import StoredTable, held
 from tests.experiments.folders import folder_bytes as _bytes
 
@@ -68,14 +68,14 @@ def test_the_final_tables_are_the_checkpoint_files_linked_into_place(
         most = 500
         monkeypatch.setattr(tablefiles, "ROW_GROUP_ROWS", most)
     encoded = []
-    write_table = tablefiles.write_table
+    close = tablefiles.TableWriter.close
 
-    def counting(target, df, metadata):
-        encoded.append(len(df))
-        return write_table(target, df, metadata)
+    def counting(self):  # every table file is written by a TableWriter, closed once
+        if self._writer is not None:
+            encoded.append(self.rows)
+        close(self)
 
-    monkeypatch.setattr(tablefiles, "write_table", counting)
-    monkeypatch.setattr(rundir, "write_table", counting)
+    monkeypatch.setattr(tablefiles.TableWriter, "close", counting)
     inodes = {}
     clear = Checkpoints.clear
 

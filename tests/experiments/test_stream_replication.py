@@ -8,6 +8,8 @@ about 1e-13 measured). A run without tables gives the same metrics, bit for bit,
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +18,7 @@ import jailsim
 from jailsim.experiments import replication
 from jailsim.experiments.replication import run_replication, stream_replication
 from jailsim.model.context import Context
+from jailsim.results import tablefiles
 from tests.conftest import SCENARIOS
 
 SEED = 5
@@ -64,6 +67,42 @@ def test_chunks_give_the_whole_run_from_a_roster():
     ctx = Context.build(_roster(_scenario("jem_wso.yaml")))
     whole = run_replication(ctx, SEED, 1, "vector", chunked=False)
     _assert_same_results(whole, stream_replication(ctx, SEED, 1, days=3))
+
+
+@pytest.mark.parametrize("days", [2, 25])
+def test_a_table_written_as_it_comes_is_the_whole_runs_file(monkeypatch, days):
+    """Streamed to a file in chunks, a row group at a time, the table is the bytes of the
+    whole run's table written at once; the census and metrics are the kept table's."""
+    monkeypatch.setattr(tablefiles, "ROW_GROUP_ROWS", 300)  # many row groups, cut anywhere
+    sc = _scenario("jem.yaml")
+    ctx = Context.build(sc)
+    meta = tablefiles.table_metadata(sc)
+    whole, _, _ = run_replication(ctx, SEED, 0, "vector", chunked=False)
+    kept = stream_replication(ctx, SEED, 0, days=days)
+    buf = io.BytesIO()
+    with tablefiles.TableWriter(buf, meta) as sink:
+        none, census, metrics = stream_replication(ctx, SEED, 0, days=days, sink=sink)
+    assert none is None and sink.rows == len(whole) > 5 * 300
+    assert buf.getvalue() == tablefiles.encode(whole, meta)
+    pd.testing.assert_frame_equal(census, kept[1])
+    assert metrics.keys() == kept[2].keys()
+
+
+def test_rows_are_handed_on_in_booking_order_once_nothing_before_them_is_pending():
+    rng = np.random.default_rng(3)
+    ids = rng.permutation(1000)
+    got = []
+    order = replication.InBookingOrder(got.append)
+    cuts = np.sort(rng.choice(1000, 12, replace=False))
+    seen = 0
+    for part in np.split(ids, cuts):
+        seen += len(part)
+        order.add(pd.DataFrame({"booking_id": part}), int(ids[seen:].min(initial=10**9)))
+        out = np.concatenate([g.booking_id.to_numpy() for g in got])
+        # everything handed on so far is sorted, and everything smaller than what is still
+        # to come: no row is handed on before one that precedes it
+        assert (np.diff(out) > 0).all() and out.max(initial=-1) < ids[seen:].min(initial=10**9)
+    assert (out == np.arange(1000)).all()
 
 
 def test_a_run_without_tables_has_the_metrics_of_one_with_them():

@@ -3,6 +3,7 @@ pandas, pyarrow and Dask open as one table, the table of the run in memory."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pandas as pd
@@ -13,6 +14,7 @@ import pytest
 
 import jailsim
 from jailsim.base.manifest import MANIFEST, check_output, sha256
+from jailsim.results import tablefiles
 from jailsim.results.tablefiles import StoredTable, held
 from tests.experiments.folders import folder_bytes
 
@@ -105,3 +107,31 @@ def test_a_folder_of_a_jailsim_before_parts_still_reads_and_saves_as_parts(runs,
     pd.testing.assert_frame_equal(res.census, memory.census)
     res.save(tmp_path / "again")
     assert folder_bytes(tmp_path / "again") == folder_bytes(out)
+
+
+@pytest.mark.parametrize("cuts", [(), (1, 2, 3), (37, 400, 401, 999)])
+def test_a_table_written_in_pieces_is_the_bytes_of_the_whole(runs, monkeypatch, cuts):
+    """However its rows come, a table is cut into the same row groups: the same file."""
+    monkeypatch.setattr(tablefiles, "ROW_GROUP_ROWS", 128)
+    df = runs[1].bookings
+    meta = tablefiles.table_metadata(jailsim.load("scenarios/jem.yaml"))
+    whole = tablefiles.encode(df, meta)
+    buf = io.BytesIO()
+    with tablefiles.TableWriter(buf, meta) as writer:
+        for a, b in zip((0, *cuts), (*cuts, len(df)), strict=True):
+            writer.write(df.iloc[a:b])
+    assert writer.rows == len(df) > 8 * 128
+    assert buf.getvalue() == whole
+    groups = pq.ParquetFile(io.BytesIO(whole)).metadata
+    assert [groups.row_group(i).num_rows for i in range(groups.num_row_groups)] == \
+        [128] * (len(df) // 128) + ([len(df) % 128] if len(df) % 128 else [])
+
+
+def test_an_empty_table_written_by_pieces_has_its_schema_and_no_rows(runs):
+    df = runs[1].bookings.iloc[:0]
+    buf = io.BytesIO()
+    with tablefiles.TableWriter(buf, {}) as writer:
+        writer.write(df)
+    back = pd.read_parquet(io.BytesIO(buf.getvalue()))
+    assert len(back) == 0 and list(back.columns) == list(df.columns)
+    assert buf.getvalue() == tablefiles.encode(df, {})

@@ -8,6 +8,7 @@ from jailsim.base.errors import ScenarioError
 from jailsim.experiments.options import named_as_flags, option_text
 from jailsim.results import tablefiles
 from jailsim.scenario.memory import (
+    KEPT,
     MEMORY_HEADROOM,
     PROCESS_BYTES,
     ROW_GROUP_ROWS,
@@ -74,10 +75,12 @@ def test_with_an_output_folder_the_need_does_not_grow_with_replications(big):
 
 
 def test_each_worker_holds_one_replication(big):
-    serial = estimate_memory(big, 3, workers=0, kept="disk")
-    one_replication = WORK_BYTES_PER_BOOKING["vector"] * expected_bookings(big)
+    # the SimPy engine holds a whole replication, whose table goes to disk as it is made
+    serial = estimate_memory(big, 3, workers=0, kept="disk", engine="des")
+    one_replication = WORK_BYTES_PER_BOOKING["des"] * expected_bookings(big)
     assert serial.total == pytest.approx(PROCESS_BYTES + one_replication, rel=1e-6)
-    two, three = (estimate_memory(big, 3, workers=w, kept="disk") for w in (2, 3))
+    two, three = (estimate_memory(big, 3, workers=w, kept="disk", engine="des")
+                  for w in (2, 3))
     assert (two.workers, three.workers) == (2, 3)
     assert two.total == two.parent + 2 * two.worker
     assert three.total - two.total == two.worker > one_replication
@@ -86,7 +89,7 @@ def test_each_worker_holds_one_replication(big):
     assert estimate_memory(big, 1, workers=4, kept="disk").workers == 1
     assert estimate_memory(big, 1, workers=4, kept="disk", arms=2).workers == 2
     # a cluster elsewhere computes nothing here
-    remote = estimate_memory(big, 3, remote=True, kept="disk")
+    remote = estimate_memory(big, 3, remote=True, kept="disk", engine="des")
     assert remote.workers == 0 and remote.total < serial.total
 
 
@@ -100,25 +103,25 @@ def test_a_run_that_fits_passes(big):
 
 
 def test_too_many_workers_are_refused_in_one_line_saying_what_fits(big):
-    two = estimate_memory_bytes(big, 3, workers=2, kept="disk")
-    one = estimate_memory_bytes(big, 3, workers=0, kept="disk")
+    two = estimate_memory_bytes(big, 3, workers=2, kept="memory")
+    one = estimate_memory_bytes(big, 3, workers=0, kept="memory")
     total = int(one / (1 - MEMORY_HEADROOM)) + 10  # one worker fits, two do not
     with pytest.raises(ScenarioError) as exc:
-        check_memory(big, 3, workers=2, kept="disk", source="run.yaml", total_bytes=total)
+        check_memory(big, 3, workers=2, kept="memory", source="run.yaml", total_bytes=total)
     (line,) = exc.value.lines
     usable = total * (1 - MEMORY_HEADROOM)
-    assert line.startswith(f"run.yaml: the run needs about {_gb(two)} of memory, this machine "
-                           f"has {_gb(total)} ({_gb(usable)} usable): use workers=1 (about "
-                           f"{_gb(one)})")
-    # keeping no table, the vector engine runs in chunks: both workers fit then too
+    # keeping no table in memory, the vector engine runs in chunks: both workers fit then
     bare = estimate_memory_bytes(big, 3, workers=2, kept="none")
-    assert line.endswith(f"use workers=1 (about {_gb(one)}) or metrics_only=True (about "
-                         f"{_gb(bare)})")
+    folder = estimate_memory_bytes(big, 3, workers=2, kept="disk")
+    assert line == (f"run.yaml: the run needs about {_gb(two)} of memory, this machine has "
+                    f"{_gb(total)} ({_gb(usable)} usable): use workers=1 (about {_gb(one)}) "
+                    f"or metrics_only=True (about {_gb(bare)}) or out=FOLDER (about "
+                    f"{_gb(folder)})")
     # the command line names its flags
     with named_as_flags(), pytest.raises(ScenarioError) as exc:
-        check_memory(big, 3, workers=2, kept="disk", total_bytes=total, named=option_text)
-    assert exc.value.lines[0].endswith(f": use --workers 1 (about {_gb(one)}) or "
-                                       f"--metrics-only (about {_gb(bare)})")
+        check_memory(big, 3, workers=2, kept="memory", total_bytes=total, named=option_text)
+    assert f": use --workers 1 (about {_gb(one)}) or --metrics-only (about {_gb(bare)})" \
+        in exc.value.lines[0]
     # with the SimPy engine, keeping no table saves nothing more than one worker does
     des_one = estimate_memory_bytes(big, 3, workers=0, kept="disk", engine="des")
     des_total = int(des_one / (1 - MEMORY_HEADROOM)) + 10
@@ -160,8 +163,10 @@ def test_the_row_group_the_estimate_counts_is_the_one_written():
 def test_the_vector_engine_without_tables_runs_in_bounded_chunks(big):
     # Metrics only, the vector engine holds a chunk and the stays, not the run: far less
     # than with tables; the SimPy engine still holds its whole run.
-    none, disk = (estimate_memory(big, 1, kept=k) for k in ("none", "disk"))
-    assert none.total < disk.total / 4
+    disk, memory, none = (estimate_memory(big, 1, kept=k) for k in KEPT)
+    assert none.total < memory.total / 4
+    # its table written as its rows come, a run into a folder holds no more
+    assert disk.total == none.total < estimate_memory(big, 1, kept="disk", engine="des").total
     n = expected_bookings(big)
     assert none.total == pytest.approx(
         PROCESS_BYTES + STREAM_BYTES + STREAM_BYTES_PER_BOOKING * n, rel=1e-6)

@@ -41,7 +41,10 @@ from jailsim.model.context import Context
 from jailsim.model.population import Population
 from jailsim.model.timeline import Timeline
 
-__all__ = ["Batch", "StreamLines", "run_chunks"]
+__all__ = ["NO_ID", "Batch", "StreamLines", "run_chunks"]
+
+#: ``Batch.pending_id`` when no booking is pending: larger than any ``booking_id``.
+NO_ID = np.iinfo(np.int64).max
 
 #: The lines a stream remembers answers for (the keys of its memo).
 _LINES = ("screening", "warrants", "transport")
@@ -140,7 +143,9 @@ class Batch:
     ``pop`` and ``timeline``: their draws and timelines; ``exit_without``: their exits
     without any effect of a detainer (the counterfactual). ``frontier``: every booking still
     to come leaves at this time or later (``inf`` with the last batch); ``pending_booked``:
-    when those of them booked before the frontier were booked (sorted).
+    when those of them booked before the frontier were booked (sorted); ``pending_id``: the
+    smallest ``booking_id`` still pending (every later chunk's are larger; :data:`NO_ID` when
+    none is), so every row of a smaller one has come in this batch or before.
     """
 
     pop: Population
@@ -148,6 +153,7 @@ class Batch:
     exit_without: np.ndarray
     frontier: float
     pending_booked: np.ndarray
+    pending_id: int
 
 
 def run_chunks(ctx: Context, chunks: Iterable[tuple[Population, float]]) -> Iterator[Batch]:
@@ -188,8 +194,9 @@ def run_chunks(ctx: Context, chunks: Iterable[tuple[Population, float]]) -> Iter
         frontier = min(end, float(exits.min(initial=np.inf)))
         rest = np.flatnonzero(waiting)
         booked = pool.booked_at[rest]
+        first = int(pool.booking_id[rest].min()) if len(rest) else NO_ID
         yield Batch(pool.rows(known), _rows(timeline, known), exit_without[known], frontier,
-                    booked[booked < frontier])
+                    booked[booked < frontier], first)
         pool = pool.rows(rest)
         memo, without_memo = _take_memo(memo, rest), _take_memo(without_memo, rest)
     if pool is not None and pool.n:

@@ -81,16 +81,18 @@ def table_path(folder: Path, replication: int, name: str) -> Path:
 
 
 def write_checkpoint(folder: Path, replication: int, metrics: dict[str, float],
-                     tables: Mapping[str, bytes] | None = None) -> dict[str, str]:
+                     tables: Mapping[str, bytes] | None = None,
+                     written: Mapping[str, str] | None = None) -> dict[str, str]:
     """Write one finished replication into the checkpoint folder ``folder``.
 
     Its tables (``{"bookings": b"...", "census": b"..."}``, their Parquet files' bytes) first,
     then its metrics with the SHA-256 of the metrics and of each table, each atomically: the
-    replication is finished once its JSON exists. Called by the worker that computed it, or
-    by the process running the experiment for a worker that does not see this folder.
-    Returns the SHA-256 of each table file.
+    replication is finished once its JSON exists. ``written``: the SHA-256 of tables already
+    written at their :func:`table_path` (a table written as its rows came). Called by the
+    worker that computed it, or by the process running the experiment for a worker that does
+    not see this folder. Returns the SHA-256 of each table file.
     """
-    sums = {name: _sha256(data) for name, data in (tables or {}).items()}
+    sums = {**(written or {}), **{name: _sha256(data) for name, data in (tables or {}).items()}}
     for name, data in (tables or {}).items():
         atomic_write(table_path(folder, replication, name),
                      lambda tmp, data=data: tmp.write_bytes(data))

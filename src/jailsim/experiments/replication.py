@@ -28,11 +28,13 @@ import numpy as np
 import pandas as pd
 
 from jailsim._version import __version__
+from jailsim.base.atomic import atomic_write
+from jailsim.base.manifest import sha256
 from jailsim.base.release import trim
 from jailsim.engines import ENGINES, vector
 from jailsim.engines.roster import roster_draws
 from jailsim.engines.stream import run_chunks
-from jailsim.experiments.checkpoints import write_checkpoint
+from jailsim.experiments.checkpoints import table_path, write_checkpoint
 from jailsim.experiments.draws import replication_run
 from jailsim.experiments.prepared import PreparedRun
 from jailsim.model.arrivals import expected_count
@@ -45,9 +47,10 @@ from jailsim.results.census import daily_census
 from jailsim.results.metrics import replication_metrics
 from jailsim.results.records import Recorded, table
 from jailsim.results.running import RunningResults
-from jailsim.results.tablefiles import encode, table_metadata
+from jailsim.results.tablefiles import TableWriter, encode, table_metadata
 
 __all__ = [
+    "InBookingOrder",
     "ReplicationOutput",
     "ReplicationTask",
     "bookings_frame",
@@ -86,8 +89,12 @@ def run_replication(
     tables: bool = True,
     chunked: bool | None = None,
     stage: Callable[[str], AbstractContextManager] | None = None,
+    sink: TableWriter | None = None,
 ) -> tuple[pd.DataFrame | None, pd.DataFrame, dict[str, float]]:
     """One replication: its bookings table (None without ``tables``), daily census and metrics.
+
+    With a ``sink``, the bookings table is written to it (as its rows come, in chunks) and
+    None returned in its place.
 
     The vector engine runs in chunks (``chunked``, its default unless ``stage`` asks for the
     stages of a whole run: :func:`stream_replication`, memory bounded without ``tables``);
@@ -104,7 +111,7 @@ def run_replication(
     if chunked:
         if engine != "vector" or stage is not None:
             raise ValueError("only the vector engine runs in chunks, and without stages")
-        return stream_replication(ctx, seed, replication, tables=tables)
+        return stream_replication(ctx, seed, replication, tables=tables, sink=sink)
     stage = stage or (lambda name: nullcontext())
     sc = ctx.scenario
     with stage("sample"):
@@ -122,6 +129,9 @@ def run_replication(
         census = daily_census(bookings, sc.horizon, sc.jail.rated_capacity, sc.start_date)
         census.insert(0, "replication", np.int32(replication))
         metrics = replication_metrics(ctx, bookings, census)
+    if tables and sink is not None:
+        sink.write(bookings)
+        bookings = None
     return (bookings if tables else None), census, metrics
 
 
@@ -140,16 +150,18 @@ def chunk_days(ctx: Context) -> int:
 
 def stream_replication(
     ctx: Context, seed: int, replication: int, *, tables: bool = True,
-    days: int | None = None,
+    days: int | None = None, sink: TableWriter | None = None,
 ) -> tuple[pd.DataFrame | None, pd.DataFrame, dict[str, float]]:
     """One replication by the stream engine: its bookings table (if ``tables``), census, metrics.
 
     The bookings are drawn and run a chunk of ``days`` whole days at a time (default
     :func:`chunk_days`; :mod:`jailsim.engines.stream`), and the census and metrics summed
     as the rows come (:class:`~jailsim.results.running.RunningResults`): without ``tables``
-    memory holds a chunk, the people still pending and the census, never the run. The table,
-    if kept, is in booking order, the very table of :func:`run_replication` with the vector
-    engine.
+    memory holds a chunk, the people still pending and the census, never the run. The table
+    is the very table of :func:`run_replication` with the vector engine, its rows put back
+    in booking order as soon as no earlier booking is pending (:class:`InBookingOrder`):
+    with a ``sink`` they are written to it as they come (the table returned is None, and
+    memory stays bounded), else kept and returned.
     """
     sc = ctx.scenario
     roster = roster_draws(ctx, seed, replication) if sc.warm_start.kind == "roster" else None
@@ -163,7 +175,9 @@ def stream_replication(
                                     span=(a, b if b < end else np.inf))
             yield pop, (float(b) if b < end else np.inf)
 
-    results, parts = RunningResults(ctx), []
+    results = RunningResults(ctx)
+    kept = _Kept() if tables and sink is None else None
+    rows = InBookingOrder(sink.write if sink is not None else kept.add) if tables else None
     nothing = np.empty(0)
     for batch in run_chunks(ctx, chunks()):
         rec = Recorded.of(batch.pop, batch.timeline, batch.exit_without)
@@ -173,38 +187,63 @@ def stream_replication(
         ahead = batch.frontier > 0
         results.add(part, batch.frontier if ahead else -np.inf,
                     batch.pending_booked if ahead else nothing)
-        if tables:
-            dtypes = part.dtypes
-            parts.append(_arrays(part))
+        if rows is not None:
+            rows.add(part, batch.pending_id)
     census = results.census()
     metrics = results.metrics(census)  # the census made once
     census.insert(0, "replication", np.int32(replication))
-    bookings = _in_booking_order(parts, dtypes) if tables else None
-    return bookings, census, metrics
+    return (kept.frame() if kept is not None else None), census, metrics
 
 
-def _arrays(part: pd.DataFrame) -> dict[str, np.ndarray]:
-    """A batch's table as its column arrays (a categorical column by its codes), no copy."""
-    return {name: (col.cat.codes if isinstance(col.dtype, pd.CategoricalDtype) else col)
-            .to_numpy() for name, col in part.items()}
+class InBookingOrder:
+    """The rows of a stream's batches, handed on in booking order as soon as they are final.
 
-
-def _in_booking_order(parts: list[dict[str, np.ndarray]], dtypes: pd.Series) -> pd.DataFrame:
-    """The table of the batches ``parts`` (:func:`_arrays`, consumed) in booking order.
-
-    ``dtypes``: the table's column types. Built a column at a time, each part's column
-    dropped once joined: memory holds the table and two columns more, never two tables.
+    A batch holds the bookings whose timelines became known, in no useful order; a row is
+    final once no booking before it is still pending (``booking_id`` below the batch's
+    ``pending_id``). ``put`` gets the final rows, sorted, after each batch: across the
+    batches, the whole table in booking order. Memory holds the rows of a batch that still
+    wait for a pending booking before them (a chunk at most).
     """
-    order = np.argsort(np.concatenate([p["booking_id"] for p in parts]), kind="stable")
-    columns = {}
-    for name, dtype in dtypes.items():
-        joined = np.concatenate([p.pop(name) for p in parts])
-        out = joined.take(order)
-        del joined
-        trim()  # the parts' column, freed, goes back to the system before the next is made
-        coded = isinstance(dtype, pd.CategoricalDtype)
-        columns[name] = pd.Categorical.from_codes(out, dtype=dtype) if coded else out
-    return pd.DataFrame(columns, copy=False)
+
+    def __init__(self, put: Callable[[pd.DataFrame], None]):
+        self.put = put
+        self.held: pd.DataFrame | None = None
+
+    def add(self, part: pd.DataFrame, pending_id: int) -> None:
+        """Take a batch's rows ``part``; hand on those before ``pending_id``."""
+        rows = part if self.held is None else pd.concat([self.held, part], ignore_index=True)
+        ids = rows["booking_id"].to_numpy()
+        ready = ids < pending_id
+        order = np.flatnonzero(ready)
+        order = order[np.argsort(ids[order], kind="stable")]
+        self.held = rows.iloc[np.flatnonzero(~ready)]
+        self.put(rows.iloc[order])
+
+
+class _Kept:
+    """A table kept in memory as it comes, a piece at a time (categoricals by their codes)."""
+
+    def __init__(self):
+        self.parts: list[dict[str, np.ndarray]] = []
+        self.dtypes: pd.Series | None = None
+
+    def add(self, part: pd.DataFrame) -> None:
+        self.dtypes = part.dtypes
+        self.parts.append({name: (col.cat.codes if isinstance(col.dtype, pd.CategoricalDtype)
+                                  else col).to_numpy() for name, col in part.items()})
+
+    def frame(self) -> pd.DataFrame:
+        """The table, built a column at a time, each piece's column dropped once joined.
+
+        Memory holds the table and a column more, never two tables.
+        """
+        columns = {}
+        for name, dtype in self.dtypes.items():
+            joined = np.concatenate([p.pop(name) for p in self.parts])
+            trim()  # the pieces' column, freed, goes back to the system before the next
+            coded = isinstance(dtype, pd.CategoricalDtype)
+            columns[name] = pd.Categorical.from_codes(joined, dtype=dtype) if coded else joined
+        return pd.DataFrame(columns, copy=False)
 
 
 @dataclass(frozen=True)
@@ -256,20 +295,37 @@ class ReplicationOutput:
 
 
 def run_task(task: ReplicationTask) -> ReplicationOutput:
-    """Run one replication in whatever process this is (the function executors ship)."""
+    """Run one replication in whatever process this is (the function executors ship).
+
+    Into a checkpoint folder, the bookings table is written to its file as its rows come
+    (:class:`~jailsim.results.tablefiles.TableWriter`, atomically), never held whole.
+    """
     r = task.replication
     run = replication_run(task.run, r)  # its parameter set, if drawn
-    bookings, census, metrics = run_replication(run.context, run.scenario.seed, r, run.engine,
-                                                tables=task.tables)
-    files: dict[str, bytes] = {}
-    if task.tables and task.checkpoints is None and not task.encoded:
-        return ReplicationOutput(r, metrics, bookings, census)
-    if task.tables:
+    ctx, seed = run.context, run.scenario.seed
+    if task.tables and task.checkpoints is not None:
         meta = table_metadata(task.run.scenario)  # the run's, not a drawn parameter set's
-        files["bookings"] = encode(bookings, meta)
-        del bookings  # the table decoded and encoded at once only while encoding it
-        files["census"] = encode(census, meta)
-    if task.checkpoints is not None:
-        sums = write_checkpoint(task.checkpoints, r, metrics, files)
+        done = {}
+
+        def write(tmp: Path) -> None:
+            with TableWriter(tmp, meta) as sink:
+                done["out"] = run_replication(ctx, seed, r, run.engine, sink=sink)
+
+        path = atomic_write(table_path(task.checkpoints, r, "bookings"), write)
+        _, census, metrics = done["out"]
+        sums = write_checkpoint(task.checkpoints, r, metrics, {"census": encode(census, meta)},
+                                written={"bookings": sha256(path)})
         return ReplicationOutput(r, metrics, sha256=sums, checkpointed=True)
-    return ReplicationOutput(r, metrics, encoded=files or None)
+    bookings, census, metrics = run_replication(ctx, seed, r, run.engine, tables=task.tables)
+    if task.checkpoints is not None:  # metrics only
+        write_checkpoint(task.checkpoints, r, metrics)
+        return ReplicationOutput(r, metrics, sha256={}, checkpointed=True)
+    if not task.tables:
+        return ReplicationOutput(r, metrics)
+    if not task.encoded:
+        return ReplicationOutput(r, metrics, bookings, census)
+    meta = table_metadata(task.run.scenario)
+    files = {"bookings": encode(bookings, meta)}
+    del bookings  # the table decoded and encoded at once only while encoding it
+    files["census"] = encode(census, meta)
+    return ReplicationOutput(r, metrics, encoded=files)

@@ -36,7 +36,7 @@ from jailsim._version import __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.scenario.schema import Scenario
 
-__all__ = ["ROW_GROUP_ROWS", "NoTable", "StoredTable", "Table", "TableField",
+__all__ = ["ROW_GROUP_ROWS", "NoTable", "StoredTable", "Table", "TableField", "TableWriter",
            "canonical_schema", "encode", "held", "part_name", "table_metadata", "write_table"]
 
 #: Rows of a Parquet row group: a replication's table is cut into row groups of this many rows
@@ -89,30 +89,82 @@ def _arrow(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False, nthreads=1)
 
 
+class TableWriter:
+    """One replication's table written as its rows come, a row group at a time.
+
+    :meth:`write` takes the rows in order, in pieces of any size (each a DataFrame of the
+    table's columns); whole row groups of :data:`ROW_GROUP_ROWS` rows are written as soon as
+    they are complete, so the file holds the very bytes :func:`write_table` writes of the
+    whole table, and memory holds at most a row group and a piece. The schema is
+    :func:`canonical_schema` of the first piece (give an empty one for an empty table) with
+    ``metadata`` added; only the categorical columns are dictionary-encoded (:func:`_coded`).
+    A context manager: :meth:`close` on leaving, also when an error leaves half a file (which
+    the caller's atomic write then throws away).
+    """
+
+    def __init__(self, target: Path | io.BytesIO | io.RawIOBase,
+                 metadata: dict[bytes, bytes]):
+        self.target, self.metadata = target, metadata
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._held: list[pa.Table] = []
+        self._count = 0  # rows held
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def write(self, df: pd.DataFrame) -> None:
+        """Add the next rows ``df``, writing every row group they complete."""
+        for start in range(0, max(len(df), 1), ROW_GROUP_ROWS):
+            self._add(_arrow(df.iloc[start:start + ROW_GROUP_ROWS]))
+
+    def _add(self, piece: pa.Table) -> None:
+        if self._writer is None:
+            first = canonical_schema(piece.schema)
+            self.schema = first.with_metadata({**(first.metadata or {}), **self.metadata})
+            self._writer = pq.ParquetWriter(self.target, self.schema,
+                                            use_dictionary=_coded(self.schema))
+        if not piece.num_rows:
+            return
+        self._held.append(piece.cast(self.schema))
+        self._count += piece.num_rows
+        while self._count >= ROW_GROUP_ROWS:
+            self._flush(ROW_GROUP_ROWS)
+
+    def _flush(self, n: int) -> None:
+        """Write the first ``n`` rows held as one row group."""
+        held = pa.concat_tables(self._held)
+        self._writer.write_table(held.slice(0, n).combine_chunks(), row_group_size=n)
+        rest = held.slice(n)
+        self._held, self._count = ([rest] if rest.num_rows else []), rest.num_rows
+        self.rows += n
+
+    def close(self) -> None:
+        """Write the last rows held and the file's footer (a no-op once closed)."""
+        if self._writer is None:
+            return
+        try:
+            if self._count:
+                self._flush(self._count)
+        finally:
+            self._writer.close()
+            self._writer = None
+
+
 def write_table(target: Path | io.BytesIO, df: pd.DataFrame,
                 metadata: dict[bytes, bytes]) -> int:
     """Write one replication's table ``df`` as a Parquet file (a part) at ``target``.
 
-    The schema is :func:`canonical_schema` with ``metadata`` added; the rows go in row groups
-    of at most :data:`ROW_GROUP_ROWS`, converted to Arrow one row group at a time (so writing
-    holds the table once, not twice), dictionary-encoded only in the categorical columns
-    (:func:`_coded`). Returns the rows written. This is the one writer of tables: a worker's
-    checkpoint, a Result saved from memory.
+    The rows go in row groups of at most :data:`ROW_GROUP_ROWS`, converted to Arrow one row
+    group at a time (:class:`TableWriter`, so writing holds the table once, not twice).
+    Returns the rows written. This is the one writer of tables: a worker's checkpoint, a
+    Result saved from memory.
     """
-    writer = None
-    try:
-        for start in range(0, max(len(df), 1), ROW_GROUP_ROWS):
-            part = _arrow(df.iloc[start:start + ROW_GROUP_ROWS])
-            if writer is None:
-                first = canonical_schema(part.schema)
-                schema = first.with_metadata({**(first.metadata or {}), **metadata})
-                writer = pq.ParquetWriter(target, schema, use_dictionary=_coded(schema))
-            if part.num_rows:
-                writer.write_table(part.cast(schema), row_group_size=ROW_GROUP_ROWS)
-            del part
-    finally:
-        if writer is not None:
-            writer.close()
+    with TableWriter(target, metadata) as writer:
+        writer.write(df)
     return len(df)
 
 

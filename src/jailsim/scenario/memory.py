@@ -7,14 +7,15 @@ What a run needs depends on where its replications run and on how it keeps its t
   peak (its draws, the engine's timeline, its bookings table being built and encoded):
   this process alone (serial), or ``workers`` worker processes at once, each of which also
   holds the interpreter and jailsim's imports;
-- ``"disk"`` (a run with an output folder): each replication's tables go to its checkpoint as
-  they come, and the final tables are written from the checkpoints one row group at a time,
-  so this process holds at most a replication's encoded tables or a row group besides its
-  own working set: the need does not grow with the number of replications;
+- ``"disk"`` (a run with an output folder): each replication's bookings table is written to
+  its checkpoint by the process computing it as its rows come (the vector engine, in
+  chunks, then holds a chunk, never the table), and the final tables are linked from the
+  checkpoints, so the need does not grow with the number of replications; a remote worker
+  sends its tables encoded, and this process holds one replication's at a time;
 - ``"memory"`` (a run without an output folder): this process keeps every replication's
   tables and concatenates them at the end (twice the tables, for a moment);
-- ``"none"`` (``metrics_only``): no table is kept; the vector engine then runs in chunks and
-  its working set hardly grows with the bookings.
+- ``"none"`` (``metrics_only``): no table is kept; the vector engine runs in chunks and its
+  working set hardly grows with the bookings.
 
 :func:`estimate_memory` adds these up from the expected bookings of one replication
 (:func:`expected_bookings`) and constants in bytes per booking, per engine, measured as the
@@ -67,8 +68,9 @@ WORKER_BYTES = 240e6
 #: to 1,410 (1M to 3M); more replications in one process keep a little more (freed memory the
 #: allocator keeps for reuse).
 WORK_BYTES_PER_BOOKING = {"vector": 440.0, "des": 1340.0}
-#: The vector engine without tables runs in chunks (:mod:`jailsim.engines.stream`): its
-#: working set is a chunk, the people pending and the census (:data:`STREAM_BYTES`), plus
+#: The vector engine runs in chunks (:mod:`jailsim.engines.stream`), and without a table to
+#: hold (metrics only, or its table written as it comes) its working set is a chunk, the
+#: people pending, the census and a row group being written (:data:`STREAM_BYTES`), plus
 #: what grows with the bookings (:data:`STREAM_BYTES_PER_BOOKING`: the stays of everyone who
 #: left, for the median, joined once at the end). Fitted to the metrics-only serial peaks of
 #: 0.64 GB at 3M bookings, 0.74 at 10M and 1.08 at 30M (numba's compiled kernels, which a
@@ -164,15 +166,16 @@ def estimate_memory(
     tasks = max(int(reps) * int(arms), 1)
     n = expected_bookings(scenario)
     work = WORK_BYTES_PER_BOOKING.get(engine, max(WORK_BYTES_PER_BOOKING.values())) * n
-    if engine == "vector" and kept == "none":  # in chunks, no table: bounded but for the stays
+    streamed = kept == "none" or (kept == "disk" and not remote)  # no table held whole
+    if engine == "vector" and streamed:  # in chunks: bounded but for the stays
         work = min(work, STREAM_BYTES + STREAM_BYTES_PER_BOOKING * n)
     table = TABLE_BYTES_PER_BOOKING * n
     parallel = 0 if remote else min(int(workers), tasks)
     here = work if workers == 0 and not remote else 0.0  # serial: this process computes
     if kept == "memory":  # every table kept, then all concatenated at the end
         held = max(here + (tasks - 1) * table + (0.0 if here else table), 2 * tasks * table)
-    elif kept == "disk":  # a replication's encoded tables as they come; a row group at the end
-        held = max(here, 2 * ENCODED_BYTES_PER_BOOKING * n,
+    elif kept == "disk":  # tables written by whoever computes them; from afar, encoded
+        held = max(here, 2 * ENCODED_BYTES_PER_BOOKING * n if remote else 0.0,
                    2 * TABLE_BYTES_PER_BOOKING * min(n, ROW_GROUP_ROWS))
     else:
         held = here

@@ -18,7 +18,7 @@ import jailsim
 from jailsim.experiments import replication
 from jailsim.experiments.replication import run_replication, stream_replication
 from jailsim.model.context import Context
-from jailsim.results import tablefiles
+from jailsim.results import quantiles, tablefiles
 from tests.conftest import SCENARIOS
 
 SEED = 5
@@ -103,6 +103,24 @@ def test_rows_are_handed_on_in_booking_order_once_nothing_before_them_is_pending
         # to come: no row is handed on before one that precedes it
         assert (np.diff(out) > 0).all() and out.max(initial=-1) < ids[seen:].min(initial=10**9)
     assert (out == np.arange(1000)).all()
+
+
+def test_a_quantile_window_missed_makes_the_metrics_again_keeping_every_value(monkeypatch):
+    """Values that drift past a quantile's window never give a guess: the metrics are
+    made once more with every value kept, the whole run's to rounding."""
+    ctx = Context.build(_scenario("jem.yaml"))
+    whole = run_replication(ctx, SEED, 0, "vector", chunked=False)
+    value, settles = quantiles.Quantile.value, []
+
+    def missed(self):
+        settles.append(self.settle)
+        if self.settle is not None:
+            raise quantiles.WindowMissed("as if drifted")
+        return value(self)
+
+    monkeypatch.setattr(quantiles.Quantile, "value", missed)
+    _assert_same_results(whole, stream_replication(ctx, SEED, 0, days=7))
+    assert settles[0] == quantiles.SETTLE and settles[-1] is None
 
 
 def test_a_run_without_tables_has_the_metrics_of_one_with_them():

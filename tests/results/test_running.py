@@ -228,14 +228,19 @@ def _held(obj, seen=None) -> int:
 def test_between_batches_only_days_and_the_quantiles_values_are_held():
     ctx, b = _run("base_county")
     days = len(_whole(ctx, b)[0])
-    running = RunningResults(ctx)
-    for part, frontier, pending in _stream(b, np.arange(0.0, 121.0), np.random.default_rng(1)):
-        running.add(part, frontier, pending)
-        values = sum(len(v) for parts in running._sums.values.values() for v in parts)
-        assert _held(running) <= 10 * (days + 1) + values
-    # the values kept: the stays of people who left in the window, the lengths of holds ended
     sc = ctx.scenario
     left = b["exit_at"].between(sc.warmup, sc.horizon)
     hold_end = np.fmin(b["ice_custody_at"], b["exit_at"])
     ended = b["hold_start_at"].notna() & hold_end.between(sc.warmup, sc.horizon)
-    assert values == left.sum() + ended.sum() < len(b)
+    # kept whole: the stays of people who left in the window, the lengths of holds ended
+    # (twice: a quantile each); settled after 500 values, only those near the quantile
+    for settle, most in ((None, left.sum() + 2 * ended.sum()), (500, 0.5 * left.sum())):
+        running = RunningResults(ctx, settle=settle)
+        for part, frontier, pending in _stream(b, np.arange(0.0, 121.0),
+                                               np.random.default_rng(1)):
+            running.add(part, frontier, pending)
+            values = sum(len(v) for _, q in running._sums.quantiles.values() for v in q.kept)
+            assert _held(running) <= 10 * (days + 1) + values
+        assert values <= most < len(b)
+        if settle is None:
+            assert values == most

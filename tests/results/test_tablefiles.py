@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import jailsim
+from jailsim._version import STREAMS_VERSION
 from jailsim.base.manifest import MANIFEST, check_output, sha256
 from jailsim.results import tablefiles
 from jailsim.results.tablefiles import StoredTable, held
@@ -67,6 +68,7 @@ def test_every_part_has_one_schema_and_the_run_s_metadata(runs):
         assert all(s.equals(schemas[0], check_metadata=True) for s in schemas)
         meta = schemas[0].metadata
         assert meta[b"jailsim.seed"] == b"3"
+        assert meta[b"jailsim.streams_version"] == str(STREAMS_VERSION).encode()
         assert meta[b"jailsim.start_date"] == memory.scenario.start_date.isoformat().encode()
         if table == "bookings":
             assert pa.types.is_dictionary(schemas[0].field("stream").type)

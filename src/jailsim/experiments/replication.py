@@ -29,6 +29,7 @@ import pandas as pd
 
 from jailsim._version import __version__
 from jailsim.base.atomic import atomic_write
+from jailsim.base.chunks import ahead
 from jailsim.base.manifest import sha256
 from jailsim.base.release import trim
 from jailsim.engines import ENGINES, vector
@@ -45,6 +46,7 @@ from jailsim.model.population import Population, booking_days
 from jailsim.model.timeline import Timeline
 from jailsim.results.census import daily_census
 from jailsim.results.metrics import replication_metrics
+from jailsim.results.quantiles import SETTLE, WindowMissed
 from jailsim.results.records import Recorded, table
 from jailsim.results.running import RunningResults
 from jailsim.results.tablefiles import TableWriter, encode, table_metadata
@@ -150,7 +152,7 @@ def chunk_days(ctx: Context) -> int:
 
 def stream_replication(
     ctx: Context, seed: int, replication: int, *, tables: bool = True,
-    days: int | None = None, sink: TableWriter | None = None,
+    days: int | None = None, sink: TableWriter | None = None, settle: int | None = SETTLE,
 ) -> tuple[pd.DataFrame | None, pd.DataFrame, dict[str, float]]:
     """One replication by the stream engine: its bookings table (if ``tables``), census, metrics.
 
@@ -161,7 +163,9 @@ def stream_replication(
     is the very table of :func:`run_replication` with the vector engine, its rows put back
     in booking order as soon as no earlier booking is pending (:class:`InBookingOrder`):
     with a ``sink`` they are written to it as they come (the table returned is None, and
-    memory stays bounded), else kept and returned.
+    memory stays bounded), else kept and returned. The quantiles keep only the values near
+    them once ``settle`` have come (:mod:`jailsim.results.quantiles`); should the values
+    drift past a window, the metrics are made again, keeping them all.
     """
     sc = ctx.scenario
     roster = roster_draws(ctx, seed, replication) if sc.warm_start.kind == "roster" else None
@@ -169,28 +173,33 @@ def stream_replication(
     step = days or chunk_days(ctx)
     edges = [*range(first, end, step), end]
 
-    def chunks():
-        for a, b in zip(edges[:-1], edges[1:], strict=True):
-            pop = Population.sample(sc, seed, replication, context=ctx, roster=roster,
-                                    span=(a, b if b < end else np.inf))
-            yield pop, (float(b) if b < end else np.inf)
+    def chunk(span: tuple[int, int]) -> tuple[Population, float]:
+        a, b = span
+        pop = Population.sample(sc, seed, replication, context=ctx, roster=roster,
+                                span=(a, b if b < end else np.inf))
+        return pop, (float(b) if b < end else np.inf)
 
-    results = RunningResults(ctx)
+    results = RunningResults(ctx, settle=settle)
     kept = _Kept() if tables and sink is None else None
     rows = InBookingOrder(sink.write if sink is not None else kept.add) if tables else None
     nothing = np.empty(0)
-    for batch in run_chunks(ctx, chunks()):
+    spans = zip(edges[:-1], edges[1:], strict=True)
+    for batch in run_chunks(ctx, ahead(chunk, spans)):  # the next chunk drawn meanwhile
         rec = Recorded.of(batch.pop, batch.timeline, batch.exit_without)
         part = table(ctx, rec, batch.timeline, release=True)
         # Before day 0 the census counts nobody: a booking still pending then may yet leave
         # before day 0 and never be in the table, so no frontier is given until day 0.
-        ahead = batch.frontier > 0
-        results.add(part, batch.frontier if ahead else -np.inf,
-                    batch.pending_booked if ahead else nothing)
+        begun = batch.frontier > 0
+        results.add(part, batch.frontier if begun else -np.inf,
+                    batch.pending_booked if begun else nothing)
         if rows is not None:
             rows.add(part, batch.pending_id)
     census = results.census()
-    metrics = results.metrics(census)  # the census made once
+    try:
+        metrics = results.metrics(census)  # the census made once
+    except WindowMissed:  # exact all the same: once more, keeping every value
+        _, _, metrics = stream_replication(ctx, seed, replication, tables=False, days=days,
+                                           settle=None)
     census.insert(0, "replication", np.int32(replication))
     return (kept.frame() if kept is not None else None), census, metrics
 

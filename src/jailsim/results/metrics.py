@@ -24,6 +24,7 @@ from jailsim.model.timetable import WeeklyStep
 from jailsim.results.metricnames import HEADLINE as HEADLINE
 from jailsim.results.metricnames import METRICS as METRICS
 from jailsim.results.metricnames import check_metrics as check_metrics
+from jailsim.results.quantiles import SETTLE, Quantile
 
 
 def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
@@ -98,10 +99,6 @@ def _tally(name: str, x: np.ndarray) -> dict[str, float]:
 def _ratio(num: float, den: float) -> float:
     """``num / den``: a mean or share, NaN when ``den`` is zero (a mean of nothing)."""
     return float(num / den) if den else float("nan")
-
-
-def _quantile(x: np.ndarray, q: float) -> float:
-    return float(np.quantile(x, q)) if len(x) else float("nan")
 
 
 def _utilization(busy: float, staff: WeeklyStep, lo: float, hi: float) -> float:
@@ -324,7 +321,9 @@ class MetricSums:
     officer busy time: each a sum over bookings, so batches of rows of the bookings table
     (any rows, each once, in any order) add theirs (:meth:`add`). The quantiles need the
     values: the stays of people who left in the window and the lengths of holds that ended
-    in it are kept, nothing else per booking. :meth:`metrics` makes every metric of
+    in it are kept, nothing else per booking, and of those only the ones near each quantile
+    once enough have come (:class:`~jailsim.results.quantiles.Quantile`: exact, or
+    :class:`~jailsim.results.quantiles.WindowMissed`). :meth:`metrics` makes every metric of
     ``METRICS`` of them and of the daily census, which gives the bed-days, the boarded-out
     bed-days and the peak (the last two not sums over bookings); :func:`replication_metrics`
     is the whole table as one batch.
@@ -335,37 +334,36 @@ class MetricSums:
         The run's scenario (window, horizon) and officer timetables.
     window : (float, float), optional
         The measurement window (days); defaults to [warm-up, horizon].
+    settle : int or None, optional
+        Values a quantile keeps whole before keeping only those near it (None: all).
     """
 
-    def __init__(self, ctx: Context, window: tuple[float, float] | None = None):
+    def __init__(self, ctx: Context, window: tuple[float, float] | None = None, *,
+                 settle: int | None = SETTLE):
         sc = ctx.scenario
         self.ctx = ctx
         self.window = window if window is not None else (sc.warmup, sc.horizon)
         self.sums: dict[str, float] = {}
-        self.values: dict[str, list[np.ndarray]] = {"los_days": [], "hold_hours": []}
+        self.quantiles = {  # metric -> (the values it is of, its Quantile)
+            "median_los_days": ("los_days", Quantile(0.5, median=True, settle=settle)),
+            "hold_hours_p50": ("hold_hours", Quantile(0.5, settle=settle)),
+            "hold_hours_p90": ("hold_hours", Quantile(0.9, settle=settle)),
+        }
 
     def add(self, part: pd.DataFrame) -> MetricSums:
         """Add the sums of the rows ``part`` of the bookings table; returns self."""
         sums, values = _sums(self.ctx, _Columns(part), *self.window)
         for k, v in sums.items():
             self.sums[k] = self.sums[k] + v if k in self.sums else v
-        for k, v in values.items():
-            self.values[k].append(v)
+        for of, quantile in self.quantiles.values():
+            quantile.add(values[of])
         return self
-
-    def _joined(self, name: str) -> np.ndarray:
-        """The values ``name`` of every batch, as one array (joined once)."""
-        parts = self.values[name]
-        if len(parts) != 1:
-            parts[:] = [np.concatenate(parts) if parts else np.empty(0)]
-        return parts[0]
 
     def metrics(self, census: pd.DataFrame) -> dict[str, float]:
         """Every metric of ``METRICS`` from the sums so far and the daily ``census``."""
         ctx, s = self.ctx, self.sums
         lo, hi = self.window
         length = hi - lo
-        stays, hours = self._joined("los_days"), self._joined("hold_hours")
         # Census integrals over the window (days are whole; a partial last day is weighted).
         day = census["day"].to_numpy(dtype=float)
         width = np.clip(np.minimum(day + 1, hi) - np.maximum(day, lo), 0.0, None)
@@ -382,9 +380,7 @@ class MetricSums:
             "releases_per_day": s["los_days_n"] / length,
             "adp": bed_days / length,
             "mean_los_days": _ratio(s["los_days"], s["los_days_n"]),
-            # (in place: the stays are the one per-booking array a run keeps; order is moot)
-            "median_los_days": float(np.median(stays, overwrite_input=True))
-            if len(stays) else nan,
+            **{name: quantile.value() for name, (_, quantile) in self.quantiles.items()},
             "mean_los_days_detainer": _ratio(s["los_days_detainer"], s["los_days_detainer_n"]),
             "mean_los_days_no_detainer": _ratio(s["los_days_no_detainer"],
                                                 s["los_days_no_detainer_n"]),
@@ -394,8 +390,6 @@ class MetricSums:
             "peak_census": float(daily[width > 0].max(initial=0.0)),
             "detainers_per_1000_bookings": _ratio(1000 * detainers, n_booked),
             "mean_hold_hours": _ratio(s["hold_hours"], s["hold_hours_n"]),
-            "hold_hours_p50": _quantile(hours, 0.5),
-            "hold_hours_p90": _quantile(hours, 0.9),
             "holds_to_ice_share": _ratio(s["holds_to_ice"], s["hold_hours_n"]),
             "detainers_to_ice_share": _ratio(s["detainers_to_ice"], detainers),
             **{f"pretrial_release_share_{g}": _ratio(s[f"bail_released_{g}"],

@@ -25,6 +25,7 @@ import pandas as pd
 from jailsim.model.context import Context
 from jailsim.results.census import RunningCensus
 from jailsim.results.metrics import MetricSums
+from jailsim.results.quantiles import SETTLE
 
 
 class RunningResults:
@@ -60,11 +61,11 @@ class RunningResults:
     True
     """
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, *, settle: int | None = SETTLE):
         sc = ctx.scenario
         self.ctx = ctx
         self._census = RunningCensus(sc.horizon, sc.jail.rated_capacity, sc.start_date)
-        self._sums = MetricSums(ctx)
+        self._sums = MetricSums(ctx, settle=settle)  # (settle: see MetricSums)
 
     @property
     def frontier(self) -> float:

@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jailsim._version import __version__
+from jailsim._version import STREAMS_VERSION, __version__
 from jailsim.base.errors import ScenarioError
 from jailsim.scenario.schema import Scenario
 
@@ -51,13 +51,18 @@ def part_name(replication: int) -> str:
 
 
 def table_metadata(scenario: Scenario) -> dict[bytes, bytes]:
-    """The metadata every part of a run's tables carries: how to read its times, its seed."""
+    """The metadata every part of a run's tables carries.
+
+    How to read its times; its seed; the versions of jailsim and of its random streams
+    (together, which draws the seed gives).
+    """
     return {
         b"jailsim.start_date": scenario.start_date.isoformat().encode(),
         b"jailsim.time_unit": b"days since start_date 00:00",
         b"jailsim.horizon_days": repr(scenario.horizon).encode(),
         b"jailsim.seed": str(scenario.seed).encode(),
         b"jailsim.version": __version__.encode(),
+        b"jailsim.streams_version": str(STREAMS_VERSION).encode(),
     }
 
 

@@ -66,6 +66,7 @@ PLAN = [
     ("v-10M-r1-w1", "vector", 10_000_000, 1, 1, "disk"),
     ("v-10M-r1-w1-none", "vector", 10_000_000, 1, 1, "none"),
     ("v-30M-r1-w1-none", "vector", 30_000_000, 1, 1, "none"),
+    ("v-100M-r1-w1-none", "vector", 100_000_000, 1, 1, "none"),
 ]
 
 #: Configurations measured on the old source too (``--old``): the vector engine's runs before
@@ -192,24 +193,23 @@ def fit(ms: list[dict]) -> None:
     base = [m["peak_parent"] for m in new if m["n"] <= 10_000]
     proc = float(np.mean(base)) if base else float("nan")
     print(f"PROCESS_BYTES ~ {proc / 1e6:.0f} MB (serial run of 10k bookings)")
-    for engine in ("vector", "des"):
-        pts = [(m["n"], m["peak_total"] - proc) for m in new
-               if m["engine"] == engine and m["workers"] == 1
-               and m["kept"] in (("disk",) if engine == "vector" else ("disk", "none"))
-               and m["n"] >= 1_000_000]
-        if pts:
-            x, y = np.array(pts, dtype=float).T
-            print(f"WORK_BYTES_PER_BOOKING[{engine}] ~ {float((x @ y) / (x @ x)):.0f} "
-                  f"(serial peaks above the process; per booking {np.round(y / x)})")
-    # The vector engine without tables runs in chunks: a constant and a little per booking.
     pts = [(m["n"], m["peak_total"] - proc) for m in new
-           if m["engine"] == "vector" and m["workers"] == 1 and m["kept"] == "none"]
+           if m["engine"] == "des" and m["workers"] == 1 and m["n"] >= 1_000_000]
+    if pts:  # the SimPy engine runs a replication whole
+        x, y = np.array(pts, dtype=float).T
+        print(f"WORK_BYTES_PER_BOOKING[des] ~ {float((x @ y) / (x @ x)):.0f} "
+              f"(serial peaks above the process; per booking {np.round(y / x)})")
+    # The vector engine holding no table (metrics only, or its table written as it comes)
+    # runs in chunks: a constant and a little per booking.
+    pts = [(m["n"], m["peak_total"] - proc) for m in new
+           if m["engine"] == "vector" and m["workers"] == 1 and m["kept"] in ("none", "disk")
+           and m["n"] >= 1_000_000]
     if len(pts) >= 2:
         x, y = np.array(pts, dtype=float).T
         slope, const = np.polyfit(x, y, 1)
-        print(f"STREAM_BYTES ~ {const / 1e6:.0f} MB, STREAM_BYTES_PER_BOOKING ~ {slope:.0f} "
-              f"(metrics-only serial peaks above the process: {np.round(y / 1e6)} MB at "
-              f"{x.astype(int).tolist()} bookings)")
+        print(f"STREAM_BYTES ~ {const / 1e6:.0f} MB, STREAM_BYTES_PER_BOOKING ~ {slope:.1f} "
+              f"(serial peaks above the process, metrics only or tables on disk: "
+              f"{np.round(y / 1e6)} MB at {x.astype(int).tolist()} bookings)")
     for m in new:
         if m["workers"] > 1 and m["peak_others"]:
             w = m["peak_others"][: m["workers"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jailsim.results.quantiles import Quantile, WindowMissed
+from jailsim.results.quantiles import BAND, SETTLE, Quantile, WindowMissed
 
 
 def _batches(rng, x):
@@ -17,17 +17,21 @@ def _batches(rng, x):
 @pytest.mark.parametrize("q,median", [(0.5, True), (0.5, False), (0.9, False), (0.1, False)])
 def test_the_quantile_of_batches_is_numpys_of_all_the_values(seed, q, median):
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 20_000))
+    n = int(rng.integers(1, 4 * SETTLE))
     x = rng.lognormal(1.0, 1.2, n)
     if seed % 3 == 0:
         x = np.round(x, 1)  # ties, at the window's edges too
-    quantile = Quantile(q, median=median, settle=int(rng.integers(1, 3000)))
-    for batch in _batches(rng, x):
+    quantile = Quantile(q, median=median)
+    batches = _batches(rng, x)
+    for k, batch in enumerate(batches):
         quantile.add(batch)
+        if k == 2:  # settles once that many more values have come (the fewest: SETTLE)
+            quantile.settle_after(int(rng.integers(0, 3)) * quantile.count)
     want = np.median(x) if median else np.quantile(x, q)
     assert quantile.value() == want  # exactly
-    if n > 10_000:  # once settled, only the values near the quantile are kept
-        assert sum(map(len, quantile.kept)) < 0.25 * n
+    if quantile.window is not None:  # once settled, only the values near the quantile
+        kept = sum(map(len, quantile.kept))
+        assert kept <= quantile.settle + 2 * (BAND + 0.01) * (n - quantile.settle) + 1
 
 
 def test_no_values_give_nan_and_one_value_itself():
@@ -38,15 +42,15 @@ def test_no_values_give_nan_and_one_value_itself():
 
 
 def test_values_that_drift_past_the_window_say_so_rather_than_guess():
-    quantile = Quantile(0.5, median=True, settle=1000)
-    quantile.add(np.arange(1000.0))  # window fixed around 500
-    quantile.add(np.full(5000, 1e6))  # the median moves far above it
+    quantile, every = Quantile(0.5, median=True), Quantile(0.5, median=True)
+    quantile.settle_after(0)
+    for q in (quantile, every):
+        q.add(np.arange(float(SETTLE)))  # settled: a window around SETTLE / 2
+        q.add(np.full(5 * SETTLE, 1e9))  # the median moves far above it
+    assert quantile.window is not None and every.window is None
     with pytest.raises(WindowMissed, match="outside the window"):
         quantile.value()
-    every = Quantile(0.5, median=True, settle=None)
-    every.add(np.arange(1000.0))
-    every.add(np.full(5000, 1e6))
-    assert every.value() == 1e6
+    assert every.value() == 1e9
 
 
 def test_a_quantile_outside_zero_to_one_is_refused():

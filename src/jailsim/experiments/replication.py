@@ -46,7 +46,7 @@ from jailsim.model.population import Population, booking_days
 from jailsim.model.timeline import Timeline
 from jailsim.results.census import daily_census
 from jailsim.results.metrics import replication_metrics
-from jailsim.results.quantiles import SETTLE, WindowMissed
+from jailsim.results.quantiles import WindowMissed
 from jailsim.results.records import Recorded, table
 from jailsim.results.running import RunningResults
 from jailsim.results.tablefiles import TableWriter, encode, table_metadata
@@ -152,7 +152,7 @@ def chunk_days(ctx: Context) -> int:
 
 def stream_replication(
     ctx: Context, seed: int, replication: int, *, tables: bool = True,
-    days: int | None = None, sink: TableWriter | None = None, settle: int | None = SETTLE,
+    days: int | None = None, sink: TableWriter | None = None, settle: bool = True,
 ) -> tuple[pd.DataFrame | None, pd.DataFrame, dict[str, float]]:
     """One replication by the stream engine: its bookings table (if ``tables``), census, metrics.
 
@@ -163,9 +163,10 @@ def stream_replication(
     is the very table of :func:`run_replication` with the vector engine, its rows put back
     in booking order as soon as no earlier booking is pending (:class:`InBookingOrder`):
     with a ``sink`` they are written to it as they come (the table returned is None, and
-    memory stays bounded), else kept and returned. The quantiles keep only the values near
-    them once ``settle`` have come (:mod:`jailsim.results.quantiles`); should the values
-    drift past a window, the metrics are made again, keeping them all.
+    memory stays bounded), else kept and returned. With ``settle``, the quantiles keep only
+    the values near them once the stream is past the warm-up
+    (:mod:`jailsim.results.quantiles`); should the values drift past a window, the metrics
+    are made again, keeping them all.
     """
     sc = ctx.scenario
     roster = roster_draws(ctx, seed, replication) if sc.warm_start.kind == "roster" else None
@@ -199,7 +200,7 @@ def stream_replication(
         metrics = results.metrics(census)  # the census made once
     except WindowMissed:  # exact all the same: once more, keeping every value
         _, _, metrics = stream_replication(ctx, seed, replication, tables=False, days=days,
-                                           settle=None)
+                                           settle=False)
     census.insert(0, "replication", np.int32(replication))
     return (kept.frame() if kept is not None else None), census, metrics
 
@@ -207,11 +208,16 @@ def stream_replication(
 class InBookingOrder:
     """The rows of a stream's batches, handed on in booking order as soon as they are final.
 
-    A batch holds the bookings whose timelines became known, in no useful order; a row is
-    final once no booking before it is still pending (``booking_id`` below the batch's
-    ``pending_id``). ``put`` gets the final rows, sorted, after each batch: across the
-    batches, the whole table in booking order. Memory holds the rows of a batch that still
-    wait for a pending booking before them (a chunk at most).
+    A row is final once no booking before it is still pending (``booking_id`` below the
+    batch's ``pending_id``). ``put`` gets the final rows, sorted, in pieces: across the
+    batches, the whole table in booking order. Memory holds the rows still waiting for a
+    pending booking before them (those booked near a chunk's end).
+
+    A batch (:func:`~jailsim.engines.stream.run_chunks`) holds first the bookings of earlier
+    chunks that were pending (all before the rows waiting here), then its own chunk's in
+    booking order: only the first few are sorted in with the rows waiting, and the chunk's
+    own final rows are handed on as they are, a slice of the batch (no copy). Batches of any
+    other shape are sorted whole.
     """
 
     def __init__(self, put: Callable[[pd.DataFrame], None]):
@@ -220,13 +226,22 @@ class InBookingOrder:
 
     def add(self, part: pd.DataFrame, pending_id: int) -> None:
         """Take a batch's rows ``part``; hand on those before ``pending_id``."""
-        rows = part if self.held is None else pd.concat([self.held, part], ignore_index=True)
-        ids = rows["booking_id"].to_numpy()
-        ready = ids < pending_id
-        order = np.flatnonzero(ready)
-        order = order[np.argsort(ids[order], kind="stable")]
-        self.held = rows.iloc[np.flatnonzero(~ready)]
-        self.put(rows.iloc[order])
+        ids = part["booking_id"].to_numpy()
+        held = self.held if self.held is not None else part.iloc[:0]
+        top = int(held["booking_id"].max()) if len(held) else -1
+        later = ids > top  # the chunk's own rows
+        first = int(np.argmax(later)) if later.any() else len(ids)
+        own = ids[first:]
+        if not (later[first:].all() and (np.diff(own) > 0).all()):
+            first, own = len(ids), ids[:0]  # another shape: everything sorted
+        early = pd.concat([held, part.iloc[:first]], ignore_index=True)  # the few, sorted
+        early = early.iloc[np.argsort(early["booking_id"].to_numpy(), kind="stable")]
+        cut = int(np.searchsorted(early["booking_id"].to_numpy(), pending_id))
+        if cut:
+            self.put(early.iloc[:cut])
+        k = first + int(np.searchsorted(own, pending_id))  # (none if any early one waits)
+        self.put(part.iloc[first:k])
+        self.held = pd.concat([early.iloc[cut:], part.iloc[k:]], ignore_index=True)
 
 
 class _Kept:

@@ -24,7 +24,7 @@ from jailsim.model.timetable import WeeklyStep
 from jailsim.results.metricnames import HEADLINE as HEADLINE
 from jailsim.results.metricnames import METRICS as METRICS
 from jailsim.results.metricnames import check_metrics as check_metrics
-from jailsim.results.quantiles import SETTLE, Quantile
+from jailsim.results.quantiles import Quantile
 
 
 def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
@@ -321,9 +321,9 @@ class MetricSums:
     officer busy time: each a sum over bookings, so batches of rows of the bookings table
     (any rows, each once, in any order) add theirs (:meth:`add`). The quantiles need the
     values: the stays of people who left in the window and the lengths of holds that ended
-    in it are kept, nothing else per booking, and of those only the ones near each quantile
-    once enough have come (:class:`~jailsim.results.quantiles.Quantile`: exact, or
-    :class:`~jailsim.results.quantiles.WindowMissed`). :meth:`metrics` makes every metric of
+    in it are kept, nothing else per booking (and of those, once a stream lets its quantiles
+    settle, only the ones near each: :class:`~jailsim.results.quantiles.Quantile`, exact,
+    or :class:`~jailsim.results.quantiles.WindowMissed`). :meth:`metrics` makes every metric of
     ``METRICS`` of them and of the daily census, which gives the bed-days, the boarded-out
     bed-days and the peak (the last two not sums over bookings); :func:`replication_metrics`
     is the whole table as one batch.
@@ -334,20 +334,17 @@ class MetricSums:
         The run's scenario (window, horizon) and officer timetables.
     window : (float, float), optional
         The measurement window (days); defaults to [warm-up, horizon].
-    settle : int or None, optional
-        Values a quantile keeps whole before keeping only those near it (None: all).
     """
 
-    def __init__(self, ctx: Context, window: tuple[float, float] | None = None, *,
-                 settle: int | None = SETTLE):
+    def __init__(self, ctx: Context, window: tuple[float, float] | None = None):
         sc = ctx.scenario
         self.ctx = ctx
         self.window = window if window is not None else (sc.warmup, sc.horizon)
         self.sums: dict[str, float] = {}
         self.quantiles = {  # metric -> (the values it is of, its Quantile)
-            "median_los_days": ("los_days", Quantile(0.5, median=True, settle=settle)),
-            "hold_hours_p50": ("hold_hours", Quantile(0.5, settle=settle)),
-            "hold_hours_p90": ("hold_hours", Quantile(0.9, settle=settle)),
+            "median_los_days": ("los_days", Quantile(0.5, median=True)),
+            "hold_hours_p50": ("hold_hours", Quantile(0.5)),
+            "hold_hours_p90": ("hold_hours", Quantile(0.9)),
         }
 
     def add(self, part: pd.DataFrame) -> MetricSums:

@@ -2,16 +2,23 @@
 
 The median stay of a replication is an order statistic of every stay: held whole, the stays
 are the one per-booking array a streamed replication would keep (8 bytes a booking). No one
-pass can find an exact quantile in less memory in every case, but a replication's values
-come in an order that hardly matters to their distribution, so :class:`Quantile` keeps all
-values only until it has :data:`SETTLE` of them, then fixes a *window* around the quantile
-of those (a band of :data:`BAND` of the ranks each side, widened for the sampling error) and
-from then on counts the values below and above it, keeping only those inside. At the end
-the order statistics the quantile needs are found among those kept, exactly, and the result
-is bit for bit numpy's (``np.median``, or ``np.quantile``'s linear rule) of all the values.
-Should a replication's values drift so far that an order statistic falls outside the
-window, :meth:`Quantile.value` raises :class:`WindowMissed` and the caller runs again
-keeping every value (``settle=None``): never an approximation.
+pass can find an exact quantile in less memory in every case, but once a replication's
+stream is past its warm-up the values hardly change their distribution, so the owner of a
+:class:`Quantile` may let it *settle* (:meth:`Quantile.settle_after`): once that many values
+have come (at least :data:`SETTLE`), it fixes a *window* around the quantile of those (a
+band of :data:`BAND` of the ranks each side, widened for the sampling error) and from then
+on counts the values below it and keeps only those inside. At the end the order statistics
+the quantile needs are found among those kept, exactly, and the result is bit for bit
+numpy's (``np.median``, or ``np.quantile``'s linear rule) of all the values. Should the
+values drift so far that an order statistic falls outside the window,
+:meth:`Quantile.value` raises :class:`WindowMissed` and the caller makes it again keeping
+every value: never an approximation.
+
+Why the band is wide: the values of a stream before its warm-up ends are not like the rest
+(the first to come are the long stays of people booked before day 0); the owner settles
+only after :data:`AFTER` times as many values as came before the warm-up ended, so they are
+at most a tenth of the values the window is fixed on, and at most that tenth of the ranks
+away from where they stand among all values.
 """
 
 from __future__ import annotations
@@ -20,13 +27,17 @@ import math
 
 import numpy as np
 
-__all__ = ["BAND", "SETTLE", "Quantile", "WindowMissed"]
+__all__ = ["AFTER", "BAND", "SETTLE", "Quantile", "WindowMissed"]
 
-#: Values kept whole before the window is fixed (a few MB at most).
+#: The fewest values a window is fixed on.
 SETTLE = 1 << 16
+#: A stream settles its quantiles after this many times the values that came before its
+#: warm-up ended (see the module's docstring).
+AFTER = 9
 #: Half-width of the window, as a share of the ranks, beyond the sampling error of the
-#: settled values' quantile: the values of about a tenth of the ranks are kept in all.
-BAND = 0.05
+#: settled values' quantile: a tenth for the values before the warm-up, and a margin. The
+#: values of about a quarter of the ranks are kept.
+BAND = 0.12
 
 
 class WindowMissed(RuntimeError):
@@ -43,17 +54,17 @@ class Quantile:
     median
         Give ``np.median``'s value (the mean of the two middle values of an even count)
         rather than ``np.quantile``'s linear rule (the same at q = 0.5 but for the last bit).
-    settle
-        Values kept whole before the window is fixed; None: keep every value.
     band
         The window's half-width in share of ranks (see :data:`BAND`).
+
+    Every value is kept until :meth:`settle_after` is called.
     """
 
-    def __init__(self, q: float, *, median: bool = False, settle: int | None = SETTLE,
-                 band: float = BAND):
+    def __init__(self, q: float, *, median: bool = False, band: float = BAND):
         if not 0.0 <= q <= 1.0:
             raise ValueError(f"q: {q!r} is not in [0, 1]")
-        self.q, self.median, self.settle, self.band = q, median, settle, band
+        self.q, self.median, self.band = q, median, band
+        self.settle: int | None = None  # values to fix the window on (None: never)
         self.kept: list[np.ndarray] = []
         self.count = 0  # values added
         self.below = 0  # values added below the window (once fixed)
@@ -73,6 +84,13 @@ class Quantile:
         inside = values[(values >= lo) & (values <= hi)]
         if len(inside):
             self.kept.append(inside)
+
+    def settle_after(self, count: int) -> None:
+        """Fix the window once ``count`` values (at least :data:`SETTLE`) have come."""
+        if self.window is None:
+            self.settle = max(int(count), SETTLE)
+            if self.count >= self.settle:
+                self._fix()
 
     def _fix(self) -> None:
         """Fix the window around the quantile of the values so far; keep only those in it."""

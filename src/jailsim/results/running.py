@@ -25,7 +25,7 @@ import pandas as pd
 from jailsim.model.context import Context
 from jailsim.results.census import RunningCensus
 from jailsim.results.metrics import MetricSums
-from jailsim.results.quantiles import SETTLE
+from jailsim.results.quantiles import AFTER
 
 
 class RunningResults:
@@ -61,11 +61,12 @@ class RunningResults:
     True
     """
 
-    def __init__(self, ctx: Context, *, settle: int | None = SETTLE):
+    def __init__(self, ctx: Context, *, settle: bool = True):
         sc = ctx.scenario
         self.ctx = ctx
         self._census = RunningCensus(sc.horizon, sc.jail.rated_capacity, sc.start_date)
-        self._sums = MetricSums(ctx, settle=settle)  # (settle: see MetricSums)
+        self._sums = MetricSums(ctx)
+        self._settle = settle  # let the quantiles settle once past the window's start
 
     @property
     def frontier(self) -> float:
@@ -94,6 +95,11 @@ class RunningResults:
         """
         self._census.add(part, frontier, pending_booked)
         self._sums.add(part)
+        if self._settle and frontier > self._sums.window[0]:
+            # the stream is past the warm-up: values from now on are like the rest
+            for _, quantile in self._sums.quantiles.values():
+                quantile.settle_after(AFTER * quantile.count)
+            self._settle = False
 
     def census(self) -> pd.DataFrame:
         """The daily census, as :func:`~jailsim.results.census.daily_census` makes it.

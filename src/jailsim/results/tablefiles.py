@@ -142,7 +142,7 @@ class TableWriter:
     def _flush(self, n: int) -> None:
         """Write the first ``n`` rows held as one row group."""
         held = pa.concat_tables(self._held)
-        self._writer.write_table(held.slice(0, n).combine_chunks(), row_group_size=n)
+        self._writer.write_table(held.slice(0, n), row_group_size=n)
         rest = held.slice(n)
         self._held, self._count = ([rest] if rest.num_rows else []), rest.num_rows
         self.rows += n

@@ -234,14 +234,24 @@ class InBookingOrder:
         own = ids[first:]
         if not (later[first:].all() and (np.diff(own) > 0).all()):
             first, own = len(ids), ids[:0]  # another shape: everything sorted
-        early = pd.concat([held, part.iloc[:first]], ignore_index=True)  # the few, sorted
-        early = early.iloc[np.argsort(early["booking_id"].to_numpy(), kind="stable")]
-        cut = int(np.searchsorted(early["booking_id"].to_numpy(), pending_id))
+        early = _joined(held, part.iloc[:first])  # the few, sorted
+        early_ids = early["booking_id"].to_numpy()
+        if (np.diff(early_ids) < 0).any():
+            order = np.argsort(early_ids, kind="stable")
+            early, early_ids = early.iloc[order], early_ids[order]
+        cut = int(np.searchsorted(early_ids, pending_id))
         if cut:
             self.put(early.iloc[:cut])
         k = first + int(np.searchsorted(own, pending_id))  # (none if any early one waits)
         self.put(part.iloc[first:k])
-        self.held = pd.concat([early.iloc[cut:], part.iloc[k:]], ignore_index=True)
+        self.held = _joined(early.iloc[cut:], part.iloc[k:])
+
+
+def _joined(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``a`` then ``b`` (joining frames of many columns costs, even empty ones)."""
+    if not len(a) or not len(b):
+        return b if not len(a) else a
+    return pd.concat([a, b], ignore_index=True)
 
 
 class _Kept:

@@ -123,6 +123,8 @@ class TableWriter:
 
     def write(self, df: pd.DataFrame) -> None:
         """Add the next rows ``df``, writing every row group they complete."""
+        if not len(df) and self._writer is not None:
+            return  # (converting no rows costs as much as a piece)
         for start in range(0, max(len(df), 1), ROW_GROUP_ROWS):
             self._add(_arrow(df.iloc[start:start + ROW_GROUP_ROWS]))
 

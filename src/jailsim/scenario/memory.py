@@ -69,14 +69,14 @@ WORKER_BYTES = 240e6
 #: allocator keeps for reuse).
 WORK_BYTES_PER_BOOKING = {"vector": 440.0, "des": 1340.0}
 #: The vector engine runs in chunks (:mod:`jailsim.engines.stream`), and without a table to
-#: hold (metrics only, or its table written as it comes) its working set is a chunk, the
-#: people pending, the census and a row group being written (:data:`STREAM_BYTES`), plus
-#: what grows with the bookings (:data:`STREAM_BYTES_PER_BOOKING`: the stays of everyone who
-#: left, for the median, joined once at the end). Fitted to the metrics-only serial peaks of
-#: 0.64 GB at 3M bookings, 0.74 at 10M and 1.08 at 30M (numba's compiled kernels, which a
-#: 10k-booking run loads too, are in STREAM_BYTES).
-STREAM_BYTES = 345e6
-STREAM_BYTES_PER_BOOKING = 16.0
+#: hold (metrics only, or its table written as it comes) its working set is two chunks (one
+#: run, the next drawn meanwhile), the people pending, the census and a row group being
+#: written (:data:`STREAM_BYTES`), plus what grows with the bookings
+#: (:data:`STREAM_BYTES_PER_BOOKING`: the values the exact quantiles keep, which grow with
+#: the jail's population). Fitted to the serial peaks of 0.75 GB at 1M and 3M bookings
+#: (tables on disk), 0.79 at 10M, 1.00 at 30M and 1.63 at 100M (metrics only).
+STREAM_BYTES = 460e6
+STREAM_BYTES_PER_BOOKING = 9.3
 #: A replication's tables held in memory (the bookings table and its census), per booking:
 #: runs without an output folder peak at twice this per replication (the tables, then joined).
 TABLE_BYTES_PER_BOOKING = 240.0

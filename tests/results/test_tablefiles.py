@@ -111,19 +111,34 @@ def test_a_folder_of_a_jailsim_before_parts_still_reads_and_saves_as_parts(runs,
     assert folder_bytes(tmp_path / "again") == folder_bytes(out)
 
 
+def _written_at_once(df: pd.DataFrame, meta: dict, rows: int) -> bytes:
+    """``df`` written by pyarrow in one call, row groups of ``rows``: not by TableWriter."""
+    arrow = pa.Table.from_pandas(df, preserve_index=False)
+    schema = tablefiles.canonical_schema(arrow.schema)
+    schema = schema.with_metadata({**(schema.metadata or {}), **meta})
+    coded = [f.name for f in schema if pa.types.is_dictionary(f.type)]
+    buf = io.BytesIO()
+    with pq.ParquetWriter(buf, schema, use_dictionary=coded) as writer:
+        if len(df):
+            writer.write_table(arrow.cast(schema), row_group_size=rows)
+    return buf.getvalue()
+
+
 @pytest.mark.parametrize("cuts", [(), (1, 2, 3), (37, 400, 401, 999)])
 def test_a_table_written_in_pieces_is_the_bytes_of_the_whole(runs, monkeypatch, cuts):
-    """However its rows come, a table is cut into the same row groups: the same file."""
+    """However its rows come, a table is cut into the same row groups: the file pyarrow
+    writes of the whole table at once."""
     monkeypatch.setattr(tablefiles, "ROW_GROUP_ROWS", 128)
     df = runs[1].bookings
     meta = tablefiles.table_metadata(jailsim.load("scenarios/jem.yaml"))
-    whole = tablefiles.encode(df, meta)
+    whole = _written_at_once(df, meta, 128)
     buf = io.BytesIO()
     with tablefiles.TableWriter(buf, meta) as writer:
         for a, b in zip((0, *cuts), (*cuts, len(df)), strict=True):
             writer.write(df.iloc[a:b])
     assert writer.rows == len(df) > 8 * 128
     assert buf.getvalue() == whole
+    assert tablefiles.encode(df, meta) == whole
     groups = pq.ParquetFile(io.BytesIO(whole)).metadata
     assert [groups.row_group(i).num_rows for i in range(groups.num_row_groups)] == \
         [128] * (len(df) // 128) + ([len(df) % 128] if len(df) % 128 else [])
@@ -136,4 +151,13 @@ def test_an_empty_table_written_by_pieces_has_its_schema_and_no_rows(runs):
         writer.write(df)
     back = pd.read_parquet(io.BytesIO(buf.getvalue()))
     assert len(back) == 0 and list(back.columns) == list(df.columns)
-    assert buf.getvalue() == tablefiles.encode(df, {})
+    assert buf.getvalue() == _written_at_once(df, {}, 128)
+
+
+def test_a_writer_left_by_an_error_writes_no_more_rows(runs, tmp_path):
+    df = runs[1].bookings
+    with pytest.raises(RuntimeError, match="half way"), \
+            tablefiles.TableWriter(tmp_path / "t", {}) as w:
+        w.write(df.iloc[:10])
+        raise RuntimeError("half way")
+    assert w.rows == 0  # the rows held were not written after the error

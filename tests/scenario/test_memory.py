@@ -161,8 +161,8 @@ def test_the_row_group_the_estimate_counts_is_the_one_written():
 
 
 def test_the_vector_engine_without_tables_runs_in_bounded_chunks(big):
-    # Metrics only, the vector engine holds a chunk and the stays, not the run: far less
-    # than with tables; the SimPy engine still holds its whole run.
+    # Metrics only, the vector engine holds chunks and the quantiles' values, not the run:
+    # far less than with tables in memory; the SimPy engine still holds its whole run.
     disk, memory, none = (estimate_memory(big, 1, kept=k) for k in KEPT)
     assert none.total < memory.total / 4
     # its table written as its rows come, a run into a folder holds no more

@@ -19,8 +19,9 @@ tables as DataFrames, or only metrics.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ from jailsim.results.tablefiles import TableWriter, encode, table_metadata
 
 __all__ = [
     "InBookingOrder",
+    "QuantileRerun",
     "ReplicationOutput",
     "ReplicationTask",
     "bookings_frame",
@@ -61,6 +63,10 @@ __all__ = [
     "sample_population",
     "stream_replication",
 ]
+
+class QuantileRerun(RuntimeWarning):
+    """A streamed replication made its metrics twice: a quantile's values left its window."""
+
 
 #: About how many bookings a chunk of a streamed replication holds (it spans whole days).
 CHUNK_BOOKINGS = 1 << 18
@@ -168,6 +174,8 @@ def stream_replication(
     (:mod:`jailsim.results.quantiles`); should the values drift past a window, the metrics
     are made again, keeping them all.
     """
+    if sink is not None and not tables:
+        raise ValueError("a sink for the bookings table, but no table asked for")
     sc = ctx.scenario
     roster = roster_draws(ctx, seed, replication) if sc.warm_start.kind == "roster" else None
     first, end = booking_days(sc, roster)
@@ -185,20 +193,27 @@ def stream_replication(
     rows = InBookingOrder(sink.write if sink is not None else kept.add) if tables else None
     nothing = np.empty(0)
     spans = zip(edges[:-1], edges[1:], strict=True)
-    for batch in run_chunks(ctx, ahead(chunk, spans)):  # the next chunk drawn meanwhile
-        rec = Recorded.of(batch.pop, batch.timeline, batch.exit_without)
-        part = table(ctx, rec, batch.timeline, release=True)
-        # Before day 0 the census counts nobody: a booking still pending then may yet leave
-        # before day 0 and never be in the table, so no frontier is given until day 0.
-        begun = batch.frontier > 0
-        results.add(part, batch.frontier if begun else -np.inf,
-                    batch.pending_booked if begun else nothing)
-        if rows is not None:
-            rows.add(part, batch.pending_id)
+    with closing(ahead(chunk, spans)) as pops:  # the next chunk drawn meanwhile
+        for batch in run_chunks(ctx, pops):
+            rec = Recorded.of(batch.pop, batch.timeline, batch.exit_without)
+            part = table(ctx, rec, batch.timeline, release=True)
+            # Before day 0 the census counts nobody: a booking still pending then may yet leave
+            # before day 0 and never be in the table, so no frontier is given until day 0.
+            begun = batch.frontier > 0
+            results.add(part, batch.frontier if begun else -np.inf,
+                        batch.pending_booked if begun else nothing)
+            if rows is not None:
+                rows.add(part, batch.pending_id)
+    if rows is not None:
+        rows.finish()
     census = results.census()
     try:
         metrics = results.metrics(census)  # the census made once
     except WindowMissed:  # exact all the same: once more, keeping every value
+        del results
+        warnings.warn(f"replication {replication}: the values of a quantile drifted out of "
+                      "the window it kept; its metrics are made again, keeping them all "
+                      "(exact, in twice the time)", QuantileRerun, stacklevel=2)
         _, _, metrics = stream_replication(ctx, seed, replication, tables=False, days=days,
                                            settle=False)
     census.insert(0, "replication", np.int32(replication))
@@ -245,6 +260,11 @@ class InBookingOrder:
         k = first + int(np.searchsorted(own, pending_id))  # (none if any early one waits)
         self.put(part.iloc[first:k])
         self.held = _joined(early.iloc[cut:], part.iloc[k:])
+
+    def finish(self) -> None:
+        """Check that no row is left waiting once the stream has ended."""
+        if self.held is not None and len(self.held):
+            raise RuntimeError(f"{len(self.held)} rows still wait after the last batch")
 
 
 def _joined(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:

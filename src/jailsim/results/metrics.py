@@ -5,7 +5,8 @@ e.g. a policy period) from the censored bookings table and the daily census, so 
 report identically. Counts and bed-days are sums over bookings: computed on a subset of the
 bookings (a group, with its own census) they add up to the totals
 (:mod:`jailsim.results.breakdown`), and over batches of rows of one table
-(:class:`MetricSums`, which keeps the stays and hold lengths the quantiles need). Names are
+(:class:`MetricSums`, which keeps the stays and hold lengths the quantiles need, or only
+those near each quantile). Names are
 stable: they are the keys of ``summary.json`` and are documented in ``METRICS`` (name ->
 meaning with unit), which the README reproduces.
 """

@@ -33,7 +33,7 @@ __all__ = ["AFTER", "BAND", "SETTLE", "Quantile", "WindowMissed"]
 SETTLE = 1 << 16
 #: A stream settles its quantiles after this many times the values that came before its
 #: warm-up ended (see the module's docstring).
-AFTER = 9
+AFTER = 10
 #: Half-width of the window, as a share of the ranks, beyond the sampling error of the
 #: settled values' quantile: a tenth for the values before the warm-up, and a margin. The
 #: values of about a quarter of the ranks are kept.
@@ -57,7 +57,7 @@ class Quantile:
     band
         The window's half-width in share of ranks (see :data:`BAND`).
 
-    Every value is kept until :meth:`settle_after` is called.
+    Every value is kept until :meth:`settle_after` is called and that many have come.
     """
 
     def __init__(self, q: float, *, median: bool = False, band: float = BAND):

@@ -34,7 +34,8 @@ class RunningResults:
     Held between batches: the census's running integrals (a few arrays of one value per day),
     the census at the frontier, the counts and sums the metrics are made of, and the values
     the quantiles need (the stays of people who left in the measurement window and the hold
-    lengths of holds that ended in it); nothing else per booking. The census agrees with
+    lengths of holds that ended in it: with ``settle``, once the stream is past the window's
+    start, only those near each quantile); nothing else per booking. The census agrees with
     :func:`~jailsim.results.census.daily_census` of the whole table, and the metrics with
     :func:`~jailsim.results.metrics.replication_metrics`, to rounding (counts exactly).
 
@@ -43,6 +44,10 @@ class RunningResults:
     ctx : Context
         The run's scenario (horizon, warm-up, rated capacity, start date) and officer
         timetables.
+    settle : bool
+        Let the quantiles keep only the values near them once a batch's frontier is past
+        the window's start (:mod:`jailsim.results.quantiles`); :meth:`metrics` may then
+        raise :class:`~jailsim.results.quantiles.WindowMissed` (make them again without).
 
     Examples
     --------

@@ -2,7 +2,8 @@
 
 A run's bookings table grows with every replication, so it is never assembled in memory, nor
 written twice: each replication's table is one Parquet file of its own, a *part*, written once
-by the process that computed it (:func:`encode`, :func:`write_table`: the checkpoint's bytes)
+by the process that computed it (:class:`TableWriter`, as its rows come; :func:`encode`,
+:func:`write_table` for a whole table)
 and put into the run folder as it is, by a hard link. The run folder's ``bookings.parquet``
 (and ``census.parquet``) is a folder of parts, ``part-000000.parquet``, ``part-000001.parquet``
 ... (:func:`part_name`: zero-padded, so the order of the names is the order of the
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,12 +116,14 @@ class TableWriter:
         self._writer: pq.ParquetWriter | None = None
         self._held: list[pa.Table] = []
         self._count = 0  # rows held
+        self._pool: ThreadPoolExecutor | None = None  # made once a whole row group is written
+        self._writing: Future | None = None
 
     def __enter__(self) -> TableWriter:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *_) -> None:
+        self.close(finish=exc_type is None)  # after an error, the file is thrown away
 
     def write(self, df: pd.DataFrame) -> None:
         """Add the next rows ``df``, writing every row group they complete."""
@@ -142,21 +146,47 @@ class TableWriter:
             self._flush(ROW_GROUP_ROWS)
 
     def _flush(self, n: int) -> None:
-        """Write the first ``n`` rows held as one row group."""
+        """Write the first ``n`` rows held as one row group.
+
+        A whole row group is encoded in a thread of its own while the caller goes on (Arrow
+        lets go of the interpreter's lock), one at a time, in order: the same bytes.
+        """
         held = pa.concat_tables(self._held)
-        self._writer.write_table(held.slice(0, n), row_group_size=n)
+        group = held.slice(0, n)
         rest = held.slice(n)
         self._held, self._count = ([rest] if rest.num_rows else []), rest.num_rows
+        self._wait()
+        if n == ROW_GROUP_ROWS:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="jailsim-parquet")
+            self._writing = self._pool.submit(self._writer.write_table, group,
+                                              row_group_size=n)
+        else:
+            self._writer.write_table(group, row_group_size=n)
         self.rows += n
 
-    def close(self) -> None:
-        """Write the last rows held and the file's footer (a no-op once closed)."""
+    def _wait(self) -> None:
+        """Wait for the row group being written (its error, if any, raised here)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
+
+    def close(self, finish: bool = True) -> None:
+        """Write the last rows held and the file's footer (a no-op once closed).
+
+        ``finish=False`` (after an error): release the file without writing what is held.
+        """
         if self._writer is None:
             return
         try:
-            if self._count:
-                self._flush(self._count)
+            if finish:
+                self._wait()
+                if self._count:
+                    self._flush(self._count)
         finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)  # a group still being written, after an error
+                self._pool = None
             self._writer.close()
             self._writer = None
 

@@ -167,7 +167,7 @@ def estimate_memory(
     n = expected_bookings(scenario)
     work = WORK_BYTES_PER_BOOKING.get(engine, max(WORK_BYTES_PER_BOOKING.values())) * n
     streamed = kept == "none" or (kept == "disk" and not remote)  # no table held whole
-    if engine == "vector" and streamed:  # in chunks: bounded but for the stays
+    if engine == "vector" and streamed:  # in chunks: bounded but for the quantiles' values
         work = min(work, STREAM_BYTES + STREAM_BYTES_PER_BOOKING * n)
     table = TABLE_BYTES_PER_BOOKING * n
     parallel = 0 if remote else min(int(workers), tasks)

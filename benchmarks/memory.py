@@ -257,9 +257,9 @@ def section(data: dict) -> str:
         "`jailsim.scenario.memory.estimate_memory` (what the up-front check compares with "
         "75% of the machine's memory) with the constants now in the code; **error** = "
         "estimate / peak - 1. *seconds* is the wall time of the run on a machine shared with "
-        "other work (load 2 to 7): not a measure of speed. *kept*: `disk` = with an output "
-        "folder (tables checkpointed, the final tables written from the checkpoints a row "
-        "group at a time), `memory` = "
+        "other work: not a measure of speed. *kept*: `disk` = with an output folder (each "
+        "table written to its checkpoint as its rows come, the final tables those files, "
+        "linked), `memory` = "
         "without one (every table held), `none` = `--metrics-only`.", "",
         "| configuration | engine | bookings / rep | reps | workers | kept | seconds | "
         "peak GB | parent GB | estimate GB | error |",

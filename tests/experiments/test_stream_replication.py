@@ -9,6 +9,7 @@ about 1e-13 measured). A run without tables gives the same metrics, bit for bit,
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -124,6 +125,24 @@ def test_rows_of_batches_shaped_as_the_stream_gives_them_come_out_in_order(seed)
         assert len(out) == min(first, b)  # every row before the first that waits
     assert (out == np.arange(3000)).all()
     assert all((g.x.to_numpy() == 2.0 * g.booking_id.to_numpy()).all() for g in got)
+
+
+@pytest.mark.parametrize("name", ["jem.yaml", "task_force.yaml"])
+def test_quantiles_settle_past_the_warm_up_and_their_windows_hold(monkeypatch, name):
+    """On shipped scenarios the windows are fixed (a small SETTLE, as a large run has)
+    and hold: no second run, the whole run's quantiles exactly."""
+    monkeypatch.setattr(quantiles, "SETTLE", 100)
+    fixed = []
+    fix = quantiles.Quantile._fix
+    monkeypatch.setattr(quantiles.Quantile, "_fix", lambda self: fixed.append(self.q) or fix(self))
+    ctx = Context.build(_scenario(name, horizon="1000d"))  # ten times the warm-up's values
+    _, _, whole = run_replication(ctx, SEED, 0, "vector", chunked=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", replication.QuantileRerun)
+        _, _, streamed = stream_replication(ctx, SEED, 0, days=20, tables=False)
+    assert sorted(fixed) == [0.5, 0.5, 0.9]  # every quantile settled once
+    for k in ("median_los_days", "hold_hours_p50", "hold_hours_p90"):
+        assert streamed[k] == whole[k] or (np.isnan(whole[k]) and np.isnan(streamed[k])), k
 
 
 def test_a_quantile_window_missed_makes_the_metrics_again_keeping_every_value(monkeypatch):

@@ -13,6 +13,11 @@ process's peak resident memory (``ru_maxrss``, the interpreter and imports inclu
 checks that every way gives the same table and metrics, and writes the section "Chunks" of
 ``benchmarks/RESULTS.md``.
 
+*Whole process* is the command line from start to exit: ``jailsim run SCENARIO -r 1 --seed
+1 --out DIR --no-report --quiet`` on the scaled scenario (written to a YAML file first), its
+wall time and peak memory (the process's, from ``wait4``): interpreter, imports, checks, the
+run, its bookings and census Parquet written, the summary.
+
 Options: ``--sizes 3e6,10e6`` (bookings), ``--repeats 1``, ``--old SRC`` (also measure the
 source tree SRC, e.g. ``git archive REV src | tar -x -C /tmp/old``: the cases it has).
 """
@@ -34,8 +39,39 @@ RESULTS = HERE / "RESULTS.md"
 HEADING = "## Chunks (benchmarks/chunks.py)"
 #: (way, table kept): in memory, written to a Parquet file as it comes, or none.
 CASES = [("whole", "memory"), ("chunks", "memory"), ("chunks", "parquet"),
-         ("whole", "none"), ("chunks", "none")]
-KEPT = {"memory": "in memory", "parquet": "Parquet file", "none": "no (metrics only)"}
+         ("whole", "none"), ("chunks", "none"), ("whole process", "folder")]
+KEPT = {"memory": "in memory", "parquet": "Parquet file", "none": "no (metrics only)",
+        "folder": "run folder"}
+
+
+def whole_process(n: int, src: Path | None) -> dict:
+    """``jailsim run`` on the scaled scenario, start to exit: seconds and peak GB."""
+    import tempfile
+    import time
+
+    import yaml
+    from measure import jem_scenario
+
+    sc, _ = jem_scenario(n, str(HERE.parent / "scenarios" / "jem.yaml"))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scaled.yaml"
+        path.write_text(yaml.safe_dump(sc.to_dict(), sort_keys=False))
+        env = {**os.environ, **({"PYTHONPATH": str(src)} if src else {})}
+        cmd = [sys.executable, "-c", "from jailsim.cli.main import main; main()", "run",
+               str(path), "-r", "1", "--seed", "1", "--out", str(Path(tmp) / "out"),
+               "--no-report", "--quiet"]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"jailsim run failed at {n:,} bookings")
+        summary = json.loads((Path(tmp) / "out" / "summary.json").read_text())
+    adp = summary["metrics"]["adp"]
+    adp = adp["mean"] if isinstance(adp, dict) else adp
+    return {"n": n, "way": "whole process", "kept": "folder", "seconds": seconds,
+            "peak_gb": usage.ru_maxrss * 1024 / 1e9, "adp": adp, "table": None,
+            "load": os.getloadavg()[0], "tree": "before" if src else "now"}
 
 
 def child(n: int, way: str, kept: str) -> dict:
@@ -77,6 +113,8 @@ def child(n: int, way: str, kept: str) -> dict:
 
 
 def measure(n: int, way: str, kept: str, src: Path | None = None) -> dict:
+    if way == "whole process":
+        return whole_process(n, src)
     env = {**os.environ, **({"PYTHONPATH": str(src)} if src else {})}
     out = subprocess.run([sys.executable, __file__, "--child", json.dumps([n, way, kept])],
                          check=True, capture_output=True, text=True, env=env)

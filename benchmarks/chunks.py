@@ -136,8 +136,9 @@ def section(rows: list[dict], command: str) -> str:
              "bookings a chunk). *Table*: kept in memory, written to a Parquet file as its "
              "rows come (`TableWriter`, as a worker writes its checkpoint), or not kept. "
              "Seconds: the call alone (the file written and closed); peak: the process's peak "
-             "resident memory (interpreter and imports included). *before*: the tree given "
-             "by `--old`.", "",
+             "resident memory (interpreter and imports included). *whole process*: `jailsim "
+             "run` into an output folder (`--no-report`), start to exit, its peak from "
+             "`wait4`. *before*: the tree given by `--old`.", "",
              "| bookings | tree | table | way | seconds | peak GB | ADP | load |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:

@@ -8,7 +8,6 @@ bookings in chunks of :data:`CHUNK`. Results never depend on the chunk size (tes
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
@@ -26,20 +25,55 @@ def spans(n: int) -> Iterator[tuple[int, int]]:
         yield a, min(n, a + CHUNK)
 
 
+class InTurn:
+    """Jobs run one at a time, in order, in a thread of its own while the caller goes on.
+
+    :meth:`submit` waits for the job before it, so at most one runs: where the jobs spend
+    their time in numpy, compiled kernels or Arrow (which let go of the interpreter's lock),
+    two cores work at once. The thread is made with the first job. :meth:`close` waits for
+    the job running, if any, and ends the thread.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self._pool: ThreadPoolExecutor | None = None
+        self._job: Future | None = None
+
+    def submit(self, fn: Callable[..., object], *args, **kwargs) -> None:
+        """Run ``fn(*args, **kwargs)`` once the job before it is done."""
+        self.wait()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix=self.name)
+        self._job = self._pool.submit(fn, *args, **kwargs)
+
+    def wait(self):
+        """The result of the job submitted last (its error raised here), or None."""
+        job, self._job = self._job, None
+        return None if job is None else job.result()
+
+    def close(self) -> None:
+        """Wait for the job running, if any, and end the thread."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
 def ahead(make: Callable[[T], U], items: Iterable[T]) -> Iterator[U]:
     """``make(item)`` for each of ``items`` in order, the next made while this one is used.
 
-    The next result is made in a thread of its own while the caller works on the current
-    one: where both spend their time in numpy and compiled kernels (which let go of the
-    interpreter's lock), two cores work at once. ``make`` must be a pure function of its
-    item (and safe to call from another thread): the results are those of
-    ``map(make, items)``, only sooner. Memory holds one result more.
+    The next result is made :class:`InTurn` while the caller works on the current one.
+    ``make`` must be a pure function of its item (and safe to call from another thread): the
+    results are those of ``map(make, items)``, only sooner. Memory holds one result more.
     """
-    with ThreadPoolExecutor(1, thread_name_prefix="jailsim-ahead") as pool:
-        waiting: deque[Future[U]] = deque()
+    turn, started = InTurn("jailsim-ahead"), False
+    try:
         for item in items:
-            waiting.append(pool.submit(make, item))
-            if len(waiting) > 1:
-                yield waiting.popleft().result()
-        while waiting:
-            yield waiting.popleft().result()
+            done = turn.wait() if started else None
+            turn.submit(make, item)
+            if started:
+                yield done
+            started = True
+        if started:
+            yield turn.wait()
+    finally:
+        turn.close()

@@ -19,6 +19,7 @@ tables as DataFrames, or only metrics.
 
 from __future__ import annotations
 
+import io
 import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager, closing, nullcontext
@@ -63,6 +64,7 @@ __all__ = [
     "sample_population",
     "stream_replication",
 ]
+
 
 class QuantileRerun(RuntimeWarning):
     """A streamed replication made its metrics twice: a quantile's values left its window."""
@@ -351,35 +353,37 @@ class ReplicationOutput:
 def run_task(task: ReplicationTask) -> ReplicationOutput:
     """Run one replication in whatever process this is (the function executors ship).
 
-    Into a checkpoint folder, the bookings table is written to its file as its rows come
-    (:class:`~jailsim.results.tablefiles.TableWriter`, atomically), never held whole.
+    A bookings table to be written (into a checkpoint folder, or as bytes sent back) is
+    written as its rows come (:class:`~jailsim.results.tablefiles.TableWriter`; into the
+    folder atomically), never held whole.
     """
     r = task.replication
     run = replication_run(task.run, r)  # its parameter set, if drawn
     ctx, seed = run.context, run.scenario.seed
-    if task.tables and task.checkpoints is not None:
-        meta = table_metadata(task.run.scenario)  # the run's, not a drawn parameter set's
-        done = {}
+    if not task.tables or (task.checkpoints is None and not task.encoded):
+        bookings, census, metrics = run_replication(ctx, seed, r, run.engine,
+                                                    tables=task.tables)
+        if not task.tables and task.checkpoints is not None:
+            write_checkpoint(task.checkpoints, r, metrics)
+            return ReplicationOutput(r, metrics, sha256={}, checkpointed=True)
+        if not task.tables:  # metrics only: nothing else sent back
+            return ReplicationOutput(r, metrics)
+        return ReplicationOutput(r, metrics, bookings, census)
+    meta = table_metadata(task.run.scenario)  # the run's, not a drawn parameter set's
+    done = {}
 
-        def write(tmp: Path) -> None:
-            with TableWriter(tmp, meta) as sink:
-                done["out"] = run_replication(ctx, seed, r, run.engine, sink=sink)
+    def write(target: Path | io.BytesIO) -> None:
+        with TableWriter(target, meta) as sink:
+            done["out"] = run_replication(ctx, seed, r, run.engine, sink=sink)
 
+    if task.checkpoints is not None:
         path = atomic_write(table_path(task.checkpoints, r, "bookings"), write)
         _, census, metrics = done["out"]
         sums = write_checkpoint(task.checkpoints, r, metrics, {"census": encode(census, meta)},
                                 written={"bookings": sha256(path)})
         return ReplicationOutput(r, metrics, sha256=sums, checkpointed=True)
-    bookings, census, metrics = run_replication(ctx, seed, r, run.engine, tables=task.tables)
-    if task.checkpoints is not None:  # metrics only
-        write_checkpoint(task.checkpoints, r, metrics)
-        return ReplicationOutput(r, metrics, sha256={}, checkpointed=True)
-    if not task.tables:
-        return ReplicationOutput(r, metrics)
-    if not task.encoded:
-        return ReplicationOutput(r, metrics, bookings, census)
-    meta = table_metadata(task.run.scenario)
-    files = {"bookings": encode(bookings, meta)}
-    del bookings  # the table decoded and encoded at once only while encoding it
-    files["census"] = encode(census, meta)
-    return ReplicationOutput(r, metrics, encoded=files)
+    buf = io.BytesIO()
+    write(buf)
+    _, census, metrics = done["out"]
+    return ReplicationOutput(r, metrics, encoded={"bookings": buf.getvalue(),
+                                                  "census": encode(census, meta)})

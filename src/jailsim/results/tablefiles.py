@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jailsim._version import STREAMS_VERSION, __version__
+from jailsim.base.chunks import InTurn
 from jailsim.base.errors import ScenarioError
 from jailsim.scenario.schema import Scenario
 
@@ -116,8 +116,7 @@ class TableWriter:
         self._writer: pq.ParquetWriter | None = None
         self._held: list[pa.Table] = []
         self._count = 0  # rows held
-        self._pool: ThreadPoolExecutor | None = None  # made once a whole row group is written
-        self._writing: Future | None = None
+        self._turn = InTurn("jailsim-parquet")  # whole row groups, encoded meanwhile
 
     def __enter__(self) -> TableWriter:
         return self
@@ -155,21 +154,12 @@ class TableWriter:
         group = held.slice(0, n)
         rest = held.slice(n)
         self._held, self._count = ([rest] if rest.num_rows else []), rest.num_rows
-        self._wait()
         if n == ROW_GROUP_ROWS:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="jailsim-parquet")
-            self._writing = self._pool.submit(self._writer.write_table, group,
-                                              row_group_size=n)
+            self._turn.submit(self._writer.write_table, group, row_group_size=n)
         else:
+            self._turn.wait()
             self._writer.write_table(group, row_group_size=n)
         self.rows += n
-
-    def _wait(self) -> None:
-        """Wait for the row group being written (its error, if any, raised here)."""
-        writing, self._writing = self._writing, None
-        if writing is not None:
-            writing.result()
 
     def close(self, finish: bool = True) -> None:
         """Write the last rows held and the file's footer (a no-op once closed).
@@ -180,13 +170,11 @@ class TableWriter:
             return
         try:
             if finish:
-                self._wait()
+                self._turn.wait()
                 if self._count:
                     self._flush(self._count)
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)  # a group still being written, after an error
-                self._pool = None
+            self._turn.close()  # a group still being written, after an error
             self._writer.close()
             self._writer = None
 
